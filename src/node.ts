@@ -1,0 +1,14 @@
+/**
+ * `grsd/node`: everything in `grsd`, plus device acquisition through Dawn (the `webgpu`
+ * package) and file helpers that use `node:fs`.
+ * @module
+ */
+export * from './index.ts';
+export {
+  createNodeGpuContext,
+  NODE_BACKENDS,
+  SWIFTSHADER_ICD_PATHS,
+  LINUX_HINT,
+  type NodeBackend,
+  type NodeGpuContextOptions,
+} from './node/dawn.ts';
