@@ -4,25 +4,28 @@
  * over whole buffers or byte ranges, typed uniform buffers, and dispatch-grid arithmetic.
  * @module
  */
-import { d, tgpu, type TgpuBindGroupLayout, type TgpuLayoutEntry, type TgpuLayoutStorage, type TgpuLayoutUniform } from 'typegpu';
+import {
+  d,
+  tgpu,
+  writeToArrayBuffer,
+  type TgpuBindGroupLayout,
+  type TgpuLayoutEntry,
+  type TgpuLayoutStorage,
+  type TgpuLayoutUniform,
+} from 'typegpu';
 import { DeviceLimitError, GpuValidationError } from '../errors.ts';
 import type { GpuContext } from './context.ts';
 import { BufferUsage } from './flags.ts';
-
-type ComputeEntry = Omit<TgpuLayoutUniform, 'visibility'> | Omit<TgpuLayoutStorage, 'visibility'>;
 
 /**
  * A TypeGPU bind-group layout visible to the compute stage only. (TypeGPU's default visibility
  * includes the vertex stage, which compatibility-mode devices refuse for storage buffers.)
  * Binding indices follow key order; the WGSL file declares the same names in the same order.
  */
-export function computeLayout<E extends Record<string, ComputeEntry>>(
-  entries: E,
-): TgpuBindGroupLayout<{ [K in keyof E]: E[K] & { visibility: ['compute'] } }> {
-  const withVisibility = Object.fromEntries(
-    Object.entries(entries).map(([key, entry]) => [key, { ...entry, visibility: ['compute'] }]),
-  ) as { [K in keyof E]: E[K] & { visibility: ['compute'] } };
-  return tgpu.bindGroupLayout(withVisibility);
+export function computeLayout<E extends Record<string, TgpuLayoutUniform | TgpuLayoutStorage>>(entries: E): TgpuBindGroupLayout<E> {
+  const withVisibility: Record<string, TgpuLayoutEntry> = {};
+  for (const [key, entry] of Object.entries(entries)) withVisibility[key] = { ...entry, visibility: ['compute'] };
+  return tgpu.bindGroupLayout(withVisibility) as unknown as TgpuBindGroupLayout<E>;
 }
 
 /** A WGSL compute kernel: its name (the WGSL file stem), source, and the layout its bindings follow. */
@@ -103,10 +106,12 @@ export function bindGroup(ctx: GpuContext, spec: KernelSpec, entries: Readonly<R
  * `Params` struct). The caller destroys it with `ctx.destroyBuffer` after submitting the commands
  * that use it.
  */
-export function uniformBuffer<T extends d.AnyWgslData>(ctx: GpuContext, label: string, schema: T, value: d.InferInput<T>): GPUBuffer {
+export function uniformBuffer<T extends d.AnyWgslStruct>(ctx: GpuContext, label: string, schema: T, value: d.InferInput<T>): GPUBuffer {
   const size = Math.max(16, Math.ceil(d.sizeOf(schema) / 16) * 16);
+  const bytes = new ArrayBuffer(size);
+  writeToArrayBuffer(bytes, schema, value);
   const buffer = ctx.createBufferSync({ label, size, usage: BufferUsage.UNIFORM | BufferUsage.COPY_DST });
-  ctx.root.createBuffer(schema, buffer).write(value);
+  ctx.device.queue.writeBuffer(buffer, 0, bytes);
   return buffer;
 }
 

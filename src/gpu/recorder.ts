@@ -41,7 +41,7 @@ export class Recorder {
   }
 
   /** A uniform buffer holding `value` in the layout of `schema`, destroyed after submission. */
-  uniform<T extends d.AnyWgslData>(label: string, schema: T, value: d.InferInput<T>): GPUBuffer {
+  uniform<T extends d.AnyWgslStruct>(label: string, schema: T, value: d.InferInput<T>): GPUBuffer {
     this.#check();
     const buffer = uniformBuffer(this.ctx, label, schema, value);
     this.#scratch.push(buffer);

@@ -35,7 +35,17 @@ describe('npm package', () => {
   test('the tarball ships exactly dist, README, LICENSE, CHANGELOG and package.json', () => {
     const outside = files.filter((f) => !f.startsWith('dist/') && !['README.md', 'LICENSE', 'CHANGELOG.md', 'package.json'].includes(f));
     expect(outside).toEqual([]);
-    for (const required of ['dist/index.js', 'dist/index.d.ts', 'dist/node.js', 'dist/node.d.ts', 'dist/reference.js', 'dist/cli.js', 'README.md', 'LICENSE', 'CHANGELOG.md']) {
+    for (const required of [
+      'dist/index.js',
+      'dist/index.d.ts',
+      'dist/node.js',
+      'dist/node.d.ts',
+      'dist/reference.js',
+      'dist/cli.js',
+      'README.md',
+      'LICENSE',
+      'CHANGELOG.md',
+    ]) {
       expect(files).toContain(required);
     }
   });
@@ -66,5 +76,16 @@ describe('npm package', () => {
     });
     expect(r.status, r.stderr).toBe(0);
     expect(JSON.parse(r.stdout).selfTest.passed).toBe(true);
+  });
+});
+
+describe('API reference', () => {
+  test('TypeDoc builds it from the TSDoc without warnings', () => {
+    const r = spawnSync(process.execPath, [join(ROOT, 'node_modules/typedoc/bin/typedoc'), '--emit', 'none'], {
+      cwd: ROOT,
+      encoding: 'utf8',
+      timeout: 240_000,
+    });
+    expect(r.status, `${r.stdout}\n${r.stderr}`).toBe(0);
   });
 });
