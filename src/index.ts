@@ -18,5 +18,7 @@ export { record, readStaging, Recorder } from './gpu/recorder.ts';
 export { runSelfTest, type SelfTestCheck, type SelfTestResult } from './diagnostics/selfTest.ts';
 export { doctorReport, DOCTOR_SCHEMA_VERSION, type DoctorReport } from './diagnostics/doctor.ts';
 
+export * from './io/index.ts';
+
 export * as reference from './reference/index.ts';
 export { Random } from './util/random.ts';

@@ -12,3 +12,13 @@ export {
   type NodeBackend,
   type NodeGpuContextOptions,
 } from './node/dawn.ts';
+export {
+  readTensorFile,
+  readSingleTensor,
+  writeNpyFile,
+  writeNpzFile,
+  writeSafetensorsFile,
+  writeJsonFile,
+  writeFileAtomic,
+  detectTensorFormat,
+} from './node/files.ts';
