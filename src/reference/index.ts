@@ -5,3 +5,27 @@
  * @module
  */
 export { batchedDot, batchedDotErrorBound } from './batchedDot.ts';
+export {
+  axpy,
+  dot,
+  matmul,
+  matrixWithSpectrum,
+  matTVec,
+  matVec,
+  norm2,
+  orthonormalityError,
+  randomOrthogonal,
+  scale,
+  symmetrize,
+  transpose,
+} from './linalg.ts';
+export { tridiagonalEigen } from './tridiagonalEigen.ts';
+export type { TridiagonalEigenOptions, TridiagonalEigenResult, TridiagonalVectors } from './tridiagonalEigen.ts';
+export { isSymmetric, symmetricEigen } from './symmetricEigen.ts';
+export type { SymmetricEigenOptions, SymmetricEigenResult } from './symmetricEigen.ts';
+export { denseApply, lanczosF64 } from './lanczos.ts';
+export type { ApplyF64, LanczosF64Options, LanczosF64Result } from './lanczos.ts';
+export { bidiagonalSingularValues, golubKahanF64 } from './golubKahan.ts';
+export type { BidiagonalSvdOptions, BidiagonalSvdResult, GolubKahanF64Options, GolubKahanF64Result } from './golubKahan.ts';
+export { cumulativeBrackets, gaussQuadrature, spectralDensity } from './quadrature.ts';
+export type { CumulativeBrackets, GaussQuadrature } from './quadrature.ts';

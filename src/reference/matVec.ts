@@ -1,0 +1,107 @@
+/**
+ * Float64 twins of the matVecT / matVecN kernels (shaders/linalg/matVecT.wgsl, matVecN.wgsl,
+ * finished by splitSum.wgsl), with the same strided batched layout.
+ * @module
+ */
+
+/** Layout of the batched product, in elements (mirrors `MatVecArgs` of src/kernels/matVec.ts). */
+export interface MatVecLayout {
+  readonly rows: number;
+  readonly cols: number;
+  readonly ld?: number;
+  readonly mOffset?: number;
+  readonly mStride?: number;
+  readonly xOffset?: number;
+  readonly xStride: number;
+  readonly xVecStride: number;
+  readonly yOffset?: number;
+  readonly yStride: number;
+  readonly yVecStride: number;
+  readonly batch: number;
+  readonly vectors: number;
+  readonly alpha?: number;
+  readonly beta?: number;
+  readonly rowBegin?: number;
+  readonly rowEnd?: number;
+}
+
+function unpack(l: MatVecLayout) {
+  const ld = l.ld ?? l.cols;
+  return {
+    ld,
+    mOff: l.mOffset ?? 0,
+    mStride: l.mStride ?? l.rows * ld,
+    xOff: l.xOffset ?? 0,
+    yOff: l.yOffset ?? 0,
+    alpha: l.alpha ?? 1,
+    beta: l.beta ?? 0,
+    r0: l.rowBegin ?? 0,
+    r1: l.rowEnd ?? l.rows,
+  };
+}
+
+/**
+ * `y[b][v][c] = α Σ_{k∈[rowBegin,rowEnd)} M[b][k][c] x[b][v][k] + β y[b][v][c]` in float64, in place on `y`.
+ * With β = 0, y is write-only.
+ */
+export function matVecT(m: ArrayLike<number>, x: ArrayLike<number>, y: Float64Array, l: MatVecLayout): Float64Array {
+  const u = unpack(l);
+  for (let b = 0; b < l.batch; b++) {
+    for (let v = 0; v < l.vectors; v++) {
+      const xb = u.xOff + b * l.xStride + v * l.xVecStride;
+      const yb = u.yOff + b * l.yStride + v * l.yVecStride;
+      for (let c = 0; c < l.cols; c++) {
+        let sum = 0;
+        for (let k = u.r0; k < u.r1; k++) sum += m[u.mOff + b * u.mStride + k * u.ld + c]! * x[xb + k]!;
+        y[yb + c] = u.alpha * sum + (u.beta === 0 ? 0 : u.beta * y[yb + c]!);
+      }
+    }
+  }
+  return y;
+}
+
+/**
+ * `y[b][v][r] = α Σ_{c<cols} M[b][r][c] x[b][v][c] + β y[b][v][r]` for r ∈ [rowBegin, rowEnd), in
+ * float64, in place on `y`. With β = 0, y is write-only.
+ */
+export function matVecN(m: ArrayLike<number>, x: ArrayLike<number>, y: Float64Array, l: MatVecLayout): Float64Array {
+  const u = unpack(l);
+  for (let b = 0; b < l.batch; b++) {
+    for (let v = 0; v < l.vectors; v++) {
+      const xb = u.xOff + b * l.xStride + v * l.xVecStride;
+      const yb = u.yOff + b * l.yStride + v * l.yVecStride;
+      for (let r = u.r0; r < u.r1; r++) {
+        let sum = 0;
+        const row = u.mOff + b * u.mStride + r * u.ld;
+        for (let c = 0; c < l.cols; c++) sum += m[row + c]! * x[xb + c]!;
+        y[yb + r] = u.alpha * sum + (u.beta === 0 ? 0 : u.beta * y[yb + r]!);
+      }
+    }
+  }
+  return y;
+}
+
+/**
+ * Entrywise forward-error bound of the f32 kernels for the same layout: γ_K·(|α| Σ|M||x|) + u·|β y|
+ * + u·|result| (the final scaling), with γ_K = K u/(1 − K u), u = 2⁻²⁴, K the reduction length.
+ * `transposed` selects matVecT (reduction over rows) or matVecN (over columns).
+ */
+export function matVecErrorBound(
+  m: ArrayLike<number>,
+  x: ArrayLike<number>,
+  y: ArrayLike<number>,
+  l: MatVecLayout,
+  transposed: boolean,
+): Float64Array {
+  const u = unpack(l);
+  const absM = Float64Array.from({ length: m.length }, (_, i) => Math.abs(m[i]!));
+  const absX = Float64Array.from({ length: x.length }, (_, i) => Math.abs(x[i]!));
+  const out = Float64Array.from({ length: y.length }, (_, i) => Math.abs(y[i]!));
+  const K = transposed ? u.r1 - u.r0 : l.cols;
+  const unit = 2 ** -24;
+  const gamma = ((K + 2) * unit) / (1 - (K + 2) * unit);
+  const layout = { ...l, alpha: Math.abs(u.alpha), beta: Math.abs(u.beta) };
+  const mag = transposed ? matVecT(absM, absX, out, layout) : matVecN(absM, absX, out, layout);
+  for (let i = 0; i < mag.length; i++) mag[i] = gamma * mag[i]!;
+  return mag;
+}

@@ -1,0 +1,171 @@
+/**
+ * Gauss quadrature from a Lanczos tridiagonal (Golub–Welsch) and what it estimates: spectral
+ * densities (stochastic Lanczos quadrature) and Chebyshev–Markov–Stieltjes brackets of the
+ * cumulative spectral measure.
+ *
+ * After k Lanczos steps on A from a unit vector q_1, the spectral measure μ = Σ_i (q_1ᵀ z_i)² δ_{λ_i}
+ * of q_1 is approximated by the k-point Gauss rule Σ_j w_j δ_{θ_j}: nodes θ_j = eigenvalues of T_k,
+ * weights w_j = (first component of T_k's eigenvector j)². It integrates polynomials of degree
+ * ≤ 2k − 1 exactly: Σ_j w_j θ_j^p = q_1ᵀ A^p q_1.
+ * @module
+ */
+import { InvalidArgumentError } from '../errors.ts';
+import { checkFinite } from './linalg.ts';
+import { sortEigenpairs, tql2InPlace } from './tridiagonalEigen.ts';
+
+/** A Gauss quadrature rule. */
+export interface GaussQuadrature {
+  /** The nodes θ_1 ≤ … ≤ θ_k (the Ritz values), ascending. */
+  nodes: Float64Array;
+  /** The weights w_j = (first component of eigenvector j of T)², positive, summing to 1. */
+  weights: Float64Array;
+}
+
+/**
+ * The Gauss quadrature rule of the tridiagonal (Jacobi) matrix T = tridiag(beta, alpha, beta)
+ * (Golub–Welsch): nodes = eigenvalues of T ascending, weights = squared first components of its
+ * unit eigenvectors (renormalized to sum exactly 1 up to rounding). Computed by implicit QL
+ * following only the first eigenvector components, O(k²).
+ *
+ * @param alpha - the diagonal, length k ≥ 1.
+ * @param beta - the off-diagonal, length k − 1.
+ * @example
+ * ```ts
+ * gaussQuadrature(new Float64Array([0, 0]), new Float64Array([1])); // nodes [-1, 1], weights [0.5, 0.5]
+ * ```
+ */
+export function gaussQuadrature(alpha: Float64Array, beta: Float64Array): GaussQuadrature {
+  const k = alpha.length;
+  if (k < 1) throw new InvalidArgumentError('alpha', 'expected at least 1 diagonal entry, got 0');
+  if (beta.length !== k - 1)
+    throw new InvalidArgumentError('beta', `expected ${k - 1} off-diagonal entries (alpha.length − 1), got ${beta.length}`);
+  checkFinite('alpha', alpha);
+  checkFinite('beta', beta);
+  const d = Float64Array.from(alpha);
+  const e = new Float64Array(k);
+  e.set(beta);
+  const z = new Float64Array(k); // first components: z[j] = (eigenvector j)_0
+  z[0] = 1;
+  tql2InPlace(d, e, z, 1);
+  const { values, rows } = sortEigenpairs(d, z, 1, false);
+  const weights = new Float64Array(k);
+  let sum = 0;
+  for (let j = 0; j < k; j++) {
+    const w = rows![j]! * rows![j]!;
+    weights[j] = w;
+    sum += w;
+  }
+  for (let j = 0; j < k; j++) weights[j] = weights[j]! / sum;
+  return { nodes: values, weights };
+}
+
+/**
+ * Stochastic Lanczos quadrature density: the histogram, on bins with the given edges, of the
+ * averaged quadrature measure (1/P) Σ_p n Σ_j w_{p,j} δ_{θ_{p,j}} over P probes. Each bin's value is
+ * the estimated number of eigenvalues of the n×n operator in it; the total is n when the bins
+ * cover every node.
+ *
+ * Bins are [edges[b], edges[b+1]) for b < B − 1 and the last one is closed; nodes outside
+ * [edges[0], edges[B]] are dropped.
+ *
+ * @param nodesPerProbe - one array of nodes per probe.
+ * @param weightsPerProbe - the matching weights (each probe's summing to 1).
+ * @param edges - strictly increasing, finite, length B + 1 ≥ 2.
+ * @param n - the dimension of the operator (the total mass), > 0.
+ * @returns counts, length B.
+ * @example
+ * ```ts
+ * spectralDensity([new Float64Array([0.5, 1.5])], [new Float64Array([0.25, 0.75])], new Float64Array([0, 1, 2]), 100);
+ * // Float64Array [25, 75]
+ * ```
+ */
+export function spectralDensity(
+  nodesPerProbe: readonly Float64Array[],
+  weightsPerProbe: readonly Float64Array[],
+  edges: Float64Array,
+  n: number,
+): Float64Array {
+  const probes = nodesPerProbe.length;
+  if (probes < 1) throw new InvalidArgumentError('nodesPerProbe', 'expected at least one probe');
+  if (weightsPerProbe.length !== probes) {
+    throw new InvalidArgumentError('weightsPerProbe', `expected ${probes} arrays (one per probe), got ${weightsPerProbe.length}`);
+  }
+  if (edges.length < 2) throw new InvalidArgumentError('edges', `expected at least 2 edges, got ${edges.length}`);
+  checkFinite('edges', edges);
+  for (let b = 1; b < edges.length; b++) {
+    if (!(edges[b]! > edges[b - 1]!))
+      throw new InvalidArgumentError(
+        'edges',
+        `expected strictly increasing edges, but edges[${b}] = ${edges[b]} ≤ edges[${b - 1}] = ${edges[b - 1]}`,
+      );
+  }
+  if (!(n > 0) || !Number.isFinite(n)) throw new InvalidArgumentError('n', `expected a finite number > 0, got ${n}`);
+  const bins = edges.length - 1;
+  const counts = new Float64Array(bins);
+  const lo = edges[0]!;
+  const hi = edges[bins]!;
+  const scaleFactor = n / probes;
+  for (let p = 0; p < probes; p++) {
+    const nodes = nodesPerProbe[p]!;
+    const weights = weightsPerProbe[p]!;
+    if (weights.length !== nodes.length) {
+      throw new InvalidArgumentError(`weightsPerProbe[${p}]`, `expected ${nodes.length} weights (one per node), got ${weights.length}`);
+    }
+    for (let j = 0; j < nodes.length; j++) {
+      const x = nodes[j]!;
+      if (!(x >= lo && x <= hi)) continue;
+      // Largest b with edges[b] ≤ x, capped at the last bin.
+      let a = 0;
+      let c = bins;
+      while (c - a > 1) {
+        const mid = (a + c) >> 1;
+        if (edges[mid]! <= x) a = mid;
+        else c = mid;
+      }
+      counts[a]! += scaleFactor * weights[j]!;
+    }
+  }
+  return counts;
+}
+
+/** Chebyshev–Markov–Stieltjes brackets of a cumulative spectral measure at the Gauss nodes. */
+export interface CumulativeBrackets {
+  /** lower[i] = Σ_{j<i} w_j ≤ μ((−∞, θ_i)). */
+  lower: Float64Array;
+  /** upper[i] = Σ_{j≤i} w_j ≥ μ((−∞, θ_i]). */
+  upper: Float64Array;
+}
+
+/**
+ * The Chebyshev–Markov–Stieltjes inequalities: for the Gauss rule (θ_j, w_j) of a measure μ,
+ * Σ_{j<i} w_j ≤ μ((−∞, θ_i)) ≤ μ((−∞, θ_i]) ≤ Σ_{j≤i} w_j at every node θ_i. Returns those
+ * bounds on the cumulative measure (the fraction of q_1's spectral mass below each Ritz value).
+ *
+ * @param nodes - ascending, length k.
+ * @param weights - length k, nonnegative.
+ * @example
+ * ```ts
+ * cumulativeBrackets(new Float64Array([-1, 1]), new Float64Array([0.5, 0.5])); // lower [0, 0.5], upper [0.5, 1]
+ * ```
+ */
+export function cumulativeBrackets(nodes: Float64Array, weights: Float64Array): CumulativeBrackets {
+  const k = nodes.length;
+  if (weights.length !== k) throw new InvalidArgumentError('weights', `expected ${k} weights (one per node), got ${weights.length}`);
+  for (let i = 1; i < k; i++) {
+    if (!(nodes[i]! >= nodes[i - 1]!))
+      throw new InvalidArgumentError('nodes', `expected ascending nodes, but nodes[${i}] < nodes[${i - 1}]`);
+  }
+  for (let i = 0; i < k; i++) {
+    if (!(weights[i]! >= 0) || !Number.isFinite(weights[i]!))
+      throw new InvalidArgumentError('weights', `expected finite weights ≥ 0, got ${weights[i]} at ${i}`);
+  }
+  const lower = new Float64Array(k);
+  const upper = new Float64Array(k);
+  let sum = 0;
+  for (let i = 0; i < k; i++) {
+    lower[i] = sum;
+    sum += weights[i]!;
+    upper[i] = sum;
+  }
+  return { lower, upper };
+}

@@ -1,0 +1,32 @@
+/**
+ * Float64 twin of the csrMatVec kernel (shaders/operators/csrMatVec.wgsl).
+ * @module
+ */
+
+/** A CSR matrix: row i's nonzeros are values[rowPtr[i]..rowPtr[i+1]) in columns colIdx[...]. */
+export interface Csr {
+  readonly n: number;
+  readonly rowPtr: ArrayLike<number>;
+  readonly colIdx: ArrayLike<number>;
+  readonly values: ArrayLike<number>;
+}
+
+/** `y = A x` for a CSR matrix, in float64. */
+export function csrMatVec(a: Csr, x: ArrayLike<number>): Float64Array {
+  const y = new Float64Array(a.n);
+  for (let i = 0; i < a.n; i++) {
+    let sum = 0;
+    for (let p = a.rowPtr[i]!; p < a.rowPtr[i + 1]!; p++) sum += a.values[p]! * x[a.colIdx[p]!]!;
+    y[i] = sum;
+  }
+  return y;
+}
+
+/** The dense n×n row-major form of a CSR matrix (duplicates are summed). */
+export function csrToDense(a: Csr): Float64Array {
+  const out = new Float64Array(a.n * a.n);
+  for (let i = 0; i < a.n; i++) {
+    for (let p = a.rowPtr[i]!; p < a.rowPtr[i + 1]!; p++) out[i * a.n + a.colIdx[p]!]! += a.values[p]!;
+  }
+  return out;
+}
