@@ -147,6 +147,28 @@ export function alignedRange(start: number, end: number, alignment: number): Ali
   return { offset: bindStart * 4, size: Math.max(4, (end - bindStart) * 4), shift: start - bindStart };
 }
 
+/** A binding window over a buffer of 4-byte elements and the index shift kernels add. */
+export interface BindWindow {
+  readonly binding: { readonly buffer: GPUBuffer; readonly offset: number; readonly size: number };
+  /**
+   * `(origin − windowStart) mod 2³²`: added by the kernel to indices counted from `origin`.
+   * Kernels do their index arithmetic in u32, which wraps, so the shift may encode a negative
+   * offset (an origin before the window start).
+   */
+  readonly shift: number;
+}
+
+/**
+ * The binding that covers elements `[first, end)` of `buffer` (offset aligned down to `alignment`
+ * bytes), for a kernel that addresses elements relative to `origin`.
+ */
+export function bindWindow(buffer: GPUBuffer, origin: number, first: number, end: number, alignment: number): BindWindow {
+  const alignElems = alignment / 4;
+  const start = Math.floor(first / alignElems) * alignElems;
+  const size = Math.max(4, Math.min((end - start) * 4, buffer.size - start * 4));
+  return { binding: { buffer, offset: start * 4, size }, shift: (origin - start) >>> 0 };
+}
+
 /**
  * How many work units of at most `unitElements` consecutive 4-byte elements fit in one binding of
  * `maxBindingBytes`, allowing for the alignment slack of {@link alignedRange}. Throws

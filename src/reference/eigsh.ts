@@ -190,7 +190,7 @@ export function eigshF64(operator: CpuOperator, options: EigenOptions & { readon
           indices.forEach((idx, v) => {
             for (let k = 0; k < run.steps; k++) {
               const s = eig.vectors![idx * run.steps + k]!;
-              for (let i = 0; i < n; i++) vecs[v * n + i] += s * run.basis[k * n + i]!;
+              for (let i = 0; i < n; i++) vecs[v * n + i] = vecs[v * n + i]! + s * run.basis[k * n + i]!;
             }
           });
           result.vectors = vecs;
