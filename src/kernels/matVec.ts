@@ -151,8 +151,25 @@ export interface MatVec {
   encodeN(rec: Recorder, args: MatVecArgs): void;
 }
 
-/** Minimum number of workgroups a dispatch should offer before rows/columns are split for parallelism. */
-const TARGET_WORKGROUPS = 128;
+/** Tuning knobs of {@link createMatVec} (defaults chosen per adapter). */
+export interface MatVecTuning {
+  /**
+   * Threads cooperating on one row in matVecN (power of two, 1–32). Default: 32 on GPUs (coalesced
+   * reads), 1 on software adapters (no workgroup barrier, which they execute slowly).
+   */
+  readonly threadsPerRow?: number;
+  /**
+   * A product offering fewer workgroups than this is split along its reduction for parallelism
+   * (finished by splitSum). Default 128 on GPUs, 4 on software adapters (a 2-core CPU gains
+   * nothing from splitting and pays for the extra pass).
+   */
+  readonly targetWorkgroups?: number;
+}
+
+/** The default {@link MatVecTuning.threadsPerRow} for `ctx`. */
+export function defaultThreadsPerRow(ctx: GpuContext): number {
+  return ctx.adapter.software ? 1 : 32;
+}
 
 function checkCount(name: string, value: number, min: number): void {
   if (!Number.isInteger(value) || value < min) throw new InvalidArgumentError(name, `must be an integer ≥ ${min}, got ${value}`);
@@ -165,13 +182,17 @@ function fitCount(max: number, stride: number, base: number, limit: number): num
 }
 
 /** Compiles the matVec pipelines for `ctx` (cached per context). */
-export async function createMatVec(ctx: GpuContext): Promise<MatVec> {
+export async function createMatVec(ctx: GpuContext, options: MatVecTuning = {}): Promise<MatVec> {
   const wg = ctx.workgroupSize;
+  const tpr = options.threadsPerRow ?? defaultThreadsPerRow(ctx);
+  const target = options.targetWorkgroups ?? (ctx.adapter.software ? 4 : 128);
+  if (![1, 2, 4, 8, 16, 32].includes(tpr))
+    throw new InvalidArgumentError('threadsPerRow', `must be a power of two from 1 to 32, got ${tpr}`);
   const [tFull, tPartial, nFull, nPartial, split] = await Promise.all([
     getPipeline(ctx, matVecTKernel, { WORKGROUP_SIZE: wg, PARTIAL: 0 }),
     getPipeline(ctx, matVecTKernel, { WORKGROUP_SIZE: wg, PARTIAL: 1 }),
-    getPipeline(ctx, matVecNKernel, { WORKGROUP_SIZE: wg, PARTIAL: 0 }),
-    getPipeline(ctx, matVecNKernel, { WORKGROUP_SIZE: wg, PARTIAL: 1 }),
+    getPipeline(ctx, matVecNKernel, { WORKGROUP_SIZE: wg, PARTIAL: 0, TPR: tpr }),
+    getPipeline(ctx, matVecNKernel, { WORKGROUP_SIZE: wg, PARTIAL: 1, TPR: tpr }),
     getPipeline(ctx, splitSumKernel, { WORKGROUP_SIZE: wg }),
   ]);
   const align = ctx.limits.minStorageBufferOffsetAlignment;
@@ -241,8 +262,38 @@ export async function createMatVec(ctx: GpuContext): Promise<MatVec> {
     }
   }
 
-  return {
+  /**
+   * When one batch item's vector set does not fit a binding, runs the product on groups of
+   * vectors that do (each group is an independent product). Returns true when it did.
+   */
+  function splitVectors(args: MatVecArgs, xLen: number, yLen: number, run: (a: MatVecArgs) => void): boolean {
+    const { x, y, vectors } = args;
+    const span = (v: number, stride: number, len: number): number => (v - 1) * stride + len;
+    if (span(vectors, x.vectorStride, xLen) <= maxE && span(vectors, y.vectorStride, yLen) <= maxE) return false;
+    const fit = (stride: number, len: number): number => (stride > 0 ? Math.floor((maxE - len) / stride) + 1 : vectors);
+    const group = Math.min(vectors, fit(x.vectorStride, xLen), fit(y.vectorStride, yLen));
+    if (group < 1 || xLen > maxE || yLen > maxE) {
+      throw new DeviceLimitError(
+        'maxStorageBufferBindingSize',
+        Math.max(xLen, yLen) * 4,
+        maxE * 4,
+        'one vector of a matrix–vector product',
+      );
+    }
+    for (let v0 = 0; v0 < vectors; v0 += group) {
+      run({
+        ...args,
+        vectors: Math.min(group, vectors - v0),
+        x: { ...x, offset: (x.offset ?? 0) + v0 * x.vectorStride },
+        y: { ...y, offset: (y.offset ?? 0) + v0 * y.vectorStride },
+      });
+    }
+    return true;
+  }
+
+  const api: MatVec = {
     encodeT(rec, args) {
+      if (splitVectors(args, args.rowEnd ?? args.m.rows, args.m.cols, (a) => api.encodeT(rec, a))) return;
       const { m, x, y, batch, vectors } = args;
       const c = common(args);
       const { ld, mStride, rowBegin: kBegin, rowEnd: kEnd } = c;
@@ -320,7 +371,7 @@ export async function createMatVec(ctx: GpuContext): Promise<MatVec> {
           fitCount(batch, x.batchStride, spanX(1), maxE),
           fitCount(batch, y.batchStride, spanY(1), maxE),
         );
-        let splits = Math.min(Math.ceil(TARGET_WORKGROUPS / (colTiles * vecGroups * batch)), Math.ceil(K / wg));
+        let splits = Math.min(Math.ceil(target / (colTiles * vecGroups * batch)), Math.ceil(K / wg));
         while (splits > 1 && splits * partialLen > maxE) splits = Math.floor(splits / 2);
         const partial = splits > 1 ? rec.scratch(splits * partialLen * 4, 'matVecT partials') : null;
         for (let b0 = 0; b0 < batch; b0 += nb) dispatch(b0, Math.min(nb, batch - b0), kBegin, kEnd, Math.max(1, splits), partial, c.beta);
@@ -338,6 +389,7 @@ export async function createMatVec(ctx: GpuContext): Promise<MatVec> {
     },
 
     encodeN(rec, args) {
+      if (splitVectors(args, args.m.cols, args.rowEnd ?? args.m.rows, (a) => api.encodeN(rec, a))) return;
       const { m, x, y, batch, vectors } = args;
       const c = common(args);
       const { ld, mStride, rowBegin: rBegin, rowEnd: rEnd } = c;
@@ -359,8 +411,9 @@ export async function createMatVec(ctx: GpuContext): Promise<MatVec> {
       }
       const rowsPerPiece = rowSpan(rows) <= maxE ? rows : Math.floor((maxE - cols) / ld) + 1;
       const vecGroups = Math.ceil(vectors / 8);
-      let splits =
-        rowsPerPiece === rows ? Math.min(Math.ceil(TARGET_WORKGROUPS / (rows * vecGroups * batch)), Math.ceil(cols / (4 * wg))) : 1;
+      const rowsPerGroup = wg / tpr;
+      const tiles = (r: number): number => Math.ceil(r / rowsPerGroup);
+      let splits = rowsPerPiece === rows ? Math.min(Math.ceil(target / (tiles(rows) * vecGroups * batch)), Math.ceil(cols / (8 * tpr))) : 1;
       const partialLen = batch * vectors * rows;
       while (splits > 1 && splits * partialLen > maxE) splits = Math.floor(splits / 2);
       splits = Math.max(1, splits);
@@ -421,10 +474,11 @@ export async function createMatVec(ctx: GpuContext): Promise<MatVec> {
             beta: c.beta,
           });
           const group = bindGroup(rec.ctx, matVecNKernel, { params, m: mw.binding, x: xw.binding, y: yBinding });
-          rec.dispatch(partial ? nPartial : nFull, group, (r1 - r0) * vecGroups * splits * count);
+          rec.dispatch(partial ? nPartial : nFull, group, tiles(r1 - r0) * vecGroups * splits * count);
         }
       }
       if (partial) finishSplits(rec, partial, y, c.yOff + rBegin, rows, batch, vectors, splits, c.alpha, c.beta);
     },
   };
+  return api;
 }
