@@ -71,6 +71,11 @@ class BuiltinOperator implements SymmetricOperator {
     this.#apply(rec, x, y, vectors);
   }
 
+  /** Whether {@link dispose} has been called. */
+  get isDisposed(): boolean {
+    return this.#disposed;
+  }
+
   dispose(): void {
     if (this.#disposed) return;
     this.#disposed = true;
@@ -80,6 +85,25 @@ class BuiltinOperator implements SymmetricOperator {
   [Symbol.dispose](): void {
     this.dispose();
   }
+}
+
+/**
+ * A batch of rectangular operators J_b: Rᵖ → Rⁿ (Jacobians) with separate J and Jᵀ applies, for
+ * Golub–Kahan bidiagonalization. x and y must not overlap.
+ */
+export interface RectangularOperator extends Disposable {
+  readonly kind: string;
+  /** Rows of J: the dimension of K = J Jᵀ. */
+  readonly n: number;
+  /** Columns of J. */
+  readonly p: number;
+  readonly batch: number;
+  readonly ctx: GpuContext;
+  /** Records y[b][v] = J_b x[b][v] (x has p entries per vector, y has n). */
+  encodeJ(rec: Recorder, x: VectorsView, y: VectorsView, vectors: number): void;
+  /** Records y[b][v] = J_bᵀ x[b][v] (x has n entries per vector, y has p). */
+  encodeJt(rec: Recorder, x: VectorsView, y: VectorsView, vectors: number): void;
+  dispose(): void;
 }
 
 /** Host data accepted by the built-in operators (converted to f32 on upload). */
@@ -291,7 +315,23 @@ export async function jacobianOperator(
       scratch = null;
     },
   );
-  return Object.assign(op, { p });
+  // Column block c covers columns [offsets[c], offsets[c] + cols) of every p-vector.
+  const offsets = blocks.map((_, c) => blocks.slice(0, c).reduce((sum, b) => sum + b.cols, 0));
+  const encodeJ = (rec: Recorder, x: VectorsView, y: VectorsView, vectors: number): void => {
+    if (op.isDisposed) throw new DisposedError('jacobian operator');
+    blocks.forEach((block, c) => {
+      const xc = { ...x, offset: (x.offset ?? 0) + offsets[c]! };
+      mv.encodeN(rec, { m: { buffer: block.buffer, rows: n, cols: block.cols }, x: xc, y, batch, vectors, beta: c === 0 ? 0 : 1 });
+    });
+  };
+  const encodeJt = (rec: Recorder, x: VectorsView, y: VectorsView, vectors: number): void => {
+    if (op.isDisposed) throw new DisposedError('jacobian operator');
+    blocks.forEach((block, c) => {
+      const yc = { ...y, offset: (y.offset ?? 0) + offsets[c]! };
+      mv.encodeT(rec, { m: { buffer: block.buffer, rows: n, cols: block.cols }, x, y: yc, batch, vectors });
+    });
+  };
+  return Object.assign(op, { p, encodeJ, encodeJt });
 }
 
 /** Options of {@link csrOperator}. */

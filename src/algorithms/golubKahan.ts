@@ -1,0 +1,369 @@
+/**
+ * Batched Golub–Kahan bidiagonalization of Jacobians on the GPU, for the small-λ accuracy of
+ * spec §6: the eigenvalues of K = J Jᵀ are λ = σ², and σ from the bidiagonal is accurate to
+ * ≈ u·σ_max absolutely, so λ is accurate to ≈ 2u·√(λ_max·λ) — down to ≈ 1e-8·λ_max in f32,
+ * where Lanczos on K stops at ≈ 1e-5·λ_max.
+ *
+ * Step j (per lane, all lanes in the same dispatches), from u_1 = start/‖start‖:
+ *   α_j v_j = Jᵀu_j − β_j v_{j−1}, orthogonalized twice (CGS2) against v_1..v_{j−1};
+ *   β_{j+1} u_{j+1} = J v_j − α_j u_j, orthogonalized twice against u_1..u_j.
+ * The host then computes the SVD of the square lower bidiagonal L_k in float64 with relative
+ * accuracy (reference/golubKahan.ts): Lanczos on K from u_1 has T_k = L_k L_kᵀ, so λ_i = σ_i²,
+ * quadrature weights are the squared first components of the left singular vectors p_i, and the
+ * Ritz residual is α_k β_{k+1} |p_i[k]|.
+ *
+ * Float64 twin: golubKahanF64 (src/reference/golubKahan.ts).
+ * @module
+ */
+import { DeviceLimitError, DisposedError, InvalidArgumentError } from '../errors.ts';
+import type { GpuContext } from '../gpu/context.ts';
+import { BufferUsage } from '../gpu/flags.ts';
+import { readStaging, record, type Recorder } from '../gpu/recorder.ts';
+import { createBatchedDot } from '../kernels/batchedDot.ts';
+import { createLanczosUpdate, LanczosUpdateMode } from '../kernels/lanczosUpdate.ts';
+import { createMatVec, type VectorsView } from '../kernels/matVec.ts';
+import { createScaleVectors } from '../kernels/scaleVectors.ts';
+import { allDone, resolveEigenOptions, ritzSelection, type EigenOptions, type EigenResult } from '../reference/eigsh.ts';
+import { bidiagonalSingularValues } from '../reference/golubKahan.ts';
+import { Random } from '../util/random.ts';
+import type { RectangularOperator } from './operators.ts';
+
+/** The bidiagonals of all lanes read back to the host. */
+export interface Bidiagonals {
+  /** α_1..α_k per lane (diagonal of L_k). */
+  readonly alpha: Float64Array[];
+  /** β_2..β_{k+1} per lane (length k; beta[k−1] = β_{k+1} is the residual factor). */
+  readonly beta: Float64Array[];
+  readonly steps: Int32Array;
+  readonly breakdown: boolean[];
+  readonly startNorm: Float64Array;
+}
+
+type GkBuffers = Record<'h1' | 'h2' | 'norm2' | 'alpha' | 'beta' | 'state' | 'scale' | 'inv' | 'wu' | 'wv' | 'startNorm2', GPUBuffer>;
+interface GkKernels {
+  readonly mv: Awaited<ReturnType<typeof createMatVec>>;
+  readonly dot: Awaited<ReturnType<typeof createBatchedDot>>;
+  readonly update: Awaited<ReturnType<typeof createLanczosUpdate>>;
+  readonly scale: Awaited<ReturnType<typeof createScaleVectors>>;
+}
+
+const STORAGE = BufferUsage.STORAGE | BufferUsage.COPY_SRC | BufferUsage.COPY_DST;
+
+/** A batched Golub–Kahan run on a {@link RectangularOperator}; owns its GPU buffers. */
+export class GolubKahanRun implements Disposable {
+  readonly ctx: GpuContext;
+  readonly operator: RectangularOperator;
+  readonly lanes: number;
+  readonly maxSteps: number;
+  /** Left basis [lanes][maxSteps + 1][n]. */
+  readonly u: GPUBuffer;
+  /** Right basis [lanes][maxSteps][p]. */
+  readonly v: GPUBuffer;
+  stepsTaken = 0;
+  readonly #b: GkBuffers;
+  readonly #k: GkKernels;
+  readonly #tol: number;
+  #disposed = false;
+
+  /** @internal use {@link createGolubKahan} */
+  constructor(
+    operator: RectangularOperator,
+    maxSteps: number,
+    tol: number,
+    u: GPUBuffer,
+    v: GPUBuffer,
+    buffers: GkBuffers,
+    kernels: GkKernels,
+  ) {
+    this.ctx = operator.ctx;
+    this.operator = operator;
+    this.lanes = operator.batch;
+    this.maxSteps = maxSteps;
+    this.u = u;
+    this.v = v;
+    this.#b = buffers;
+    this.#k = kernels;
+    this.#tol = tol;
+  }
+
+  get uStride(): number {
+    return (this.maxSteps + 1) * this.operator.n;
+  }
+
+  get vStride(): number {
+    return this.maxSteps * this.operator.p;
+  }
+
+  /** Normalizes w (length len per lane) into row `row` of `basis`, running the lane update of `mode` at step k. */
+  #normalize(rec: Recorder, w: GPUBuffer, len: number, basis: GPUBuffer, stride: number, row: number, k: number, mode: number): void {
+    const b = this.#b;
+    this.#k.dot.encode(rec, w, w, b.norm2, { n: len, batch: this.lanes });
+    this.#k.update.encode(
+      rec,
+      { h1: b.h1, h2: b.h2, norm2: b.norm2, alpha: b.alpha, beta: b.beta, state: b.state, scale: b.scale, inv: b.inv },
+      {
+        lanes: this.lanes,
+        k,
+        mode,
+        hStride: this.maxSteps + 1,
+        tStride: this.maxSteps,
+        tol: this.#tol,
+      },
+    );
+    this.#k.scale.encode(rec, {
+      src: { buffer: w, stride: len },
+      dst: { buffer: basis, offset: row * len, stride },
+      scales: { buffer: b.inv },
+      len,
+      batch: this.lanes,
+    });
+  }
+
+  /** CGS2 of w (len per lane) against rows [0, rows) of `basis`. */
+  #orthogonalize(rec: Recorder, w: GPUBuffer, len: number, basis: GPUBuffer, basisRows: number, stride: number, rows: number): void {
+    if (rows === 0) return;
+    const q = { buffer: basis, rows: basisRows, cols: len, batchStride: stride };
+    const wv: VectorsView = { buffer: w, batchStride: len, vectorStride: len };
+    for (const h of [this.#b.h1, this.#b.h2]) {
+      const hv: VectorsView = { buffer: h, batchStride: this.maxSteps + 1, vectorStride: this.maxSteps + 1 };
+      this.#k.mv.encodeN(rec, { m: q, x: wv, y: hv, batch: this.lanes, vectors: 1, rowEnd: rows });
+      this.#k.mv.encodeT(rec, { m: q, x: hv, y: wv, batch: this.lanes, vectors: 1, rowEnd: rows, alpha: -1, beta: 1 });
+    }
+  }
+
+  /** Loads u_1 = start/‖start‖ (random Gaussian from `seed`, or host vectors [lanes][n]). */
+  async start(
+    source:
+      | { kind: 'random'; seed: number }
+      | { kind: 'host'; data: Float32Array | Float64Array }
+      | { kind: 'gpu'; buffer: GPUBuffer; offset?: number },
+  ): Promise<void> {
+    if (this.#disposed) throw new DisposedError('GolubKahanRun');
+    const { n } = this.operator;
+    const w = this.#b.wu;
+    if (source.kind === 'random') {
+      const one = Float32Array.from(new Random(source.seed).normals(n));
+      for (let l = 0; l < this.lanes; l++) this.ctx.device.queue.writeBuffer(w, l * n * 4, one.buffer, one.byteOffset, one.byteLength);
+    } else if (source.kind === 'host') {
+      if (source.data.length !== this.lanes * n)
+        throw new InvalidArgumentError('start', `expected lanes·n = ${this.lanes * n} values, got ${source.data.length}`);
+      for (let i = 0; i < source.data.length; i++)
+        if (!Number.isFinite(source.data[i]!)) throw new InvalidArgumentError('start', `entry ${i} is ${source.data[i]} (must be finite)`);
+      const f = source.data instanceof Float32Array ? source.data : Float32Array.from(source.data);
+      this.ctx.device.queue.writeBuffer(w, 0, f.buffer, f.byteOffset, f.byteLength);
+    }
+    await record(this.ctx, 'golubKahan start', (rec) => {
+      if (source.kind === 'gpu') rec.copy(source.buffer, (source.offset ?? 0) * 4, w, 0, this.lanes * n * 4);
+      this.#normalize(rec, w, n, this.u, this.uStride, 0, 0, LanczosUpdateMode.start);
+      rec.copy(this.#b.norm2, 0, this.#b.startNorm2, 0, this.lanes * 4);
+    });
+    this.stepsTaken = 0;
+  }
+
+  /** Records step j: v_j from Jᵀu_j, then u_{j+1} from J v_j. */
+  #step(rec: Recorder, j: number): void {
+    const { n, p } = this.operator;
+    const { wu, wv } = this.#b;
+    const op = this.operator;
+    op.encodeJt(
+      rec,
+      { buffer: this.u, offset: j * n, batchStride: this.uStride, vectorStride: this.uStride },
+      { buffer: wv, batchStride: p, vectorStride: p },
+      1,
+    );
+    this.#orthogonalize(rec, wv, p, this.v, this.maxSteps, this.vStride, j);
+    this.#normalize(rec, wv, p, this.v, this.vStride, j, j, LanczosUpdateMode.storeAlpha);
+    op.encodeJ(
+      rec,
+      { buffer: this.v, offset: j * p, batchStride: this.vStride, vectorStride: this.vStride },
+      { buffer: wu, batchStride: n, vectorStride: n },
+      1,
+    );
+    this.#orthogonalize(rec, wu, n, this.u, this.maxSteps + 1, this.uStride, j + 1);
+    this.#normalize(rec, wu, n, this.u, this.uStride, j + 1, j, LanczosUpdateMode.storeBeta);
+  }
+
+  /** Runs until `steps` steps have been taken. */
+  async advance(steps: number): Promise<void> {
+    if (this.#disposed) throw new DisposedError('GolubKahanRun');
+    if (!Number.isInteger(steps) || steps > this.maxSteps)
+      throw new InvalidArgumentError('steps', `must be an integer ≤ maxSteps (${this.maxSteps}), got ${steps}`);
+    while (this.stepsTaken < steps) {
+      const first = this.stepsTaken;
+      const last = Math.min(steps, first + 8);
+      await record(this.ctx, `golubKahan steps ${first}..${last - 1}`, (rec) => {
+        for (let j = first; j < last; j++) this.#step(rec, j);
+      });
+      this.stepsTaken = last;
+    }
+  }
+
+  /** Reads the bidiagonals back. */
+  async readBidiagonals(): Promise<Bidiagonals> {
+    if (this.#disposed) throw new DisposedError('GolubKahanRun');
+    const { lanes, maxSteps } = this;
+    const b = this.#b;
+    const staged = await record(this.ctx, 'golubKahan readback', (rec) => [
+      rec.stage(b.alpha, 0, lanes * maxSteps * 4),
+      rec.stage(b.beta, 0, lanes * maxSteps * 4),
+      rec.stage(b.state, 0, lanes * 8),
+      rec.stage(b.startNorm2, 0, lanes * 4),
+    ]);
+    const [a, be, st, sn] = await Promise.all(staged.map((s) => readStaging(this.ctx, s)));
+    const alpha = new Float32Array(a!);
+    const beta = new Float32Array(be!);
+    const state = new Uint32Array(st!);
+    const norm2 = new Float32Array(sn!);
+    const out: Bidiagonals = { alpha: [], beta: [], steps: new Int32Array(lanes), breakdown: [], startNorm: new Float64Array(lanes) };
+    for (let l = 0; l < lanes; l++) {
+      const k = state[2 * l + 1]!;
+      out.steps[l] = k;
+      out.alpha.push(Float64Array.from(alpha.subarray(l * maxSteps, l * maxSteps + k)));
+      out.beta.push(Float64Array.from(beta.subarray(l * maxSteps, l * maxSteps + k)));
+      out.breakdown.push(state[2 * l] === 0);
+      out.startNorm[l] = Math.sqrt(Math.max(0, norm2[l]!));
+    }
+    return out;
+  }
+
+  dispose(): void {
+    if (this.#disposed) return;
+    this.#disposed = true;
+    this.ctx.destroyBuffer(this.u);
+    this.ctx.destroyBuffer(this.v);
+    for (const buffer of Object.values(this.#b)) this.ctx.destroyBuffer(buffer);
+  }
+
+  [Symbol.dispose](): void {
+    this.dispose();
+  }
+}
+
+/** Allocates a batched Golub–Kahan run (one start vector per Jacobian). */
+export async function createGolubKahan(
+  operator: RectangularOperator,
+  options: { maxSteps: number; breakdownTolerance?: number },
+): Promise<GolubKahanRun> {
+  const { ctx, n, p, batch } = operator;
+  const { maxSteps } = options;
+  if (!Number.isInteger(maxSteps) || maxSteps < 1 || maxSteps > Math.min(n, p)) {
+    throw new InvalidArgumentError('maxSteps', `must be an integer in [1, min(n, p)] = [1, ${Math.min(n, p)}], got ${maxSteps}`);
+  }
+  const uBytes = batch * (maxSteps + 1) * n * 4;
+  const vBytes = batch * maxSteps * p * 4;
+  for (const [what, bytes] of [
+    ['left', uBytes],
+    ['right', vBytes],
+  ] as const) {
+    if (bytes > ctx.limits.maxBufferSize)
+      throw new DeviceLimitError('maxBufferSize', bytes, ctx.limits.maxBufferSize, `the ${what} Golub–Kahan basis`);
+  }
+  const [mv, dot, update, scale] = await Promise.all([
+    createMatVec(ctx),
+    createBatchedDot(ctx),
+    createLanczosUpdate(ctx),
+    createScaleVectors(ctx),
+  ]);
+  const created: GPUBuffer[] = [];
+  const make = async (elements: number, label: string): Promise<GPUBuffer> => {
+    const b = await ctx.createBuffer({ label, size: Math.max(16, Math.ceil((elements * 4) / 16) * 16), usage: STORAGE });
+    created.push(b);
+    return b;
+  };
+  try {
+    const u = await make(batch * (maxSteps + 1) * n, 'gk U');
+    const v = await make(batch * maxSteps * p, 'gk V');
+    const h = batch * (maxSteps + 1);
+    const buffers = {
+      h1: await make(h, 'gk h1'),
+      h2: await make(h, 'gk h2'),
+      norm2: await make(batch, 'gk norm2'),
+      alpha: await make(batch * maxSteps, 'gk alpha'),
+      beta: await make(batch * maxSteps, 'gk beta'),
+      state: await make(batch * 2, 'gk state'),
+      scale: await make(batch, 'gk scale'),
+      inv: await make(batch, 'gk inv'),
+      wu: await make(batch * n, 'gk wu'),
+      wv: await make(batch * p, 'gk wv'),
+      startNorm2: await make(batch, 'gk start norm2'),
+    };
+    const tol = options.breakdownTolerance ?? 8 * Math.sqrt(Math.max(n, p)) * 2 ** -24;
+    return new GolubKahanRun(operator, maxSteps, tol, u, v, buffers, { mv, dot, update, scale });
+  } catch (error) {
+    for (const b of created) ctx.destroyBuffer(b);
+    throw error;
+  }
+}
+
+/** Singular-value decomposition of each lane's square L_k in float64 (λ = σ², left vectors for weights/bounds). */
+export function bidiagonalEigen(bi: Bidiagonals): { lambda: Float64Array[]; left: Float64Array[]; sigmaMax: Float64Array } {
+  const lambda: Float64Array[] = [];
+  const left: Float64Array[] = [];
+  const sigmaMax = new Float64Array(bi.steps.length);
+  bi.steps.forEach((k, l) => {
+    if (k === 0) {
+      lambda.push(new Float64Array(0));
+      left.push(new Float64Array(0));
+      return;
+    }
+    const svd = bidiagonalSingularValues(bi.alpha[l]!, bi.beta[l]!.subarray(0, k - 1), 'lower', { vectors: true });
+    // Ascending λ to match the Lanczos conventions.
+    const order = Array.from({ length: k }, (_, i) => k - 1 - i);
+    lambda.push(Float64Array.from(order, (i) => svd.values[i]! ** 2));
+    const u = new Float64Array(k * k);
+    order.forEach((i, r) => u.set(svd.u!.subarray(i * k, (i + 1) * k), r * k));
+    left.push(u);
+    sigmaMax[l] = svd.values[0]!;
+  });
+  return { lambda, left, sigmaMax };
+}
+
+/**
+ * Error floor of λ = σ² from f32 Golub–Kahan: |Δσ| ≤ c·u·σ_max with c = 4√(n+p) + 2k + 8, so
+ * |Δλ| ≤ 2c·u·σ_max·σ + (c·u·σ_max)².
+ */
+export function golubKahanFloor(n: number, p: number, k: number, sigmaMax: number, sigma: number): number {
+  const d = (4 * Math.sqrt(n + p) + 2 * k + 8) * 2 ** -24 * sigmaMax;
+  return 2 * d * sigma + d * d;
+}
+
+/**
+ * Eigenvalues of K_b = J_b J_bᵀ (largest or smallest end) through Golub–Kahan on J: the same
+ * options and results as `eigsh`, with small eigenvalues accurate to ≈ 2u√(λ_max λ) instead of
+ * ≈ u·λ_max. Ritz vectors are not computed by this path.
+ */
+export async function eigshJacobian(operator: RectangularOperator, options: EigenOptions): Promise<EigenResult[]> {
+  const o = resolveEigenOptions(options, Math.min(operator.n, operator.p));
+  using run = await createGolubKahan(operator, {
+    maxSteps: o.maxSteps,
+    ...(options.breakdownTolerance === undefined ? {} : { breakdownTolerance: options.breakdownTolerance }),
+  });
+  await run.start({ kind: 'random', seed: o.seed });
+  let m = o.initialSteps;
+  for (;;) {
+    await run.advance(m);
+    const bi = await run.readBidiagonals();
+    const eig = bidiagonalEigen(bi);
+    const results = Array.from(bi.steps, (k, l): EigenResult => {
+      const idx = ritzSelection(k, o.k, o.which);
+      const lam = eig.lambda[l]!;
+      const left = eig.left[l]!;
+      const resid = k > 0 ? bi.alpha[l]![k - 1]! * bi.beta[l]![k - 1]! : 0;
+      let scale = 0;
+      for (const v of lam) scale = Math.max(scale, Math.abs(v));
+      const errorBounds = Float64Array.from(
+        idx,
+        (i) => Math.abs(resid * left[i * k + k - 1]!) + golubKahanFloor(operator.n, operator.p, k, eig.sigmaMax[l]!, Math.sqrt(lam[i]!)),
+      );
+      return {
+        eigenvalues: Float64Array.from(idx, (i) => lam[i]!),
+        errorBounds,
+        converged: Array.from(errorBounds, (b) => b <= o.tolerance * scale),
+        steps: k,
+        breakdown: bi.breakdown[l]!,
+      };
+    });
+    if (o.fixedSteps !== undefined || m >= o.maxSteps || allDone(results, o.k)) return results;
+    m = Math.min(o.maxSteps, Math.ceil(m * 1.5) + 10);
+  }
+}
