@@ -245,7 +245,7 @@ interface ColumnBlock {
 export async function jacobianOperator(
   ctx: GpuContext,
   options: JacobianOperatorOptions,
-): Promise<SymmetricOperator & { readonly p: number }> {
+): Promise<SymmetricOperator & RectangularOperator> {
   const { n, p } = options;
   const batch = options.batch ?? 1;
   checkDims(n, batch);
