@@ -13,6 +13,7 @@ export { LIMIT_NAMES, WORKGROUP_SIZE_CAP, type EffectiveLimits } from './gpu/lim
 export { BufferUsage, MapMode } from './gpu/flags.ts';
 
 export { batchedDotGpu, createBatchedDot, type BatchedDot, type BatchedDotShape } from './kernels/batchedDot.ts';
+export { createGemm, gemmGpu, type Gemm, type GemmArgs, type GemmHostArgs, type GemmOperand } from './kernels/gemm.ts';
 export { record, readStaging, Recorder } from './gpu/recorder.ts';
 
 export { runSelfTest, type SelfTestCheck, type SelfTestResult } from './diagnostics/selfTest.ts';

@@ -25,7 +25,7 @@ import { createBatchedDot, type BatchedDot } from '../kernels/batchedDot.ts';
 import { createLanczosUpdate, LanczosUpdateMode, type LanczosLaneBuffers, type LanczosUpdate } from '../kernels/lanczosUpdate.ts';
 import { createMatVec, type MatVec, type VectorsView } from '../kernels/matVec.ts';
 import { createScaleVectors, type ScaleVectors } from '../kernels/scaleVectors.ts';
-import { Random } from '../util/random.ts';
+import { probeVector } from '../reference/eigsh.ts';
 import type { SymmetricOperator } from './operators.ts';
 
 /** Where the start vectors come from. */
@@ -142,8 +142,7 @@ export class LanczosRun implements Disposable {
       if (!Number.isInteger(source.seed)) throw new InvalidArgumentError('seed', `must be an integer, got ${source.seed}`);
       const data = new Float32Array(lanes * n);
       for (let j = 0; j < this.vectorsPerOperator; j++) {
-        const rng = new Random(source.seed + 0x632be5ab * j);
-        const v = rng.normals(n);
+        const v = probeVector(source.seed, j, n);
         for (let b = 0; b < this.operator.batch; b++) data.set(v, (b * this.vectorsPerOperator + j) * n);
       }
       ctx.device.queue.writeBuffer(w, 0, data.buffer, data.byteOffset, data.byteLength);

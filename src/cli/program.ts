@@ -6,7 +6,9 @@
  */
 import { Command, CommanderError } from 'commander';
 import { GrsdError } from '../errors.ts';
+import { registerDensity } from './commands/density.ts';
 import { registerDoctor } from './commands/doctor.ts';
+import { registerEig } from './commands/eig.ts';
 import { EXIT, exitCodeFor } from './exitCodes.ts';
 import { processIo, type CliIo } from './io.ts';
 import { GRSD_VERSION } from '../version.ts';
@@ -22,6 +24,8 @@ export function createProgram(io: CliIo = processIo): Command {
     .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) })
     .exitOverride();
   registerDoctor(program, io);
+  registerEig(program, io);
+  registerDensity(program, io);
   for (const command of program.commands) {
     command.exitOverride().configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) });
   }

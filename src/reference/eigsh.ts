@@ -7,6 +7,7 @@
 import { InvalidArgumentError } from '../errors.ts';
 import { Random } from '../util/random.ts';
 import { lanczosF64, type ApplyF64 } from './lanczos.ts';
+import { gaussQuadrature } from './quadrature.ts';
 import { tridiagonalEigen } from './tridiagonalEigen.ts';
 
 /** Which end of the spectrum to compute. `"both"`: ⌈k/2⌉ largest and ⌊k/2⌋ smallest. */
@@ -152,9 +153,17 @@ export function denseCpuOperator(n: number, batch: number, data: ArrayLike<numbe
   };
 }
 
-/** The start vector the eigensolvers use for `seed` (Gaussian, the same for every operator). */
+/**
+ * Random probe j for `seed`: Gaussian, the same for every operator of a batch (so a batch gives
+ * the same results as its members run one by one). Probe 0 is the eigensolvers' start vector.
+ */
+export function probeVector(seed: number, j: number, n: number): Float64Array {
+  return new Random(seed + 0x632be5ab * j).normals(n);
+}
+
+/** The start vector the eigensolvers use for `seed` (probe 0). */
 export function eigenStartVector(seed: number, n: number): Float64Array {
-  return new Random(seed).normals(n);
+  return probeVector(seed, 0, n);
 }
 
 /**
@@ -202,4 +211,37 @@ export function eigshF64(operator: CpuOperator, options: EigenOptions & { readon
     }
   }
   return results;
+}
+
+/**
+ * Float64 twin of `lanczosQuadrature`: for each operator and probe j (probeVector(seed, j, n)),
+ * the Gauss rule of `steps` Lanczos steps: `result[b][j]`.
+ */
+export function quadratureF64(
+  operator: CpuOperator,
+  steps: number,
+  probes: number,
+  seed: number,
+): { nodes: Float64Array; weights: Float64Array; norm2: number; steps: number; breakdown: boolean }[][] {
+  if (!Number.isInteger(steps) || steps < 1 || steps > operator.n)
+    throw new InvalidArgumentError('steps', `must be an integer in [1, n = ${operator.n}], got ${steps}`);
+  if (!Number.isInteger(probes) || probes < 1) throw new InvalidArgumentError('probes', `must be a positive integer, got ${probes}`);
+  const out = [];
+  for (let b = 0; b < operator.batch; b++) {
+    const rules = [];
+    for (let j = 0; j < probes; j++) {
+      const start = probeVector(seed, j, operator.n);
+      const run = lanczosF64((x, y) => operator.apply(b, x, y), operator.n, start, steps);
+      const q = gaussQuadrature(run.alpha, run.beta);
+      rules.push({
+        nodes: q.nodes,
+        weights: q.weights,
+        norm2: start.reduce((s, v) => s + v * v, 0),
+        steps: run.steps,
+        breakdown: run.breakdown,
+      });
+    }
+    out.push(rules);
+  }
+  return out;
 }

@@ -150,6 +150,7 @@ describe(`gemm on ${gpuBackend}: f32 GPU vs float64 twin, entrywise within γ_{K
     await check(small, { m: 1000, n: 2, k: 3, transA: true, beta: 0.25 }, '4KiB 1000x2x3 TN row pieces');
     await check(small, { m: 8, n: 8, k: 8, batch: 40, transA: true, b: { batchStride: 0 } }, '4KiB batch chunks');
     await check(small, { m: 1, n: 1, k: 900, beta: 3 }, '4KiB split-K partials');
+    await check(small, { m: 40, n: 50, k: 0, batch: 2, beta: 2 }, '4KiB K = 0');
     expect(small.liveBufferCount).toBe(0);
   });
 });
