@@ -29,3 +29,19 @@ export { bidiagonalSingularValues, golubKahanF64 } from './golubKahan.ts';
 export type { BidiagonalSvdOptions, BidiagonalSvdResult, GolubKahanF64Options, GolubKahanF64Result } from './golubKahan.ts';
 export { cumulativeBrackets, gaussQuadrature, spectralDensity } from './quadrature.ts';
 export type { CumulativeBrackets, GaussQuadrature } from './quadrature.ts';
+export { gemm, gemmErrorBound } from './gemm.ts';
+export { copy } from './copy.ts';
+export { matVecN, matVecT, matVecErrorBound, type MatVecLayout } from './matVec.ts';
+export { csrMatVec, csrToDense, type Csr } from './sparse.ts';
+export {
+  eigshF64,
+  denseCpuOperator,
+  quadratureF64,
+  probeVector,
+  resolveEigenOptions,
+  ritzSelection,
+  type CpuOperator,
+  type EigenOptions,
+  type EigenResult,
+  type Which,
+} from './eigsh.ts';
