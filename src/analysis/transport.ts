@@ -1,0 +1,197 @@
+/**
+ * From a checkpoint pair's flow matrix to the GRSD interval quantities, in float64 on the host
+ * (they are (S+2)² small): transport T^Δ = F − Fᵀ, old-basis energies Ẽ, dissipation
+ * D^Δ = E^{(i)} − Ẽ, rates over Δt, flux Π at the shell boundaries with its local/non-local
+ * split, the flux-defined velocity v_ℓ, v, and the run-time invariants of spec §6.
+ * @module
+ */
+import type { ShellGrid } from './shellGrid.ts';
+
+/** One run-time check: its measured value against a threshold. */
+export interface Check {
+  readonly value: number;
+  readonly threshold: number;
+  readonly pass: boolean;
+  readonly description: string;
+}
+
+/** Options of {@link intervalQuantities}. */
+export interface IntervalOptions {
+  /** Π^loc keeps transfers between shells at most this far apart. Default 1. */
+  readonly locality?: number;
+  /** Velocity is skipped where ĝ < gEpsilon·max ĝ. Default 1e-6. */
+  readonly gEpsilon?: number;
+}
+
+/** Interval quantities (all rates per unit of the run's time). Shell arrays: window, ∅, ⊥. */
+export interface IntervalQuantities {
+  readonly t0: number;
+  readonly t1: number;
+  /** F[σ][τ] (row σ = new shell, column τ = old shell), (S+2)², row-major. */
+  readonly flow: Float64Array;
+  /** T^Δ/Δt, antisymmetric, (S+2)², row-major: rate into σ from τ. */
+  readonly transport: Float64Array;
+  /** D^Δ/Δt per shell (S+2). */
+  readonly dissipation: Float64Array;
+  /** Energy change per shell over the interval, E^{(i+1)} − E^{(i)} (S+2). */
+  readonly energyChange: Float64Array;
+  /**
+   * Π at the window's boundaries b_{alphaMin+i}, i = 0 … count−1 (rate): net transport from ∅ and
+   * the shells below the boundary into the shells above it.
+   */
+  readonly flux: Float64Array;
+  /** The part of `flux` between shells at most `locality` apart (∅ counts as the shell below the window). */
+  readonly fluxLocal: Float64Array;
+  readonly fluxNonlocal: Float64Array;
+  /** Exchange rate with the complement shell per window/∅ shell: T_{σ⊥}. */
+  readonly complementExchange: Float64Array;
+  /** v_ℓ = Π/ĝ at the window's interior boundaries b_{alphaMin+i}, i = 1 … count−1 (index i−1); 0 where invalid. */
+  readonly velocityLog: Float64Array;
+  /** v = λ_b·v_ℓ at the same boundaries. */
+  readonly velocity: Float64Array;
+  /** 1 where the velocity is defined (ĝ above its floor), 0 where skipped. */
+  readonly velocityValid: Uint8Array;
+  /** The boundaries λ_b of `velocity`. */
+  readonly velocityBoundaries: Float64Array;
+  readonly checks: Record<string, Check>;
+}
+
+/**
+ * Computes the interval quantities from the flow matrix and the shell energies at both ends
+ * (energy arrays of length S+2; `flow` (S+2)² as returned by `completeFlow`).
+ */
+export function intervalQuantities(
+  grid: ShellGrid,
+  t0: number,
+  t1: number,
+  flow: Float64Array,
+  energyOld: Float64Array,
+  energyNew: Float64Array,
+  options: IntervalOptions = {},
+): IntervalQuantities {
+  const s = grid.size;
+  const c = grid.count;
+  const dt = t1 - t0;
+  const locality = options.locality ?? 1;
+  const gEps = options.gEpsilon ?? 1e-6;
+  const transport = new Float64Array(s * s);
+  const tilde = new Float64Array(s);
+  const rows = new Float64Array(s);
+  for (let a = 0; a < s; a++) {
+    for (let b = 0; b < s; b++) {
+      transport[a * s + b] = (flow[a * s + b]! - flow[b * s + a]!) / dt;
+      tilde[b]! += flow[a * s + b]!;
+      rows[a]! += flow[a * s + b]!;
+    }
+  }
+  const dissipation = Float64Array.from({ length: s }, (_, a) => (energyOld[a]! - tilde[a]!) / dt);
+  const energyChange = Float64Array.from({ length: s }, (_, a) => energyNew[a]! - energyOld[a]!);
+
+  // Flux over the ordered shells [∅, 0, …, count−1]: position(∅) = −1.
+  const pos = (idx: number): number => (idx === c ? -1 : idx);
+  const ordered = [c, ...Array.from({ length: c }, (_, i) => i)];
+  const flux = new Float64Array(c);
+  const fluxLocal = new Float64Array(c);
+  for (let i = 0; i < c; i++) {
+    let total = 0;
+    let local = 0;
+    for (const gamma of ordered) {
+      if (pos(gamma) < i) continue;
+      for (const beta of ordered) {
+        if (pos(beta) >= i) continue;
+        const t = transport[gamma * s + beta]!;
+        total += t;
+        if (pos(gamma) - pos(beta) <= locality) local += t;
+      }
+    }
+    flux[i] = total;
+    fluxLocal[i] = local;
+  }
+  const fluxNonlocal = Float64Array.from(flux, (f, i) => f - fluxLocal[i]!);
+  const complementExchange = Float64Array.from({ length: c + 1 }, (_, a) => transport[a * s + c + 1]!);
+
+  // Velocity at interior boundaries, with ĝ from the interval-averaged energies.
+  const mean = Float64Array.from({ length: c }, (_, a) => 0.5 * (energyOld[a]! + energyNew[a]!));
+  const g = Float64Array.from({ length: Math.max(0, c - 1) }, (_, i) => (mean[i]! + mean[i + 1]!) / (2 * grid.width));
+  const gMax = g.reduce((m, v) => Math.max(m, v), 0);
+  const edges = grid.edges;
+  const velocityBoundaries = Float64Array.from({ length: Math.max(0, c - 1) }, (_, i) => edges[i + 1]!);
+  const velocityValid = Uint8Array.from(g, (v) => (gMax > 0 && v >= gEps * gMax ? 1 : 0));
+  const velocityLog = Float64Array.from(g, (v, i) => (velocityValid[i] ? flux[i + 1]! / v : 0));
+  const velocity = Float64Array.from(velocityLog, (v, i) => v * velocityBoundaries[i]!);
+
+  // Invariants (spec §6).
+  let sumT = 0;
+  let sumAbsT = 0;
+  let maxAbsT = 0;
+  let antisym = 0;
+  for (let a = 0; a < s; a++) {
+    for (let b = 0; b < s; b++) {
+      const t = transport[a * s + b]!;
+      sumT += t;
+      sumAbsT += Math.abs(t);
+      maxAbsT = Math.max(maxAbsT, Math.abs(t));
+      antisym = Math.max(antisym, Math.abs(t + transport[b * s + a]!));
+    }
+  }
+  const totalEnergy = energyOld.reduce((x, v) => x + Math.abs(v), 0) + 1e-300;
+  let budget = 0;
+  let rowErr = 0;
+  let minD = 0;
+  for (let a = 0; a < s; a++) {
+    let tin = 0;
+    for (let b = 0; b < s; b++) tin += transport[a * s + b]!;
+    budget = Math.max(budget, Math.abs(energyChange[a]! - dt * (-dissipation[a]! + tin)));
+    rowErr = Math.max(rowErr, Math.abs(rows[a]! - energyNew[a]!));
+    if (energyOld[a]! > 0) minD = Math.min(minD, (dt * dissipation[a]!) / energyOld[a]!);
+  }
+  const checks: Record<string, Check> = {
+    transportSum: {
+      value: Math.abs(sumT) / (sumAbsT + 1e-300),
+      threshold: 1e-5,
+      pass: Math.abs(sumT) <= 1e-5 * sumAbsT + 1e-300,
+      description: '|Σ T| / Σ|T|',
+    },
+    antisymmetry: {
+      value: antisym / (maxAbsT + 1e-300),
+      threshold: 1e-12,
+      pass: antisym <= 1e-12 * maxAbsT + 1e-300,
+      description: 'max |T + Tᵀ| / max |T|',
+    },
+    budget: {
+      value: budget / totalEnergy,
+      threshold: 1e-5,
+      pass: budget <= 1e-5 * totalEnergy,
+      description: 'max_α |ΔE_α − Δt(−D_α + Σ_β T_αβ)| / Σ E (exact on the CPU backend, to f32 precision on the GPU)',
+    },
+    rowSums: {
+      value: rowErr / totalEnergy,
+      threshold: 1e-5,
+      pass: rowErr <= 1e-5 * totalEnergy,
+      description: 'max_σ |Σ_τ F_στ − E^{(i+1)}_σ| / Σ E (f32 flow vs energies)',
+    },
+    dissipationSign: {
+      value: minD,
+      threshold: -1e-6,
+      pass: minD >= -1e-6,
+      description: 'min_α D^Δ_α / E^{(i)}_α (non-negative up to f32 noise)',
+    },
+  };
+  return {
+    t0,
+    t1,
+    flow,
+    transport,
+    dissipation,
+    energyChange,
+    flux,
+    fluxLocal,
+    fluxNonlocal,
+    complementExchange,
+    velocityLog,
+    velocity,
+    velocityValid,
+    velocityBoundaries,
+    checks,
+  };
+}
