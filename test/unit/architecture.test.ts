@@ -46,7 +46,8 @@ const ALLOWED: Record<string, string[]> = {
   diagnostics: [...BASE, 'gpu', 'kernels', 'algorithms', 'analysis', 'reference'],
   io: [...BASE, 'analysis', 'algorithms', 'reference'],
   node: [...BASE, 'gpu', 'kernels', 'algorithms', 'analysis', 'reference', 'io', 'diagnostics'],
-  cli: [...BASE, 'gpu', 'kernels', 'algorithms', 'analysis', 'reference', 'io', 'diagnostics', 'node'],
+  bench: [...BASE, 'gpu', 'kernels', 'algorithms', 'analysis', 'reference', 'io', 'diagnostics', 'node'],
+  cli: [...BASE, 'gpu', 'kernels', 'algorithms', 'analysis', 'reference', 'io', 'diagnostics', 'node', 'bench'],
 };
 
 describe('architecture', () => {

@@ -1,0 +1,117 @@
+/**
+ * The GRSD series pipeline on the GPU against the float64 CPU backend on the same checkpoints:
+ * shell energies within 1e-4 relative above the floor, transport and flux to f32 precision, the
+ * invariants of spec §6, complement closure with truncated eigensystems, Jacobian input, the Kato
+ * split, streaming, and no leaked GPU memory.
+ */
+import { describe, expect } from 'vitest';
+import { analyzeSeries, GrsdSeries, type CheckpointData, type SeriesResult } from '../../src/analysis/series.ts';
+import { ShellGrid } from '../../src/analysis/shellGrid.ts';
+import { gpuBackend, gpuTest, useGpu } from '../helpers/gpu.ts';
+import { fro, lazyDiagonal, offBoundary, rotatingBasis } from '../helpers/grsdCases.ts';
+import { randomF32 } from '../helpers/data.ts';
+
+const getCtx = useGpu();
+const H = Math.log(10) / 4;
+const spectrum = (n: number) => Float64Array.from({ length: n }, (_, i) => 10 ** (-0.13 - (2.6 * i) / (n - 1)));
+
+/** GPU energies vs CPU: 1e-4 relative for shells holding at least 1e-6 of the total. */
+function compareEnergies(gpu: SeriesResult, cpu: SeriesResult): void {
+  gpu.checkpoints.forEach((g, i) => {
+    const c = cpu.checkpoints[i]!;
+    const total = c.residualNorm2;
+    for (let s = 0; s < gpu.grid.count + 1; s++) {
+      if (c.energy[s]! < 1e-6 * total) continue;
+      expect(Math.abs(g.energy[s]! - c.energy[s]!), `checkpoint ${i} shell ${s}`).toBeLessThanOrEqual(1e-4 * c.energy[s]!);
+    }
+    expect(g.loss).toBeCloseTo(c.loss, 6);
+  });
+}
+
+describe(`series pipeline on ${gpuBackend} vs float64`, () => {
+  gpuTest('T1 lazy diagonal: energies match float64, transport ≈ 0, all checks pass', async () => {
+    const n = 48;
+    const { lambda, checkpoints } = lazyDiagonal(n, [0, 1, 4], { Lambda: 1.3 });
+    expect(offBoundary(lambda, 1, H, 1e-3)).toBe(true);
+    const grid = ShellGrid.create({ floor: 1e-4, lambdaMax: 1.3 });
+    const gpu = await analyzeSeries(getCtx(), checkpoints, { grid, rank: n });
+    const cpu = await analyzeSeries('cpu', checkpoints, { grid, rank: n });
+    compareEnergies(gpu, cpu);
+    for (const iv of gpu.intervals) {
+      const energyScale = Math.max(...gpu.checkpoints[0]!.energy) / (iv.t1 - iv.t0);
+      iv.transport.forEach((t) => expect(Math.abs(t)).toBeLessThan(1e-4 * energyScale));
+      expect(Object.entries(iv.checks).filter(([, c]) => !c.pass)).toEqual([]);
+    }
+  });
+
+  gpuTest(
+    'T2 rotating basis: GPU transport and flux agree with float64; budget closes to f32 precision; Kato split on the GPU',
+    async () => {
+      const n = 16;
+      const lambda = spectrum(n);
+      const { at } = rotatingBasis(n, lambda, 0.05, 7);
+      const cps: CheckpointData[] = [0, 0.01, 0.02].map((t) => {
+        const { kernel, residual } = at(t);
+        return { t, kernel, residual, layers: [kernel.map((v) => 0.25 * v), kernel.map((v) => 0.75 * v)] };
+      });
+      const grid = ShellGrid.create({ floor: 1e-4, lambdaMax: 1 });
+      const gpu = await analyzeSeries(getCtx(), cps, { grid, rank: n });
+      const cpu = await analyzeSeries('cpu', cps, { grid, rank: n });
+      compareEnergies(gpu, cpu);
+      gpu.intervals.forEach((g, j) => {
+        const c = cpu.intervals[j]!;
+        expect(fro(Float64Array.from(g.transport, (v, e) => v - c.transport[e]!)) / fro(c.transport)).toBeLessThan(1e-3);
+        expect(fro(Float64Array.from(g.flux, (v, e) => v - c.flux[e]!)) / fro(c.flux)).toBeLessThan(1e-3);
+        expect(g.checks.budget!.value).toBeLessThan(1e-5);
+        expect(g.checks.transportSum!.pass).toBe(true);
+        expect(g.kato!.perLayer).toHaveLength(2);
+        expect(g.checks.layerSplit!.pass).toBe(true);
+        expect(g.checks.katoConsistency!.pass).toBe(true);
+        expect(fro(Float64Array.from(g.kato!.transport, (v, e) => v - c.kato!.transport[e]!)) / fro(c.kato!.transport)).toBeLessThan(1e-2);
+      });
+    },
+  );
+
+  gpuTest('T5 truncated eigensystems on the GPU: ⊥ closes Σ T = 0 and the budget', async () => {
+    const n = 40;
+    const { at } = rotatingBasis(n, spectrum(n), 0.05, 3);
+    const cps: CheckpointData[] = [0, 0.01].map((t) => ({ t, kernel: at(t).kernel, residual: at(t).residual }));
+    const gpu = await analyzeSeries(getCtx(), cps, { rank: 10, gridOptions: { floorRelative: 1e-3 } });
+    const iv = gpu.intervals[0]!;
+    expect(iv.checks.transportSum!.pass).toBe(true);
+    expect(iv.checks.budget!.value).toBeLessThan(1e-5);
+    expect(gpu.checkpoints[0]!.energy[gpu.grid.complementIndex]!).toBeGreaterThan(0);
+  });
+
+  gpuTest('Jacobian checkpoints (K = JJᵀ) give the same energies as the dense kernel', async () => {
+    const n = 20;
+    const p = 30;
+    const checkpoints = (asJacobian: boolean): CheckpointData[] =>
+      [0, 1].map((t) => {
+        const j = randomF32(n * p, `jac${t}`);
+        const k = new Float64Array(n * n);
+        for (let a = 0; a < n; a++) for (let b = 0; b < n; b++) for (let c = 0; c < p; c++) k[a * n + b]! += j[a * p + c]! * j[b * p + c]!;
+        const residual = randomF32(n, `res${t}`);
+        return asJacobian ? { t, jacobian: { p, data: j }, residual } : { t, kernel: k, residual };
+      });
+    const grid = ShellGrid.create({ floor: 1e-1, lambdaMax: 200, shellsPerDecade: 2 });
+    const viaJ = await analyzeSeries(getCtx(), checkpoints(true), { grid, rank: n });
+    const viaK = await analyzeSeries('cpu', checkpoints(false), { grid, rank: n });
+    compareEnergies(viaJ, viaK);
+  });
+
+  gpuTest('streaming: results arrive per push; dispose frees the retained checkpoint', async () => {
+    const ctx = getCtx();
+    const n = 16;
+    const { checkpoints } = lazyDiagonal(n, [0, 1, 2]);
+    const before = ctx.liveBufferCount;
+    const series = new GrsdSeries(ctx, { rank: n, gridOptions: { floorRelative: 1e-4 } });
+    const first = await series.push(checkpoints[0]!);
+    expect(first.interval).toBeNull();
+    const second = await series.push(checkpoints[1]!);
+    expect(second.interval!.t0).toBe(0);
+    expect(ctx.liveBufferCount).toBeGreaterThan(before);
+    series.dispose();
+    expect(ctx.liveBufferCount).toBe(before);
+  });
+});

@@ -1,0 +1,105 @@
+/**
+ * Closed-form GRSD test cases of spec §3, as checkpoint series (float64, rounded to f32 where the
+ * GPU would see them).
+ */
+import type { CheckpointData } from '../../src/analysis/series.ts';
+import { randomOrthogonal } from '../../src/reference/linalg.ts';
+import { Random } from '../../src/util/random.ts';
+
+/** Dense matrix product (n×n). */
+export function mul(a: ArrayLike<number>, b: ArrayLike<number>, n: number): Float64Array {
+  const o = new Float64Array(n * n);
+  for (let i = 0; i < n; i++)
+    for (let l = 0; l < n; l++) {
+      const v = a[i * n + l]!;
+      if (v !== 0) for (let j = 0; j < n; j++) o[i * n + j]! += v * b[l * n + j]!;
+    }
+  return o;
+}
+
+/** e^{tA} for a small dense matrix (scaling and squaring with a Taylor series; float64). */
+export function expm(a: ArrayLike<number>, t: number, n: number): Float64Array {
+  let norm = 0;
+  for (let i = 0; i < n * n; i++) norm = Math.max(norm, Math.abs(a[i]! * t));
+  const squarings = Math.max(0, Math.ceil(Math.log2(norm * n + 1)) + 4);
+  const scale = t / 2 ** squarings;
+  let res = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) res[i * n + i] = 1;
+  let term = Float64Array.from(res);
+  const m = Float64Array.from({ length: n * n }, (_, e) => a[e]! * scale);
+  for (let k = 1; k < 25; k++) {
+    term = mul(term, m, n).map((v) => v / k);
+    res = res.map((v, e) => v + term[e]!);
+  }
+  for (let s = 0; s < squarings; s++) res = mul(res, res, n);
+  return res;
+}
+
+/** λ values that sit at least `margin` (in ln λ) away from every boundary of a grid (λref, h). */
+export function offBoundary(values: Float64Array, lambdaRef: number, h: number, margin = 1e-2): boolean {
+  return values.every((v) => {
+    const x = Math.log(v / lambdaRef) / h;
+    const f = x - Math.floor(x);
+    return Math.min(f, 1 - f) * h > margin;
+  });
+}
+
+/** T1: M = diag(λ_k), λ_k = Λk^{−ν}, c_k(0)² = C k^{−(1+κ)}; e(t) = e^{−Mt} e(0). */
+export function lazyDiagonal(n: number, times: readonly number[], { Lambda = 1, nu = 1.5, kappa = 1, C = 1 } = {}) {
+  const lambda = Float64Array.from({ length: n }, (_, k) => Lambda * (k + 1) ** -nu);
+  const c0 = Float64Array.from({ length: n }, (_, k) => Math.sqrt(C * (k + 1) ** -(1 + kappa)));
+  const kernel = new Float64Array(n * n);
+  for (let k = 0; k < n; k++) kernel[k * n + k] = lambda[k]!;
+  const checkpoints: CheckpointData[] = times.map((t) => ({
+    t,
+    kernel: Float32Array.from(kernel),
+    residual: Float32Array.from(c0, (c, k) => c * Math.exp(-lambda[k]! * t)),
+  }));
+  return { lambda, c0, checkpoints };
+}
+
+/**
+ * T2: M(t) = Q(t) Λ Q(t)ᵀ with Q(t) = e^{Ωt}U0, c(t) = e^{−(Λ+A)t} c(0), A = U0ᵀΩU0, e = Q c.
+ * Returns the checkpoints, and the exact Kato coupling T_{kj} = −2 A_kj c_k c_j at time t (mode level).
+ */
+export function rotatingBasis(n: number, lambda: Float64Array, omegaScale: number, seed: number) {
+  const r = new Random(seed);
+  const u0 = randomOrthogonal(n, r);
+  const omega = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j < i; j++) {
+      const v = omegaScale * r.normal();
+      omega[i * n + j] = v;
+      omega[j * n + i] = -v;
+    }
+  }
+  const u0t = Float64Array.from({ length: n * n }, (_, e) => u0[(e % n) * n + Math.floor(e / n)]!);
+  const a = mul(mul(u0t, omega, n), u0, n);
+  const c0 = r.normals(n);
+  const generator = Float64Array.from({ length: n * n }, (_, e) => -((Math.floor(e / n) === e % n ? lambda[e % n]! : 0) + a[e]!));
+  const at = (t: number) => {
+    const q = mul(expm(omega, t, n), u0, n);
+    const kernel = new Float64Array(n * n);
+    for (let i = 0; i < n; i++)
+      for (let j = 0; j < n; j++) for (let k = 0; k < n; k++) kernel[i * n + j]! += q[i * n + k]! * lambda[k]! * q[j * n + k]!;
+    const ec = expm(generator, t, n);
+    const c = new Float64Array(n);
+    for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) c[i]! += ec[i * n + j]! * c0[j]!;
+    const e = new Float64Array(n);
+    for (let i = 0; i < n; i++) for (let k = 0; k < n; k++) e[i]! += q[i * n + k]! * c[k]!;
+    const exactT = new Float64Array(n * n);
+    for (let k = 0; k < n; k++) for (let j = 0; j < n; j++) if (k !== j) exactT[k * n + j] = -2 * a[k * n + j]! * c[k]! * c[j]!;
+    return { kernel, residual: e, c, exactT };
+  };
+  return { at, a, c0 };
+}
+
+/** Sums a mode-level matrix into shells: out[σ][τ] += m[k][j] for shell(k) = σ, shell(j) = τ. */
+export function toShells(m: Float64Array, shellOf: (k: number) => number, n: number, size: number): Float64Array {
+  const out = new Float64Array(size * size);
+  for (let k = 0; k < n; k++) for (let j = 0; j < n; j++) out[shellOf(k) * size + shellOf(j)]! += m[k * n + j]!;
+  return out;
+}
+
+/** Frobenius norm. */
+export const fro = (m: ArrayLike<number>): number => Math.sqrt(Array.from(m).reduce((s, v) => s + v * v, 0));

@@ -1,0 +1,193 @@
+/**
+ * The GRSD series pipeline on the float64 CPU backend against the closed-form cases of spec §3:
+ * T1 (lazy diagonal: exact energies, zero transport), T2 (rotating basis: budget, antisymmetry,
+ * O(Δt) convergence to the exact Kato T), T3 (Toeplitz couplings), T5 (complement shell closes
+ * truncated eigensystems), T7 (time rescaling), the exact per-layer Kato split, and bad input.
+ */
+import { describe, expect, test } from 'vitest';
+import { analyzeSeries, GrsdSeries, type CheckpointData } from '../../src/analysis/series.ts';
+import { ShellGrid } from '../../src/analysis/shellGrid.ts';
+import { InvalidArgumentError } from '../../src/errors.ts';
+import { assignShell } from '../../src/reference/shells.ts';
+import { fro, lazyDiagonal, offBoundary, rotatingBasis, toShells } from '../helpers/grsdCases.ts';
+
+const H = Math.log(10) / 4;
+
+describe('series pipeline (float64 CPU backend)', () => {
+  test('T1 lazy diagonal power law: E_α(t) = Σ c_k(0)² e^{−2λ_k t} exactly, T ≡ 0, D = 2Σλc²', async () => {
+    const n = 60;
+    const times = [0, 1, 3, 9];
+    const { lambda, c0, checkpoints } = lazyDiagonal(n, times, { Lambda: 1.3 });
+    const grid = ShellGrid.create({ floor: 1e-4, lambdaMax: 1.3 });
+    expect(offBoundary(lambda, 1, H, 1e-3)).toBe(true);
+    const res = await analyzeSeries('cpu', checkpoints, { grid, rank: n });
+    res.checkpoints.forEach((cp, i) => {
+      const exact = new Float64Array(grid.size);
+      lambda.forEach((l, k) => {
+        const c = Math.fround(c0[k]! * Math.exp(-l * times[i]!));
+        exact[assignShell(l, grid).index]! += c * c;
+      });
+      for (let s = 0; s < grid.count; s++) expect(Math.abs(cp.energy[s]! - exact[s]!)).toBeLessThanOrEqual(1e-9 * (exact[s]! + 1e-12));
+      expect(Math.abs(cp.energy[grid.complementIndex]!)).toBeLessThan(1e-12);
+    });
+    for (const iv of res.intervals) {
+      const scale = iv.flow.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
+      iv.transport.forEach((t) => expect(Math.abs(t)).toBeLessThan(1e-6 * scale));
+      expect(Object.values(iv.checks).every((c) => c.pass)).toBe(true);
+    }
+  });
+
+  const spectrum = (n: number) => Float64Array.from({ length: n }, (_, i) => 10 ** (-0.13 - (2.6 * i) / (n - 1)));
+
+  test('T2 rotating basis: exact budget and antisymmetry, O(Δt) convergence of T^Δ/Δt to the Kato T', async () => {
+    const n = 12;
+    const lambda = spectrum(n);
+    expect(offBoundary(lambda, 1, H, 1e-2)).toBe(true);
+    const { at } = rotatingBasis(n, lambda, 0.05, 7);
+    const grid = ShellGrid.create({ floor: 1e-4, lambdaMax: 1 });
+    const shellOf = (k: number) => assignShell(lambda[k]!, grid).index;
+    const exact = toShells(at(0).exactT, shellOf, n, grid.size);
+    const errors: number[] = [];
+    const steps = [0.02, 0.01, 0.005];
+    for (const dt of steps) {
+      const cps: CheckpointData[] = [0, dt].map((t) => ({ t, kernel: at(t).kernel, residual: at(t).residual }));
+      const res = await analyzeSeries('cpu', cps, { grid, rank: n });
+      const iv = res.intervals[0]!;
+      expect(iv.checks.budget!.value).toBeLessThan(1e-12);
+      expect(iv.checks.antisymmetry!.value).toBe(0);
+      expect(iv.checks.transportSum!.pass).toBe(true);
+      errors.push(fro(Float64Array.from(iv.transport, (v, e) => v - exact[e]!)) / fro(exact));
+    }
+    const slope = Math.log(errors[0]! / errors[2]!) / Math.log(steps[0]! / steps[2]!);
+    expect(slope).toBeGreaterThan(0.9);
+    expect(slope).toBeLessThan(1.1);
+    expect(errors[2]!).toBeLessThan(0.05);
+  });
+
+  test('T3 exactly log-shift-invariant couplings: |T_αβ|/√(E_α E_β) = 2|ω(α−β)| (Toeplitz)', async () => {
+    // One mode per shell at the shell centres, U0 = I, Ω Toeplitz with ω(d) = sgn(d) e^{−|d|/ℓ}.
+    const m = 10;
+    const grid = ShellGrid.create({ floor: Math.exp(-m * H), lambdaMax: 0.99, headroom: 0 });
+    const lambda = Float64Array.from({ length: m }, (_, k) => Math.exp((grid.alphaMin + k + 0.5) * H));
+    const omega = (d: number) => 0.01 * Math.sign(d) * Math.exp(-Math.abs(d) / 2);
+    const c0 = Float64Array.from({ length: m }, (_, k) => 1 + 0.1 * k);
+    const dt = 1e-5;
+    const cps: CheckpointData[] = [0, dt].map((t) => {
+      // First order in t is enough at this Δt: Q = I + Ωt, c = c0 − (Λ + Ω) c0 t, e = Q c.
+      const q = Float64Array.from(
+        { length: m * m },
+        (_, e) => (Math.floor(e / m) === e % m ? 1 : 0) + omega(Math.floor(e / m) - (e % m)) * t,
+      );
+      const kernel = new Float64Array(m * m);
+      for (let i = 0; i < m; i++)
+        for (let j = 0; j < m; j++) for (let k = 0; k < m; k++) kernel[i * m + j]! += q[i * m + k]! * lambda[k]! * q[j * m + k]!;
+      const c = Float64Array.from(c0, (v, k) => v - (lambda[k]! * v + c0.reduce((s, cj, j) => s + omega(k - j) * cj, 0)) * t);
+      const residual = Float64Array.from({ length: m }, (_, i) => c.reduce((s, ck, k) => s + q[i * m + k]! * ck, 0));
+      return { t, kernel, residual };
+    });
+    const res = await analyzeSeries('cpu', cps, { grid, rank: m });
+    const iv = res.intervals[0]!;
+    const e = res.checkpoints[0]!.energy;
+    const s = grid.size;
+    for (let a = 0; a < m; a++) {
+      for (let b = 0; b < m; b++) {
+        if (a === b) continue;
+        const coupling = Math.abs(iv.transport[a * s + b]!) / Math.sqrt(e[a]! * e[b]!);
+        expect(Math.abs(coupling - 2 * Math.abs(omega(a - b)))).toBeLessThan(1e-3 * 2 * Math.abs(omega(1)));
+      }
+    }
+  });
+
+  test('T5 truncated eigensystems: the complement shell ⊥ closes Σ T = 0 and the budget exactly', async () => {
+    const n = 30;
+    const lambda = spectrum(n);
+    const { at } = rotatingBasis(n, lambda, 0.05, 3);
+    const cps: CheckpointData[] = [0, 0.01, 0.02].map((t) => ({ t, kernel: at(t).kernel, residual: at(t).residual }));
+    const res = await analyzeSeries('cpu', cps, { rank: 8, gridOptions: { floorRelative: 1e-3 } });
+    const c = res.grid.complementIndex;
+    for (const cp of res.checkpoints) {
+      expect(cp.energy[c]!).toBeGreaterThan(0);
+      expect(cp.energy.reduce((a, v) => a + v, 0)).toBeCloseTo(cp.residualNorm2, 12);
+      expect(cp.counts[c]).toBe(n - 8);
+    }
+    for (const iv of res.intervals) {
+      expect(iv.checks.transportSum!.pass).toBe(true);
+      expect(iv.checks.budget!.value).toBeLessThan(1e-12);
+      expect(iv.complementExchange.some((v) => v !== 0)).toBe(true);
+    }
+  });
+
+  test('T7 time rescaling: (σK, t/σ) with ln σ = mh shifts E by m shells, scales T and v_ℓ by σ', async () => {
+    const n = 12;
+    const lambda = spectrum(n);
+    const { at } = rotatingBasis(n, lambda, 0.05, 11);
+    const m = 2;
+    const sigma = Math.exp(m * H);
+    const grid = ShellGrid.create({ floor: 1e-4, lambdaMax: 10 });
+    const times = [0, 0.01, 0.02];
+    const base = await analyzeSeries(
+      'cpu',
+      times.map((t) => ({ t, kernel: at(t).kernel, residual: at(t).residual })),
+      { grid, rank: n },
+    );
+    const scaled = await analyzeSeries(
+      'cpu',
+      times.map((t) => ({ t: t / sigma, kernel: at(t).kernel.map((v) => sigma * v), residual: at(t).residual })),
+      { grid, rank: n },
+    );
+    const s = grid.size;
+    const c = grid.count;
+    for (let i = 0; i < times.length; i++) {
+      for (let a = 0; a + m < c; a++) expect(scaled.checkpoints[i]!.energy[a + m]).toBeCloseTo(base.checkpoints[i]!.energy[a]!, 10);
+    }
+    for (let j = 0; j < base.intervals.length; j++) {
+      const bt = base.intervals[j]!.transport;
+      const st = scaled.intervals[j]!.transport;
+      const tol = 1e-9 * bt.reduce((x, v) => Math.max(x, Math.abs(v)), 0) * sigma;
+      for (let a = 0; a + m < c; a++)
+        for (let b = 0; b + m < c; b++) expect(Math.abs(st[(a + m) * s + b + m]! - sigma * bt[a * s + b]!)).toBeLessThanOrEqual(tol);
+      const bv = base.intervals[j]!;
+      const sv = scaled.intervals[j]!;
+      for (let i = 0; i + m < bv.velocityLog.length; i++) {
+        if (bv.velocityValid[i]) expect(sv.velocityLog[i + m]).toBeCloseTo(sigma * bv.velocityLog[i]!, 8);
+      }
+    }
+  });
+
+  test('Kato-form estimator: per-layer split is exact and agrees with T^Δ/Δt to O(Δt)', async () => {
+    const n = 12;
+    const lambda = spectrum(n);
+    const { at } = rotatingBasis(n, lambda, 0.05, 5);
+    const cps: CheckpointData[] = [0, 0.002].map((t) => {
+      const { kernel, residual } = at(t);
+      // Split K into two "layers": K = 0.3K + 0.7K with a symmetric perturbation moved between them.
+      const bump = Float64Array.from({ length: n * n }, (_, e) => 0.01 * Math.cos(Math.floor(e / n) + (e % n)) * (1 + t));
+      return { t, kernel, residual, layers: [kernel.map((v, e) => 0.3 * v + bump[e]!), kernel.map((v, e) => 0.7 * v - bump[e]!)] };
+    });
+    const res = await analyzeSeries('cpu', cps, { rank: n, gridOptions: { floorRelative: 1e-3 } });
+    const iv = res.intervals[0]!;
+    expect(iv.kato).not.toBeNull();
+    expect(iv.kato!.perLayer).toHaveLength(2);
+    expect(iv.checks.layerSplit!.value).toBeLessThan(1e-10);
+    expect(iv.checks.katoConsistency!.pass).toBe(true);
+  });
+
+  test('bad input: different n, non-increasing t, residual mismatch, NaN, two sources → typed errors naming the checkpoint', async () => {
+    const k = Float64Array.from([2, 0, 0, 1]);
+    const series = new GrsdSeries('cpu', { rank: 2 });
+    await series.push({ t: 0, kernel: k, residual: [1, 1], label: 'a.npy' });
+    const bad = async (cp: CheckpointData, argument: RegExp, message: RegExp) => {
+      const e = await series.push(cp).catch((x: unknown) => x);
+      expect(e).toBeInstanceOf(InvalidArgumentError);
+      expect((e as InvalidArgumentError).argument).toMatch(argument);
+      expect((e as Error).message).toMatch(message);
+    };
+    await bad({ t: 0, kernel: k, residual: [1, 1], label: 'b.npy' }, /checkpoints\[1\] \(b\.npy\)\.t/, /increase strictly/);
+    await bad({ t: 1, kernel: k, residual: [1, 1, 1], label: 'c.npy' }, /checkpoints\[1\] \(c\.npy\)\.residual/, /same probe set/);
+    await bad({ t: 1, kernel: new Float64Array(9), residual: [1, 1] }, /kernel/, /n² = 4/);
+    await bad({ t: 1, kernel: k, residual: [1, Number.NaN] }, /residual/, /NaN/);
+    await bad({ t: 1, kernel: k, jacobian: { p: 1, data: [1, 1] }, residual: [1, 1] }, /checkpoints\[1\]/, /exactly one/);
+    expect(() => new GrsdSeries('cpu', { timeScale: 0 })).toThrow(InvalidArgumentError);
+    series.dispose();
+  });
+});
