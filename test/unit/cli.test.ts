@@ -17,7 +17,7 @@ describe('grsd CLI (no GPU needed)', () => {
   });
 
   test('every command has --help', async () => {
-    for (const command of ['doctor', 'eig', 'density']) {
+    for (const command of ['doctor', 'eig', 'density', 'analyze']) {
       const c = capture();
       expect(await runCli([command, '--help'], c.io)).toBe(EXIT.OK);
       expect(c.out.join('')).toMatch(new RegExp(`Usage: grsd ${command}`));

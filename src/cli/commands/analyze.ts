@@ -1,0 +1,111 @@
+/**
+ * `grsd analyze RUN [--json FILE]`: the GRSD pipeline over a run directory (manifest.json +
+ * tensors; docs/formats.md): per-checkpoint shell energies, dissipation and counts, per-interval
+ * flow and transport matrices, flux and velocity, with the run-time invariant checks.
+ * @module
+ */
+import type { Command } from 'commander';
+import { GrsdSeries, type SeriesResult } from '../../analysis/series.ts';
+import { analysisJson } from '../../io/analysisJson.ts';
+import { writeJsonFile } from '../../node/files.ts';
+import { loadCheckpoint, readManifest } from '../../node/run.ts';
+import { backendOption, contextFor, describeBackend, type ComputeBackend } from '../backend.ts';
+import type { CliIo } from '../io.ts';
+import { nonNegativeInt, positiveInt, positiveNumber } from '../options.ts';
+import { createProgress } from '../progress.ts';
+
+interface AnalyzeOptions {
+  json?: string;
+  rank?: number;
+  steps?: number;
+  shellsPerDecade?: number;
+  floorRelative?: number;
+  lambdaRef?: number;
+  seed: number;
+  backend?: ComputeBackend;
+}
+
+/** Runs the pipeline on a run directory (exported for `grsd demo` and tests). */
+export async function analyzeRun(
+  run: string,
+  options: Omit<AnalyzeOptions, 'json'>,
+  onProgress?: (done: number, total: number) => void,
+): Promise<{ result: SeriesResult; backend: Record<string, unknown> }> {
+  const manifest = await readManifest(run);
+  const ctx = await contextFor(options.backend);
+  try {
+    using series = new GrsdSeries(ctx ?? 'cpu', {
+      timeScale: manifest.timeScale,
+      seed: options.seed,
+      ...(manifest.probePoints === undefined ? {} : { probePoints: manifest.probePoints }),
+      ...(options.rank === undefined ? {} : { rank: options.rank }),
+      ...(options.steps === undefined ? {} : { steps: options.steps }),
+      gridOptions: {
+        ...(options.shellsPerDecade === undefined ? {} : { shellsPerDecade: options.shellsPerDecade }),
+        ...(options.floorRelative === undefined ? {} : { floorRelative: options.floorRelative }),
+        ...(options.lambdaRef === undefined ? {} : { lambdaRef: options.lambdaRef }),
+        headroom: 2,
+      },
+    });
+    const total = manifest.checkpoints.length;
+    onProgress?.(0, total);
+    for (const [i, entry] of manifest.checkpoints.entries()) {
+      await series.push(await loadCheckpoint(run, entry, i));
+      onProgress?.(i + 1, total);
+    }
+    return { result: series.result(), backend: describeBackend(ctx) };
+  } finally {
+    ctx?.dispose();
+  }
+}
+
+function summary(run: string, r: SeriesResult): string {
+  const g = r.grid;
+  const lines = [
+    `${run}: ${r.checkpoints.length} checkpoints, ${r.intervals.length} intervals, ${g.count} shells of width ${g.width.toFixed(4)} from λ = ${g.floor.toPrecision(3)} (+ ∅, ⊥)`,
+  ];
+  lines.push('       t          loss     ‖e‖² in: top shell   ∅          ⊥');
+  for (const c of r.checkpoints) {
+    const e2 = c.residualNorm2 || 1;
+    const top = c.energy.subarray(0, g.count).reduce((m, v) => Math.max(m, v), 0);
+    lines.push(
+      `  ${c.t.toPrecision(6).padStart(10)}  ${c.loss.toExponential(3).padStart(10)}   ${(top / e2).toFixed(3).padStart(9)}    ${(c.energy[g.floorIndex]! / e2).toFixed(3)}   ${(c.energy[g.complementIndex]! / e2).toFixed(3)}`,
+    );
+  }
+  const failed = r.intervals.flatMap((iv) =>
+    Object.entries(iv.checks)
+      .filter(([, c]) => !c.pass)
+      .map(([k, c]) => `interval ${iv.index} ${k} = ${c.value.toExponential(2)} (threshold ${c.threshold})`),
+  );
+  lines.push(failed.length ? `Checks failed:\n  ${failed.join('\n  ')}` : `All invariant checks passed (${r.intervals.length} intervals).`);
+  return lines.join('\n');
+}
+
+/** Registers `analyze` on `program`. */
+export function registerAnalyze(program: Command, io: CliIo): void {
+  program
+    .command('analyze')
+    .description('GRSD analysis of a run directory: shell energies, dissipation, transport, flux and velocity per checkpoint interval')
+    .argument('<RUN>', 'directory with manifest.json and the tensor files it names (docs/formats.md)')
+    .option('--json <FILE>', 'write the versioned analysis JSON (docs/formats.md) to FILE')
+    .option('--rank <r>', 'eigenpairs per checkpoint (default min(n, 256)); the rest goes to the complement shell', positiveInt)
+    .option('--steps <m>', 'Lanczos steps per checkpoint (default adaptive)', positiveInt)
+    .option('--shells-per-decade <k>', 'shell width h = ln10/k (default 4)', positiveNumber)
+    .option('--floor-relative <f>', 'floor λ_floor = f·λ_max (default 1e-5)', positiveNumber)
+    .option('--lambda-ref <λ>', 'grid anchor λ_ref (default 1)', positiveNumber)
+    .option('--seed <seed>', 'seed of the Lanczos start vectors', nonNegativeInt, 0)
+    .addOption(backendOption())
+    .action(async (run: string, options: AnalyzeOptions) => {
+      const progress = createProgress();
+      try {
+        const { result, backend } = await analyzeRun(run, options, (done, total) =>
+          done === 0 ? progress.start(total, 'checkpoints') : progress.update(done),
+        );
+        progress.stop();
+        if (options.json) await writeJsonFile(options.json, analysisJson(result, backend));
+        io.out(summary(run, result) + (options.json ? `\nWrote ${options.json}` : ''));
+      } finally {
+        progress.stop();
+      }
+    });
+}

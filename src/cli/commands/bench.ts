@@ -1,0 +1,88 @@
+/**
+ * `grsd bench [--quick] [--json FILE] [--markdown FILE] [--backend NAME] [--group ID...]`: the
+ * benchmark suite (src/bench, docs/benchmarks.md) on one GPU: the measured roofline, the kernel and
+ * end-to-end benchmarks with their peers, scaling exponents and goals. Prints the markdown report
+ * on stdout (or the JSON with `--json -`).
+ * @module
+ */
+import { writeFileSync } from 'node:fs';
+import { Option, type Command } from 'commander';
+import { benchGroups, renderMarkdown, runBenchmarks, type BenchProgress } from '../../bench/index.ts';
+import { createNodeGpuContext, NODE_BACKENDS, type NodeBackend } from '../../node/dawn.ts';
+import { EXIT } from '../exitCodes.ts';
+import type { CliIo } from '../io.ts';
+import { positiveInt } from '../options.ts';
+import { createProgress } from '../progress.ts';
+
+interface BenchCliOptions {
+  quick?: boolean;
+  json?: string;
+  markdown?: string;
+  backend?: NodeBackend;
+  group?: string[];
+  python?: string;
+  peers: boolean;
+  memoryBudget?: number;
+  machine?: string;
+}
+
+/** Registers `bench` on `program`. */
+export function registerBench(program: Command, io: CliIo): void {
+  program
+    .command('bench')
+    .description('benchmark the GPU kernels and algorithms against the device roofline and CPU peers (numpy, scipy, ml-matrix)')
+    .option('--quick', 'tiny sizes (about a minute on a software adapter)')
+    .option('--json <FILE>', 'write the JSON report to FILE ("-": print it instead of the markdown)')
+    .option('--markdown <FILE>', 'write the markdown report to FILE')
+    .addOption(new Option('--backend <name>', 'GPU backend (default: $GRSD_BACKEND or auto)').choices(NODE_BACKENDS))
+    .option(
+      '--group <ID...>',
+      `run only these groups (${benchGroups()
+        .map((g) => g.id)
+        .join(', ')})`,
+    )
+    .option('--python <PATH>', 'Python interpreter for the numpy/scipy peers (default: $GRSD_PYTHON or python3)')
+    .option('--no-peers', 'run no peers (each reported as skipped)')
+    .option('--memory-budget <MiB>', 'GPU memory one case may use (default 3072)', positiveInt)
+    .option('--machine <TEXT>', 'machine description for the report header (default: from the OS and the adapter)')
+    .action(async (options: BenchCliOptions) => {
+      using ctx = await createNodeGpuContext(options.backend ? { backend: options.backend } : {});
+      const bar = createProgress();
+      const lines = !process.stderr.isTTY && process.env.GRSD_NO_PROGRESS !== '1';
+      let started = false;
+      const onProgress = (p: BenchProgress): void => {
+        if (!started) {
+          bar.start(p.total, p.label);
+          started = true;
+        }
+        bar.update(p.done, p.label);
+        if (lines && p.label !== 'done') io.err(`grsd bench: [${p.done + 1}/${p.total}] ${p.label}`);
+      };
+      let report;
+      try {
+        report = await runBenchmarks(ctx, {
+          scale: options.quick ? 'quick' : 'full',
+          ...(options.group ? { groups: options.group } : {}),
+          peers: {
+            ...(options.python ? { python: options.python } : {}),
+            ...(options.peers ? {} : { disabledReason: 'peers disabled (--no-peers)' }),
+          },
+          ...(options.memoryBudget ? { memoryBudgetBytes: options.memoryBudget * 2 ** 20 } : {}),
+          ...(options.machine ? { machine: options.machine } : {}),
+          onProgress,
+        });
+      } finally {
+        bar.stop();
+      }
+      const markdown = renderMarkdown(report);
+      const json = JSON.stringify(report, null, 2);
+      if (options.json && options.json !== '-') writeFileSync(options.json, `${json}\n`);
+      if (options.markdown) writeFileSync(options.markdown, `${markdown}\n`);
+      io.out(options.json === '-' ? json : markdown);
+      const failed = report.groups.flatMap((g) => g.failed.map((f) => `${g.id} ${f.label}: ${f.error}`));
+      if (failed.length > 0) {
+        io.err(`grsd bench: ${failed.length} case(s) failed:\n${failed.map((f) => `  ${f}`).join('\n')}`);
+        io.setExitCode(EXIT.FAILURE);
+      }
+    });
+}
