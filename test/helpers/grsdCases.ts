@@ -23,9 +23,9 @@ export function expm(a: ArrayLike<number>, t: number, n: number): Float64Array {
   for (let i = 0; i < n * n; i++) norm = Math.max(norm, Math.abs(a[i]! * t));
   const squarings = Math.max(0, Math.ceil(Math.log2(norm * n + 1)) + 4);
   const scale = t / 2 ** squarings;
-  let res = new Float64Array(n * n);
+  let res: Float64Array = new Float64Array(n * n);
   for (let i = 0; i < n; i++) res[i * n + i] = 1;
-  let term = Float64Array.from(res);
+  let term: Float64Array = Float64Array.from(res);
   const m = Float64Array.from({ length: n * n }, (_, e) => a[e]! * scale);
   for (let k = 1; k < 25; k++) {
     term = mul(term, m, n).map((v) => v / k);

@@ -186,7 +186,7 @@ describe('series pipeline (float64 CPU backend)', () => {
     await bad({ t: 1, kernel: k, residual: [1, 1, 1], label: 'c.npy' }, /checkpoints\[1\] \(c\.npy\)\.residual/, /same probe set/);
     await bad({ t: 1, kernel: new Float64Array(9), residual: [1, 1] }, /kernel/, /n² = 4/);
     await bad({ t: 1, kernel: k, residual: [1, Number.NaN] }, /residual/, /NaN/);
-    await bad({ t: 1, kernel: k, jacobian: { p: 1, data: [1, 1] }, residual: [1, 1] }, /checkpoints\[1\]/, /exactly one/);
+    await bad({ t: 1, kernel: k, jacobian: { p: 1, data: Float64Array.from([1, 1]) }, residual: [1, 1] }, /checkpoints\[1\]/, /exactly one/);
     expect(() => new GrsdSeries('cpu', { timeScale: 0 })).toThrow(InvalidArgumentError);
     series.dispose();
   });
