@@ -10,9 +10,43 @@
  */
 
 /**
- * T^K over the computed shells (window + ∅; `shells` = count + 1), embedded in a (shells+1)² matrix
- * whose ⊥ row and column are zero. `g` is r×r row-major with g[k][j] = u_kᵀ (ΔM/Δt) u_j.
+ * The Kato transport and the phase coherence of its terms (spec §2 C2b): with
+ * w_kj = 2 c_k c_j G_kj (λ_k − λ_j)/((λ_k − λ_j)² + δ²), T_στ = Σ w and
+ * Z_στ = |Σ w| / √(Σ w²) over k∈σ, j∈τ (0 where a pair has no terms); `terms` counts the pairs.
+ * All are (shells+1)² with the ⊥ row and column zero (`shells` = count + 1: window + ∅).
+ * `g` is r×r row-major with g[k][j] = u_kᵀ (ΔM/Δt) u_j.
  */
+export function katoTerms(
+  g: ArrayLike<number>,
+  c: ArrayLike<number>,
+  lambda: ArrayLike<number>,
+  index: ArrayLike<number>,
+  shells: number,
+  delta: number,
+): { transport: Float64Array; coherence: Float64Array; terms: Float64Array } {
+  const r = c.length;
+  const s = shells + 1;
+  const transport = new Float64Array(s * s);
+  const squares = new Float64Array(s * s);
+  const terms = new Float64Array(s * s);
+  const d2 = delta * delta;
+  for (let k = 0; k < r; k++) {
+    const sk = index[k]!;
+    for (let j = 0; j < r; j++) {
+      if (j === k) continue;
+      const diff = lambda[k]! - lambda[j]!;
+      const w = (2 * c[k]! * c[j]! * g[k * r + j]! * diff) / (diff * diff + d2);
+      const e = sk * s + index[j]!;
+      transport[e]! += w;
+      squares[e]! += w * w;
+      terms[e]! += 1;
+    }
+  }
+  const coherence = Float64Array.from(transport, (t, e) => (squares[e]! > 0 ? Math.abs(t) / Math.sqrt(squares[e]!) : 0));
+  return { transport, coherence, terms };
+}
+
+/** T^K only (see {@link katoTerms}). */
 export function katoTransport(
   g: ArrayLike<number>,
   c: ArrayLike<number>,
@@ -21,20 +55,7 @@ export function katoTransport(
   shells: number,
   delta: number,
 ): Float64Array {
-  const r = c.length;
-  const s = shells + 1;
-  const out = new Float64Array(s * s);
-  const d2 = delta * delta;
-  for (let k = 0; k < r; k++) {
-    const sk = index[k]!;
-    for (let j = 0; j < r; j++) {
-      if (j === k) continue;
-      const diff = lambda[k]! - lambda[j]!;
-      const w = diff / (diff * diff + d2);
-      out[sk * s + index[j]!]! += 2 * c[k]! * c[j]! * g[k * r + j]! * w;
-    }
-  }
-  return out;
+  return katoTerms(g, c, lambda, index, shells, delta).transport;
 }
 
 /** Frobenius norm of a matrix. */

@@ -28,7 +28,7 @@ import { matmul, transpose } from '../reference/linalg.ts';
 import { assignShell } from '../reference/shells.ts';
 import { symmetricEigen } from '../reference/symmetricEigen.ts';
 import { completeFlow, flowMatrixF64 } from '../reference/transport.ts';
-import { frobenius, katoTransport } from './kato.ts';
+import { frobenius, katoTerms, katoTransport } from './kato.ts';
 import { ShellGrid } from './shellGrid.ts';
 import { intervalQuantities, type Check, type IntervalQuantities } from './transport.ts';
 
@@ -82,6 +82,8 @@ export interface SeriesOptions {
   readonly locality?: number;
   /** Velocity floor ε_g. Default 1e-6. */
   readonly gEpsilon?: number;
+  /** Eigenvectors whose delocalization n·IPR is measured: 'first' checkpoint (default), 'all' or 'none'. */
+  readonly iprCheckpoints?: 'first' | 'all' | 'none';
   /** Kato-form estimator (on by default; needs the operators of both checkpoints, kept one interval). δ = deltaRelative·λ_max (default 1e-6). */
   readonly kato?: boolean | { readonly deltaRelative?: number };
 }
@@ -111,13 +113,35 @@ export interface CheckpointResult {
   readonly clampedAbove: number;
   /** Lanczos diagnostics (GPU path). */
   readonly lanczos: { readonly steps: number; readonly breakdown: boolean; readonly converged: number } | null;
+  /** n·IPR_k = n Σ_i u_ki⁴ of each eigenvector (≈ 3 for random directions; spec §2 C2c), when computed (see `iprCheckpoints`). */
+  readonly ipr: Float64Array | null;
+  /** tr K_l / tr K per layer kernel (spec §2 C1a companion), when layers are given. */
+  readonly layerTraceShare: Float64Array | null;
+  /** ‖K_l(t) − K_l(t₀)‖_F / ‖K_l(t₀)‖_F per layer relative to the first checkpoint (spec §4.3), when layers are given. */
+  readonly layerKernelDrift: Float64Array | null;
 }
 
 /** Per-interval results: {@link IntervalQuantities} plus the Kato estimator when computed. */
 export interface IntervalResult extends IntervalQuantities {
   readonly index: number;
-  /** Kato-form transport rates ((S+2)², ⊥ row/column zero), its per-layer split, δ. */
-  readonly kato: { readonly transport: Float64Array; readonly perLayer: Float64Array[]; readonly delta: number } | null;
+  /**
+   * Kato-form transport rates ((S+2)², ⊥ row/column zero), its per-layer split, δ, and the phase
+   * coherence Z_στ = |Σ w|/√(Σ w²) of its mode-pair terms (spec §2 C2b).
+   */
+  readonly kato: {
+    readonly transport: Float64Array;
+    readonly perLayer: Float64Array[];
+    readonly delta: number;
+    readonly coherence: Float64Array;
+    readonly terms: Float64Array;
+  } | null;
+  /** ‖K_{i+1} − K_i‖_F / ‖K_i‖_F (dense kernels given on the host), else null. */
+  readonly kernelDrift: number | null;
+  /**
+   * ‖P^{(i+1)}_α − P^{(i)}_α‖_F² per computed shell (window + ∅), from O = UVᵀ:
+   * n_α + n'_α − 2 Σ_{j∈α, k∈α'} O_jk² (spec §2 C3c).
+   */
+  readonly projectorChange: Float64Array;
 }
 
 /** What one push produces. */
@@ -166,6 +190,8 @@ export class GrsdSeries implements Disposable {
   #grid: ShellGrid | undefined;
   #n: number | undefined;
   #previous: Previous | null = null;
+  #firstLayers: readonly HostMatrixData[] | null = null;
+  #previousKernel: HostMatrixData | null = null;
   #disposed = false;
 
   constructor(backend: GpuContext | 'cpu', options: SeriesOptions = {}) {
@@ -274,6 +300,7 @@ export class GrsdSeries implements Disposable {
     const { n, label } = this.#validate(cp);
     this.#n = n;
     const step = this.backend === 'cpu' ? this.#pushCpu(cp, n, label) : await this.#pushGpu(this.backend, cp, n, label);
+    this.#previousKernel = cp.kernel ?? null;
     this.checkpoints.push(step.checkpoint);
     if (step.interval) this.intervals.push(step.interval);
     return step;
@@ -288,6 +315,7 @@ export class GrsdSeries implements Disposable {
     index: Int32Array,
     flagged: number,
     lanczos: CheckpointResult['lanczos'],
+    ipr: Float64Array | null,
   ): CheckpointResult {
     const grid = this.#grid!;
     const e2 = Array.from(cp.residual).reduce((s, v) => s + v * v, 0);
@@ -308,6 +336,15 @@ export class GrsdSeries implements Disposable {
     });
     energy[grid.complementIndex] = e2 - captured;
     counts[grid.complementIndex] = n - lambda.length;
+    let layerTraceShare: Float64Array | null = null;
+    let layerKernelDrift: Float64Array | null = null;
+    if (cp.layers && cp.layers.length > 0) {
+      this.#firstLayers ??= cp.layers;
+      const traces = cp.layers.map((l) => trace(l, n));
+      const total = traces.reduce((a, v) => a + v, 0);
+      layerTraceShare = Float64Array.from(traces, (t) => (total > 0 ? t / total : 0));
+      layerKernelDrift = Float64Array.from(cp.layers, (l, i) => relativeDifference(l, this.#firstLayers![i]!));
+    }
     return {
       index: this.checkpoints.length,
       t: cp.t,
@@ -322,10 +359,25 @@ export class GrsdSeries implements Disposable {
       boundaryFlagged: flagged,
       clampedAbove,
       lanczos,
+      ipr,
+      layerTraceShare,
+      layerKernelDrift,
     };
   }
 
-  #interval(prev: CheckpointResult, cur: CheckpointResult, flow: Float64Array, kato: IntervalResult['kato']): IntervalResult {
+  #wantIpr(): boolean {
+    const mode = this.options.iprCheckpoints ?? 'first';
+    return mode === 'all' || (mode === 'first' && this.checkpoints.length === 0);
+  }
+
+  #interval(
+    prev: CheckpointResult,
+    cur: CheckpointResult,
+    flow: Float64Array,
+    kato: IntervalResult['kato'],
+    projector: Float64Array,
+    kernelDrift: number | null,
+  ): IntervalResult {
     const q = intervalQuantities(this.#grid!, prev.t, cur.t, flow, prev.energy, cur.energy, {
       ...(this.options.locality === undefined ? {} : { locality: this.options.locality }),
       ...(this.options.gEpsilon === undefined ? {} : { gEpsilon: this.options.gEpsilon }),
@@ -357,7 +409,7 @@ export class GrsdSeries implements Disposable {
         };
       }
     }
-    return { ...q, checks, index: this.intervals.length, kato };
+    return { ...q, checks, index: this.intervals.length, kato, kernelDrift, projectorChange: projector };
   }
 
   #pushCpu(cp: CheckpointData, n: number, label: string): SeriesStep {
@@ -388,7 +440,16 @@ export class GrsdSeries implements Disposable {
       index[k] = a.index;
       if (a.boundary) flagged++;
     });
-    const result = this.#checkpointResult(cp, n, lambda, c, index, flagged, null);
+    const result = this.#checkpointResult(
+      cp,
+      n,
+      lambda,
+      c,
+      index,
+      flagged,
+      null,
+      this.#wantIpr() ? inverseParticipation(vectors, r, n) : null,
+    );
     const layers = (cp.layers ?? []).map((l) => Float64Array.from(l));
     let interval: IntervalResult | null = null;
     const prev = this.#previous;
@@ -407,13 +468,27 @@ export class GrsdSeries implements Disposable {
         };
         const kt = (g: Float64Array) =>
           katoTransport(g, prev.result.amplitudes, prev.result.eigenvalues, prev.result.shellIndex, grid.count + 1, delta);
+        const full = katoTerms(
+          project(kernel, prev.cpu.kernel),
+          prev.result.amplitudes,
+          prev.result.eigenvalues,
+          prev.result.shellIndex,
+          grid.count + 1,
+          delta,
+        );
         kato = {
-          transport: kt(project(kernel, prev.cpu.kernel)),
+          transport: full.transport,
           perLayer: layers.map((l, i) => kt(project(l, prev.cpu!.layers[i]!))),
           delta,
+          coherence: full.coherence,
+          terms: full.terms,
         };
       }
-      interval = this.#interval(prev.result, result, flow, kato);
+      const rOld = prev.result.amplitudes.length;
+      const o = matmul(prev.cpu.vectors, transpose(vectors, r, n), rOld, n, r);
+      const projector = projectorChange(o, rOld, r, prev.result.shellIndex, index, grid.count + 1);
+      const drift = cp.kernel && this.#previousKernel ? relativeDifference(cp.kernel, this.#previousKernel) : null;
+      interval = this.#interval(prev.result, result, flow, kato, projector, drift);
     }
     this.#previous = { result, label, cpu: { vectors, residual, kernel, layers } };
     return { checkpoint: result, interval };
@@ -468,6 +543,7 @@ export class GrsdSeries implements Disposable {
       ctx.device.queue.writeBuffer(residual, 0, Float32Array.from(cp.residual));
       ctx.device.queue.writeBuffer(values, 0, Float32Array.from(lambda));
       const [mv, binning] = await Promise.all([createMatVec(ctx), createShellBinning(ctx)]);
+      const wantIpr = this.#wantIpr();
       const staged = await record(ctx, `${label}: amplitudes and shells`, (rec) => {
         if (rr > 0) rec.copy(sol.vectorBuffer!, 0, vectors, 0, rr * n * 4);
         if (rr > 0) {
@@ -480,19 +556,40 @@ export class GrsdSeries implements Disposable {
           });
           binning.encode(rec, { values, amplitudes, index, flag, ...sums }, grid, { batch: 1, len: rr, stride: rr }, true);
         }
-        return [rec.stage(amplitudes, 0, rr * 4), rec.stage(index, 0, rr * 4), rec.stage(flag, 0, rr * 4)];
+        const out = [rec.stage(amplitudes, 0, rr * 4), rec.stage(index, 0, rr * 4), rec.stage(flag, 0, rr * 4)];
+        if (wantIpr && rr > 0) out.push(rec.stage(vectors, 0, rr * n * 4));
+        return out;
       });
-      const [cRaw, iRaw, fRaw] = await Promise.all(staged.map((s) => readStaging(ctx, s)));
+      const [cRaw, iRaw, fRaw, vectorsRaw] = await Promise.all(staged.map((s) => readStaging(ctx, s)));
       const c = Float64Array.from(new Float32Array(cRaw!));
       const idx = Int32Array.from(new Uint32Array(iRaw!));
       const flagged = new Uint32Array(fRaw!).reduce((s, v) => s + v, 0);
-      const result = this.#checkpointResult(cp, n, lambda, c, idx, flagged, {
-        steps: er.steps,
-        breakdown: er.breakdown,
-        converged: er.converged.filter(Boolean).length,
-      });
+      const ipr = vectorsRaw ? inverseParticipation(new Float32Array(vectorsRaw), rr, n) : null;
+      const result = this.#checkpointResult(
+        cp,
+        n,
+        lambda,
+        c,
+        idx,
+        flagged,
+        { steps: er.steps, breakdown: er.breakdown, converged: er.converged.filter(Boolean).length },
+        ipr,
+      );
       const interval = this.#previous?.gpu
-        ? await this.#gpuInterval(ctx, this.#previous, result, { vectors, residual, index, op, layers: layerOps }, n)
+        ? await this.#gpuInterval(
+            ctx,
+            this.#previous,
+            result,
+            {
+              vectors,
+              residual,
+              index,
+              op,
+              layers: layerOps,
+              kernelDrift: cp.kernel && this.#previousKernel ? relativeDifference(cp.kernel, this.#previousKernel) : null,
+            },
+            n,
+          )
         : null;
       this.#releasePrevious();
       this.#previous = { result, label, gpu: { vectors, residual, index, operator: op, ownsOperator: !cp.operator, layers: layerOps } };
@@ -512,7 +609,14 @@ export class GrsdSeries implements Disposable {
     ctx: GpuContext,
     prev: Previous,
     cur: CheckpointResult,
-    now: { vectors: GPUBuffer; residual: GPUBuffer; index: GPUBuffer; op: SymmetricOperator; layers: SymmetricOperator[] },
+    now: {
+      vectors: GPUBuffer;
+      residual: GPUBuffer;
+      index: GPUBuffer;
+      op: SymmetricOperator;
+      layers: SymmetricOperator[];
+      kernelDrift: number | null;
+    },
     n: number,
   ): Promise<IntervalResult> {
     const grid = this.#grid!;
@@ -602,6 +706,7 @@ export class GrsdSeries implements Disposable {
           rec.stage(alpha, 0, rOld * 4),
           rec.stage(g, 0, rNew * 4),
           rec.stage(core, 0, shells * shells * 4),
+          rec.stage(o, 0, rOld * rNew * 4),
           ...projections.map((b) => rec.stage(b, 0, rOld * rOld * 4)),
         ];
       });
@@ -628,9 +733,12 @@ export class GrsdSeries implements Disposable {
             shells,
             delta!,
           );
-        kato = { transport: kt(raw[3]!), perLayer: raw.slice(4).map(kt), delta: delta! };
+        const g0 = Float64Array.from(new Float32Array(raw[4]!), (v) => v * scaleFactor);
+        const full = katoTerms(g0, prev.result.amplitudes, prev.result.eigenvalues, prev.result.shellIndex, shells, delta!);
+        kato = { transport: full.transport, perLayer: raw.slice(5).map(kt), delta: delta!, coherence: full.coherence, terms: full.terms };
       }
-      return this.#interval(prev.result, cur, flow, kato);
+      const projector = projectorChange(new Float32Array(raw[3]!), rOld, rNew, prev.result.shellIndex, cur.shellIndex, shells);
+      return this.#interval(prev.result, cur, flow, kato, projector, now.kernelDrift);
     } finally {
       for (const b of scratch) ctx.destroyBuffer(b);
     }
@@ -712,4 +820,54 @@ async function largestEigenvalue(backend: GpuContext | 'cpu', cp: CheckpointData
   } finally {
     if (owned) op.dispose();
   }
+}
+
+/** ‖P'_σ − P_σ‖_F² per computed shell from O = UVᵀ (rOld × rNew): n_σ + n'_σ − 2 Σ_{old(j)=σ=new(k)} O_jk². */
+export function projectorChange(
+  o: ArrayLike<number>,
+  rOld: number,
+  rNew: number,
+  oldIndex: ArrayLike<number>,
+  newIndex: ArrayLike<number>,
+  shells: number,
+): Float64Array {
+  const out = new Float64Array(shells);
+  for (let j = 0; j < rOld; j++) out[oldIndex[j]!]! += 1;
+  for (let k = 0; k < rNew; k++) out[newIndex[k]!]! += 1;
+  for (let j = 0; j < rOld; j++) {
+    const sj = oldIndex[j]!;
+    for (let k = 0; k < rNew; k++) if (newIndex[k] === sj) out[sj]! -= 2 * o[j * rNew + k]! ** 2;
+  }
+  return out.map((v) => Math.max(0, v));
+}
+
+/** ‖a − b‖_F / ‖b‖_F (0 when both vanish). */
+export function relativeDifference(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let d = 0;
+  let nb = 0;
+  for (let i = 0; i < a.length; i++) {
+    d += (a[i]! - b[i]!) ** 2;
+    nb += b[i]! ** 2;
+  }
+  return nb > 0 ? Math.sqrt(d / nb) : d > 0 ? Number.MAX_VALUE : 0;
+}
+
+/** n·IPR_k = n Σ_i u_ki⁴ of each of the r rows of `vectors` (r × n). */
+export function inverseParticipation(vectors: ArrayLike<number>, r: number, n: number): Float64Array {
+  return Float64Array.from({ length: r }, (_, k) => {
+    let s = 0;
+    let norm = 0;
+    for (let i = 0; i < n; i++) {
+      const v = vectors[k * n + i]!;
+      s += v ** 4;
+      norm += v * v;
+    }
+    return norm > 0 ? (n * s) / (norm * norm) : 0;
+  });
+}
+
+function trace(k: ArrayLike<number>, n: number): number {
+  let t = 0;
+  for (let i = 0; i < n; i++) t += k[i * n + i]!;
+  return t;
 }

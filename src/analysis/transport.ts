@@ -15,6 +15,61 @@ export interface Check {
   readonly description: string;
 }
 
+/**
+ * Flux Π across the window's boundaries b_{alphaMin+i}, i = 0 … count−1, from a transport-rate
+ * matrix over [window shells, ∅, ⊥] (size count+2): Π_i = Σ_{β below} Σ_{γ above} T_γβ over the
+ * ordered shells [∅, 0, …, count−1] (⊥ excluded), with the local part keeping |γ − β| ≤ locality.
+ */
+export function fluxFromTransport(
+  transport: ArrayLike<number>,
+  count: number,
+  locality = 1,
+): { flux: Float64Array; fluxLocal: Float64Array; fluxNonlocal: Float64Array } {
+  const s = count + 2;
+  const pos = (idx: number): number => (idx === count ? -1 : idx);
+  const ordered = [count, ...Array.from({ length: count }, (_, i) => i)];
+  const flux = new Float64Array(count);
+  const fluxLocal = new Float64Array(count);
+  for (let i = 0; i < count; i++) {
+    let total = 0;
+    let local = 0;
+    for (const gamma of ordered) {
+      if (pos(gamma) < i) continue;
+      for (const beta of ordered) {
+        if (pos(beta) >= i) continue;
+        const t = transport[gamma * s + beta]!;
+        total += t;
+        if (pos(gamma) - pos(beta) <= locality) local += t;
+      }
+    }
+    flux[i] = total;
+    fluxLocal[i] = local;
+  }
+  return { flux, fluxLocal, fluxNonlocal: Float64Array.from(flux, (f, i) => f - fluxLocal[i]!) };
+}
+
+/**
+ * Flux-defined velocity at the interior boundaries b_{alphaMin+i}, i = 1 … count−1 (spec §1.9):
+ * v_ℓ = Π/ĝ with ĝ = (E_{i−1} + E_i)/(2h) from the shell energies `energy` (window shells), and
+ * v = λ_b·v_ℓ; boundaries with ĝ < gEpsilon·max ĝ are invalid (velocity 0, valid 0).
+ */
+export function velocityFromFlux(
+  grid: Pick<ShellGrid, 'count' | 'width' | 'edges'>,
+  flux: ArrayLike<number>,
+  energy: ArrayLike<number>,
+  gEpsilon = 1e-6,
+): { velocityLog: Float64Array; velocity: Float64Array; velocityValid: Uint8Array; velocityBoundaries: Float64Array } {
+  const c = grid.count;
+  const g = Float64Array.from({ length: Math.max(0, c - 1) }, (_, i) => (energy[i]! + energy[i + 1]!) / (2 * grid.width));
+  const gMax = g.reduce((m, v) => Math.max(m, v), 0);
+  const edges = grid.edges;
+  const velocityBoundaries = Float64Array.from({ length: Math.max(0, c - 1) }, (_, i) => edges[i + 1]!);
+  const velocityValid = Uint8Array.from(g, (v) => (gMax > 0 && v >= gEpsilon * gMax ? 1 : 0));
+  const velocityLog = Float64Array.from(g, (v, i) => (velocityValid[i] ? flux[i + 1]! / v : 0));
+  const velocity = Float64Array.from(velocityLog, (v, i) => v * velocityBoundaries[i]!);
+  return { velocityLog, velocity, velocityValid, velocityBoundaries };
+}
+
 /** Options of {@link intervalQuantities}. */
 export interface IntervalOptions {
   /** Π^loc keeps transfers between shells at most this far apart. Default 1. */
@@ -87,38 +142,10 @@ export function intervalQuantities(
   const dissipation = Float64Array.from({ length: s }, (_, a) => (energyOld[a]! - tilde[a]!) / dt);
   const energyChange = Float64Array.from({ length: s }, (_, a) => energyNew[a]! - energyOld[a]!);
 
-  // Flux over the ordered shells [∅, 0, …, count−1]: position(∅) = −1.
-  const pos = (idx: number): number => (idx === c ? -1 : idx);
-  const ordered = [c, ...Array.from({ length: c }, (_, i) => i)];
-  const flux = new Float64Array(c);
-  const fluxLocal = new Float64Array(c);
-  for (let i = 0; i < c; i++) {
-    let total = 0;
-    let local = 0;
-    for (const gamma of ordered) {
-      if (pos(gamma) < i) continue;
-      for (const beta of ordered) {
-        if (pos(beta) >= i) continue;
-        const t = transport[gamma * s + beta]!;
-        total += t;
-        if (pos(gamma) - pos(beta) <= locality) local += t;
-      }
-    }
-    flux[i] = total;
-    fluxLocal[i] = local;
-  }
-  const fluxNonlocal = Float64Array.from(flux, (f, i) => f - fluxLocal[i]!);
+  const { flux, fluxLocal, fluxNonlocal } = fluxFromTransport(transport, c, locality);
   const complementExchange = Float64Array.from({ length: c + 1 }, (_, a) => transport[a * s + c + 1]!);
-
-  // Velocity at interior boundaries, with ĝ from the interval-averaged energies.
   const mean = Float64Array.from({ length: c }, (_, a) => 0.5 * (energyOld[a]! + energyNew[a]!));
-  const g = Float64Array.from({ length: Math.max(0, c - 1) }, (_, i) => (mean[i]! + mean[i + 1]!) / (2 * grid.width));
-  const gMax = g.reduce((m, v) => Math.max(m, v), 0);
-  const edges = grid.edges;
-  const velocityBoundaries = Float64Array.from({ length: Math.max(0, c - 1) }, (_, i) => edges[i + 1]!);
-  const velocityValid = Uint8Array.from(g, (v) => (gMax > 0 && v >= gEps * gMax ? 1 : 0));
-  const velocityLog = Float64Array.from(g, (v, i) => (velocityValid[i] ? flux[i + 1]! / v : 0));
-  const velocity = Float64Array.from(velocityLog, (v, i) => v * velocityBoundaries[i]!);
+  const { velocityLog, velocity, velocityValid, velocityBoundaries } = velocityFromFlux(grid, flux, mean, gEps);
 
   // Invariants (spec §6).
   let sumT = 0;

@@ -1,0 +1,182 @@
+/**
+ * Renormalized shell couplings and log-shift invariance (spec §1.10):
+ *
+ *   𝒦_αβ = ⟨T_αβ⟩_W / √(⟨E_α⟩_W ⟨E_β⟩_W),   𝒦̂_αβ = 𝒦_αβ / √(λ̄_α λ̄_β),
+ *
+ * averaged over a window W of intervals (energies over the checkpoints they span); the LSI
+ * statistic ε_LSI (how far 𝒦 is from ρ^{(α+β)/2}κ(α−β), i.e. Toeplitz after a geometric
+ * reweighting), ρ̂_k, the geometric consistency δ_ρ, a seeded shell-permutation test, and the
+ * implied velocity exponent a = 1 + ln ρ̂/h.
+ * @module
+ */
+import { InvalidArgumentError } from '../errors.ts';
+import { Random } from '../util/random.ts';
+import type { CheckpointResult, IntervalResult } from './series.ts';
+import type { ShellGrid } from './shellGrid.ts';
+
+/** Renormalized couplings on the window shells (count × count, row-major). */
+export interface RenormalizedCouplings {
+  /** 𝒦 (units 1/time). */
+  readonly couplings: Float64Array;
+  /** 𝒦̂ (dimensionless). */
+  readonly dimensionless: Float64Array;
+  /** ⟨E_α⟩_W per window shell. */
+  readonly meanEnergy: Float64Array;
+  readonly count: number;
+  /** Intervals averaged. */
+  readonly intervals: readonly number[];
+}
+
+/** 𝒦 over the intervals `from` … `to − 1` (default all). */
+export function renormalizedCouplings(
+  grid: ShellGrid,
+  checkpoints: readonly CheckpointResult[],
+  intervals: readonly IntervalResult[],
+  from = 0,
+  to = intervals.length,
+): RenormalizedCouplings {
+  if (!(from >= 0 && to <= intervals.length && to > from))
+    throw new InvalidArgumentError('window', `needs 0 ≤ from < to ≤ ${intervals.length}, got [${from}, ${to})`);
+  const c = grid.count;
+  const s = grid.size;
+  const meanT = new Float64Array(c * c);
+  const used = intervals.slice(from, to);
+  for (const iv of used)
+    for (let a = 0; a < c; a++) for (let b = 0; b < c; b++) meanT[a * c + b]! += iv.transport[a * s + b]! / used.length;
+  const meanEnergy = new Float64Array(c);
+  const cps = checkpoints.slice(from, to + 1);
+  for (const cp of cps) for (let a = 0; a < c; a++) meanEnergy[a]! += cp.energy[a]! / cps.length;
+  const centers = grid.centers;
+  const couplings = new Float64Array(c * c);
+  const dimensionless = new Float64Array(c * c);
+  for (let a = 0; a < c; a++) {
+    for (let b = 0; b < c; b++) {
+      const e = Math.sqrt(meanEnergy[a]! * meanEnergy[b]!);
+      const k = e > 0 ? meanT[a * c + b]! / e : 0;
+      couplings[a * c + b] = k;
+      dimensionless[a * c + b] = k / Math.sqrt(centers[a]! * centers[b]!);
+    }
+  }
+  return { couplings, dimensionless, meanEnergy, count: c, intervals: used.map((iv) => iv.index) };
+}
+
+/**
+ * The inertial window: the longest contiguous run of window shells whose mean energy is at least
+ * `energyFloor` (default 1e-6) of the largest. Returns [first, last + 1).
+ */
+export function inertialWindow(meanEnergy: ArrayLike<number>, energyFloor = 1e-6): [number, number] {
+  let max = 0;
+  for (let i = 0; i < meanEnergy.length; i++) max = Math.max(max, meanEnergy[i]!);
+  let best: [number, number] = [0, 0];
+  let start = -1;
+  for (let i = 0; i <= meanEnergy.length; i++) {
+    const ok = i < meanEnergy.length && max > 0 && meanEnergy[i]! >= energyFloor * max;
+    if (ok && start < 0) start = i;
+    if (!ok && start >= 0) {
+      if (i - start > best[1] - best[0]) best = [start, i];
+      start = -1;
+    }
+  }
+  return best;
+}
+
+/** The sub-matrix of an n×n matrix on rows/columns [lo, hi). */
+export function subMatrix(m: ArrayLike<number>, n: number, lo: number, hi: number): Float64Array {
+  const k = hi - lo;
+  return Float64Array.from({ length: k * k }, (_, e) => m[(lo + Math.floor(e / k)) * n + lo + (e % k)]!);
+}
+
+/** The LSI statistic of an m×m coupling matrix (spec §1.10). */
+export interface LsiStatistic {
+  /** mean_k ε_k. */
+  readonly epsilon: number;
+  readonly epsilons: readonly number[];
+  readonly rho: readonly number[];
+  /** max_k |ln ρ̂_k − k ln ρ̂₁|/k when all ρ̂_k > 0, else null. */
+  readonly deltaRho: number | null;
+  /** a = 1 + ln ρ̂₁/h implied by LSI (null when ρ̂₁ ≤ 0). */
+  readonly impliedExponent: number | null;
+}
+
+/**
+ * For shifts k = 1…kMax: X_k, Y_k = the off-diagonal entries of the top-left and bottom-right
+ * (m−k)×(m−k) blocks; ρ̂_k = ⟨X,Y⟩/⟨X,X⟩; ε_k = ‖Y − ρ̂_kX‖/‖Y‖; ε_LSI = mean ε_k.
+ * `width` is the shell width h (for the implied exponent).
+ */
+export function lsiStatistic(k: ArrayLike<number>, m: number, width: number, kMax = 3): LsiStatistic {
+  if (m < kMax + 2) throw new InvalidArgumentError('couplings', `need at least ${kMax + 2} shells for kMax = ${kMax}, got ${m}`);
+  const epsilons: number[] = [];
+  const rho: number[] = [];
+  for (let shift = 1; shift <= kMax; shift++) {
+    const size = m - shift;
+    let xy = 0;
+    let xx = 0;
+    const xs: number[] = [];
+    const ys: number[] = [];
+    for (let a = 0; a < size; a++) {
+      for (let b = 0; b < size; b++) {
+        if (a === b) continue;
+        const x = k[a * m + b]!;
+        const y = k[(a + shift) * m + b + shift]!;
+        xs.push(x);
+        ys.push(y);
+        xy += x * y;
+        xx += x * x;
+      }
+    }
+    const r = xx > 0 ? xy / xx : 0;
+    let num = 0;
+    let den = 0;
+    xs.forEach((x, i) => {
+      num += (ys[i]! - r * x) ** 2;
+      den += ys[i]! ** 2;
+    });
+    rho.push(r);
+    epsilons.push(den > 0 ? Math.sqrt(num / den) : 0);
+  }
+  const deltaRho = rho.every((r) => r > 0)
+    ? Math.max(...rho.map((r, i) => Math.abs(Math.log(r) - (i + 1) * Math.log(rho[0]!)) / (i + 1)))
+    : null;
+  return {
+    epsilon: epsilons.reduce((s, e) => s + e, 0) / epsilons.length,
+    epsilons,
+    rho,
+    deltaRho,
+    impliedExponent: rho[0]! > 0 ? 1 + Math.log(rho[0]!) / width : null,
+  };
+}
+
+/** Shell-permutation test of LSI: p = (1 + #{ε_perm ≤ ε_obs}) / (1 + permutations). */
+export interface PermutationTest {
+  readonly pValue: number;
+  readonly permutations: number;
+  /** The 1st and 5th percentiles of ε under permutation. */
+  readonly nullPercentile1: number;
+  readonly nullPercentile5: number;
+}
+
+/** Permutes shell labels (rows and columns together), `permutations` times (default 1000), seeded. */
+export function lsiPermutationTest(
+  k: ArrayLike<number>,
+  m: number,
+  width: number,
+  options: { permutations?: number; seed?: number; kMax?: number } = {},
+): PermutationTest {
+  const permutations = options.permutations ?? 1000;
+  const rng = new Random(options.seed ?? 0);
+  const observed = lsiStatistic(k, m, width, options.kMax).epsilon;
+  const perm = Int32Array.from({ length: m }, (_, i) => i);
+  const permuted = new Float64Array(m * m);
+  const nulls: number[] = [];
+  let atMost = 0;
+  for (let p = 0; p < permutations; p++) {
+    rng.shuffle(perm);
+    for (let a = 0; a < m; a++) for (let b = 0; b < m; b++) permuted[a * m + b] = k[perm[a]! * m + perm[b]!]!;
+    const e = lsiStatistic(permuted, m, width, options.kMax).epsilon;
+    nulls.push(e);
+    if (e <= observed) atMost++;
+  }
+  nulls.sort((a, b) => a - b);
+  const pct = (q: number) => nulls[Math.min(nulls.length - 1, Math.floor(q * nulls.length))]!;
+  return { pValue: (1 + atMost) / (1 + permutations), permutations, nullPercentile1: pct(0.01), nullPercentile5: pct(0.05) };
+}
