@@ -163,6 +163,7 @@ export function assessC1(
   intervals: readonly IntervalResult[],
   model: ModelDiagnostics,
   t: ConditionThresholds,
+  transportNoise?: string,
 ): ConditionResult {
   const subs: Sub[] = [];
   const missing: string[] = [];
@@ -189,7 +190,8 @@ export function assessC1(
       rule: `Γ ≤ ln10 pass, > ln100 fail`,
     });
   } else missing.push('C1a gain spread needs per-layer backward gains (model diagnostics)');
-  if (intervals.length > 0) {
+  if (transportNoise) missing.push(`C1c coupling reach: ${transportNoise}`);
+  else if (intervals.length > 0) {
     const c = grid.count;
     const mean = meanTransport(grid, intervals);
     let total = 0;
@@ -225,6 +227,7 @@ export function assessC2(
   checkpoints: readonly CheckpointResult[],
   intervals: readonly IntervalResult[],
   t: ConditionThresholds,
+  transportNoise?: string,
 ): ConditionResult {
   const subs: Sub[] = [];
   const missing: string[] = [];
@@ -265,7 +268,8 @@ export function assessC2(
     } else missing.push('C2c delocalization needs the first checkpoint’s eigenvectors (iprCheckpoints)');
   } else missing.push('no checkpoints');
   const k = intervals[0]?.kato;
-  if (k) {
+  if (transportNoise) missing.push(`C2b coherence: ${transportNoise}`);
+  else if (k) {
     const s = grid.size;
     const zs: number[] = [];
     for (let a = 0; a < grid.count; a++)

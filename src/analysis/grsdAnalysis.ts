@@ -51,6 +51,11 @@ export interface GrsdAnalysisOptions {
   readonly model?: ModelDiagnostics;
   /** Fraction of the log-time range used for the loss tail fit. Default 0.5. */
   readonly lossTailFraction?: number;
+  /**
+   * Transport below this fraction of the dissipation rate is rounding noise (a lazy run): the
+   * couplings then carry no information and LSI is not computable. Default 1e-5.
+   */
+  readonly transportNoiseFloor?: number;
 }
 
 /** The `fits` section. */
@@ -75,6 +80,8 @@ export interface FitsSection {
 export interface TheorySection {
   /** Inertial window [first, last + 1) of window-shell indices. */
   readonly window: readonly [number, number];
+  /** max |T| / max |D| over all intervals: how far transport is above rounding noise. */
+  readonly transportLevel: number;
   readonly couplings: readonly number[][];
   readonly dimensionlessCouplings: readonly number[][];
   readonly lsi: LsiStatistic | null;
@@ -130,14 +137,34 @@ export function analyzeGrsd(series: SeriesResult, options: GrsdAnalysisOptions =
 
   // Renormalized couplings and LSI over the whole run.
   let theory: TheorySection;
+  let maxT = 0;
+  let maxD = 0;
+  for (const iv of intervals) {
+    for (const v of iv.transport) maxT = Math.max(maxT, Math.abs(v));
+    for (const v of iv.dissipation) maxD = Math.max(maxD, Math.abs(v));
+  }
+  const transportLevel = maxD > 0 ? maxT / maxD : maxT > 0 ? 1 : 0;
+  const noiseFloor = options.transportNoiseFloor ?? 1e-5;
   if (intervals.length === 0) {
     theory = {
       window: [0, 0],
+      transportLevel,
       couplings: [],
       dimensionlessCouplings: [],
       lsi: null,
       permutation: null,
       reason: 'no interval: a single checkpoint has no couplings',
+    };
+  } else if (transportLevel < noiseFloor) {
+    const rc = renormalizedCouplings(grid, checkpoints, intervals);
+    theory = {
+      window: inertialWindow(rc.meanEnergy, options.lsi?.energyFloor),
+      transportLevel,
+      couplings: rows(rc.couplings, rc.count),
+      dimensionlessCouplings: rows(rc.dimensionless, rc.count),
+      lsi: null,
+      permutation: null,
+      reason: `transport is at the rounding-noise level (max|T|/max|D| = ${transportLevel.toPrecision(2)} < ${noiseFloor}): a lazy run, whose couplings carry no information`,
     };
   } else {
     const rc = renormalizedCouplings(grid, checkpoints, intervals);
@@ -146,6 +173,7 @@ export function analyzeGrsd(series: SeriesResult, options: GrsdAnalysisOptions =
     const kMax = options.lsi?.kMax ?? 3;
     const base = {
       window: [lo, hi] as const,
+      transportLevel,
       couplings: rows(rc.couplings, rc.count),
       dimensionlessCouplings: rows(rc.dimensionless, rc.count),
     };
@@ -171,12 +199,13 @@ export function analyzeGrsd(series: SeriesResult, options: GrsdAnalysisOptions =
   }
 
   const model = options.model ?? {};
+  const noisy = intervals.length > 0 && transportLevel < noiseFloor ? 'transport is at the rounding-noise level (a lazy run)' : undefined;
   return {
     fits: { velocity, rigidity: rig, lossExponent, spectrumExponent, tauberian, frontier, lazyPrediction, crossCheck },
     theory,
     conditions: {
-      C1: assessC1(grid, intervals, model, thresholds),
-      C2: assessC2(grid, checkpoints, intervals, thresholds),
+      C1: assessC1(grid, intervals, model, thresholds, noisy),
+      C2: assessC2(grid, checkpoints, intervals, thresholds, noisy),
       C3: assessC3(grid, checkpoints, intervals, thresholds),
       C4: assessC4(
         {

@@ -67,6 +67,27 @@ describe(`grsd analyze (${gpuBackend})`, () => {
     }
   });
 
+  test('the JSON has fits, theory and conditions; --report writes a self-contained HTML with SVG plots', async () => {
+    const json = join(dir, 'full.json');
+    const html = join(dir, 'report.html');
+    const r = await grsd('analyze', join(dir, 'kernel'), '--json', json, '--report', html, '--permutations', '50', '--backend', gpuBackend);
+    expect(r.code, r.err).toBe(EXIT.OK);
+    expect(r.out).toMatch(/Conditions:/);
+    const a = JSON.parse(readFileSync(json, 'utf8'));
+    expect(a.fits.lossExponent.ok).toBe(true);
+    expect(a.fits.lossExponent.xi).toBeGreaterThan(0);
+    expect(a.fits.velocity).toHaveLength(3);
+    for (const name of ['C1', 'C2', 'C3', 'C4'])
+      expect(['pass', 'marginal', 'fail', 'not-computable']).toContain(a.conditions[name].verdict);
+    // A fixed-kernel (lazy) run: transport is rounding noise, so LSI is not computable, not "failed".
+    expect(a.conditions.C4.verdict).toBe('not-computable');
+    expect(a.theory.reason).toMatch(/rounding-noise/);
+    const page = readFileSync(html, 'utf8');
+    expect(page.match(/<svg/g)?.length).toBe(5);
+    expect(page).toMatch(/<th>condition<\/th>/);
+    expect(page).not.toMatch(/NaN/);
+  });
+
   test('a run with Jacobian files gives the same energies as with kernel files', async () => {
     const r1 = await grsd('analyze', join(dir, 'kernel'), '--json', join(dir, 'k.json'), '--backend', gpuBackend);
     const r2 = await grsd('analyze', join(dir, 'jacobian'), '--json', join(dir, 'j.json'), '--backend', gpuBackend);

@@ -6,8 +6,10 @@
  */
 import type { Command } from 'commander';
 import { GrsdSeries, type SeriesResult } from '../../analysis/series.ts';
+import { analyzeGrsd, type GrsdAnalysis } from '../../analysis/grsdAnalysis.ts';
 import { analysisJson } from '../../io/analysisJson.ts';
-import { writeJsonFile } from '../../node/files.ts';
+import { renderReport } from '../../io/report.ts';
+import { writeFileAtomic, writeJsonFile } from '../../node/files.ts';
 import { loadCheckpoint, readManifest } from '../../node/run.ts';
 import { backendOption, contextFor, describeBackend, type ComputeBackend } from '../backend.ts';
 import type { CliIo } from '../io.ts';
@@ -16,6 +18,8 @@ import { createProgress } from '../progress.ts';
 
 interface AnalyzeOptions {
   json?: string;
+  report?: string;
+  permutations: number;
   rank?: number;
   steps?: number;
   shellsPerDecade?: number;
@@ -59,7 +63,7 @@ export async function analyzeRun(
   }
 }
 
-function summary(run: string, r: SeriesResult): string {
+function summary(run: string, r: SeriesResult, a: GrsdAnalysis): string {
   const g = r.grid;
   const lines = [
     `${run}: ${r.checkpoints.length} checkpoints, ${r.intervals.length} intervals, ${g.count} shells of width ${g.width.toFixed(4)} from λ = ${g.floor.toPrecision(3)} (+ ∅, ⊥)`,
@@ -78,6 +82,16 @@ function summary(run: string, r: SeriesResult): string {
       .map(([k, c]) => `interval ${iv.index} ${k} = ${c.value.toExponential(2)} (threshold ${c.threshold})`),
   );
   lines.push(failed.length ? `Checks failed:\n  ${failed.join('\n  ')}` : `All invariant checks passed (${r.intervals.length} intervals).`);
+  const f = a.fits;
+  lines.push(
+    `Loss exponent ξ: ${f.lossExponent.ok ? `${f.lossExponent.xi.toFixed(4)} ± ${f.lossExponent.xiStdErr.toFixed(4)}` : f.lossExponent.reason}`,
+  );
+  lines.push(
+    `Velocity exponent a: ${f.rigidity.ok ? `${f.rigidity.aMean.toFixed(4)} ± ${f.rigidity.aStd.toFixed(4)} (${f.rigidity.windows} windows)` : f.rigidity.reason}`,
+  );
+  lines.push(`ε_LSI: ${a.theory.lsi ? a.theory.lsi.epsilon.toFixed(4) : (a.theory.reason ?? '—')}`);
+  lines.push('Conditions:');
+  for (const [name, c] of Object.entries(a.conditions)) lines.push(`  ${name} ${c.verdict.padEnd(15)} ${c.reason}`);
   return lines.join('\n');
 }
 
@@ -88,6 +102,8 @@ export function registerAnalyze(program: Command, io: CliIo): void {
     .description('GRSD analysis of a run directory: shell energies, dissipation, transport, flux and velocity per checkpoint interval')
     .argument('<RUN>', 'directory with manifest.json and the tensor files it names (docs/formats.md)')
     .option('--json <FILE>', 'write the versioned analysis JSON (docs/formats.md) to FILE')
+    .option('--report <FILE.html>', 'write a self-contained HTML report with SVG plots')
+    .option('--permutations <N>', 'permutations of the LSI shell-permutation test', positiveInt, 1000)
     .option('--rank <r>', 'eigenpairs per checkpoint (default min(n, 256)); the rest goes to the complement shell', positiveInt)
     .option('--steps <m>', 'Lanczos steps per checkpoint (default adaptive)', positiveInt)
     .option('--shells-per-decade <k>', 'shell width h = ln10/k (default 4)', positiveNumber)
@@ -102,8 +118,12 @@ export function registerAnalyze(program: Command, io: CliIo): void {
           done === 0 ? progress.start(total, 'checkpoints') : progress.update(done),
         );
         progress.stop();
-        if (options.json) await writeJsonFile(options.json, analysisJson(result, backend));
-        io.out(summary(run, result) + (options.json ? `\nWrote ${options.json}` : ''));
+        const analysis = analyzeGrsd(result, { lsi: { permutations: options.permutations, seed: options.seed } });
+        if (options.json) await writeJsonFile(options.json, analysisJson(result, backend, { ...analysis }));
+        if (options.report)
+          await writeFileAtomic(options.report, await renderReport(result, analysis, { title: `GRSD analysis of ${run}`, backend }));
+        const wrote = [options.json, options.report].filter(Boolean);
+        io.out(summary(run, result, analysis) + (wrote.length ? `\nWrote ${wrote.join(', ')}` : ''));
       } finally {
         progress.stop();
       }
