@@ -15,7 +15,7 @@ export default defineConfig({
   clean: true,
   splitting: true,
   treeshake: true,
-  external: ['typegpu', 'webgpu', 'commander', 'cli-progress', 'fflate', /^node:/],
+  external: ['typegpu', 'webgpu', 'commander', 'cli-progress', 'fflate', 'vega', 'vega-lite', 'ml-matrix', /^node:/],
   async onSuccess() {
     const file = 'dist/cli.js';
     const text = readFileSync(file, 'utf8');

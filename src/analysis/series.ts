@@ -193,6 +193,20 @@ export class GrsdSeries implements Disposable {
   #firstLayers: readonly HostMatrixData[] | null = null;
   #previousKernel: HostMatrixData | null = null;
   #disposed = false;
+  readonly #listeners = { checkpoint: new Set<(c: CheckpointResult) => void>(), interval: new Set<(i: IntervalResult) => void>() };
+
+  /**
+   * Subscribes to results as they are produced (for visualizers): `checkpoint` after every push,
+   * `interval` from the second push on. Returns the unsubscribe function. Listeners run
+   * synchronously, in subscription order, before `push` resolves.
+   */
+  on(event: 'checkpoint', listener: (checkpoint: CheckpointResult) => void): () => void;
+  on(event: 'interval', listener: (interval: IntervalResult) => void): () => void;
+  on(event: 'checkpoint' | 'interval', listener: ((c: CheckpointResult) => void) | ((i: IntervalResult) => void)): () => void {
+    const set = this.#listeners[event] as Set<typeof listener>;
+    set.add(listener);
+    return () => void set.delete(listener);
+  }
 
   constructor(backend: GpuContext | 'cpu', options: SeriesOptions = {}) {
     const ts = options.timeScale ?? 1;
@@ -303,6 +317,8 @@ export class GrsdSeries implements Disposable {
     this.#previousKernel = cp.kernel ?? null;
     this.checkpoints.push(step.checkpoint);
     if (step.interval) this.intervals.push(step.interval);
+    for (const listener of this.#listeners.checkpoint) listener(step.checkpoint);
+    if (step.interval) for (const listener of this.#listeners.interval) listener(step.interval);
     return step;
   }
 
