@@ -84,3 +84,5 @@ export { analysisJson, checkpointJson, intervalJson, shellLabels, ANALYSIS_SCHEM
 
 export * as reference from './reference/index.ts';
 export { Random } from './util/random.ts';
+export type { LanczosLaneBuffers } from './kernels/lanczosUpdate.ts';
+export type { ShellBinning } from './reference/shells.ts';

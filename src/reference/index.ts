@@ -45,3 +45,5 @@ export {
   type EigenResult,
   type Which,
 } from './eigsh.ts';
+export { assignShell, binShells, floorShell, complementShell, type ShellBinning, type ShellSums } from './shells.ts';
+export { shellFlowRows, shellFlowReduce, completeFlow, flowMatrixF64, type FlowParts } from './transport.ts';

@@ -3,7 +3,7 @@
  * installs into a fresh project, both entries import, and its `grsd doctor` runs.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
@@ -24,7 +24,8 @@ beforeAll(() => {
   const app = join(work, 'app');
   execFileSync('mkdir', ['-p', app]);
   writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'app', version: '1.0.0', type: 'module', private: true }));
-  execFileSync(NPM, ['install', '--no-audit', '--no-fund', '--prefer-offline', tarball], { cwd: app, encoding: 'utf8', stdio: 'pipe' });
+    const vite = JSON.parse(readFileSync(join(ROOT, 'node_modules/vite/package.json'), 'utf8')).version;
+  execFileSync(NPM, ['install', '--no-audit', '--no-fund', '--prefer-offline', tarball, `vite@${vite}`], { cwd: app, encoding: 'utf8', stdio: 'pipe' });
 }, 300_000);
 
 afterAll(() => {
@@ -87,5 +88,27 @@ describe('API reference', () => {
       timeout: 240_000,
     });
     expect(r.status, `${r.stdout}\n${r.stderr}`).toBe(0);
+  });
+});
+
+describe('browser bundling', () => {
+  test('a fresh Vite project importing grsd builds without warnings about Node modules, and the bundle has no Dawn', () => {
+    const app = join(work, 'app');
+    writeFileSync(join(app, 'index.html'), '<!doctype html><html><body><script type="module" src="./main.js"></script></body></html>');
+    writeFileSync(
+      join(app, 'main.js'),
+      `import { createGpuContext, streamAnalysis, ShellGrid, analyzeGrsd, GrsdError } from 'grsd';
+       const ctx = await createGpuContext().catch((e) => (e instanceof GrsdError ? null : Promise.reject(e)));
+       console.log(ctx?.adapter, typeof streamAnalysis, typeof ShellGrid, typeof analyzeGrsd);`,
+    );
+    const r = spawnSync(process.execPath, [join(app, 'node_modules/vite/bin/vite.js'), 'build', '--logLevel', 'warn'], { cwd: app, encoding: 'utf8', timeout: 240_000 });
+    const output = `${r.stdout}\n${r.stderr}`;
+    expect(r.status, output).toBe(0);
+    expect(output).not.toMatch(/externalized for browser compatibility|node:|Module "(fs|path|os|url|crypto)"/);
+    expect(output.trim(), 'vite printed warnings').toBe('');
+    const assets = readdirSync(join(app, 'dist/assets')).filter((f) => f.endsWith('.js'));
+    const bundle = assets.map((f) => readFileSync(join(app, 'dist/assets', f), 'utf8')).join('');
+    expect(bundle).not.toMatch(/dawn\.node|from ?"webgpu"/);
+    expect(bundle).toMatch(/navigator/);
   });
 });
