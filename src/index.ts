@@ -86,3 +86,12 @@ export * as reference from './reference/index.ts';
 export { Random } from './util/random.ts';
 export type { LanczosLaneBuffers } from './kernels/lanczosUpdate.ts';
 export type { ShellBinning } from './reference/shells.ts';
+export {
+  fitPowerLawTail,
+  type PowerLawTailOptions,
+  type PowerLawTailResult,
+  type PowerLawTailFit,
+  type PowerLawTailFailure,
+  type PowerLawComparisons,
+  type PowerLawBootstrap,
+} from './analysis/powerLawTail.ts';

@@ -24,7 +24,7 @@
  */
 import { InvalidArgumentError } from '../errors.ts';
 import type { GpuContext } from '../gpu/context.ts';
-import { powerLawScanGpu } from '../kernels/powerLawScan.ts';
+import { powerLawScanGpu, powerLawScanSegments } from '../kernels/powerLawScan.ts';
 import {
   argminKs,
   candidateAlphas,
@@ -152,8 +152,10 @@ const DEFAULT_BOOTSTRAP = 100;
 const DEFAULT_GPU_MIN_WORK = 2 ** 20;
 /** Largest x_max/x_min a data set may span on the GPU (scaled f32 values stay within 1e±30). */
 const GPU_MAX_RANGE = 1e60;
-/** Most data points and candidates uploaded in one batched dispatch. */
-const GPU_BATCH_ELEMENTS = 2 ** 23;
+/** Most data points (and candidates) batched into one dispatch. */
+const GPU_BATCH_ELEMENTS = 2 ** 22;
+/** Most point evaluations batched into one dispatch (≈ 0.1 s on a discrete GPU; keeps clear of driver watchdogs). */
+const GPU_BATCH_WORK = 2 ** 30;
 
 interface DataSet {
   readonly sorted: Float64Array;
@@ -167,13 +169,18 @@ function scanWork(set: DataSet): number {
   return w;
 }
 
-/** Whether the GPU scan can take this data set (f32 range, one binding). */
+/** Whether the GPU scan can take this data set (f32 range, one binding, u32 thread indices). */
 function gpuCanScan(ctx: GpuContext, set: DataSet): boolean {
   const { sorted, cand } = set;
   const first = cand.start[0]!;
   const span = sorted.length - first;
-  const maxElements = Math.min(GPU_BATCH_ELEMENTS, Math.floor(ctx.limits.maxStorageBufferBindingSize / 4));
-  return sorted[sorted.length - 1]! / sorted[first]! <= GPU_MAX_RANGE && span <= maxElements && cand.start.length <= maxElements;
+  const maxElements = Math.floor(ctx.limits.maxStorageBufferBindingSize / 4);
+  return (
+    sorted[sorted.length - 1]! / sorted[first]! <= GPU_MAX_RANGE &&
+    span <= maxElements &&
+    cand.start.length <= maxElements &&
+    cand.start.length * powerLawScanSegments(span).segments < 2 ** 32
+  );
 }
 
 /** KS distances (f32 values) of each data set's candidates, in as few dispatches as fit. */
@@ -184,13 +191,16 @@ async function scanGpu(ctx: GpuContext, sets: readonly DataSet[]): Promise<Float
   while (i < sets.length) {
     let elements = 0;
     let candidates = 0;
+    let work = 0;
     let j = i;
     while (j < sets.length) {
       const s = sets[j]!;
       const e = s.sorted.length - s.cand.start[0]!;
-      if (j > i && (elements + e > maxElements || candidates + s.cand.start.length > maxElements)) break;
+      const w = scanWork(s);
+      if (j > i && (elements + e > maxElements || candidates + s.cand.start.length > maxElements || work + w > GPU_BATCH_WORK)) break;
       elements += e;
       candidates += s.cand.start.length;
+      work += w;
       j++;
     }
     const x = new Float32Array(elements);
@@ -350,6 +360,7 @@ export async function fitPowerLawTail(data: ArrayLike<number>, options: PowerLaw
       pending.length = 0;
     };
     let pendingElements = 0;
+    let pendingWork = 0;
     for (let b = 0; b < bootstrap; b++) {
       const synth = semiParametricSample(sorted, k, alpha, rng).sort();
       const sc = powerLawCandidates(synth, candOptions);
@@ -361,9 +372,11 @@ export async function fitPowerLawTail(data: ArrayLike<number>, options: PowerLaw
       if (useGpu && gpuCanScan(ctx, set)) {
         pending.push(set);
         pendingElements += n;
-        if (pendingElements >= GPU_BATCH_ELEMENTS) {
+        pendingWork += scanWork(set);
+        if (pendingElements >= GPU_BATCH_ELEMENTS || pendingWork >= GPU_BATCH_WORK) {
           await flush();
           pendingElements = 0;
+          pendingWork = 0;
         }
       } else {
         synthKs.push(powerLawScanMin(synth, sc, nearestCandidate(sc.start, k)).ks);

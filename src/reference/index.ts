@@ -47,3 +47,31 @@ export {
 } from './eigsh.ts';
 export { assignShell, binShells, floorShell, complementShell, type ShellBinning, type ShellSums } from './shells.ts';
 export { shellFlowRows, shellFlowReduce, completeFlow, flowMatrixF64, type FlowParts } from './transport.ts';
+export {
+  activation,
+  activationDerivative,
+  elementwise,
+  mlpBackward,
+  mlpDiagnostics,
+  mlpForward,
+  mlpGdStep,
+  mlpGradients,
+  mlpJacobians,
+  mlpLoss,
+  mlpNtk,
+  mlpRoles,
+  type ElementwiseOpName,
+  type ElementwiseReferenceArgs,
+  type MlpActivation,
+  type MlpArchitecture,
+  type MlpBackward,
+  type MlpDiagnostics,
+  type MlpForward,
+  type MlpGradients,
+  type MlpNtk,
+  type MlpParameters,
+  type MlpSpec,
+  type MlpTensor,
+  type MlpTensorRole,
+} from './mlp.ts';
+export { powerLawScan, powerLawCandidates, powerLawAt, powerLawKs, sortPositiveData, upperIncompleteGamma, logUpperIncompleteGamma, DEFAULT_MIN_TAIL } from './powerLawTail.ts';
