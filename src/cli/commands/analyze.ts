@@ -7,6 +7,7 @@
 import type { Command } from 'commander';
 import { GrsdSeries, type SeriesResult } from '../../analysis/series.ts';
 import { analyzeGrsd, type GrsdAnalysis } from '../../analysis/grsdAnalysis.ts';
+import { fitPowerLawTail } from '../../analysis/powerLawTail.ts';
 import { analysisJson } from '../../io/analysisJson.ts';
 import { renderReport } from '../../io/report.ts';
 import { writeFileAtomic, writeJsonFile } from '../../node/files.ts';
@@ -118,8 +119,13 @@ export function registerAnalyze(program: Command, io: CliIo): void {
           done === 0 ? progress.start(total, 'checkpoints') : progress.update(done),
         );
         progress.stop();
-        const analysis = analyzeGrsd(result, { lsi: { permutations: options.permutations, seed: options.seed } });
-        if (options.json) await writeJsonFile(options.json, analysisJson(result, backend, { ...analysis }));
+                const analysis = analyzeGrsd(result, { lsi: { permutations: options.permutations, seed: options.seed } });
+        // Power-law tail of the last checkpoint's eigenvalue distribution (CSN), on the CPU (r ≤ a few hundred values).
+        const last = result.checkpoints.at(-1)!;
+        const positive = Array.from(last.eigenvalues).filter((v) => v > 0);
+        const eigenvalueTail = await fitPowerLawTail(positive.length ? positive : [1], { context: 'cpu', bootstrap: 100, seed: options.seed, minTail: Math.min(50, Math.max(10, Math.floor(positive.length / 4))) });
+        const fits = { ...analysis.fits, eigenvalueTail: { checkpoint: last.index, ...eigenvalueTail } };
+        if (options.json) await writeJsonFile(options.json, analysisJson(result, backend, { ...analysis, fits }));
         if (options.report)
           await writeFileAtomic(options.report, await renderReport(result, analysis, { title: `GRSD analysis of ${run}`, backend }));
         const wrote = [options.json, options.report].filter(Boolean);
