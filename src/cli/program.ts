@@ -8,6 +8,7 @@ import { Command, CommanderError } from 'commander';
 import { GrsdError } from '../errors.ts';
 import { registerAnalyze } from './commands/analyze.ts';
 import { registerBench } from './commands/bench.ts';
+import { registerDemo } from './commands/demo.ts';
 import { registerDensity } from './commands/density.ts';
 import { registerDoctor } from './commands/doctor.ts';
 import { registerEig } from './commands/eig.ts';
@@ -28,7 +29,8 @@ export function createProgram(io: CliIo = processIo): Command {
   registerDoctor(program, io);
   registerEig(program, io);
   registerDensity(program, io);
-  registerAnalyze(program, io);
+    registerAnalyze(program, io);
+  registerDemo(program, io);
   registerBench(program, io);
   for (const command of program.commands) {
     command.exitOverride().configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) });

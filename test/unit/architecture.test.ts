@@ -42,12 +42,14 @@ const ALLOWED: Record<string, string[]> = {
   'shaders.generated': [],
   kernels: [...BASE, 'gpu', 'shaders.generated'],
   algorithms: [...BASE, 'gpu', 'kernels', 'reference'],
-  analysis: [...BASE, 'gpu', 'kernels', 'algorithms', 'reference'],
-  diagnostics: [...BASE, 'gpu', 'kernels', 'algorithms', 'analysis', 'reference'],
-  io: [...BASE, 'analysis', 'algorithms', 'reference'],
-  node: [...BASE, 'gpu', 'kernels', 'algorithms', 'analysis', 'reference', 'io', 'diagnostics'],
-  bench: [...BASE, 'gpu', 'kernels', 'algorithms', 'analysis', 'reference', 'io', 'diagnostics', 'node'],
-  cli: [...BASE, 'gpu', 'kernels', 'algorithms', 'analysis', 'reference', 'io', 'diagnostics', 'node', 'bench'],
+  lab: [...BASE, 'gpu', 'kernels', 'reference', 'algorithms'],
+  analysis: [...BASE, 'gpu', 'kernels', 'algorithms', 'reference', 'lab'],
+  diagnostics: [...BASE, 'gpu', 'kernels', 'algorithms', 'analysis', 'reference', 'lab'],
+    experiments: [...BASE, 'gpu', 'kernels', 'algorithms', 'analysis', 'reference', 'lab'],
+  io: [...BASE, 'analysis', 'algorithms', 'reference', 'experiments'],
+    node: [...BASE, 'gpu', 'kernels', 'algorithms', 'analysis', 'reference', 'io', 'diagnostics', 'lab', 'experiments'],
+  bench: [...BASE, 'gpu', 'kernels', 'algorithms', 'analysis', 'reference', 'io', 'diagnostics', 'node', 'lab'],
+    cli: [...BASE, 'gpu', 'kernels', 'algorithms', 'analysis', 'reference', 'io', 'diagnostics', 'node', 'bench', 'lab', 'experiments'],
 };
 
 describe('architecture', () => {

@@ -1,0 +1,76 @@
+/**
+ * `grsd demo [--quick]`: the first thing a new user runs. Trains residual and plain networks at
+ * several depths on the GPU, streams every NTK checkpoint through the GRSD pipeline, prints a
+ * summary table (per depth: ξ, a, ε_LSI, the four verdicts; L* per architecture) and writes
+ * report.html and report.json. Seeded and reproducible.
+ * @module
+ */
+import cliProgress from 'cli-progress';
+import type { Command } from 'commander';
+import { DEMO_CONFIG, DEMO_QUICK_CONFIG, runDepthStudy, type DepthStudyConfig } from '../../experiments/depthStudy.ts';
+import { demoJson, demoTable, renderDemoReport } from '../../io/demoReport.ts';
+import { writeFileAtomic, writeJsonFile } from '../../node/files.ts';
+import { backendOption, contextFor, describeBackend, type ComputeBackend } from '../backend.ts';
+import type { CliIo } from '../io.ts';
+import { nonNegativeInt } from '../options.ts';
+import { InvalidArgumentError } from '../../errors.ts';
+
+interface DemoOptions {
+  quick?: boolean;
+  json: string;
+  report: string;
+  seed?: number;
+  backend?: ComputeBackend;
+}
+
+/** Registers `demo` on `program`. */
+export function registerDemo(program: Command, io: CliIo): void {
+  program
+    .command('demo')
+    .description(
+      'train residual and plain networks at several depths, run the whole GRSD pipeline, print a summary and write report.html / report.json',
+    )
+    .option('--quick', 'a smaller study (about a minute on a software adapter)')
+    .option('--json <FILE>', 'where to write the JSON', 'report.json')
+    .option('--report <FILE>', 'where to write the HTML report', 'report.html')
+    .option('--seed <seed>', 'seed of the task, the initializations and the analysis', nonNegativeInt)
+    .addOption(backendOption())
+    .action(async (options: DemoOptions) => {
+      if (options.backend === 'cpu')
+        throw new InvalidArgumentError('--backend', 'the demo trains on the GPU; choose a GPU backend (see grsd doctor)');
+      const base = options.quick ? DEMO_QUICK_CONFIG : DEMO_CONFIG;
+      const config: DepthStudyConfig = options.seed === undefined ? base : { ...base, seed: options.seed };
+      const ctx = (await contextFor(options.backend))!;
+      try {
+        const backend = describeBackend(ctx);
+        io.err(
+          `grsd demo${options.quick ? ' --quick' : ''}: ${config.architectures.join(' and ')} networks at depths ${config.depths.join(', ')} on ${String(backend.adapter)} (${String(backend.mode)})`,
+        );
+        const tty = process.stderr.isTTY && process.env.GRSD_NO_PROGRESS !== '1';
+        const bars = tty
+          ? new cliProgress.MultiBar(
+              { format: ' {label} {bar} {value}/{total}', hideCursor: true, clearOnComplete: false, stream: process.stderr },
+              cliProgress.Presets.shades_classic,
+            )
+          : null;
+        const total = config.architectures.length * config.depths.length;
+        const overall = bars?.create(total, 0, { label: 'networks   ' });
+        let current: cliProgress.SingleBar | undefined;
+        const study = await runDepthStudy(ctx, config, {
+          onRunStart: (r) => {
+            current?.stop();
+            current = bars?.create(config.checkpoints, 0, { label: `${r.architecture.padEnd(8)} L=${String(r.depth).padEnd(2)}` });
+            if (!bars) io.err(`  [${r.index + 1}/${total}] ${r.architecture} depth ${r.depth}`);
+          },
+          onCheckpoint: () => current?.increment(),
+          onRunDone: () => overall?.increment(),
+        });
+        bars?.stop();
+        await writeJsonFile(options.json, demoJson(study, backend));
+        await writeFileAtomic(options.report, await renderDemoReport(study, backend));
+        io.out(`${demoTable(study)}\nWrote ${options.report} and ${options.json}`);
+      } finally {
+        ctx.dispose();
+      }
+    });
+}
