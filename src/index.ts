@@ -95,3 +95,17 @@ export {
   type PowerLawComparisons,
   type PowerLawBootstrap,
 } from './analysis/powerLawTail.ts';
+
+// The training lab and the depth study (grsd demo, the visualizer).
+export * from './lab/index.ts';
+export {
+  runDepthStudy,
+  checkpointSteps,
+  studyTask,
+  DEMO_CONFIG,
+  DEMO_QUICK_CONFIG,
+  type DepthStudy,
+  type DepthStudyConfig,
+  type DepthStudyHooks,
+  type DepthRun,
+} from './experiments/depthStudy.ts';

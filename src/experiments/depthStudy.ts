@@ -11,6 +11,7 @@
 import { depthScan, type DepthScan } from '../analysis/conditions.ts';
 import { analyzeGrsd, type GrsdAnalysis } from '../analysis/grsdAnalysis.ts';
 import { GrsdSeries, type CheckpointResult, type IntervalResult, type SeriesResult } from '../analysis/series.ts';
+import type { ShellGrid } from '../analysis/shellGrid.ts';
 import { InvalidArgumentError } from '../errors.ts';
 import type { GpuContext } from '../gpu/context.ts';
 import {
@@ -90,7 +91,11 @@ export interface DepthStudy {
 /** Progress callbacks (all optional). */
 export interface DepthStudyHooks {
   onRunStart?(run: { architecture: string; depth: number; index: number; total: number }): void;
-  onCheckpoint?(run: { architecture: string; depth: number }, checkpoint: CheckpointResult, interval: IntervalResult | null): void;
+  onCheckpoint?(
+    run: { architecture: string; depth: number; grid: ShellGrid },
+    checkpoint: CheckpointResult,
+    interval: IntervalResult | null,
+  ): void;
   onRunDone?(run: DepthRun): void;
 }
 
@@ -172,7 +177,7 @@ export async function runDepthStudy(ctx: GpuContext, config: DepthStudyConfig, h
             label: `${architecture} L=${depth} step ${cp.step}`,
           });
           analysisSeconds += (performance.now() - a0) / 1000;
-          hooks.onCheckpoint?.({ architecture, depth }, step.checkpoint, step.interval);
+          hooks.onCheckpoint?.({ architecture, depth, grid: series.grid! }, step.checkpoint, step.interval);
         },
       });
       const a0 = performance.now();
