@@ -74,4 +74,13 @@ export {
   type MlpTensor,
   type MlpTensorRole,
 } from './mlp.ts';
-export { powerLawScan, powerLawCandidates, powerLawAt, powerLawKs, sortPositiveData, upperIncompleteGamma, logUpperIncompleteGamma, DEFAULT_MIN_TAIL } from './powerLawTail.ts';
+export {
+  powerLawScan,
+  powerLawCandidates,
+  powerLawAt,
+  powerLawKs,
+  sortPositiveData,
+  upperIncompleteGamma,
+  logUpperIncompleteGamma,
+  DEFAULT_MIN_TAIL,
+} from './powerLawTail.ts';

@@ -45,11 +45,11 @@ const ALLOWED: Record<string, string[]> = {
   lab: [...BASE, 'gpu', 'kernels', 'reference', 'algorithms'],
   analysis: [...BASE, 'gpu', 'kernels', 'algorithms', 'reference', 'lab'],
   diagnostics: [...BASE, 'gpu', 'kernels', 'algorithms', 'analysis', 'reference', 'lab'],
-    experiments: [...BASE, 'gpu', 'kernels', 'algorithms', 'analysis', 'reference', 'lab'],
+  experiments: [...BASE, 'gpu', 'kernels', 'algorithms', 'analysis', 'reference', 'lab'],
   io: [...BASE, 'analysis', 'algorithms', 'reference', 'experiments'],
-    node: [...BASE, 'gpu', 'kernels', 'algorithms', 'analysis', 'reference', 'io', 'diagnostics', 'lab', 'experiments'],
+  node: [...BASE, 'gpu', 'kernels', 'algorithms', 'analysis', 'reference', 'io', 'diagnostics', 'lab', 'experiments'],
   bench: [...BASE, 'gpu', 'kernels', 'algorithms', 'analysis', 'reference', 'io', 'diagnostics', 'node', 'lab'],
-    cli: [...BASE, 'gpu', 'kernels', 'algorithms', 'analysis', 'reference', 'io', 'diagnostics', 'node', 'bench', 'lab', 'experiments'],
+  cli: [...BASE, 'gpu', 'kernels', 'algorithms', 'analysis', 'reference', 'io', 'diagnostics', 'node', 'bench', 'lab', 'experiments'],
 };
 
 describe('architecture', () => {
