@@ -12,6 +12,7 @@
  */
 import { DisposedError, InvalidArgumentError } from '../errors.ts';
 import type { GpuContext } from '../gpu/context.ts';
+import { BufferGroup } from '../gpu/bufferGroup.ts';
 import { BufferUsage } from '../gpu/flags.ts';
 import { readStaging, record } from '../gpu/recorder.ts';
 import { createGatherRows } from '../kernels/gatherRows.ts';
@@ -163,16 +164,8 @@ export async function eigsh(operator: SymmetricOperator, options: GpuEigenOption
     maxSteps: o.maxSteps,
     ...(options.breakdownTolerance === undefined ? {} : { breakdownTolerance: options.breakdownTolerance }),
   });
-  const scratch: GPUBuffer[] = [];
-  const make = async (elements: number, label: string): Promise<GPUBuffer> => {
-    const b = await ctx.createBuffer({
-      label,
-      size: Math.max(16, elements * 4),
-      usage: BufferUsage.STORAGE | BufferUsage.COPY_SRC | BufferUsage.COPY_DST,
-    });
-    scratch.push(b);
-    return b;
-  };
+  using scratch = new BufferGroup(ctx);
+  const make = (elements: number, label: string): Promise<GPUBuffer> => scratch.storage(elements, label);
   let vectorBuffer: GPUBuffer | null = null;
   try {
     const m2 = run.lanes * o.maxSteps;
@@ -233,8 +226,6 @@ export async function eigsh(operator: SymmetricOperator, options: GpuEigenOption
   } catch (error) {
     ctx.destroyBuffer(vectorBuffer);
     throw error;
-  } finally {
-    for (const b of scratch) ctx.destroyBuffer(b);
   }
 }
 

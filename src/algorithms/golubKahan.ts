@@ -17,10 +17,16 @@
  */
 import { DeviceLimitError, DisposedError, InvalidArgumentError } from '../errors.ts';
 import type { GpuContext } from '../gpu/context.ts';
-import { BufferUsage } from '../gpu/flags.ts';
-import { readStaging, record, type Recorder } from '../gpu/recorder.ts';
+import { BufferGroup } from '../gpu/bufferGroup.ts';
+import { record, type Recorder } from '../gpu/recorder.ts';
 import { createBatchedDot } from '../kernels/batchedDot.ts';
-import { createLanczosUpdate, LanczosUpdateMode } from '../kernels/lanczosUpdate.ts';
+import {
+  allocateLaneBuffers,
+  createLanczosUpdate,
+  LanczosUpdateMode,
+  readLaneState,
+  type KrylovLaneBuffers,
+} from '../kernels/lanczosUpdate.ts';
 import { createMatVec, type VectorsView } from '../kernels/matVec.ts';
 import { createScaleVectors } from '../kernels/scaleVectors.ts';
 import { allDone, resolveEigenOptions, ritzSelection, type EigenOptions, type EigenResult } from '../reference/eigsh.ts';
@@ -39,15 +45,13 @@ export interface Bidiagonals {
   readonly startNorm: Float64Array;
 }
 
-type GkBuffers = Record<'h1' | 'h2' | 'norm2' | 'alpha' | 'beta' | 'state' | 'scale' | 'inv' | 'wu' | 'wv' | 'startNorm2', GPUBuffer>;
+type GkBuffers = KrylovLaneBuffers & { readonly wu: GPUBuffer; readonly wv: GPUBuffer };
 interface GkKernels {
   readonly mv: Awaited<ReturnType<typeof createMatVec>>;
   readonly dot: Awaited<ReturnType<typeof createBatchedDot>>;
   readonly update: Awaited<ReturnType<typeof createLanczosUpdate>>;
   readonly scale: Awaited<ReturnType<typeof createScaleVectors>>;
 }
-
-const STORAGE = BufferUsage.STORAGE | BufferUsage.COPY_SRC | BufferUsage.COPY_DST;
 
 /** A batched Golub–Kahan run on a {@link RectangularOperator}; owns its GPU buffers. */
 export class GolubKahanRun implements Disposable {
@@ -202,18 +206,7 @@ export class GolubKahanRun implements Disposable {
   async readBidiagonals(): Promise<Bidiagonals> {
     if (this.#disposed) throw new DisposedError('GolubKahanRun');
     const { lanes, maxSteps } = this;
-    const b = this.#b;
-    const staged = await record(this.ctx, 'golubKahan readback', (rec) => [
-      rec.stage(b.alpha, 0, lanes * maxSteps * 4),
-      rec.stage(b.beta, 0, lanes * maxSteps * 4),
-      rec.stage(b.state, 0, lanes * 8),
-      rec.stage(b.startNorm2, 0, lanes * 4),
-    ]);
-    const [a, be, st, sn] = await Promise.all(staged.map((s) => readStaging(this.ctx, s)));
-    const alpha = new Float32Array(a!);
-    const beta = new Float32Array(be!);
-    const state = new Uint32Array(st!);
-    const norm2 = new Float32Array(sn!);
+    const { alpha, beta, state, startNorm2: norm2 } = await readLaneState(this.ctx, this.#b, lanes, maxSteps, 'golubKahan');
     const out: Bidiagonals = { alpha: [], beta: [], steps: new Int32Array(lanes), breakdown: [], startNorm: new Float64Array(lanes) };
     for (let l = 0; l < lanes; l++) {
       const k = state[2 * l + 1]!;
@@ -264,35 +257,18 @@ export async function createGolubKahan(
     createLanczosUpdate(ctx),
     createScaleVectors(ctx),
   ]);
-  const created: GPUBuffer[] = [];
-  const make = async (elements: number, label: string): Promise<GPUBuffer> => {
-    const b = await ctx.createBuffer({ label, size: Math.max(16, Math.ceil((elements * 4) / 16) * 16), usage: STORAGE });
-    created.push(b);
-    return b;
+  using group = new BufferGroup(ctx);
+  const u = await group.storage(batch * (maxSteps + 1) * n, 'gk U');
+  const v = await group.storage(batch * maxSteps * p, 'gk V');
+  const buffers = {
+    ...(await allocateLaneBuffers(group, batch, maxSteps, 'gk')),
+    wu: await group.storage(batch * n, 'gk wu'),
+    wv: await group.storage(batch * p, 'gk wv'),
   };
-  try {
-    const u = await make(batch * (maxSteps + 1) * n, 'gk U');
-    const v = await make(batch * maxSteps * p, 'gk V');
-    const h = batch * (maxSteps + 1);
-    const buffers = {
-      h1: await make(h, 'gk h1'),
-      h2: await make(h, 'gk h2'),
-      norm2: await make(batch, 'gk norm2'),
-      alpha: await make(batch * maxSteps, 'gk alpha'),
-      beta: await make(batch * maxSteps, 'gk beta'),
-      state: await make(batch * 2, 'gk state'),
-      scale: await make(batch, 'gk scale'),
-      inv: await make(batch, 'gk inv'),
-      wu: await make(batch * n, 'gk wu'),
-      wv: await make(batch * p, 'gk wv'),
-      startNorm2: await make(batch, 'gk start norm2'),
-    };
-    const tol = options.breakdownTolerance ?? 8 * Math.sqrt(Math.max(n, p)) * 2 ** -24;
-    return new GolubKahanRun(operator, maxSteps, tol, u, v, buffers, { mv, dot, update, scale });
-  } catch (error) {
-    for (const b of created) ctx.destroyBuffer(b);
-    throw error;
-  }
+  const tol = options.breakdownTolerance ?? 8 * Math.sqrt(Math.max(n, p)) * 2 ** -24;
+  const run = new GolubKahanRun(operator, maxSteps, tol, u, v, buffers, { mv, dot, update, scale });
+  group.keep(u, v, ...Object.values(buffers));
+  return run;
 }
 
 /** Singular-value decomposition of each lane's square L_k in float64 (λ = σ², left vectors for weights/bounds). */

@@ -19,10 +19,17 @@
  */
 import { DeviceLimitError, DisposedError, InvalidArgumentError } from '../errors.ts';
 import type { GpuContext } from '../gpu/context.ts';
-import { BufferUsage } from '../gpu/flags.ts';
-import { readStaging, record, type Recorder } from '../gpu/recorder.ts';
+import { record, type Recorder } from '../gpu/recorder.ts';
 import { createBatchedDot, type BatchedDot } from '../kernels/batchedDot.ts';
-import { createLanczosUpdate, LanczosUpdateMode, type LanczosLaneBuffers, type LanczosUpdate } from '../kernels/lanczosUpdate.ts';
+import {
+  allocateLaneBuffers,
+  createLanczosUpdate,
+  LanczosUpdateMode,
+  readLaneState,
+  type LanczosLaneBuffers,
+  type LanczosUpdate,
+} from '../kernels/lanczosUpdate.ts';
+import { BufferGroup } from '../gpu/bufferGroup.ts';
 import { createMatVec, type MatVec, type VectorsView } from '../kernels/matVec.ts';
 import { createScaleVectors, type ScaleVectors } from '../kernels/scaleVectors.ts';
 import { probeVector } from '../reference/eigsh.ts';
@@ -76,8 +83,6 @@ interface LanczosKernels {
   readonly update: LanczosUpdate;
   readonly scale: ScaleVectors;
 }
-
-const STORAGE = BufferUsage.STORAGE | BufferUsage.COPY_SRC | BufferUsage.COPY_DST;
 
 /**
  * A batched Lanczos run on one operator. Create with {@link createLanczos}, call {@link start}
@@ -229,20 +234,13 @@ export class LanczosRun implements Disposable {
   async readTridiagonals(): Promise<LanczosTridiagonals> {
     this.#check();
     const { lanes, maxSteps } = this;
-    const b = this.buffers;
-    const staged = await record(this.ctx, 'lanczos readback', (rec) => [
-      rec.stage(b.alpha, 0, lanes * maxSteps * 4),
-      rec.stage(b.beta, 0, lanes * maxSteps * 4),
-      rec.stage(b.state, 0, lanes * 8),
-      rec.stage(b.startNorm2, 0, lanes * 4),
-      rec.stage(b.scale, 0, lanes * 4),
-    ]);
-    const [alphaRaw, betaRaw, stateRaw, norm2Raw, scaleRaw] = await Promise.all(staged.map((s) => readStaging(this.ctx, s)));
-    const alphaAll = new Float32Array(alphaRaw!);
-    const betaAll = new Float32Array(betaRaw!);
-    const state = new Uint32Array(stateRaw!);
-    const norm2 = new Float32Array(norm2Raw!);
-    const scale = new Float32Array(scaleRaw!);
+    const {
+      alpha: alphaAll,
+      beta: betaAll,
+      state,
+      startNorm2: norm2,
+      scale,
+    } = await readLaneState(this.ctx, this.buffers, lanes, maxSteps, 'lanczos');
     const steps = new Int32Array(lanes);
     const out: LanczosTridiagonals = {
       alpha: [],
@@ -314,30 +312,10 @@ export async function createLanczos(operator: SymmetricOperator, options: Lanczo
     createLanczosUpdate(ctx),
     createScaleVectors(ctx),
   ]);
-  const created: GPUBuffer[] = [];
-  const make = async (elements: number, label: string): Promise<GPUBuffer> => {
-    const b = await ctx.createBuffer({ label, size: Math.max(16, Math.ceil((elements * 4) / 16) * 16), usage: STORAGE });
-    created.push(b);
-    return b;
-  };
-  try {
-    const basis = await make(lanes * (maxSteps + 1) * n, 'lanczos basis');
-    const hLen = lanes * (maxSteps + 1);
-    const buffers = {
-      h1: await make(hLen, 'lanczos h1'),
-      h2: await make(hLen, 'lanczos h2'),
-      norm2: await make(lanes, 'lanczos norm2'),
-      alpha: await make(lanes * maxSteps, 'lanczos alpha'),
-      beta: await make(lanes * maxSteps, 'lanczos beta'),
-      state: await make(lanes * 2, 'lanczos state'),
-      scale: await make(lanes, 'lanczos scale'),
-      inv: await make(lanes, 'lanczos inv'),
-      w: await make(lanes * n, 'lanczos w'),
-      startNorm2: await make(lanes, 'lanczos start norm2'),
-    };
-    return new LanczosRun(ctx, operator, { ...options, vectorsPerOperator }, basis, buffers, { mv, dot, update, scale });
-  } catch (error) {
-    for (const b of created) ctx.destroyBuffer(b);
-    throw error;
-  }
+  using group = new BufferGroup(ctx);
+  const basis = await group.storage(lanes * (maxSteps + 1) * n, 'lanczos basis');
+  const buffers = { ...(await allocateLaneBuffers(group, lanes, maxSteps, 'lanczos')), w: await group.storage(lanes * n, 'lanczos w') };
+  const run = new LanczosRun(ctx, operator, { ...options, vectorsPerOperator }, basis, buffers, { mv, dot, update, scale });
+  group.keep(basis, ...Object.values(buffers));
+  return run;
 }

@@ -18,7 +18,7 @@ import { eigsh } from '../algorithms/eigsh.ts';
 import { assertFinite, denseOperator, jacobianOperator, type HostMatrixData, type SymmetricOperator } from '../algorithms/operators.ts';
 import { InvalidArgumentError } from '../errors.ts';
 import type { GpuContext } from '../gpu/context.ts';
-import { BufferUsage } from '../gpu/flags.ts';
+import { BufferGroup } from '../gpu/bufferGroup.ts';
 import { readStaging, record } from '../gpu/recorder.ts';
 import { createGemm } from '../kernels/gemm.ts';
 import { createMatVec } from '../kernels/matVec.ts';
@@ -174,8 +174,6 @@ interface Previous {
   /** CPU path: eigenvectors [r][n] f64 rows, residual, dense kernels. */
   readonly cpu?: { vectors: Float64Array; residual: Float64Array; kernel: Float64Array; layers: Float64Array[] };
 }
-
-const STORAGE = BufferUsage.STORAGE | BufferUsage.COPY_SRC | BufferUsage.COPY_DST;
 
 /**
  * A streaming GRSD analysis. Push checkpoints in time order; each push returns the checkpoint's
@@ -513,12 +511,8 @@ export class GrsdSeries implements Disposable {
   async #pushGpu(ctx: GpuContext, cp: CheckpointData, n: number, label: string): Promise<SeriesStep> {
     const ts = this.timeScale;
     const owned: SymmetricOperator[] = [];
-    const buffers: GPUBuffer[] = [];
-    const make = async (elements: number, what: string): Promise<GPUBuffer> => {
-      const b = await ctx.createBuffer({ label: what, size: Math.max(16, Math.ceil((elements * 4) / 16) * 16), usage: STORAGE });
-      buffers.push(b);
-      return b;
-    };
+    using group = new BufferGroup(ctx);
+    const make = (elements: number, what: string): Promise<GPUBuffer> => group.storage(elements, what);
     let kept = false;
     try {
       let op: SymmetricOperator;
@@ -610,14 +604,11 @@ export class GrsdSeries implements Disposable {
       this.#releasePrevious();
       this.#previous = { result, label, gpu: { vectors, residual, index, operator: op, ownsOperator: !cp.operator, layers: layerOps } };
       // Keep what the next interval needs (vectors, residual, shell indices, operators); release the rest.
-      for (const b of buffers) if (![vectors, residual, index].includes(b)) ctx.destroyBuffer(b);
+      group.keep(vectors, residual, index);
       kept = true;
       return { checkpoint: result, interval };
     } finally {
-      if (!kept) {
-        for (const b of buffers) ctx.destroyBuffer(b);
-        for (const o of owned) o.dispose();
-      }
+      if (!kept) for (const o of owned) o.dispose();
     }
   }
 
@@ -641,123 +632,115 @@ export class GrsdSeries implements Disposable {
     const rNew = cur.amplitudes.length;
     const p = prev.gpu!;
     const [mv, gemm, flowKernels] = await Promise.all([createMatVec(ctx), createGemm(ctx), createShellFlow(ctx)]);
-    const scratch: GPUBuffer[] = [];
-    const make = async (elements: number, what: string): Promise<GPUBuffer> => {
-      const b = await ctx.createBuffer({ label: what, size: Math.max(16, Math.ceil((elements * 4) / 16) * 16), usage: STORAGE });
-      scratch.push(b);
-      return b;
-    };
-    try {
-      const alpha = await make(rOld, 'α = U a');
-      const beta = await make(rNew, 'β = V a');
-      const o = await make(rOld * rNew, 'O = U Vᵀ');
-      const g = await make(rNew, 'g = Oᵀα');
-      const core = await make(shells * shells, 'flow core');
-      ctx.device.queue.writeBuffer(beta, 0, Float32Array.from(cur.amplitudes));
-      const delta = this.#katoDelta(prev.result.eigenvalues[0] ?? 0);
-      const withKato = delta !== null && rOld > 0;
-      const katoOps: [SymmetricOperator, SymmetricOperator][] = withKato
-        ? [[now.op, p.operator], ...now.layers.map((l, i): [SymmetricOperator, SymmetricOperator] => [l, p.layers[i]!])]
-        : [];
-      const projections = await Promise.all(katoOps.map(() => make(rOld * rOld, 'U ΔK Uᵀ')));
-      const applied = withKato ? await make(2 * rOld * n, 'K U') : null;
-      const staged = await record(ctx, `interval ${this.intervals.length}: transport`, (rec) => {
-        if (rOld > 0) {
-          mv.encodeN(rec, {
-            m: { buffer: p.vectors, rows: rOld, cols: n },
-            x: { buffer: now.residual, batchStride: n, vectorStride: n },
-            y: { buffer: alpha, batchStride: rOld, vectorStride: rOld },
-            batch: 1,
-            vectors: 1,
-          });
-        }
-        if (rOld > 0 && rNew > 0) {
-          gemm.encode(rec, {
-            a: { buffer: p.vectors },
-            b: { buffer: now.vectors },
-            c: { buffer: o },
-            m: rOld,
-            n: rNew,
-            k: n,
-            transB: true,
-          });
-          mv.encodeT(rec, {
-            m: { buffer: o, rows: rOld, cols: rNew },
-            x: { buffer: alpha, batchStride: rOld, vectorStride: rOld },
-            y: { buffer: g, batchStride: rNew, vectorStride: rNew },
-            batch: 1,
-            vectors: 1,
-          });
-        }
-        rec.clear(core);
-        if (rOld > 0 && rNew > 0)
-          flowKernels.encode(rec, { o, alpha, beta, oldIndex: p.index, newIndex: now.index, f: core }, { rOld, rNew, shells });
-        // Kato: G = U (K_new − K_old) Uᵀ, for the kernel and each layer.
-        katoOps.forEach(([kNew, kOld], i) => {
-          const vecs = { buffer: p.vectors, batchStride: rOld * n, vectorStride: n };
-          kNew.encodeApply(rec, vecs, { buffer: applied!, batchStride: rOld * n, vectorStride: n }, rOld);
-          kOld.encodeApply(rec, vecs, { buffer: applied!, offset: rOld * n, batchStride: rOld * n, vectorStride: n }, rOld);
-          gemm.encode(rec, {
-            a: { buffer: p.vectors },
-            b: { buffer: applied! },
-            c: { buffer: projections[i]! },
-            m: rOld,
-            n: rOld,
-            k: n,
-            transB: true,
-          });
-          gemm.encode(rec, {
-            a: { buffer: p.vectors },
-            b: { buffer: applied!, offset: rOld * n },
-            c: { buffer: projections[i]! },
-            m: rOld,
-            n: rOld,
-            k: n,
-            transB: true,
-            alpha: -1,
-            beta: 1,
-          });
+    using scratch = new BufferGroup(ctx);
+    const make = (elements: number, what: string): Promise<GPUBuffer> => scratch.storage(elements, what);
+    const alpha = await make(rOld, 'α = U a');
+    const beta = await make(rNew, 'β = V a');
+    const o = await make(rOld * rNew, 'O = U Vᵀ');
+    const g = await make(rNew, 'g = Oᵀα');
+    const core = await make(shells * shells, 'flow core');
+    ctx.device.queue.writeBuffer(beta, 0, Float32Array.from(cur.amplitudes));
+    const delta = this.#katoDelta(prev.result.eigenvalues[0] ?? 0);
+    const withKato = delta !== null && rOld > 0;
+    const katoOps: [SymmetricOperator, SymmetricOperator][] = withKato
+      ? [[now.op, p.operator], ...now.layers.map((l, i): [SymmetricOperator, SymmetricOperator] => [l, p.layers[i]!])]
+      : [];
+    const projections = await Promise.all(katoOps.map(() => make(rOld * rOld, 'U ΔK Uᵀ')));
+    const applied = withKato ? await make(2 * rOld * n, 'K U') : null;
+    const staged = await record(ctx, `interval ${this.intervals.length}: transport`, (rec) => {
+      if (rOld > 0) {
+        mv.encodeN(rec, {
+          m: { buffer: p.vectors, rows: rOld, cols: n },
+          x: { buffer: now.residual, batchStride: n, vectorStride: n },
+          y: { buffer: alpha, batchStride: rOld, vectorStride: rOld },
+          batch: 1,
+          vectors: 1,
         });
-        return [
-          rec.stage(alpha, 0, rOld * 4),
-          rec.stage(g, 0, rNew * 4),
-          rec.stage(core, 0, shells * shells * 4),
-          rec.stage(o, 0, rOld * rNew * 4),
-          ...projections.map((b) => rec.stage(b, 0, rOld * rOld * 4)),
-        ];
-      });
-      const raw = await Promise.all(staged.map((s) => readStaging(ctx, s)));
-      const flow = completeFlow({
-        core: new Float32Array(raw[0 + 2]!),
-        shells,
-        alpha: new Float32Array(raw[0]!),
-        beta: cur.amplitudes,
-        g: new Float32Array(raw[1]!),
-        oldIndex: prev.result.shellIndex,
-        newIndex: cur.shellIndex,
-        norm2: cur.residualNorm2,
-      });
-      let kato: IntervalResult['kato'] = null;
-      if (withKato) {
-        const scaleFactor = this.timeScale / (cur.t - prev.result.t);
-        const kt = (bytes: ArrayBuffer) =>
-          katoTransport(
-            Float64Array.from(new Float32Array(bytes), (v) => v * scaleFactor),
-            prev.result.amplitudes,
-            prev.result.eigenvalues,
-            prev.result.shellIndex,
-            shells,
-            delta!,
-          );
-        const g0 = Float64Array.from(new Float32Array(raw[4]!), (v) => v * scaleFactor);
-        const full = katoTerms(g0, prev.result.amplitudes, prev.result.eigenvalues, prev.result.shellIndex, shells, delta!);
-        kato = { transport: full.transport, perLayer: raw.slice(5).map(kt), delta: delta!, coherence: full.coherence, terms: full.terms };
       }
-      const projector = projectorChange(new Float32Array(raw[3]!), rOld, rNew, prev.result.shellIndex, cur.shellIndex, shells);
-      return this.#interval(prev.result, cur, flow, kato, projector, now.kernelDrift);
-    } finally {
-      for (const b of scratch) ctx.destroyBuffer(b);
+      if (rOld > 0 && rNew > 0) {
+        gemm.encode(rec, {
+          a: { buffer: p.vectors },
+          b: { buffer: now.vectors },
+          c: { buffer: o },
+          m: rOld,
+          n: rNew,
+          k: n,
+          transB: true,
+        });
+        mv.encodeT(rec, {
+          m: { buffer: o, rows: rOld, cols: rNew },
+          x: { buffer: alpha, batchStride: rOld, vectorStride: rOld },
+          y: { buffer: g, batchStride: rNew, vectorStride: rNew },
+          batch: 1,
+          vectors: 1,
+        });
+      }
+      rec.clear(core);
+      if (rOld > 0 && rNew > 0)
+        flowKernels.encode(rec, { o, alpha, beta, oldIndex: p.index, newIndex: now.index, f: core }, { rOld, rNew, shells });
+      // Kato: G = U (K_new − K_old) Uᵀ, for the kernel and each layer.
+      katoOps.forEach(([kNew, kOld], i) => {
+        const vecs = { buffer: p.vectors, batchStride: rOld * n, vectorStride: n };
+        kNew.encodeApply(rec, vecs, { buffer: applied!, batchStride: rOld * n, vectorStride: n }, rOld);
+        kOld.encodeApply(rec, vecs, { buffer: applied!, offset: rOld * n, batchStride: rOld * n, vectorStride: n }, rOld);
+        gemm.encode(rec, {
+          a: { buffer: p.vectors },
+          b: { buffer: applied! },
+          c: { buffer: projections[i]! },
+          m: rOld,
+          n: rOld,
+          k: n,
+          transB: true,
+        });
+        gemm.encode(rec, {
+          a: { buffer: p.vectors },
+          b: { buffer: applied!, offset: rOld * n },
+          c: { buffer: projections[i]! },
+          m: rOld,
+          n: rOld,
+          k: n,
+          transB: true,
+          alpha: -1,
+          beta: 1,
+        });
+      });
+      return [
+        rec.stage(alpha, 0, rOld * 4),
+        rec.stage(g, 0, rNew * 4),
+        rec.stage(core, 0, shells * shells * 4),
+        rec.stage(o, 0, rOld * rNew * 4),
+        ...projections.map((b) => rec.stage(b, 0, rOld * rOld * 4)),
+      ];
+    });
+    const raw = await Promise.all(staged.map((s) => readStaging(ctx, s)));
+    const flow = completeFlow({
+      core: new Float32Array(raw[0 + 2]!),
+      shells,
+      alpha: new Float32Array(raw[0]!),
+      beta: cur.amplitudes,
+      g: new Float32Array(raw[1]!),
+      oldIndex: prev.result.shellIndex,
+      newIndex: cur.shellIndex,
+      norm2: cur.residualNorm2,
+    });
+    let kato: IntervalResult['kato'] = null;
+    if (withKato) {
+      const scaleFactor = this.timeScale / (cur.t - prev.result.t);
+      const kt = (bytes: ArrayBuffer) =>
+        katoTransport(
+          Float64Array.from(new Float32Array(bytes), (v) => v * scaleFactor),
+          prev.result.amplitudes,
+          prev.result.eigenvalues,
+          prev.result.shellIndex,
+          shells,
+          delta!,
+        );
+      const g0 = Float64Array.from(new Float32Array(raw[4]!), (v) => v * scaleFactor);
+      const full = katoTerms(g0, prev.result.amplitudes, prev.result.eigenvalues, prev.result.shellIndex, shells, delta!);
+      kato = { transport: full.transport, perLayer: raw.slice(5).map(kt), delta: delta!, coherence: full.coherence, terms: full.terms };
     }
+    const projector = projectorChange(new Float32Array(raw[3]!), rOld, rNew, prev.result.shellIndex, cur.shellIndex, shells);
+    return this.#interval(prev.result, cur, flow, kato, projector, now.kernelDrift);
   }
 
   #releasePrevious(): void {

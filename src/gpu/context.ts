@@ -85,7 +85,8 @@ export class GpuContext implements Disposable {
   readonly uncapturedErrors: string[] = [];
 
   readonly #owned: boolean;
-  #keepAlive: unknown;
+  /** Holds the Dawn instance (or other owner) alive until the device is lost; see {@link dispose}. */
+  readonly #keepAlive: { value: unknown };
   #lost: DeviceLostError | null = null;
   #disposed = false;
   readonly #pending = new Set<(error: DeviceLostError) => void>();
@@ -103,7 +104,7 @@ export class GpuContext implements Disposable {
     this.device = device;
     this.root = init.root ?? tgpu.initFromDevice({ device });
     this.#owned = init.owned;
-    this.#keepAlive = init.keepAlive;
+    this.#keepAlive = { value: init.keepAlive };
     this.limits = effectiveLimits(device, init.maxBindingBytes);
     this.workgroupSize = workgroupSizeFor(this.limits);
     const info = init.info ?? (device as GPUDevice & { adapterInfo?: GPUAdapterInfo }).adapterInfo;
@@ -295,7 +296,7 @@ export class GpuContext implements Disposable {
     this.#pending.clear();
     // Drop the Dawn instance only once its device is gone (see docs/platforms.md): freeing it
     // earlier lets the garbage collector pull it from under live native objects.
-    if (this.#owned) void this.device.lost.then(() => (this.#keepAlive = undefined));
+    if (this.#owned) void this.device.lost.then(() => (this.#keepAlive.value = undefined));
   }
 
   [Symbol.dispose](): void {

@@ -8,7 +8,8 @@
 import { d } from 'typegpu';
 import type { GpuContext } from '../gpu/context.ts';
 import { bindGroup, computeLayout, getPipeline, type KernelSpec } from '../gpu/kernel.ts';
-import type { Recorder } from '../gpu/recorder.ts';
+import type { BufferGroup } from '../gpu/bufferGroup.ts';
+import { readStaging, record, type Recorder } from '../gpu/recorder.ts';
 import { lanczosUpdateWgsl } from '../shaders.generated.ts';
 
 /** Field order matches `struct Params` in lanczosUpdate.wgsl. */
@@ -69,5 +70,61 @@ export async function createLanczosUpdate(ctx: GpuContext): Promise<LanczosUpdat
       const params = rec.uniform('lanczosUpdate params', LanczosUpdateParams, args);
       rec.dispatch(pipeline, bindGroup(rec.ctx, lanczosUpdateKernel, { params, ...buffers }), Math.ceil(args.lanes / wg));
     },
+  };
+}
+
+/** The lane buffers plus the start-norm copy every Krylov run keeps. */
+export type KrylovLaneBuffers = LanczosLaneBuffers & { readonly startNorm2: GPUBuffer };
+
+/**
+ * Allocates the per-lane buffers of a Krylov run (Lanczos or Golub–Kahan) in `group`:
+ * coefficients [lanes][maxSteps+1], α/β [lanes][maxSteps], state, scale, inv, norms.
+ */
+export async function allocateLaneBuffers(group: BufferGroup, lanes: number, maxSteps: number, prefix: string): Promise<KrylovLaneBuffers> {
+  const h = lanes * (maxSteps + 1);
+  return {
+    h1: await group.storage(h, `${prefix} h1`),
+    h2: await group.storage(h, `${prefix} h2`),
+    norm2: await group.storage(lanes, `${prefix} norm2`),
+    alpha: await group.storage(lanes * maxSteps, `${prefix} alpha`),
+    beta: await group.storage(lanes * maxSteps, `${prefix} beta`),
+    state: await group.storage(lanes * 2, `${prefix} state`),
+    scale: await group.storage(lanes, `${prefix} scale`),
+    inv: await group.storage(lanes, `${prefix} inv`),
+    startNorm2: await group.storage(lanes, `${prefix} start norm2`),
+  };
+}
+
+/** The raw per-lane state read back to the host (f32 α/β [lanes][maxSteps], u32 state, start ‖·‖², scale). */
+export interface LaneStateReadback {
+  readonly alpha: Float32Array;
+  readonly beta: Float32Array;
+  readonly state: Uint32Array;
+  readonly startNorm2: Float32Array;
+  readonly scale: Float32Array;
+}
+
+/** Reads the lane state of a Krylov run back in one submission. */
+export async function readLaneState(
+  ctx: GpuContext,
+  b: KrylovLaneBuffers,
+  lanes: number,
+  maxSteps: number,
+  label: string,
+): Promise<LaneStateReadback> {
+  const staged = await record(ctx, `${label} readback`, (rec) => [
+    rec.stage(b.alpha, 0, lanes * maxSteps * 4),
+    rec.stage(b.beta, 0, lanes * maxSteps * 4),
+    rec.stage(b.state, 0, lanes * 8),
+    rec.stage(b.startNorm2, 0, lanes * 4),
+    rec.stage(b.scale, 0, lanes * 4),
+  ]);
+  const [alpha, beta, state, norm2, scale] = await Promise.all(staged.map((s) => readStaging(ctx, s)));
+  return {
+    alpha: new Float32Array(alpha!),
+    beta: new Float32Array(beta!),
+    state: new Uint32Array(state!),
+    startNorm2: new Float32Array(norm2!),
+    scale: new Float32Array(scale!),
   };
 }

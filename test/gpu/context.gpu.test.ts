@@ -3,6 +3,7 @@ import { DeviceLostError, DisposedError, GpuValidationError, GrsdError, InvalidA
 import { batchedDotGpu } from '../../src/kernels/batchedDot.ts';
 import { getPipeline, computeLayout } from '../../src/gpu/kernel.ts';
 import { createGpuContext } from '../../src/gpu/acquire.ts';
+import { BufferGroup } from '../../src/gpu/bufferGroup.ts';
 import { createNodeGpuContext } from '../../src/node/dawn.ts';
 import { d } from 'typegpu';
 import { gpuBackend, gpuTest, useGpu } from '../helpers/gpu.ts';
@@ -56,6 +57,31 @@ describe(`GpuContext on ${gpuBackend}`, () => {
     const c = await getPipeline(ctx, spec, { V: 3 });
     expect(a).toBe(b);
     expect(c).not.toBe(a);
+  });
+
+  gpuTest('a BufferGroup frees its buffers when the code using it throws, and hands kept ones over', async () => {
+    const ctx = getCtx();
+    const before = ctx.liveBufferCount;
+    const fails = async (): Promise<void> => {
+      using group = new BufferGroup(ctx);
+      const a = await group.storage(5, 'a');
+      expect(a.size).toBe(32); // rounded up to a 16-byte multiple
+      await group.storage(0, 'empty'); // never a zero-size buffer
+      expect(ctx.liveBufferCount).toBe(before + 2);
+      throw new Error('half-way');
+    };
+    await expect(fails()).rejects.toThrow('half-way');
+    expect(ctx.liveBufferCount).toBe(before);
+    const kept = await (async () => {
+      using group = new BufferGroup(ctx);
+      const k = await group.storage(4, 'kept');
+      await group.storage(4, 'scratch');
+      group.keep(k);
+      return k;
+    })();
+    expect(ctx.liveBufferCount).toBe(before + 1);
+    ctx.destroyBuffer(kept);
+    expect(ctx.liveBufferCount).toBe(before);
   });
 
   gpuTest('maxBindingBytes is validated', async () => {

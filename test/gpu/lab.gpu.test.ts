@@ -26,7 +26,7 @@ import { elementwise, mlpDiagnostics, mlpForward, mlpGdStep, mlpGradients, mlpLo
 import { randomF32 } from '../helpers/data.ts';
 import { gpuBackend, gpuTest, useGpu } from '../helpers/gpu.ts';
 
-const getCtx = useGpu();
+useGpu();
 const u = 2 ** -24;
 
 function relErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
