@@ -46,6 +46,14 @@ export {
 } from './algorithms/eigsh.ts';
 export { createGolubKahan, GolubKahanRun, eigshJacobian, type Bidiagonals } from './algorithms/golubKahan.ts';
 export {
+  createFlowEstimator,
+  flowMatrixGpu,
+  type FlowEstimateShape,
+  type FlowEstimator,
+  type FlowEstimatorBuffers,
+  type FlowMatrixInput,
+} from './algorithms/flowEstimator.ts';
+export {
   lanczosQuadrature,
   golubKahanQuadrature,
   slqDensity,

@@ -15,6 +15,7 @@
  * @module
  */
 import { eigsh } from '../algorithms/eigsh.ts';
+import { createFlowEstimator } from '../algorithms/flowEstimator.ts';
 import { assertFinite, denseOperator, jacobianOperator, type HostMatrixData, type SymmetricOperator } from '../algorithms/operators.ts';
 import { InvalidArgumentError } from '../errors.ts';
 import type { GpuContext } from '../gpu/context.ts';
@@ -23,7 +24,6 @@ import { readStaging, record } from '../gpu/recorder.ts';
 import { createGemm } from '../kernels/gemm.ts';
 import { createMatVec } from '../kernels/matVec.ts';
 import { createShellBinning } from '../kernels/shellBinning.ts';
-import { createShellFlow } from '../kernels/shellFlow.ts';
 import { matmul, transpose } from '../reference/linalg.ts';
 import { assignShell } from '../reference/shells.ts';
 import { symmetricEigen } from '../reference/symmetricEigen.ts';
@@ -631,7 +631,7 @@ export class GrsdSeries implements Disposable {
     const rOld = prev.result.amplitudes.length;
     const rNew = cur.amplitudes.length;
     const p = prev.gpu!;
-    const [mv, gemm, flowKernels] = await Promise.all([createMatVec(ctx), createGemm(ctx), createShellFlow(ctx)]);
+    const [estimator, gemm] = await Promise.all([createFlowEstimator(ctx), createGemm(ctx)]);
     using scratch = new BufferGroup(ctx);
     const make = (elements: number, what: string): Promise<GPUBuffer> => scratch.storage(elements, what);
     const alpha = await make(rOld, 'α = U a');
@@ -648,36 +648,22 @@ export class GrsdSeries implements Disposable {
     const projections = await Promise.all(katoOps.map(() => make(rOld * rOld, 'U ΔK Uᵀ')));
     const applied = withKato ? await make(2 * rOld * n, 'K U') : null;
     const staged = await record(ctx, `interval ${this.intervals.length}: transport`, (rec) => {
-      if (rOld > 0) {
-        mv.encodeN(rec, {
-          m: { buffer: p.vectors, rows: rOld, cols: n },
-          x: { buffer: now.residual, batchStride: n, vectorStride: n },
-          y: { buffer: alpha, batchStride: rOld, vectorStride: rOld },
-          batch: 1,
-          vectors: 1,
-        });
-      }
-      if (rOld > 0 && rNew > 0) {
-        gemm.encode(rec, {
-          a: { buffer: p.vectors },
-          b: { buffer: now.vectors },
-          c: { buffer: o },
-          m: rOld,
-          n: rNew,
-          k: n,
-          transB: true,
-        });
-        mv.encodeT(rec, {
-          m: { buffer: o, rows: rOld, cols: rNew },
-          x: { buffer: alpha, batchStride: rOld, vectorStride: rOld },
-          y: { buffer: g, batchStride: rNew, vectorStride: rNew },
-          batch: 1,
-          vectors: 1,
-        });
-      }
-      rec.clear(core);
-      if (rOld > 0 && rNew > 0)
-        flowKernels.encode(rec, { o, alpha, beta, oldIndex: p.index, newIndex: now.index, f: core }, { rOld, rNew, shells });
+      estimator.encode(
+        rec,
+        {
+          oldVectors: p.vectors,
+          newVectors: now.vectors,
+          residual: now.residual,
+          oldIndex: p.index,
+          newIndex: now.index,
+          alpha,
+          beta,
+          overlap: o,
+          g,
+          core,
+        },
+        { rOld, rNew, n, shells, computeBeta: false },
+      );
       // Kato: G = U (K_new − K_old) Uᵀ, for the kernel and each layer.
       katoOps.forEach(([kNew, kOld], i) => {
         const vecs = { buffer: p.vectors, batchStride: rOld * n, vectorStride: n };
