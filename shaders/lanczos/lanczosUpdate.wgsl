@@ -20,7 +20,8 @@
 // beta (rw), state (rw: [l][0] = active, [l][1] = steps), scale (rw), inv (rw).
 // Overrides: WORKGROUP_SIZE. Grid: ceil(lanes / WORKGROUP_SIZE); one thread per lane.
 // Precision: f32; sqrt and division are correctly rounded to within 1–2.5 ulp (WGSL).
-// Reference twin: src/reference/lanczos.ts (lanczosF64 computes the same alpha, beta, breakdown).
+// Reference twin: src/reference/lanczos.ts (lanczosUpdateF64, this update step by step; lanczosF64
+// computes the same alpha, beta, breakdown for a whole run).
 
 struct Params {
   lanes: u32,
@@ -44,8 +45,9 @@ struct Params {
 override WORKGROUP_SIZE: u32 = 256;
 
 fn finite(x: f32) -> bool {
-  // x − x is 0 for finite x and NaN for ±Inf and NaN; NaN compares unequal.
-  return (x - x) == 0.0;
+  // ±Inf and NaN are the values whose exponent bits are all ones. A bit test, not arithmetic:
+  // WGSL lets compilers assume finite math, and Mesa's llvmpipe folds (x − x) == 0 to true.
+  return (bitcast<u32>(x) & 0x7f800000u) != 0x7f800000u;
 }
 
 @compute @workgroup_size(WORKGROUP_SIZE)

@@ -8,7 +8,7 @@
 // [b][limitOffset] with stride limitStride), dst (read_write).
 // Overrides: WORKGROUP_SIZE. Grid: ceil(batch·count·len / WORKGROUP_SIZE), folded 2-D.
 // Precision: exact copies.
-// Reference twin: src/reference/linalg.ts (gatherRows).
+// Reference twin: src/reference/linalg.ts (gatherRowsF64).
 
 struct Params {
   batch: u32,

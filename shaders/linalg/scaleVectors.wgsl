@@ -6,7 +6,7 @@
 // Bindings (group 0): params (uniform Params), src (read), s (read), dst (read_write).
 // Overrides: WORKGROUP_SIZE. Grid: ceil(batch·len / WORKGROUP_SIZE), folded 2-D.
 // Precision: one f32 multiply per element (exact to ½ ulp).
-// Reference twin: src/reference/linalg.ts (scale).
+// Reference twin: src/reference/linalg.ts (scaleVectorsF64).
 
 struct Params {
   len: u32,

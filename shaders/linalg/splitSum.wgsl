@@ -9,7 +9,7 @@
 // Overrides: WORKGROUP_SIZE.
 // Grid: ceil(batch·vectors·len / WORKGROUP_SIZE) workgroups, folded 2-D; one thread per element.
 // Precision: f32 sum of `splits` partials in split order.
-// Reference twin: src/reference/matVec.ts (the split only reorders the sums of matVecT/matVecN).
+// Reference twin: src/reference/matVec.ts (splitSumF64; the split only reorders the sums of matVecT/matVecN).
 
 struct Params {
   len: u32,

@@ -15,8 +15,8 @@
 // Bindings (group 0): params (uniform Params), userData (read), x (read), y (read_write).
 // Overrides: WORKGROUP_SIZE. Grid: ceil(n / WORKGROUP_SIZE) · vectors · batch workgroups, folded 2-D.
 // Precision: f32 accumulation in column order: |error| ≤ γ_n Σ_j |a_ij x_j| (+ the user function's own error).
-// Reference twin: src/reference/wgslOperatorReference (a user-supplied float64 entry function; see
-// src/algorithms/operators.ts).
+// Reference twin: src/reference/wgslOperator.ts (wgslOperatorF64, given a float64 twin of the
+// user's entry function; see src/algorithms/operators.ts).
 
 struct Params {
   n: u32,

@@ -46,8 +46,11 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg:
     return;
   }
   let lambda = values[e];
-  // NaN fails every comparison, so it goes to the floor shell too.
-  if (!(lambda >= params.floor) || !(lambda > 0.0) || lambda > 3.4e38) {
+  // Not a positive finite number: +0, or the sign bit set (negatives, −0, −NaN), or the exponent
+  // bits all ones (+∞, NaN). Bit tests rather than NaN-failing comparisons, which WGSL lets
+  // compilers fold away (finite math); every finite λ up to the largest f32 stays in the window.
+  let bits = bitcast<u32>(lambda);
+  if (bits == 0u || bits >= 0x7f800000u || lambda < params.floor) {
     index[e] = params.count;
     flag[e] = 0u;
     return;

@@ -12,7 +12,7 @@
 // weight (rw), lambdaWeight (rw), counts (rw).
 // Overrides: WORKGROUP_SIZE, SQUARE. Grid: ceil(batch·shells / WORKGROUP_SIZE), folded 2-D.
 // Precision: f32 sums in index order: |error| ≤ γ_len Σ|w| per shell (6e-5·Σ|w| at len 1024).
-// Reference twin: src/reference/shells.ts (binShells).
+// Reference twin: src/reference/shells.ts (shellReduceF64 for given indices; binShells with assignShell).
 
 struct Params {
   batch: u32,

@@ -1,7 +1,7 @@
 /**
  * Per-batch row gather with zero fill (shaders/linalg/gatherRows.wgsl): picks the eigenvector
  * rows of the wanted Ritz values, whose positions differ from lane to lane.
- * Float64 twin: `gatherRows` in src/reference/linalg.ts. Precision: exact copies.
+ * Float64 twin: `gatherRowsF64` in src/reference/linalg.ts. Precision: exact copies.
  * @module
  */
 import { d } from 'typegpu';

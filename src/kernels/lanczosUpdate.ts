@@ -2,7 +2,8 @@
  * Per-lane scalar bookkeeping of batched Lanczos and Golub–Kahan on the GPU
  * (shaders/lanczos/lanczosUpdate.wgsl): start normalization, the α/β of each step, breakdown
  * detection, and the reciprocal norm that scales the next basis vector.
- * Float64 twin: src/reference/lanczos.ts and src/reference/golubKahan.ts.
+ * Float64 twin: `lanczosUpdateF64` in src/reference/lanczos.ts (one update); lanczosF64 and
+ * golubKahanF64 for whole runs.
  * @module
  */
 import { d } from 'typegpu';

@@ -1,6 +1,6 @@
 /**
  * `dst[b][i] = src[b][i] · s[b]` for strided rows (shaders/linalg/scaleVectors.wgsl).
- * Float64 twin: `scale` in src/reference/linalg.ts. Precision: one f32 multiply per element.
+ * Float64 twin: `scaleVectorsF64` in src/reference/linalg.ts. Precision: one f32 multiply per element.
  * @module
  */
 import { d } from 'typegpu';

@@ -1,8 +1,8 @@
 /**
  * Shell binning on the GPU: shellAssign (log-shell index and boundary flag per eigenvalue) and
  * shellReduce (per-shell sums of weights, λ·weights and counts), batched over checkpoints.
- * WGSL: shaders/shells/shellAssign.wgsl, shellReduce.wgsl. Float64 twin: binShells in
- * src/reference/shells.ts. Precision: γ_len Σ|w| per shell sum; flagged values may land in either
+ * WGSL: shaders/shells/shellAssign.wgsl, shellReduce.wgsl. Float64 twins: assignShell,
+ * shellReduceF64 and binShells in src/reference/shells.ts. Precision: γ_len Σ|w| per shell sum; flagged values may land in either
  * neighbouring shell.
  * @module
  */

@@ -2,8 +2,8 @@
  * Matrix-free operators from a user WGSL function (shaders/operators/wgslOperator.wgsl): the
  * user's `fn operatorEntry(b: u32, i: u32, j: u32) -> f32` is prepended to the template (whose
  * default identity entry is removed), and y = A x is computed without forming A.
- * Float64 twin: the caller's own float64 entry function (see `wgslOperator` in
- * src/algorithms/operators.ts). Precision: f32, |error| ≤ γ_n Σ|a_ij x_j| plus the entry's own error.
+ * Float64 twin: `wgslOperatorF64` in src/reference/wgslOperator.ts, given a float64 twin of the
+ * user's entry function (see `wgslOperator` in src/algorithms/operators.ts). Precision: f32, |error| ≤ γ_n Σ|a_ij x_j| plus the entry's own error.
  * @module
  */
 import { d } from 'typegpu';

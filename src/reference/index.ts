@@ -16,23 +16,28 @@ export {
   orthonormalityError,
   randomOrthogonal,
   scale,
+  scaleVectorsF64,
+  gatherRowsF64,
   symmetrize,
   transpose,
+  type GatherRowsLayout,
+  type ScaleVectorsLayout,
 } from './linalg.ts';
 export { tridiagonalEigen } from './tridiagonalEigen.ts';
 export type { TridiagonalEigenOptions, TridiagonalEigenResult, TridiagonalVectors } from './tridiagonalEigen.ts';
 export { isSymmetric, symmetricEigen } from './symmetricEigen.ts';
 export type { SymmetricEigenOptions, SymmetricEigenResult } from './symmetricEigen.ts';
-export { denseApply, lanczosF64 } from './lanczos.ts';
-export type { ApplyF64, LanczosF64Options, LanczosF64Result } from './lanczos.ts';
+export { denseApply, lanczosF64, lanczosUpdateF64 } from './lanczos.ts';
+export type { ApplyF64, LanczosF64Options, LanczosF64Result, LanczosLaneStateF64, LanczosUpdateArgs } from './lanczos.ts';
 export { bidiagonalSingularValues, golubKahanF64 } from './golubKahan.ts';
 export type { BidiagonalSvdOptions, BidiagonalSvdResult, GolubKahanF64Options, GolubKahanF64Result } from './golubKahan.ts';
 export { cumulativeBrackets, gaussQuadrature, spectralDensity } from './quadrature.ts';
 export type { CumulativeBrackets, GaussQuadrature } from './quadrature.ts';
 export { gemm, gemmErrorBound } from './gemm.ts';
 export { copy } from './copy.ts';
-export { matVecN, matVecT, matVecErrorBound, type MatVecLayout } from './matVec.ts';
+export { matVecN, matVecT, matVecErrorBound, splitSumF64, type MatVecLayout, type SplitSumLayout } from './matVec.ts';
 export { csrMatVec, csrToDense, type Csr } from './sparse.ts';
+export { identityEntryF64, wgslOperatorF64, type OperatorEntryF64, type WgslOperatorLayout } from './wgslOperator.ts';
 export {
   eigshF64,
   denseCpuOperator,
@@ -45,7 +50,16 @@ export {
   type EigenResult,
   type Which,
 } from './eigsh.ts';
-export { assignShell, binShells, floorShell, complementShell, type ShellBinning, type ShellSums } from './shells.ts';
+export {
+  assignShell,
+  binShells,
+  shellReduceF64,
+  floorShell,
+  complementShell,
+  type ShellBinning,
+  type ShellReduceLayout,
+  type ShellSums,
+} from './shells.ts';
 export { shellFlowRows, shellFlowReduce, completeFlow, flowMatrixF64, type FlowParts } from './transport.ts';
 export {
   activation,

@@ -184,3 +184,109 @@ export function lanczosF64(
     residualNorm: betas[k - 1]!,
   };
 }
+
+/** Per-lane state of the GPU Krylov bookkeeping (mirrors `LanczosLaneBuffers` of src/kernels/lanczosUpdate.ts), updated in place. */
+export interface LanczosLaneStateF64 {
+  /** Tridiagonal (or bidiagonal) diagonal entries, [lanes][tStride]. */
+  readonly alpha: Float64Array;
+  /** Off-diagonal entries, [lanes][tStride]. */
+  readonly beta: Float64Array;
+  /** [lanes][2]: active flag (1 = active), steps completed. */
+  readonly state: Uint32Array;
+  /** Running ‖T‖ estimate per lane. */
+  readonly scale: Float64Array;
+  /** Reciprocal norm that scales the lane's next basis vector (0 for inactive lanes). */
+  readonly inv: Float64Array;
+}
+
+/** Arguments of {@link lanczosUpdateF64} (the uniform parameters of lanczosUpdate.wgsl). */
+export interface LanczosUpdateArgs {
+  readonly lanes: number;
+  /** The step (column of alpha/beta) being written. */
+  readonly k: number;
+  /** 0 start, 1 Lanczos step, 2 store the norm as alpha (Golub–Kahan), 3 store it as beta. */
+  readonly mode: number;
+  /** Row stride of h1/h2. */
+  readonly hStride: number;
+  /** Row stride of alpha/beta. */
+  readonly tStride: number;
+  /** Relative breakdown tolerance: a lane stops when ‖w‖ ≤ tol·scale. */
+  readonly tol: number;
+}
+
+/**
+ * One per-lane bookkeeping update of batched Lanczos / Golub–Kahan, in float64, in place on `s`:
+ *
+ * - mode 0 (start): inv = 1/‖w‖, active = (‖w‖ finite and > 0), steps = 0, scale = 0.
+ * - mode 1 (step k) on an active lane: alpha[k] = h1[k] + h2[k] (0 if not finite),
+ *   beta[k] = ‖w‖ (0 if not finite), steps = k + 1, scale = max(scale, ‖w‖, |alpha|).
+ * - mode 2 / 3 on an active lane: ‖w‖ stored as alpha[k] (2, also steps = k + 1) or beta[k] (3);
+ *   scale = max(scale, ‖w‖).
+ * - in modes 1–3, breakdown (active = 0, inv = 0) when ‖w‖ or the new scale is not finite or
+ *   ‖w‖ ≤ tol·scale; otherwise inv = 1/‖w‖. A non-finite scale is stored as 0. Inactive lanes
+ *   only get inv = 0.
+ *
+ * with ‖w‖ = √max(norm2[l], 0). Float64 twin of shaders/lanczos/lanczosUpdate.wgsl; the f32
+ * kernel differs only by the rounding of the sum, the square root and the reciprocal (a few ulps),
+ * so decisions agree except when ‖w‖ is within a few ulps of tol·scale.
+ *
+ * @param h1 - first-pass Gram–Schmidt coefficients, [lanes][hStride].
+ * @param h2 - second-pass coefficients, [lanes][hStride].
+ * @param norm2 - ‖w_l‖² per lane.
+ * @example
+ * ```ts
+ * const s = { alpha: new Float64Array(2), beta: new Float64Array(2), state: new Uint32Array(2),
+ *   scale: new Float64Array(1), inv: new Float64Array(1) };
+ * const args = { lanes: 1, k: 0, hStride: 2, tStride: 2, tol: 1e-6 };
+ * lanczosUpdateF64([], [], [4], s, { ...args, mode: 0 }); // inv = [0.5], state = [1, 0]
+ * lanczosUpdateF64([1, 0], [0.5, 0], [9], s, { ...args, mode: 1 }); // alpha[0] = 1.5, beta[0] = 3, inv = [1/3]
+ * ```
+ */
+export function lanczosUpdateF64(
+  h1: ArrayLike<number>,
+  h2: ArrayLike<number>,
+  norm2: ArrayLike<number>,
+  s: LanczosLaneStateF64,
+  args: LanczosUpdateArgs,
+): LanczosLaneStateF64 {
+  const { lanes, k, mode, hStride, tStride, tol } = args;
+  checkCount('lanes', lanes, 0);
+  if (![0, 1, 2, 3].includes(mode)) throw new InvalidArgumentError('mode', `must be 0, 1, 2 or 3, got ${mode}`);
+  for (let l = 0; l < lanes; l++) {
+    const nrm = Math.sqrt(Math.max(norm2[l]!, 0));
+    if (mode === 0) {
+      const ok = Number.isFinite(nrm) && nrm > 0;
+      s.state[2 * l] = ok ? 1 : 0;
+      s.state[2 * l + 1] = 0;
+      s.scale[l] = 0;
+      s.inv[l] = ok ? 1 / nrm : 0;
+      continue;
+    }
+    if (s.state[2 * l] === 0) {
+      s.inv[l] = 0;
+      continue;
+    }
+    const t = l * tStride + k;
+    const norm = Number.isFinite(nrm) ? nrm : 0;
+    let sc = Math.max(s.scale[l]!, norm);
+    if (mode === 1) {
+      const a = h1[l * hStride + k]! + h2[l * hStride + k]!;
+      s.alpha[t] = Number.isFinite(a) ? a : 0;
+      s.beta[t] = norm;
+      sc = Math.max(sc, Math.abs(a));
+    } else if (mode === 2) {
+      s.alpha[t] = norm;
+    } else {
+      s.beta[t] = norm;
+    }
+    if (mode !== 3) s.state[2 * l + 1] = k + 1;
+    s.scale[l] = Number.isFinite(sc) ? sc : 0;
+    if (!Number.isFinite(nrm) || !Number.isFinite(sc) || nrm <= tol * sc) {
+      s.state[2 * l] = 0;
+      s.inv[l] = 0;
+    } else {
+      s.inv[l] = 1 / nrm;
+    }
+  }
+  return s;
+}

@@ -317,3 +317,98 @@ export function matrixWithSpectrum(values: ArrayLike<number>, rng: Random): Floa
   for (let i = 0; i < n; i++) for (let j = i + 1; j < n; j++) a[j * n + i] = a[i * n + j]!;
   return a;
 }
+
+/** Layout of {@link scaleVectorsF64}, in elements (mirrors `ScaleVectorsArgs` of src/kernels/scaleVectors.ts). */
+export interface ScaleVectorsLayout {
+  /** Elements per row. */
+  readonly len: number;
+  /** Number of rows (one scale each). */
+  readonly batch: number;
+  /** Row b of `src` starts at srcOffset + b·srcStride. */
+  readonly srcStride: number;
+  readonly srcOffset?: number;
+  /** Row b of `dst` starts at dstOffset + b·dstStride. */
+  readonly dstStride: number;
+  readonly dstOffset?: number;
+  /** The scale of row b is s[sOffset + b]. */
+  readonly sOffset?: number;
+}
+
+/**
+ * Strided row scaling `dst[b][i] = src[b][i] · s[b]` for b < batch, i < len, in float64, in place
+ * on `dst` (every other element of `dst` is left as it is). Returns `dst`.
+ *
+ * Float64 twin of shaders/linalg/scaleVectors.wgsl. For f32 inputs the f32 kernel's result is
+ * exactly `Math.fround` of this one (one correctly rounded multiply; the float64 product of two
+ * f32 values is exact).
+ *
+ * @example
+ * ```ts
+ * scaleVectorsF64(new Float64Array([1, 2, 3, 4]), new Float64Array([2, 0.5]), new Float64Array(4), {
+ *   len: 2, batch: 2, srcStride: 2, dstStride: 2,
+ * }); // Float64Array [2, 4, 1.5, 2]
+ * ```
+ */
+export function scaleVectorsF64(src: ArrayLike<number>, s: ArrayLike<number>, dst: Float64Array, l: ScaleVectorsLayout): Float64Array {
+  checkCount('len', l.len, 0);
+  checkCount('batch', l.batch, 0);
+  const so = l.srcOffset ?? 0;
+  const dO = l.dstOffset ?? 0;
+  const sc = l.sOffset ?? 0;
+  for (let b = 0; b < l.batch; b++) {
+    const f = s[sc + b]!;
+    for (let i = 0; i < l.len; i++) dst[dO + b * l.dstStride + i] = src[so + b * l.srcStride + i]! * f;
+  }
+  return dst;
+}
+
+/** Layout of {@link gatherRowsF64}, in elements (mirrors `GatherRowsArgs` of src/kernels/gatherRows.ts). */
+export interface GatherRowsLayout {
+  readonly batch: number;
+  /** Rows gathered per batch item. */
+  readonly count: number;
+  /** Elements per gathered row. */
+  readonly len: number;
+  /** Batch item b of `src` starts at b·srcBatchStride; its row r at + r·srcRowStride. */
+  readonly srcBatchStride: number;
+  readonly srcRowStride: number;
+  /** The valid length of batch item b is limit[b·limitStride + limitOffset]. */
+  readonly limitStride: number;
+  readonly limitOffset: number;
+}
+
+/**
+ * Per-batch row gather with zero fill: `dst[b][v][j] = src[b][index[b·count + v]][j]` for
+ * j < limit[b] and 0 for limit[b] ≤ j < len; `dst` is compact [batch][count][len].
+ *
+ * Float64 twin of shaders/linalg/gatherRows.wgsl (exact copies, so the f32 kernel must match it
+ * bit for bit on f32 input).
+ *
+ * @example
+ * ```ts
+ * // One batch item, rows [1, 2] and [3, 4]; gather row 1 then row 0 with valid length 1.
+ * gatherRowsF64(new Float64Array([1, 2, 3, 4]), [1, 0], [1], {
+ *   batch: 1, count: 2, len: 2, srcBatchStride: 4, srcRowStride: 2, limitStride: 1, limitOffset: 0,
+ * }); // Float64Array [3, 0, 1, 0]
+ * ```
+ */
+export function gatherRowsF64(
+  src: ArrayLike<number>,
+  index: ArrayLike<number>,
+  limit: ArrayLike<number>,
+  l: GatherRowsLayout,
+): Float64Array {
+  checkCount('batch', l.batch, 0);
+  checkCount('count', l.count, 0);
+  checkCount('len', l.len, 0);
+  const dst = new Float64Array(l.batch * l.count * l.len);
+  for (let b = 0; b < l.batch; b++) {
+    const valid = limit[b * l.limitStride + l.limitOffset]!;
+    for (let v = 0; v < l.count; v++) {
+      const row = b * l.srcBatchStride + index[b * l.count + v]! * l.srcRowStride;
+      const out = (b * l.count + v) * l.len;
+      for (let j = 0; j < l.len && j < valid; j++) dst[out + j] = src[row + j]!;
+    }
+  }
+  return dst;
+}

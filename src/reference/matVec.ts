@@ -105,3 +105,57 @@ export function matVecErrorBound(
   for (let i = 0; i < mag.length; i++) mag[i] = gamma * mag[i]!;
   return mag;
 }
+
+/** Layout of {@link splitSumF64}, in elements (mirrors `struct Params` of splitSum.wgsl). */
+export interface SplitSumLayout {
+  /** Entries per output vector. */
+  readonly len: number;
+  readonly vectors: number;
+  readonly batch: number;
+  /** Number of partial sums per entry (0: an empty reduction, y = β·y). */
+  readonly splits: number;
+  /** Partial s of entry (b, v, i) is p[pOffset + s·partialStride + (b·vectors + v)·len + i]. */
+  readonly partialStride: number;
+  readonly pOffset?: number;
+  /** Entry (b, v, i) of y is y[yOffset + b·yStride + v·yVecStride + i]. */
+  readonly yStride: number;
+  readonly yVecStride: number;
+  readonly yOffset?: number;
+  readonly alpha?: number;
+  readonly beta?: number;
+}
+
+/**
+ * Finishes a split reduction: `y[b][v][i] = α · Σ_{s < splits} p[s][b][v][i] + β · y[b][v][i]`,
+ * summing the partials in split order, in float64, in place on `y`. With β = 0, y is write-only
+ * (a NaN there does not propagate). Returns `y`.
+ *
+ * Float64 twin of shaders/linalg/splitSum.wgsl (the f32 kernel's error is at most
+ * γ_{splits+2}·(|α| Σ_s |p_s| + |β y|) per entry).
+ *
+ * @example
+ * ```ts
+ * // Two splits of one entry: y = 2·(1 + 3) + 0·y.
+ * splitSumF64(new Float64Array([1, 3]), new Float64Array([Number.NaN]), {
+ *   len: 1, vectors: 1, batch: 1, splits: 2, partialStride: 1, yStride: 1, yVecStride: 1, alpha: 2,
+ * }); // Float64Array [8]
+ * ```
+ */
+export function splitSumF64(p: ArrayLike<number>, y: Float64Array, l: SplitSumLayout): Float64Array {
+  const alpha = l.alpha ?? 1;
+  const beta = l.beta ?? 0;
+  const pOff = l.pOffset ?? 0;
+  const yOff = l.yOffset ?? 0;
+  for (let b = 0; b < l.batch; b++) {
+    for (let v = 0; v < l.vectors; v++) {
+      for (let i = 0; i < l.len; i++) {
+        const e = (b * l.vectors + v) * l.len + i;
+        let sum = 0;
+        for (let s = 0; s < l.splits; s++) sum += p[pOff + s * l.partialStride + e]!;
+        const yi = yOff + b * l.yStride + v * l.yVecStride + i;
+        y[yi] = beta === 0 ? alpha * sum : alpha * sum + beta * y[yi]!;
+      }
+    }
+  }
+  return y;
+}

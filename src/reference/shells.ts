@@ -33,9 +33,17 @@ export const floorShell = (count: number): number => count;
 /** Index of ⊥ in shell arrays. */
 export const complementShell = (count: number): number => count + 1;
 
-/** Shell index (0 … count−1, or count for ∅) and boundary flag of λ. NaN/negative λ → ∅ (λ < floor). */
+/**
+ * Shell index (0 … count−1, or count for ∅) and boundary flag of λ. λ below the floor and λ that
+ * is not a positive finite number (NaN, ±∞, ≤ 0) → ∅, unflagged. Window shells clamp: λ above the
+ * window goes to count − 1, λ between the floor and the window to 0.
+ *
+ * Float64 twin of shaders/shells/shellAssign.wgsl (one value; the kernel does a batch). The f32
+ * kernel's ln λ is accurate to ≈ 1e-6, so λ that close to a boundary may land in either
+ * neighbouring shell: they are flagged whenever `boundaryTolerance` ≫ 1e-6.
+ */
 export function assignShell(lambda: number, g: ShellBinning): { index: number; boundary: boolean } {
-  if (!(lambda >= g.floor) || !(lambda > 0)) return { index: g.count, boundary: false };
+  if (!(lambda >= g.floor) || !(lambda > 0) || !Number.isFinite(lambda)) return { index: g.count, boundary: false };
   const x = (Math.log(lambda) - Math.log(g.lambdaRef)) / g.width;
   const alpha = Math.floor(x);
   const index = Math.min(g.count - 1, Math.max(0, alpha - g.alphaMin));
@@ -56,6 +64,9 @@ export interface ShellSums {
 /**
  * Bins (λ_k, w_k) into shells: Σ_{k∈α} w_k, Σ_{k∈α} λ_k w_k and counts per shell (window + ∅),
  * summed in index order — the twin of shellAssign + shellReduce.
+ *
+ * Float64 twin of shaders/shells/shellAssign.wgsl followed by shaders/shells/shellReduce.wgsl
+ * (one batch item, w = amplitude² precomputed or a quadrature weight).
  */
 export function binShells(lambda: ArrayLike<number>, weight: ArrayLike<number>, g: ShellBinning): ShellSums {
   if (lambda.length !== weight.length)
@@ -75,6 +86,60 @@ export function binShells(lambda: ArrayLike<number>, weight: ArrayLike<number>, 
     out.weight[index]! += weight[k]!;
     out.lambdaWeight[index]! += lambda[k]! * weight[k]!;
     out.counts[index]! += 1;
+  }
+  return out;
+}
+
+/** Shape of {@link shellReduceF64} (mirrors `struct Params` of shellReduce.wgsl). */
+export interface ShellReduceLayout {
+  readonly batch: number;
+  /** Values per batch item. */
+  readonly len: number;
+  /** Batch item b's values start at b·stride (stride ≥ len). */
+  readonly stride: number;
+  /** Number of shells (window + ∅ = count + 1); an index ≥ shells is ignored. */
+  readonly shells: number;
+}
+
+/**
+ * Per-shell segmented sums for given shell indices, batched: for b < batch and s < shells,
+ *
+ *   weight[b][s] = Σ_{k<len: index[b][k] = s} w_k,  lambdaWeight[b][s] = Σ λ_k w_k,  counts[b][s] = #{k},
+ *
+ * summed in index order, with w_k = amplitude_k² when `square` (shell energies) or amplitude_k
+ * (quadrature weights), and element k of item b at b·stride + k. Outputs are [batch][shells].
+ *
+ * Float64 twin of shaders/shells/shellReduce.wgsl (the f32 kernel's error is at most γ_{len+1}
+ * times the same sums of |w| and |λ w|). Unlike {@link binShells} it takes the indices as given,
+ * so it can be fed the GPU's own shellAssign output.
+ *
+ * @example
+ * ```ts
+ * shellReduceF64([1, 2, 4], [1, 1, 2], [0, 1, 0], { batch: 1, len: 3, stride: 3, shells: 2 }, true);
+ * // weight [5, 1], lambdaWeight [17, 2], counts [2, 1]
+ * ```
+ */
+export function shellReduceF64(
+  values: ArrayLike<number>,
+  amplitudes: ArrayLike<number>,
+  index: ArrayLike<number>,
+  l: ShellReduceLayout,
+  square: boolean,
+): { weight: Float64Array; lambdaWeight: Float64Array; counts: Float64Array } {
+  if (l.len > l.stride) throw new InvalidArgumentError('len', `cannot exceed stride (${l.stride}), got ${l.len}`);
+  const size = l.batch * l.shells;
+  const out = { weight: new Float64Array(size), lambdaWeight: new Float64Array(size), counts: new Float64Array(size) };
+  for (let b = 0; b < l.batch; b++) {
+    for (let k = 0; k < l.len; k++) {
+      const e = b * l.stride + k;
+      const s = index[e]!;
+      if (!(s >= 0 && s < l.shells)) continue;
+      const a = amplitudes[e]!;
+      const w = square ? a * a : a;
+      out.weight[b * l.shells + s]! += w;
+      out.lambdaWeight[b * l.shells + s]! += values[e]! * w;
+      out.counts[b * l.shells + s]! += 1;
+    }
   }
   return out;
 }

@@ -11,7 +11,13 @@ export interface Csr {
   readonly values: ArrayLike<number>;
 }
 
-/** `y = A x` for a CSR matrix, in float64. */
+/**
+ * `y = A x` for a CSR matrix, in float64, each row summed in nonzero order.
+ *
+ * Float64 twin of shaders/operators/csrMatVec.wgsl (one matrix and one vector; the kernel does a
+ * batch of matrices times a block of vectors). The f32 kernel's error is at most
+ * γ_nnz(row) Σ|a_ij x_j| per entry.
+ */
 export function csrMatVec(a: Csr, x: ArrayLike<number>): Float64Array {
   const y = new Float64Array(a.n);
   for (let i = 0; i < a.n; i++) {

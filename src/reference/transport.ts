@@ -14,7 +14,11 @@
  */
 import { InvalidArgumentError } from '../errors.ts';
 
-/** Y[j][σ] = Σ_{k: newIndex(k)=σ} O[j][k]·β_k — twin of shellFlow.wgsl (O is rOld × rNew row-major). */
+/**
+ * Y[j][σ] = Σ_{k: newIndex(k)=σ} O[j][k]·β_k — twin of shellFlow.wgsl (O is rOld × rNew row-major).
+ *
+ * Float64 twin of shaders/shells/shellFlow.wgsl: sums in k order; indices outside [0, shells) are ignored.
+ */
 export function shellFlowRows(
   o: ArrayLike<number>,
   beta: ArrayLike<number>,
@@ -33,7 +37,11 @@ export function shellFlowRows(
   return y;
 }
 
-/** F[σ][τ] = Σ_{j: oldIndex(j)=τ} α_j Y[j][σ] — twin of shellFlowReduce.wgsl (shells × shells, row σ = new shell). */
+/**
+ * F[σ][τ] = Σ_{j: oldIndex(j)=τ} α_j Y[j][σ] — twin of shellFlowReduce.wgsl (shells × shells, row σ = new shell).
+ *
+ * Float64 twin of shaders/shells/shellFlowReduce.wgsl: sums in j order; indices outside [0, shells) are ignored.
+ */
 export function shellFlowReduce(y: ArrayLike<number>, alpha: ArrayLike<number>, oldIndex: ArrayLike<number>, shells: number): Float64Array {
   const f = new Float64Array(shells * shells);
   for (let j = 0; j < alpha.length; j++) {
