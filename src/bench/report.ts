@@ -15,6 +15,13 @@ export function formatNumber(x: number | null | undefined): string {
   return String(Number(x.toPrecision(3)));
 }
 
+/** Accuracy figures peers may report in `result`, with their column titles. */
+const PEER_ACCURACY: Readonly<Record<string, string>> = {
+  maxErrorOverLambdaMax: 'max err / λmax',
+  topNodeError: 'top node err',
+  errorVsNumpy64: 'max |ΔF| / ‖a‖² vs numpy f64',
+};
+
 const percent = (x: number | undefined): string =>
   x === undefined || !Number.isFinite(x) ? '—' : `${(100 * x).toFixed(x < 0.1 ? 1 : 0)}%`;
 
@@ -80,9 +87,13 @@ function groupSection(g: GroupResult): string[] {
       Object.entries(f.measurements ?? {}).map(([name, m]) => [f.label, name, time(m), String(m.samples.length)]),
     );
     if (extras.length > 0) lines.push('Further timings:', '', ...table(['case', 'what', 'median ± IQR (ms)', 'samples'], extras), '');
+    // The accuracy figure peers report in this group (the first key present), shown in one column.
+    const accuracyKey =
+      Object.keys(PEER_ACCURACY).find((k) => g.figures.some((f) => (f.peers ?? []).some((p) => p.result?.[k] !== undefined))) ??
+      'topNodeError';
     const peerRows = g.figures.flatMap((f) =>
       (f.peers ?? []).map((p) => {
-        const acc = p.result?.maxErrorOverLambdaMax ?? p.result?.topNodeError;
+        const acc = accuracyKey === null ? undefined : p.result?.[accuracyKey];
         return p.time
           ? [
               f.label,
@@ -99,7 +110,7 @@ function groupSection(g: GroupResult): string[] {
       }),
     );
     if (peerRows.length > 0) {
-      const accuracyName = g.figures.some((f) => f.metrics.maxErrorOverLambdaMax !== undefined) ? 'max err / λmax' : 'top node err';
+      const accuracyName = accuracyKey === null ? 'accuracy' : (PEER_ACCURACY[accuracyKey] ?? accuracyKey);
       lines.push(
         'Peers (same matrix; grsd/peer = grsd median / peer median, below 1 means grsd is faster; "fastest": the ratio of the fastest samples, less sensitive to other work on the machine):',
         '',

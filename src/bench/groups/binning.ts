@@ -111,7 +111,7 @@ function binningCase(batch: number, len: number, shellsPerDecade: number): Bench
           gbPerS,
           fractionOfCopyBandwidth: gbPerS / env.roofline.copy.gbPerS,
         },
-        peers: withRatios([{ ...numpy, result: undefined }], t),
+        peers: withRatios([{ ...numpy, result: undefined }], time),
       };
     },
   };

@@ -145,7 +145,7 @@ function pipelineCase(n: number, checkpoints: number, rank: number, f64MaxN: num
           gbPerS: bytes / t / 1e6,
           fractionOfCopyBandwidth: bytes / t / 1e6 / env.roofline.copy.gbPerS,
         },
-        peers: withRatios([{ ...numpy, result: undefined }, cpu], t),
+        peers: withRatios([{ ...numpy, result: undefined }, cpu], time),
         notes: [
           'bytes and FLOPs are estimates (≈1.5r + 10 Lanczos steps per checkpoint); the time is measured end to end from host arrays',
         ],

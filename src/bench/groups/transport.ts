@@ -211,7 +211,7 @@ function transportCase(r: number, n: number, shells: number): BenchCase {
           gemmShareOfTime: gemmTime.median / t,
           ...(reference ? { errorVsNumpy64: maxRelativeDifference(flow, reference, norm2) } : {}),
         },
-        peers: withRatios(peers, t),
+        peers: withRatios(peers, time),
         notes: reference ? [] : ['no float64 numpy result: the GPU error against float64 is not reported for this case'],
       };
     },
