@@ -54,7 +54,7 @@ export const DEMO_CONFIG: DepthStudyConfig = {
   task: { inputDim: 8, points: 96, spectrumDecay: 1 },
   steps: 400,
   learningRate: 0.5,
-  checkpoints: 9,
+  checkpoints: 16,
   seed: 1,
   permutations: 200,
 };
@@ -66,7 +66,7 @@ export const DEMO_QUICK_CONFIG: DepthStudyConfig = {
   width: 32,
   task: { inputDim: 8, points: 48, spectrumDecay: 1 },
   steps: 120,
-  checkpoints: 6,
+  checkpoints: 10,
   permutations: 100,
 };
 

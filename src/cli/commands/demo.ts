@@ -30,7 +30,7 @@ export function registerDemo(program: Command, io: CliIo): void {
     .description(
       'train residual and plain networks at several depths, run the whole GRSD pipeline, print a summary and write report.html / report.json',
     )
-    .option('--quick', 'a smaller study (about a minute on a software adapter)')
+    .option('--quick', 'a smaller study (seconds on a software adapter)')
     .option('--json <FILE>', 'where to write the JSON', 'report.json')
     .option('--report <FILE>', 'where to write the HTML report', 'report.html')
     .option('--seed <seed>', 'seed of the task, the initializations and the analysis', nonNegativeInt)
