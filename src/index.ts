@@ -47,7 +47,10 @@ export {
 export { createGolubKahan, GolubKahanRun, eigshJacobian, type Bidiagonals } from './algorithms/golubKahan.ts';
 export {
   createFlowEstimator,
+  estimateFlow,
   flowMatrixGpu,
+  uploadFlowInput,
+  validateFlowInput,
   type FlowEstimateShape,
   type FlowEstimator,
   type FlowEstimatorBuffers,

@@ -137,44 +137,66 @@ function validateIndex(name: string, index: ArrayLike<number>, shells: number): 
   }
 }
 
-/**
- * The flow matrix F ((shells+1)², ⊥ last) of the transport estimator on the GPU from host arrays:
- * uploads, runs {@link createFlowEstimator}'s kernels, completes ⊥ in float64. The GPU twin of
- * `flowMatrixF64` (same arguments, same layout).
- */
-export async function flowMatrixGpu(ctx: GpuContext, input: FlowMatrixInput): Promise<Float64Array> {
+/** Checks every argument of {@link flowMatrixGpu}; throws InvalidArgumentError naming the first fault. */
+export function validateFlowInput(input: FlowMatrixInput): void {
   const { u, v, a, oldIndex, newIndex, shells } = input;
   const n = a.length;
-  const rOld = oldIndex.length;
-  const rNew = newIndex.length;
   checkCount('shells', shells, 1);
   checkCount('a.length', n, 1);
-  checkLength('u', u, rOld * n, `oldIndex.length × a.length = ${rOld}×${n}`);
-  checkLength('v', v, rNew * n, `newIndex.length × a.length = ${rNew}×${n}`);
+  checkLength('u', u, oldIndex.length * n, `oldIndex.length × a.length = ${oldIndex.length}×${n}`);
+  checkLength('v', v, newIndex.length * n, `newIndex.length × a.length = ${newIndex.length}×${n}`);
   validateIndex('oldIndex', oldIndex, shells);
   validateIndex('newIndex', newIndex, shells);
   checkFinite('u', u);
   checkFinite('v', v);
   checkFinite('a', a);
-  const estimator = await createFlowEstimator(ctx);
-  using group = new BufferGroup(ctx);
+}
+
+/**
+ * Uploads validated host inputs into new buffers of `group` (which owns them) and allocates the
+ * outputs: the buffers {@link FlowEstimator.encode} and {@link estimateFlow} take.
+ */
+export async function uploadFlowInput(group: BufferGroup, input: FlowMatrixInput): Promise<FlowEstimatorBuffers> {
+  const { u, v, a, oldIndex, newIndex, shells } = input;
   const upload = async (data: Float32Array | Uint32Array, label: string): Promise<GPUBuffer> => {
     const buffer = await group.storage(data.length, label);
-    if (data.length > 0) ctx.device.queue.writeBuffer(buffer, 0, data);
+    if (data.length > 0) group.ctx.device.queue.writeBuffer(buffer, 0, data);
     return buffer;
   };
-  const buffers: FlowEstimatorBuffers = {
+  return {
     oldVectors: await upload(Float32Array.from(u), 'flow U'),
     newVectors: await upload(Float32Array.from(v), 'flow V'),
     residual: await upload(Float32Array.from(a), 'flow a'),
     oldIndex: await upload(Uint32Array.from(oldIndex), 'flow old index'),
     newIndex: await upload(Uint32Array.from(newIndex), 'flow new index'),
-    alpha: await group.storage(rOld, 'flow α'),
-    beta: await group.storage(rNew, 'flow β'),
-    overlap: await group.storage(rOld * rNew, 'flow O'),
-    g: await group.storage(rNew, 'flow g'),
+    alpha: await group.storage(oldIndex.length, 'flow α'),
+    beta: await group.storage(newIndex.length, 'flow β'),
+    overlap: await group.storage(oldIndex.length * newIndex.length, 'flow O'),
+    g: await group.storage(newIndex.length, 'flow g'),
     core: await group.storage(shells * shells, 'flow core'),
   };
+}
+
+/**
+ * One estimate on resident buffers: records the kernels (β computed on the GPU), reads α, β, g and
+ * the core back and completes ⊥ in float64. `norm2` = ‖a‖²; the indices are the host copies of
+ * the buffers'.
+ */
+export async function estimateFlow(
+  ctx: GpuContext,
+  estimator: FlowEstimator,
+  buffers: FlowEstimatorBuffers,
+  host: {
+    readonly n: number;
+    readonly oldIndex: ArrayLike<number>;
+    readonly newIndex: ArrayLike<number>;
+    readonly shells: number;
+    readonly norm2: number;
+  },
+): Promise<Float64Array> {
+  const { n, oldIndex, newIndex, shells, norm2 } = host;
+  const rOld = oldIndex.length;
+  const rNew = newIndex.length;
   const staged = await record(ctx, 'flow estimate', (rec) => {
     estimator.encode(rec, buffers, { rOld, rNew, n, shells, computeBeta: true });
     return [
@@ -185,8 +207,6 @@ export async function flowMatrixGpu(ctx: GpuContext, input: FlowMatrixInput): Pr
     ];
   });
   const [alpha, beta, g, core] = (await Promise.all(staged.map((s) => readStaging(ctx, s)))).map((raw) => new Float32Array(raw));
-  let norm2 = 0;
-  for (let i = 0; i < n; i++) norm2 += a[i]! ** 2;
   return completeFlow({
     core: core!,
     shells,
@@ -197,4 +217,19 @@ export async function flowMatrixGpu(ctx: GpuContext, input: FlowMatrixInput): Pr
     newIndex,
     norm2,
   });
+}
+
+/**
+ * The flow matrix F ((shells+1)², ⊥ last) of the transport estimator on the GPU from host arrays:
+ * validates, uploads, runs {@link createFlowEstimator}'s kernels, completes ⊥ in float64. The GPU
+ * twin of `flowMatrixF64` (same arguments, same layout).
+ */
+export async function flowMatrixGpu(ctx: GpuContext, input: FlowMatrixInput): Promise<Float64Array> {
+  validateFlowInput(input);
+  const estimator = await createFlowEstimator(ctx);
+  using group = new BufferGroup(ctx);
+  const buffers = await uploadFlowInput(group, input);
+  let norm2 = 0;
+  for (const x of input.a) norm2 += x * x;
+  return estimateFlow(ctx, estimator, buffers, { ...input, n: input.a.length, norm2 });
 }

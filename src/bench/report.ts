@@ -47,6 +47,16 @@ const METRIC_COLUMNS: Record<string, { title: string; format: (x: number) => str
   residentGbPerS: { title: 'resident GB/s', format: formatNumber },
   residentFractionOfCopyBandwidth: { title: 'resident % of copy BW', format: percent },
   topNodeError: { title: 'top node err', format: formatNumber },
+  fractionOfGemmRoofline: { title: '% of GEMM', format: percent },
+  gemmGflopPerS: { title: 'GEMM alone GFLOP/s', format: formatNumber },
+  gemmShareOfTime: { title: 'GEMM share of time', format: percent },
+  errorVsNumpy64: { title: 'max |ΔF| / ‖a‖² vs numpy f64', format: formatNumber },
+  values: null,
+  valuesPerSecond: { title: 'values/s', format: (x) => x.toExponential(2) },
+  binningsPerSample: null,
+  secondsPerCheckpoint: { title: 's / checkpoint', format: formatNumber },
+  estimatedBytes: null,
+  estimatedFlops: null,
 };
 
 const CLOCKS: Record<TimingMethod, string> = {
@@ -89,8 +99,7 @@ function groupSection(g: GroupResult): string[] {
     if (extras.length > 0) lines.push('Further timings:', '', ...table(['case', 'what', 'median ± IQR (ms)', 'samples'], extras), '');
     // The accuracy figure peers report in this group (the first key present), shown in one column.
     const accuracyKey =
-      Object.keys(PEER_ACCURACY).find((k) => g.figures.some((f) => (f.peers ?? []).some((p) => p.result?.[k] !== undefined))) ??
-      'topNodeError';
+      Object.keys(PEER_ACCURACY).find((k) => g.figures.some((f) => (f.peers ?? []).some((p) => p.result?.[k] !== undefined))) ?? null;
     const peerRows = g.figures.flatMap((f) =>
       (f.peers ?? []).map((p) => {
         const acc = accuracyKey === null ? undefined : p.result?.[accuracyKey];
@@ -112,7 +121,7 @@ function groupSection(g: GroupResult): string[] {
     if (peerRows.length > 0) {
       const accuracyName = accuracyKey === null ? 'accuracy' : (PEER_ACCURACY[accuracyKey] ?? accuracyKey);
       lines.push(
-        'Peers (same matrix; grsd/peer = grsd median / peer median, below 1 means grsd is faster; "fastest": the ratio of the fastest samples, less sensitive to other work on the machine):',
+        'Peers (same problem; grsd/peer = grsd median / peer median, below 1 means grsd is faster; "fastest": the ratio of the fastest samples, less sensitive to other work on the machine):',
         '',
         ...table(
           ['case', 'peer', 'median ± IQR (ms)', 'samples', 'clock', 'grsd/peer', 'grsd/peer (fastest)', accuracyName, 'note'],

@@ -11,11 +11,11 @@
  * (`flowMatrixF64`) at small sizes; the error of F against numpy-float64 is reported relative to ‖a‖².
  * @module
  */
-import { createFlowEstimator, type FlowEstimatorBuffers } from '../../algorithms/flowEstimator.ts';
+import { createFlowEstimator, estimateFlow, uploadFlowInput } from '../../algorithms/flowEstimator.ts';
 import { BufferGroup } from '../../gpu/bufferGroup.ts';
-import { readStaging, record } from '../../gpu/recorder.ts';
+import { record } from '../../gpu/recorder.ts';
 import { createGemm } from '../../kernels/gemm.ts';
-import { completeFlow, flowMatrixF64 } from '../../reference/transport.ts';
+import { flowMatrixF64 } from '../../reference/transport.ts';
 import { Random } from '../../util/random.ts';
 import { measure } from '../harness.ts';
 import { hostPeer, pythonScriptPeer, PYTHON_PRELUDE, skippedPeer, withRatios, type PeerOutcome } from '../peers.ts';
@@ -114,38 +114,12 @@ function transportCase(r: number, n: number, shells: number): BenchCase {
       const p = transportProblem(r, n, shells);
       const [estimator, gemm] = await Promise.all([createFlowEstimator(ctx), createGemm(ctx)]);
       using group = new BufferGroup(ctx);
-      const upload = async (data: Float32Array | Uint32Array, what: string): Promise<GPUBuffer> => {
-        const buffer = await group.storage(data.length, what);
-        ctx.device.queue.writeBuffer(buffer, 0, data);
-        return buffer;
-      };
-      const b: FlowEstimatorBuffers = {
-        oldVectors: await upload(p.u, 'bench U'),
-        newVectors: await upload(p.v, 'bench V'),
-        residual: await upload(p.a, 'bench a'),
-        oldIndex: await upload(Uint32Array.from(p.oldIndex), 'bench old index'),
-        newIndex: await upload(Uint32Array.from(p.newIndex), 'bench new index'),
-        alpha: await group.storage(r, 'bench α'),
-        beta: await group.storage(r, 'bench β'),
-        overlap: await group.storage(r * r, 'bench O'),
-        g: await group.storage(r, 'bench g'),
-        core: await group.storage(shells * shells, 'bench core'),
-      };
+      const b = await uploadFlowInput(group, p);
       let norm2 = 0;
       for (const x of p.a) norm2 += x * x;
       let flow: Float64Array = new Float64Array(0);
       const estimate = async (): Promise<void> => {
-        const staged = await record(ctx, 'bench transport', (rec) => {
-          estimator.encode(rec, b, { rOld: r, rNew: r, n, shells, computeBeta: true });
-          return [
-            rec.stage(b.alpha, 0, r * 4),
-            rec.stage(b.beta, 0, r * 4),
-            rec.stage(b.g, 0, r * 4),
-            rec.stage(b.core, 0, shells * shells * 4),
-          ];
-        });
-        const [alpha, beta, g, core] = (await Promise.all(staged.map((s) => readStaging(ctx, s)))).map((raw) => new Float32Array(raw));
-        flow = completeFlow({ core: core!, shells, alpha: alpha!, beta: beta!, g: g!, oldIndex: p.oldIndex, newIndex: p.newIndex, norm2 });
+        flow = await estimateFlow(ctx, estimator, b, { ...p, norm2 });
       };
       const predicted = env.predictSeconds({ flops, bytes: gpuBytes });
       const time = await measure(`transport ${label}`, estimate, env.timing(predicted));
