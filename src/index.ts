@@ -106,6 +106,7 @@ export {
   type PowerLawComparisons,
   type PowerLawBootstrap,
 } from './analysis/powerLawTail.ts';
+export type { CandidateOptions, LognormalFit, PowerLawScan, TruncatedPowerLawFit, VuongTest } from './reference/powerLawTail.ts';
 
 // The training lab and the depth study (grsd demo, the visualizer).
 export * from './lab/index.ts';
