@@ -22,5 +22,5 @@ export {
   writeFileAtomic,
   detectTensorFormat,
 } from './node/files.ts';
-export { readManifest, loadCheckpoint } from './node/run.ts';
+export { readManifest, loadCheckpoint, RunWriter, type RunWriterOptions, type RunCheckpointInput } from './node/run.ts';
 export { renderReport, reportFigures, renderSvg } from './io/report.ts';

@@ -19,6 +19,7 @@ import {
   teacherStudent,
   type Activation,
   type Architecture,
+  type LabCheckpoint,
   type Parametrization,
   type Task,
   type TrainSummary,
@@ -97,6 +98,11 @@ export interface DepthStudyHooks {
     interval: IntervalResult | null,
   ): void;
   onRunDone?(run: DepthRun): void;
+  /**
+   * Every raw lab checkpoint (kernel, per-layer kernels, residual) before it is analysed, with the
+   * run's time scale η/N — e.g. to save it as a run directory (`RunWriter`). Awaited.
+   */
+  onLabCheckpoint?(run: { architecture: string; depth: number; timeScale: number }, checkpoint: LabCheckpoint): void | Promise<void>;
 }
 
 /** The log-spaced checkpoint steps: 0 and `count − 1` steps geometrically spaced up to `steps` (distinct integers). */
@@ -168,6 +174,7 @@ export async function runDepthStudy(ctx: GpuContext, config: DepthStudyConfig, h
         checkpoints: steps,
         onCheckpoint: async (cp) => {
           gains ??= cp.diagnostics.layerGains;
+          await hooks.onLabCheckpoint?.({ architecture, depth, timeScale: config.learningRate / task.trainSize }, cp);
           const a0 = performance.now();
           const step = await series.push({
             t: cp.step,

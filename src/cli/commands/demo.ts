@@ -9,7 +9,9 @@ import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
 import { DEMO_CONFIG, DEMO_QUICK_CONFIG, runDepthStudy, type DepthStudyConfig } from '../../experiments/depthStudy.ts';
 import { demoJson, demoTable, renderDemoReport } from '../../io/demoReport.ts';
+import { join } from 'node:path';
 import { writeFileAtomic, writeJsonFile } from '../../node/files.ts';
+import { RunWriter } from '../../node/run.ts';
 import { backendOption, contextFor, describeBackend, type ComputeBackend } from '../backend.ts';
 import type { CliIo } from '../io.ts';
 import { nonNegativeInt } from '../options.ts';
@@ -20,6 +22,7 @@ interface DemoOptions {
   json: string;
   report: string;
   seed?: number;
+  saveRuns?: string;
   backend?: ComputeBackend;
 }
 
@@ -34,6 +37,10 @@ export function registerDemo(program: Command, io: CliIo): void {
     .option('--json <FILE>', 'where to write the JSON', 'report.json')
     .option('--report <FILE>', 'where to write the HTML report', 'report.html')
     .option('--seed <seed>', 'seed of the task, the initializations and the analysis', nonNegativeInt)
+    .option(
+      '--save-runs <DIR>',
+      "also save every network's checkpoints as a run directory DIR/<architecture>-L<depth> that grsd analyze reads",
+    )
     .addOption(backendOption())
     .action(async (options: DemoOptions) => {
       if (options.backend === 'cpu')
@@ -56,7 +63,18 @@ export function registerDemo(program: Command, io: CliIo): void {
         const total = config.architectures.length * config.depths.length;
         const overall = bars?.create(total, 0, { label: 'networks   ' });
         let current: cliProgress.SingleBar | undefined;
+        const writers = new Map<string, RunWriter>();
         const study = await runDepthStudy(ctx, config, {
+          ...(options.saveRuns === undefined
+            ? {}
+            : {
+                onLabCheckpoint: async (run, cp) => {
+                  const dir = join(options.saveRuns!, `${run.architecture}-L${run.depth}`);
+                  let writer = writers.get(dir);
+                  if (!writer) writers.set(dir, (writer = await RunWriter.create(dir, { timeScale: run.timeScale, overwrite: true })));
+                  await writer.add({ t: cp.step, kernel: cp.kernel, residual: cp.residual, layers: cp.layers });
+                },
+              }),
           onRunStart: (r) => {
             current?.stop();
             current = bars?.create(config.checkpoints, 0, { label: `${r.architecture.padEnd(8)} L=${String(r.depth).padEnd(2)}` });
@@ -68,7 +86,8 @@ export function registerDemo(program: Command, io: CliIo): void {
         bars?.stop();
         await writeJsonFile(options.json, demoJson(study, backend));
         await writeFileAtomic(options.report, await renderDemoReport(study, backend));
-        io.out(`${demoTable(study)}\nWrote ${options.report} and ${options.json}`);
+        const saved = writers.size > 0 ? `; runs in ${[...writers.keys()].join(', ')}` : '';
+        io.out(`${demoTable(study)}\nWrote ${options.report} and ${options.json}${saved}`);
       } finally {
         ctx.dispose();
       }

@@ -1,0 +1,113 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { analyzeSeries } from '../../../src/analysis/series.ts';
+import { InvalidArgumentError } from '../../../src/errors.ts';
+import { loadCheckpoint, readManifest, RunWriter } from '../../../src/node/run.ts';
+import { rng } from '../../helpers/data.ts';
+
+let dir: string;
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'grsd-run-'));
+});
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+/** A small PSD kernel n×n (f32-exact entries) and its two "layers" summing to it. */
+function checkpoint(n: number, t: number) {
+  const g = rng(`run writer ${t}`);
+  const a = Float32Array.from(g.normals(n * n));
+  const half = (scale: number) => {
+    const k = new Float32Array(n * n);
+    for (let i = 0; i < n; i++)
+      for (let j = 0; j < n; j++) {
+        let s = 0;
+        for (let q = 0; q < n; q++) s += a[i * n + q]! * a[j * n + q]!;
+        k[i * n + j] = Math.fround((scale * s) / n);
+      }
+    return k;
+  };
+  const l0 = half(0.25);
+  const l1 = half(0.75);
+  return {
+    t,
+    kernel: Float32Array.from(l0, (x, i) => x + l1[i]!),
+    layers: [l0, l1],
+    residual: Float32Array.from(g.normals(n), (x) => x * Math.exp(-t / 4)),
+  };
+}
+
+describe('RunWriter', () => {
+  it('writes a run that readManifest/loadCheckpoint read back exactly, and the same analysis as the data it was given', async () => {
+    const n = 12;
+    const cps = [0, 2, 5].map((t) => checkpoint(n, t));
+    const run = join(dir, 'nested', 'run');
+    const writer = await RunWriter.create(run, { timeScale: 0.01 });
+    for (const cp of cps) await writer.add(cp);
+    expect(writer.count).toBe(3);
+    expect(readdirSync(run).sort()).toEqual(
+      [
+        'e0.npy',
+        'e1.npy',
+        'e2.npy',
+        'k0.npy',
+        'k0_l0.npy',
+        'k0_l1.npy',
+        'k1.npy',
+        'k1_l0.npy',
+        'k1_l1.npy',
+        'k2.npy',
+        'k2_l0.npy',
+        'k2_l1.npy',
+        'manifest.json',
+      ].sort(),
+    );
+    const manifest = await readManifest(run);
+    expect(manifest).toEqual(writer.manifest());
+    expect(manifest.timeScale).toBe(0.01);
+    const loaded = await Promise.all(manifest.checkpoints.map((e, i) => loadCheckpoint(run, e, i)));
+    loaded.forEach((l, i) => {
+      expect(l.t).toBe(cps[i]!.t);
+      expect(Array.from(l.kernel as Float32Array)).toEqual(Array.from(cps[i]!.kernel));
+      expect(Array.from(l.residual)).toEqual(Array.from(cps[i]!.residual));
+      expect(l.layers!.map((x) => Array.from(x as Float32Array))).toEqual(cps[i]!.layers.map((x) => Array.from(x)));
+    });
+    const direct = await analyzeSeries('cpu', cps, { timeScale: 0.01 });
+    const fromFiles = await analyzeSeries('cpu', loaded, { timeScale: manifest.timeScale });
+    expect(fromFiles.checkpoints.map((c) => Array.from(c.energy))).toEqual(direct.checkpoints.map((c) => Array.from(c.energy)));
+    expect(fromFiles.intervals.map((v) => Array.from(v.transport))).toEqual(direct.intervals.map((v) => Array.from(v.transport)));
+  });
+
+  it('a run interrupted after some checkpoints is readable (the manifest is rewritten after each)', async () => {
+    const writer = await RunWriter.create(dir, { timeScale: 1, probePoints: 6 });
+    await writer.add(checkpoint(6, 0));
+    const manifest = await readManifest(dir);
+    expect(manifest.checkpoints).toHaveLength(1);
+    expect(manifest.probePoints).toBe(6);
+  });
+
+  it('bad input: typed errors naming the argument, nothing written for the refused checkpoint', async () => {
+    await expect(RunWriter.create(dir, { timeScale: 0 })).rejects.toThrow(/timeScale/);
+    await expect(RunWriter.create(dir, { timeScale: 1, probePoints: 2.5 })).rejects.toThrow(/probePoints/);
+    const writer = await RunWriter.create(dir, { timeScale: 1 });
+    await writer.add(checkpoint(5, 1));
+    const errorOf = (p: Promise<unknown>) =>
+      p.then(
+        () => null,
+        (e: unknown) => e as InvalidArgumentError,
+      );
+    const wrongN = await errorOf(writer.add(checkpoint(6, 2)));
+    expect(wrongN).toBeInstanceOf(InvalidArgumentError);
+    expect(wrongN!.argument).toBe('checkpoints[1].residual');
+    expect((await errorOf(writer.add(checkpoint(5, 1))))!.argument).toBe('checkpoints[1].t');
+    const nan = checkpoint(5, 3);
+    nan.kernel[7] = Number.NaN;
+    expect((await errorOf(writer.add(nan)))!.message).toMatch(/checkpoints\[1\]\.kernel.*element 7/);
+    const oneLayer = { ...checkpoint(5, 3), layers: [checkpoint(5, 3).layers[0]!] };
+    expect((await errorOf(writer.add(oneLayer)))!.argument).toBe('checkpoints[1].layers');
+    expect(readdirSync(dir).filter((f) => f.startsWith('k1') || f.startsWith('e1'))).toEqual([]);
+    // A directory that already holds a run is refused unless overwrite is asked for.
+    await expect(RunWriter.create(dir, { timeScale: 1 })).rejects.toThrow(/already holds a run/);
+    await expect(RunWriter.create(dir, { timeScale: 1, overwrite: true })).resolves.toBeInstanceOf(RunWriter);
+  });
+});
