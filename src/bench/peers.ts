@@ -419,18 +419,14 @@ export async function f64EigshPeer(
   timing: PeerTiming,
 ): Promise<PeerOutcome> {
   const op = denseCpuOperator(n, 1, matrix);
-  let top: number[] = [];
-  let steps = 0;
-  const time = await measure(
+  return hostPeer(
     'grsd-f64-eigsh',
     () => {
       const r = eigshF64(op, { k: options.k, tolerance: options.tolerance, seed: options.seed })[0]!;
-      top = Array.from(r.eigenvalues);
-      steps = r.steps;
+      return { top: Array.from(r.eigenvalues), steps: r.steps };
     },
-    { ...timing, slowWarmupSeconds: SLOW_WARMUP_SECONDS },
+    timing,
   );
-  return { peer: 'grsd-f64-eigsh', description: describePeer('grsd-f64-eigsh'), time, result: { top, steps } };
 }
 
 /** grsd's float64 reference SLQ on the host. */
@@ -441,16 +437,11 @@ export async function f64SlqPeer(
   timing: PeerTiming,
 ): Promise<PeerOutcome> {
   const op = denseCpuOperator(n, 1, matrix);
-  let topNodes: number[] = [];
-  const time = await measure(
+  return hostPeer(
     'grsd-f64-slq',
-    () => {
-      const rules = quadratureF64(op, options.steps, options.probes, options.seed)[0]!;
-      topNodes = rules.map((r) => r.nodes[r.nodes.length - 1]!);
-    },
-    { ...timing, slowWarmupSeconds: SLOW_WARMUP_SECONDS },
+    () => ({ topNodes: quadratureF64(op, options.steps, options.probes, options.seed)[0]!.map((r) => r.nodes[r.nodes.length - 1]!) }),
+    timing,
   );
-  return { peer: 'grsd-f64-slq', description: describePeer('grsd-f64-slq'), time, result: { topNodes } };
 }
 
 /**
