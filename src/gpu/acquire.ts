@@ -41,6 +41,7 @@ export async function tryRoute(
   route: string,
   featureLevel: GpuMode,
   powerPreference: GPUPowerPreference = 'high-performance',
+  optionalFeatures: readonly GPUFeatureName[] = [],
 ): Promise<RouteSuccess | AdapterAttempt> {
   let adapter: GPUAdapter | null;
   try {
@@ -58,7 +59,10 @@ export async function tryRoute(
     const device = await adapter.requestDevice({
       label: `grsd (${route})`,
       requiredLimits: requiredLimitsFor(adapter.limits),
-      ...(isCore && featureLevel === 'core' ? { requiredFeatures: ['core-features-and-limits' as GPUFeatureName] } : {}),
+      requiredFeatures: [
+        ...(isCore && featureLevel === 'core' ? ['core-features-and-limits' as GPUFeatureName] : []),
+        ...optionalFeatures.filter((f) => adapter.features.has(f)),
+      ],
     });
     const info = adapter.info;
     const name = info.description || info.device || info.vendor || 'unnamed adapter';
@@ -106,7 +110,7 @@ export async function createGpuContext(options: CreateGpuContextOptions = {}): P
     options.featureLevel === 'core' ? ['core'] : options.featureLevel === 'compatibility' ? ['compatibility'] : ['core', 'compatibility'];
   const attempts: AdapterAttempt[] = [];
   for (const level of levels) {
-    const result = await tryRoute(gpu, `navigator.gpu (${level})`, level, options.powerPreference);
+    const result = await tryRoute(gpu, `navigator.gpu (${level})`, level, options.powerPreference, options.optionalFeatures);
     if ('device' in result) {
       attempts.push(result.attempt);
       return new GpuContext({

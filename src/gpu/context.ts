@@ -44,6 +44,12 @@ export interface GpuContextCommonOptions {
    * testing the split paths and for bounding per-dispatch memory.
    */
   readonly maxBindingBytes?: number;
+  /**
+   * Features to enable when the adapter offers them (e.g. `"timestamp-query"`, which the benchmark
+   * suite uses for GPU-timeline timings); those it lacks are silently left off — check
+   * `ctx.device.features`. Ignored for a caller's device or root.
+   */
+  readonly optionalFeatures?: readonly GPUFeatureName[];
 }
 
 /** @internal Everything the acquisition code knows when it builds a context. */

@@ -132,7 +132,7 @@ export async function createNodeGpuContext(options: NodeGpuContextOptions = {}):
     }
     try {
       const instance = create(spec.flags);
-      const result = await tryRoute(instance, spec.route, spec.level, options.powerPreference);
+      const result = await tryRoute(instance, spec.route, spec.level, options.powerPreference, options.optionalFeatures);
       if ('device' in result) {
         attempts.push(result.attempt);
         found = { result, instance };

@@ -84,6 +84,18 @@ describe(`GpuContext on ${gpuBackend}`, () => {
     expect(ctx.liveBufferCount).toBe(before);
   });
 
+  gpuTest(
+    'optionalFeatures: enabled where the adapter offers them (SwiftShader has timestamp-query), silently left off elsewhere',
+    async () => {
+      using ctx = await createNodeGpuContext({ backend: gpuBackend, optionalFeatures: ['timestamp-query'] });
+      const has = ctx.device.features.has('timestamp-query');
+      if (gpuBackend === 'swiftshader') expect(has).toBe(true);
+      if (gpuBackend === 'opengles') expect(has).toBe(false);
+      // Without the option no optional feature is enabled.
+      expect(getCtx().device.features.has('timestamp-query')).toBe(false);
+    },
+  );
+
   gpuTest('maxBindingBytes is validated', async () => {
     await expect(createNodeGpuContext({ backend: gpuBackend, maxBindingBytes: 1000 })).rejects.toBeInstanceOf(InvalidArgumentError);
   });

@@ -46,7 +46,11 @@ export function registerBench(program: Command, io: CliIo): void {
     .option('--memory-budget <MiB>', 'GPU memory one case may use (default 3072)', positiveInt)
     .option('--machine <TEXT>', 'machine description for the report header (default: from the OS and the adapter)')
     .action(async (options: BenchCliOptions) => {
-      using ctx = await createNodeGpuContext(options.backend ? { backend: options.backend } : {});
+      // GPU-timeline timings where the adapter can give them (see docs/benchmarks.md, Clocks).
+      using ctx = await createNodeGpuContext({
+        ...(options.backend ? { backend: options.backend } : {}),
+        optionalFeatures: ['timestamp-query'],
+      });
       const bar = createProgress();
       const lines = !process.stderr.isTTY && process.env.GRSD_NO_PROGRESS !== '1';
       let started = false;
