@@ -6,30 +6,15 @@
 import { d } from 'typegpu';
 import { DeviceLimitError } from '../errors.ts';
 import type { GpuContext } from '../gpu/context.ts';
-import { bindGroup, bindWindow, computeLayout, getPipeline, type KernelSpec } from '../gpu/kernel.ts';
+import { bindGroup, computeLayout, getPipeline, type KernelSpec } from '../gpu/kernel.ts';
 import type { Recorder } from '../gpu/recorder.ts';
 import { csrMatVecWgsl } from '../shaders.generated.ts';
 import type { VectorsView } from './matVec.ts';
-
-/** Field order matches `struct Params` in csrMatVec.wgsl. */
-export const CsrMatVecParams = d.struct({
-  n: d.u32,
-  batch: d.u32,
-  vectors: d.u32,
-  xStride: d.u32,
-  xVecStride: d.u32,
-  yStride: d.u32,
-  yVecStride: d.u32,
-  xShift: d.u32,
-  yShift: d.u32,
-  _pad0: d.u32,
-  _pad1: d.u32,
-  _pad2: d.u32,
-});
+import { RowOperatorParams, rowOperatorBindings } from './rowOperator.ts';
 
 /** Keys and order mirror the @binding declarations in csrMatVec.wgsl. */
 export const csrMatVecLayout = computeLayout({
-  params: { uniform: CsrMatVecParams },
+  params: { uniform: RowOperatorParams },
   rowPtr: { storage: d.arrayOf(d.u32), access: 'readonly' },
   colIdx: { storage: d.arrayOf(d.u32), access: 'readonly' },
   values: { storage: d.arrayOf(d.f32), access: 'readonly' },
@@ -64,25 +49,8 @@ export async function createCsrMatVec(ctx: GpuContext): Promise<CsrMatVec> {
         if (buffer.size > maxBytes)
           throw new DeviceLimitError('maxStorageBufferBindingSize', buffer.size, maxBytes, `the CSR ${name} array`);
       }
-      const xo = x.offset ?? 0;
-      const yo = y.offset ?? 0;
-      const xw = bindWindow(x.buffer, xo, xo, xo + (batch - 1) * x.batchStride + (vectors - 1) * x.vectorStride + n, align);
-      const yw = bindWindow(y.buffer, yo, yo, yo + (batch - 1) * y.batchStride + (vectors - 1) * y.vectorStride + n, align);
-      const params = rec.uniform('csrMatVec params', CsrMatVecParams, {
-        n,
-        batch,
-        vectors,
-        xStride: x.batchStride,
-        xVecStride: x.vectorStride,
-        yStride: y.batchStride,
-        yVecStride: y.vectorStride,
-        xShift: xw.shift,
-        yShift: yw.shift,
-        _pad0: 0,
-        _pad1: 0,
-        _pad2: 0,
-      });
-      const group = bindGroup(rec.ctx, csrMatVecKernel, { params, ...csr, x: xw.binding, y: yw.binding });
+      const { params, x: xb, y: yb } = rowOperatorBindings(rec, 'csrMatVec', { n, batch, vectors }, x, y, align);
+      const group = bindGroup(rec.ctx, csrMatVecKernel, { params, ...csr, x: xb, y: yb });
       rec.dispatch(pipeline, group, Math.ceil((batch * vectors * n) / wg));
     },
   };

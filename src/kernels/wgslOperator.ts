@@ -9,30 +9,15 @@
 import { d } from 'typegpu';
 import { InvalidArgumentError } from '../errors.ts';
 import type { GpuContext } from '../gpu/context.ts';
-import { bindGroup, bindWindow, computeLayout, getPipeline, type KernelSpec } from '../gpu/kernel.ts';
+import { bindGroup, computeLayout, getPipeline, type KernelSpec } from '../gpu/kernel.ts';
 import type { Recorder } from '../gpu/recorder.ts';
 import { wgslOperatorWgsl } from '../shaders.generated.ts';
 import type { VectorsView } from './matVec.ts';
-
-/** Field order matches `struct Params` in wgslOperator.wgsl. */
-export const WgslOperatorParams = d.struct({
-  n: d.u32,
-  batch: d.u32,
-  vectors: d.u32,
-  xStride: d.u32,
-  xVecStride: d.u32,
-  yStride: d.u32,
-  yVecStride: d.u32,
-  xShift: d.u32,
-  yShift: d.u32,
-  _pad0: d.u32,
-  _pad1: d.u32,
-  _pad2: d.u32,
-});
+import { RowOperatorParams, rowOperatorBindings } from './rowOperator.ts';
 
 /** Keys and order mirror the @binding declarations in wgslOperator.wgsl. */
 export const wgslOperatorLayout = computeLayout({
-  params: { uniform: WgslOperatorParams },
+  params: { uniform: RowOperatorParams },
   userData: { storage: d.arrayOf(d.f32), access: 'readonly' },
   x: { storage: d.arrayOf(d.f32), access: 'readonly' },
   y: { storage: d.arrayOf(d.f32), access: 'mutable' },
@@ -63,25 +48,8 @@ export async function createWgslOperatorApply(ctx: GpuContext, spec: KernelSpec)
   const align = ctx.limits.minStorageBufferOffsetAlignment;
   return {
     encode(rec, userData, n, batch, x, y, vectors) {
-      const xo = x.offset ?? 0;
-      const yo = y.offset ?? 0;
-      const xw = bindWindow(x.buffer, xo, xo, xo + (batch - 1) * x.batchStride + (vectors - 1) * x.vectorStride + n, align);
-      const yw = bindWindow(y.buffer, yo, yo, yo + (batch - 1) * y.batchStride + (vectors - 1) * y.vectorStride + n, align);
-      const params = rec.uniform('wgslOperator params', WgslOperatorParams, {
-        n,
-        batch,
-        vectors,
-        xStride: x.batchStride,
-        xVecStride: x.vectorStride,
-        yStride: y.batchStride,
-        yVecStride: y.vectorStride,
-        xShift: xw.shift,
-        yShift: yw.shift,
-        _pad0: 0,
-        _pad1: 0,
-        _pad2: 0,
-      });
-      const group = bindGroup(rec.ctx, spec, { params, userData, x: xw.binding, y: yw.binding });
+      const { params, x: xb, y: yb } = rowOperatorBindings(rec, 'wgslOperator', { n, batch, vectors }, x, y, align);
+      const group = bindGroup(rec.ctx, spec, { params, userData, x: xb, y: yb });
       rec.dispatch(pipeline, group, Math.ceil(n / wg) * vectors * batch);
     },
   };
