@@ -24,7 +24,7 @@ import { readStaging, record, type Recorder } from '../../src/gpu/recorder.ts';
 import { createCsrMatVec } from '../../src/kernels/csrMatVec.ts';
 import { createGatherRows } from '../../src/kernels/gatherRows.ts';
 import { createLanczosUpdate, LanczosUpdateMode } from '../../src/kernels/lanczosUpdate.ts';
-import { SplitSumParams, splitSumKernel } from '../../src/kernels/matVec.ts';
+import { SplitSumParams, splitSumKernel, type VectorsView } from '../../src/kernels/matVec.ts';
 import { createScaleVectors } from '../../src/kernels/scaleVectors.ts';
 import { createShellBinning } from '../../src/kernels/shellBinning.ts';
 import { createShellFlow } from '../../src/kernels/shellFlow.ts';
@@ -381,6 +381,22 @@ interface VecLayout {
 const span = (offset: number, batch: number, stride: number, vectors: number, vecStride: number, n: number): number =>
   offset + (batch - 1) * stride + (vectors - 1) * vecStride + n + 3;
 
+/** Seeded host x and initial y for a layout (y0 also marks what must stay untouched). */
+function layoutData(l: VecLayout, tag: string): { x: Float32Array; y0: Float32Array } {
+  return {
+    x: randomF32(span(l.xOffset, l.batch, l.xStride, l.vectors, l.xVecStride, l.n), `${tag}x`),
+    y0: randomF32(span(l.yOffset, l.batch, l.yStride, l.vectors, l.yVecStride, l.n), `${tag}y`),
+  };
+}
+
+/** The x and y views of a layout on the buffers xb, yb. */
+function layoutViews(l: VecLayout, xb: GPUBuffer, yb: GPUBuffer): [VectorsView, VectorsView] {
+  return [
+    { buffer: xb, offset: l.xOffset, batchStride: l.xStride, vectorStride: l.xVecStride },
+    { buffer: yb, offset: l.yOffset, batchStride: l.yStride, vectorStride: l.yVecStride },
+  ];
+}
+
 /** Marks the entries a batched multi-vector output y[b][v][i], i < n, occupies. */
 function writtenEntries(l: VecLayout, length: number): Uint8Array {
   const w = new Uint8Array(length);
@@ -423,8 +439,7 @@ describe(`csrMatVec on ${gpuBackend}: vs csrMatVec (float64) per operator and ve
         values.set(a.values, offset);
         offset += a.rowPtr[l.n]!;
       });
-      const x = randomF32(span(l.xOffset, l.batch, l.xStride, l.vectors, l.xVecStride, l.n), `${tag}x`);
-      const y0 = randomF32(span(l.yOffset, l.batch, l.yStride, l.vectors, l.yVecStride, l.n), `${tag}y`);
+      const { x, y0 } = layoutData(l, tag);
       const kernel = await createCsrMatVec(ctx);
       using group = new BufferGroup(ctx);
       const csr = {
@@ -438,16 +453,7 @@ describe(`csrMatVec on ${gpuBackend}: vs csrMatVec (float64) per operator and ve
       const [raw] = await runAndRead(
         ctx,
         'csrMatVec',
-        (rec) =>
-          kernel.encode(
-            rec,
-            csr,
-            l.n,
-            l.batch,
-            { buffer: xb, offset: l.xOffset, batchStride: l.xStride, vectorStride: l.xVecStride },
-            { buffer: yb, offset: l.yOffset, batchStride: l.yStride, vectorStride: l.yVecStride },
-            l.vectors,
-          ),
+        (rec) => kernel.encode(rec, csr, l.n, l.batch, ...layoutViews(l, xb, yb), l.vectors),
         [[yb, y0.length]],
       );
       const y = new Float32Array(raw!);
@@ -502,8 +508,7 @@ describe(`wgslOperator on ${gpuBackend}: vs wgslOperatorF64`, () => {
       const ctx = getCtx();
       const tag = `wop${l.n}x${l.batch}`;
       const data = randomF32(23, `${tag}data`);
-      const x = randomF32(span(l.xOffset, l.batch, l.xStride, l.vectors, l.xVecStride, l.n), `${tag}x`);
-      const y0 = randomF32(span(l.yOffset, l.batch, l.yStride, l.vectors, l.yVecStride, l.n), `${tag}y`);
+      const { x, y0 } = layoutData(l, tag);
       const apply = await createWgslOperatorApply(ctx, userOperatorKernel('wgslOperator test entry', USER_ENTRY));
       using group = new BufferGroup(ctx);
       const userData = await put(group, data, 'userData');
@@ -512,16 +517,7 @@ describe(`wgslOperator on ${gpuBackend}: vs wgslOperatorF64`, () => {
       const [raw] = await runAndRead(
         ctx,
         'wgslOperator',
-        (rec) =>
-          apply.encode(
-            rec,
-            userData,
-            l.n,
-            l.batch,
-            { buffer: xb, offset: l.xOffset, batchStride: l.xStride, vectorStride: l.xVecStride },
-            { buffer: yb, offset: l.yOffset, batchStride: l.yStride, vectorStride: l.yVecStride },
-            l.vectors,
-          ),
+        (rec) => apply.encode(rec, userData, l.n, l.batch, ...layoutViews(l, xb, yb), l.vectors),
         [[yb, y0.length]],
       );
       const y = new Float32Array(raw!);
