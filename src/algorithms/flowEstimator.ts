@@ -2,7 +2,8 @@
  * The discrete transport estimator of spec §1.7 on the GPU: from the old eigenvectors U (rOld × n,
  * checkpoint i), the new V (rNew × n, checkpoint i+1), the residual a = e_{i+1} and the shell
  * indices of both eigenbases, the flow matrix F (shells × shells, row σ = new shell, column τ = old
- * shell) with the complement shell ⊥ that closes the budget exactly.
+ * shell) with the complement shell ⊥ (columns and the total close in float64, rows to f32
+ * precision; docs/accuracy.md).
  *
  * GPU work (one submission): α = U a and β = V a (matVecN), O = U Vᵀ (tiled GEMM, the dominant
  * 2·rOld·rNew·n FLOPs), g = Oᵀα (matVecT), the 2-D segmented reduction to the core flow
@@ -10,8 +11,8 @@
  * ‖a‖² ({@link completeFlow}).
  *
  * Float64 twin: `flowMatrixF64` in src/reference/transport.ts. Accuracy: f32 products with f32
- * accumulation; every entry of F is within ≈ γ_n·‖a‖² of the float64 value (measured in
- * test/gpu/flowEstimator.gpu.test.ts and docs/accuracy.md).
+ * accumulation; every entry of F is within √n·2⁻²⁴·‖a‖² of the float64 value on orthonormal
+ * bases (tested in test/gpu/flowEstimator.gpu.test.ts; docs/accuracy.md).
  * @module
  */
 import { InvalidArgumentError } from '../errors.ts';
