@@ -99,10 +99,10 @@ export interface DepthStudyHooks {
   ): void;
   onRunDone?(run: DepthRun): void;
   /**
-   * Every raw lab checkpoint (kernel, per-layer kernels, residual) before it is analysed, with the
-   * run's time scale η/N — e.g. to save it as a run directory (`RunWriter`). Awaited.
+   * Every raw lab checkpoint (kernel, per-layer kernels, residual, time scale η/N) before it is
+   * analysed — e.g. to save it as a run directory (`RunWriter`). Awaited.
    */
-  onLabCheckpoint?(run: { architecture: string; depth: number; timeScale: number }, checkpoint: LabCheckpoint): void | Promise<void>;
+  onLabCheckpoint?(run: { architecture: string; depth: number }, checkpoint: LabCheckpoint): void | Promise<void>;
 }
 
 /** The log-spaced checkpoint steps: 0 and `count − 1` steps geometrically spaced up to `steps` (distinct integers). */
@@ -174,7 +174,7 @@ export async function runDepthStudy(ctx: GpuContext, config: DepthStudyConfig, h
         checkpoints: steps,
         onCheckpoint: async (cp) => {
           gains ??= cp.diagnostics.layerGains;
-          await hooks.onLabCheckpoint?.({ architecture, depth, timeScale: config.learningRate / task.trainSize }, cp);
+          await hooks.onLabCheckpoint?.({ architecture, depth }, cp);
           const a0 = performance.now();
           const step = await series.push({
             t: cp.step,
