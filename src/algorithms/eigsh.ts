@@ -13,7 +13,7 @@
 import { DisposedError, InvalidArgumentError } from '../errors.ts';
 import type { GpuContext } from '../gpu/context.ts';
 import { BufferGroup } from '../gpu/bufferGroup.ts';
-import { BufferUsage } from '../gpu/flags.ts';
+import { STORAGE_USAGE } from '../gpu/flags.ts';
 import { readStaging, record } from '../gpu/recorder.ts';
 import { createGatherRows } from '../kernels/gatherRows.ts';
 import { createMatVec } from '../kernels/matVec.ts';
@@ -239,7 +239,7 @@ async function ritzVectors(
   gpuS: GPUBuffer | null,
 ): Promise<GPUBuffer> {
   const { ctx, lanes, maxSteps, n } = run;
-  const usage = BufferUsage.STORAGE | BufferUsage.COPY_SRC | BufferUsage.COPY_DST;
+  const usage = STORAGE_USAGE;
   const selected = await ctx.createBuffer({ label: 'ritz selected S', size: Math.max(16, lanes * k * maxSteps * 4), usage });
   const out = await ctx.createBuffer({ label: 'ritz vectors', size: Math.max(16, lanes * k * n * 4), usage });
   const extra: GPUBuffer[] = [selected];

@@ -14,7 +14,7 @@
  */
 import { DeviceLimitError, DisposedError, InvalidArgumentError } from '../errors.ts';
 import type { GpuContext } from '../gpu/context.ts';
-import { BufferUsage } from '../gpu/flags.ts';
+import { STORAGE_USAGE } from '../gpu/flags.ts';
 import type { Recorder } from '../gpu/recorder.ts';
 import { createCsrMatVec, type CsrBuffers } from '../kernels/csrMatVec.ts';
 import { createMatVec, type VectorsView } from '../kernels/matVec.ts';
@@ -299,7 +299,7 @@ export async function jacobianOperator(
         scratch = ctx.createBufferSync({
           label: 'jacobian Jᵀx',
           size: need * 4,
-          usage: BufferUsage.STORAGE | BufferUsage.COPY_SRC | BufferUsage.COPY_DST,
+          usage: STORAGE_USAGE,
         });
         scratchElems = need;
       }

@@ -11,7 +11,7 @@
  */
 import { DeviceLimitError, InvalidArgumentError } from '../errors.ts';
 import type { GpuContext } from '../gpu/context.ts';
-import { BufferUsage } from '../gpu/flags.ts';
+import { STORAGE_USAGE } from '../gpu/flags.ts';
 import { Random } from '../util/random.ts';
 
 /** Reflectors in Q (each costs O(n²)). */
@@ -87,7 +87,7 @@ export async function uploadBatch(ctx: GpuContext, a: Float32Array, n: number, b
   const buffer = await ctx.createBuffer({
     label: `bench batch ${batch}×${n}×${n}`,
     size: Math.max(16, bytes),
-    usage: BufferUsage.STORAGE | BufferUsage.COPY_SRC | BufferUsage.COPY_DST,
+    usage: STORAGE_USAGE,
   });
   const member = batch > 1 ? new Float32Array(a) : a;
   for (let b = 0; b < batch; b++) {

@@ -6,7 +6,7 @@
  * @module
  */
 import type { GpuContext } from '../gpu/context.ts';
-import { BufferUsage } from '../gpu/flags.ts';
+import { STORAGE_USAGE } from '../gpu/flags.ts';
 import { record } from '../gpu/recorder.ts';
 import { createCopyBandwidth } from '../kernels/copyBandwidth.ts';
 import { createGemm } from '../kernels/gemm.ts';
@@ -66,8 +66,6 @@ export interface RooflineOptions {
   readonly onStep?: (label: string) => void;
 }
 
-const STORAGE = BufferUsage.STORAGE | BufferUsage.COPY_SRC | BufferUsage.COPY_DST;
-
 /** The copy buffer size for `options` on `ctx`: a multiple of 16 bytes. */
 export function copyBufferBytes(ctx: GpuContext, options: Pick<RooflineOptions, 'copyBytes' | 'memoryBudgetBytes'>): number {
   const bytes = Math.min(options.copyBytes, ctx.limits.maxBufferSize, Math.floor(options.memoryBudgetBytes / 2));
@@ -84,8 +82,8 @@ export async function measureRoofline(ctx: GpuContext, options: RooflineOptions)
   const bufferBytes = copyBufferBytes(ctx, options);
   const copiesPerSample = 4;
   const cp = await createCopyBandwidth(ctx);
-  const src = await ctx.createBuffer({ label: 'bench copy a', size: bufferBytes, usage: STORAGE });
-  const dst = await ctx.createBuffer({ label: 'bench copy b', size: bufferBytes, usage: STORAGE });
+  const src = await ctx.createBuffer({ label: 'bench copy a', size: bufferBytes, usage: STORAGE_USAGE });
+  const dst = await ctx.createBuffer({ label: 'bench copy b', size: bufferBytes, usage: STORAGE_USAGE });
   let copyTime: Measurement;
   try {
     const elements = bufferBytes / 4;
@@ -128,7 +126,7 @@ export async function measureRoofline(ctx: GpuContext, options: RooflineOptions)
     const data = Float32Array.from({ length: n * n }, () => 2 * rng.uniform() - 1);
     const a = await ctx.uploadF32(data, 'bench gemm a');
     const b = await ctx.uploadF32(data.reverse(), 'bench gemm b');
-    const c = await ctx.createBuffer({ label: 'bench gemm c', size: n * n * 4, usage: STORAGE });
+    const c = await ctx.createBuffer({ label: 'bench gemm c', size: n * n * 4, usage: STORAGE_USAGE });
     try {
       const time = await measure(
         `gemm ${n}`,

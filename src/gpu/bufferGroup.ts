@@ -5,10 +5,7 @@
  * @module
  */
 import type { GpuContext } from './context.ts';
-import { BufferUsage } from './flags.ts';
-
-/** Default usage of group buffers: storage, copyable both ways. */
-export const STORAGE_USAGE = BufferUsage.STORAGE | BufferUsage.COPY_SRC | BufferUsage.COPY_DST;
+import { STORAGE_USAGE } from './flags.ts';
 
 /** A set of tracked buffers destroyed together by {@link dispose} (minus those {@link keep} hands over). */
 export class BufferGroup implements Disposable {

@@ -17,7 +17,7 @@ import {
   InvalidArgumentError,
   type AdapterAttempt,
 } from '../errors.ts';
-import { BufferUsage, MapMode } from './flags.ts';
+import { BufferUsage, MapMode, STORAGE_USAGE } from './flags.ts';
 import { effectiveLimits, workgroupSizeFor, type EffectiveLimits } from './limits.ts';
 
 /** WebGPU feature level of the device: full (core) WebGPU, or the compatibility subset. */
@@ -279,7 +279,7 @@ export class GpuContext implements Disposable {
     const buffer = await this.createBuffer({
       label,
       size,
-      usage: BufferUsage.STORAGE | BufferUsage.COPY_SRC | BufferUsage.COPY_DST | extraUsage,
+      usage: STORAGE_USAGE | extraUsage,
     });
     this.device.queue.writeBuffer(buffer, 0, data.buffer, data.byteOffset, data.byteLength);
     return buffer;

@@ -20,4 +20,7 @@ export const BufferUsage = {
 } as const;
 
 /** `GPUMapMode` bit flags. */
+/** Usage of grsd's storage buffers: storage, copyable both ways (uploads, readback, scratch copies). */
+export const STORAGE_USAGE = BufferUsage.STORAGE | BufferUsage.COPY_SRC | BufferUsage.COPY_DST;
+
 export const MapMode = { READ: 0x0001, WRITE: 0x0002 } as const;

@@ -10,7 +10,7 @@
 import type { d } from 'typegpu';
 import { invariant } from '../errors.ts';
 import type { GpuContext } from './context.ts';
-import { BufferUsage } from './flags.ts';
+import { BufferUsage, STORAGE_USAGE } from './flags.ts';
 import { uniformBuffer, workgroupGrid } from './kernel.ts';
 
 /** Handle given to the recording callback of {@link record}. Valid only during the callback. */
@@ -34,7 +34,7 @@ export class Recorder {
     const buffer = this.ctx.createBufferSync({
       label,
       size: Math.max(16, Math.ceil(bytes / 16) * 16),
-      usage: BufferUsage.STORAGE | BufferUsage.COPY_SRC | BufferUsage.COPY_DST,
+      usage: STORAGE_USAGE,
     });
     this.#scratch.push(buffer);
     return buffer;

@@ -23,7 +23,7 @@
 import { d } from 'typegpu';
 import { InvalidArgumentError } from '../errors.ts';
 import type { GpuContext } from '../gpu/context.ts';
-import { BufferUsage } from '../gpu/flags.ts';
+import { STORAGE_USAGE } from '../gpu/flags.ts';
 import { bindGroup, bindWindow, computeLayout, getPipeline, type KernelSpec } from '../gpu/kernel.ts';
 import { readStaging, record, type Recorder } from '../gpu/recorder.ts';
 import { gemmWgsl } from '../shaders.generated.ts';
@@ -507,7 +507,7 @@ export async function gemmGpu(
     : await ctx.createBuffer({
         label: 'gemm c',
         size: Math.max(16, Math.ceil(cLen / 4) * 16),
-        usage: BufferUsage.STORAGE | BufferUsage.COPY_SRC | BufferUsage.COPY_DST,
+        usage: STORAGE_USAGE,
       });
   try {
     const staging = await record(ctx, 'gemm', (rec) => {

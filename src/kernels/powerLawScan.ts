@@ -15,7 +15,7 @@
 import { d } from 'typegpu';
 import { DeviceLimitError, InvalidArgumentError } from '../errors.ts';
 import type { GpuContext } from '../gpu/context.ts';
-import { BufferUsage } from '../gpu/flags.ts';
+import { STORAGE_USAGE } from '../gpu/flags.ts';
 import { bindGroup, computeLayout, getPipeline, type KernelSpec } from '../gpu/kernel.ts';
 import { readStaging, record, type Recorder } from '../gpu/recorder.ts';
 import { powerLawScanWgsl } from '../shaders.generated.ts';
@@ -157,7 +157,7 @@ export async function powerLawScanGpu(ctx: GpuContext, input: PowerLawScanInput)
   const endB = await ctx.uploadF32(asF32(tailEnd), 'powerLawScan tailEnd');
   const logB = await ctx.uploadF32(logSum, 'powerLawScan logSum');
   const outSize = Math.max(16, Math.ceil((candidates * 4) / 16) * 16);
-  const usage = BufferUsage.STORAGE | BufferUsage.COPY_SRC | BufferUsage.COPY_DST;
+  const usage = STORAGE_USAGE;
   const alphaB = await ctx.createBuffer({ label: 'powerLawScan alpha', size: outSize, usage });
   const ksB = await ctx.createBuffer({ label: 'powerLawScan ks', size: outSize, usage });
   try {

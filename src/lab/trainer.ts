@@ -19,7 +19,7 @@
  */
 import { DisposedError, InvalidArgumentError } from '../errors.ts';
 import type { GpuContext } from '../gpu/context.ts';
-import { BufferUsage } from '../gpu/flags.ts';
+import { STORAGE_USAGE } from '../gpu/flags.ts';
 import { readStaging, record, type Recorder } from '../gpu/recorder.ts';
 import { createBatchedDot, type BatchedDot } from '../kernels/batchedDot.ts';
 import { createElementwise, type Elementwise, type ElementwiseArgs } from '../kernels/elementwise.ts';
@@ -130,7 +130,6 @@ export interface Lab extends Disposable {
   dispose(): void;
 }
 
-const USAGE = BufferUsage.STORAGE | BufferUsage.COPY_SRC | BufferUsage.COPY_DST;
 /** Divergence: the loss grew by more than this factor over the first step's. */
 const DIVERGENCE_FACTOR = 1e6;
 
@@ -267,7 +266,7 @@ class GpuLab implements Lab {
   async #alloc(label: string, floats: number, data?: Float32Array): Promise<GPUBuffer> {
     const buffer = data
       ? await this.#ctx.uploadF32(data, `lab ${label}`)
-      : await this.#ctx.createBuffer({ label: `lab ${label}`, size: Math.max(16, Math.ceil(floats / 4) * 16), usage: USAGE });
+      : await this.#ctx.createBuffer({ label: `lab ${label}`, size: Math.max(16, Math.ceil(floats / 4) * 16), usage: STORAGE_USAGE });
     this.#owned.push(buffer);
     return buffer;
   }
@@ -736,7 +735,11 @@ class GpuLab implements Lab {
     const losses = new Float64Array(steps);
     const batchesPerEpoch = Math.ceil(N / batchSize);
     const rowsOf = (s: number): number => (optimizer === 'gd' ? N : Math.min(batchSize, N - (s % batchesPerEpoch) * batchSize));
-    const history = await this.#ctx.createBuffer({ label: 'lab loss history', size: Math.max(16, perSubmission * 4), usage: USAGE });
+    const history = await this.#ctx.createBuffer({
+      label: 'lab loss history',
+      size: Math.max(16, perSubmission * 4),
+      usage: STORAGE_USAGE,
+    });
     let permX: GPUBuffer | null = null;
     let permY: GPUBuffer | null = null;
     let trainTime = 0;
@@ -749,8 +752,16 @@ class GpuLab implements Lab {
       const hostX = new Float32Array(N * d);
       const hostY = new Float32Array(N * C);
       if (optimizer === 'sgd') {
-        permX = await this.#ctx.createBuffer({ label: 'lab permuted X', size: Math.max(16, Math.ceil((N * d) / 4) * 16), usage: USAGE });
-        permY = await this.#ctx.createBuffer({ label: 'lab permuted Y', size: Math.max(16, Math.ceil((N * C) / 4) * 16), usage: USAGE });
+        permX = await this.#ctx.createBuffer({
+          label: 'lab permuted X',
+          size: Math.max(16, Math.ceil((N * d) / 4) * 16),
+          usage: STORAGE_USAGE,
+        });
+        permY = await this.#ctx.createBuffer({
+          label: 'lab permuted Y',
+          size: Math.max(16, Math.ceil((N * C) / 4) * 16),
+          usage: STORAGE_USAGE,
+        });
       }
       let reference = Number.NaN;
       let next = 0;

@@ -5,13 +5,11 @@
  * @module
  */
 import { denseOperator } from '../../algorithms/operators.ts';
-import { BufferUsage } from '../../gpu/flags.ts';
+import { STORAGE_USAGE } from '../../gpu/flags.ts';
 import { record } from '../../gpu/recorder.ts';
 import { measure } from '../harness.ts';
 import { batchBytes, uploadBatch } from '../problems.ts';
 import type { BenchCase, BenchEnv, BenchGroup, Figure } from '../types.ts';
-
-const STORAGE = BufferUsage.STORAGE | BufferUsage.COPY_SRC | BufferUsage.COPY_DST;
 
 /** Target duration of one timed sample: applies are repeated inside it up to this (at most 64). */
 const SAMPLE_SECONDS = 0.05;
@@ -33,7 +31,7 @@ export function applyCase(n: number, batch: number): BenchCase {
         Float32Array.from({ length: batch * n }, (_, i) => Math.sin(i + 1)),
         'bench apply x',
       );
-      const y = await ctx.createBuffer({ label: 'bench apply y', size: Math.max(16, batch * n * 4), usage: STORAGE });
+      const y = await ctx.createBuffer({ label: 'bench apply y', size: Math.max(16, batch * n * 4), usage: STORAGE_USAGE });
       try {
         using op = await denseOperator(ctx, { n, batch, buffer: matrices });
         const xv = { buffer: x, batchStride: n, vectorStride: n };
