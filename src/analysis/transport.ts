@@ -5,6 +5,7 @@
  * split, the flux-defined velocity v_ℓ, v, and the run-time invariants of spec §6.
  * @module
  */
+import { shellArrayLength } from '../reference/shells.ts';
 import type { ShellGrid } from './shellGrid.ts';
 
 /** One run-time check: its measured value against a threshold. */
@@ -25,7 +26,7 @@ export function fluxFromTransport(
   count: number,
   locality = 1,
 ): { flux: Float64Array; fluxLocal: Float64Array; fluxNonlocal: Float64Array } {
-  const s = count + 2;
+  const s = shellArrayLength(count);
   const pos = (idx: number): number => (idx === count ? -1 : idx);
   const ordered = [count, ...Array.from({ length: count }, (_, i) => i)];
   const flux = new Float64Array(count);
