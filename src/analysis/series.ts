@@ -246,8 +246,19 @@ export class GrsdSeries implements Disposable {
     const held = await this.#compute.checkpoint(cp, { rank: r, ipr: this.#wantIpr(), label });
     let step: SeriesStep;
     try {
-      const checkpoint = this.#checkpointResult(cp, n, held);
+      const checkpoint = this.#checkpointResult(cp, n, held, label);
       const interval = previous ? await this.#interval(previous, checkpoint, held, cp) : null;
+      if (interval) {
+        const where = `checkpoints[${checkpoint.index}] (${label}).t`;
+        assertFiniteResults(where, `rates over Δt = ${interval.t1 - interval.t0} after t = ${interval.t0} overflow float64`, {
+          transport: interval.transport,
+          dissipation: interval.dissipation,
+          flux: interval.flux,
+          velocity: interval.velocity,
+          velocityLog: interval.velocityLog,
+          ...(interval.kato ? { 'kato.transport': interval.kato.transport } : {}),
+        });
+      }
       step = { checkpoint, interval };
     } catch (error) {
       this.#compute.release(held);
@@ -264,10 +275,12 @@ export class GrsdSeries implements Disposable {
   }
 
   /** Per-checkpoint bookkeeping from the backend's spectrum (host, float64). */
-  #checkpointResult(cp: CheckpointData, n: number, held: BackendCheckpoint): CheckpointResult {
+  #checkpointResult(cp: CheckpointData, n: number, held: BackendCheckpoint, label: string): CheckpointResult {
     const { values, amplitudes: c, residualNorm2: e2, lanczos, ipr } = held.spectrum;
     const ts = this.timeScale;
     const lambda = Float64Array.from(values, (v) => ts * v);
+    const overflow = `timeScale·θ = ${ts}·θ leaves the float64 range at checkpoints[${this.checkpoints.length}] (${label})`;
+    assertFiniteResults('timeScale', overflow, { eigenvalues: lambda });
     const grid = this.#ensureGrid(Math.max(lambda[0] ?? 0, 0));
     const index = new Int32Array(lambda.length);
     let flagged = 0;
@@ -302,6 +315,7 @@ export class GrsdSeries implements Disposable {
       layerTraceShare = Float64Array.from(traces, (t) => (total > 0 ? t / total : 0));
       layerKernelDrift = Float64Array.from(cp.layers, (l, i) => relativeDifference(l, this.#firstLayers![i]!));
     }
+    assertFiniteResults('timeScale', overflow, { dissipation });
     return {
       index: this.checkpoints.length,
       t: cp.t,
@@ -401,6 +415,18 @@ export async function analyzeSeries(
   using series = new GrsdSeries(backend, grid ? { ...options, grid } : options);
   for (const cp of checkpoints) await series.push(cp);
   return series.result();
+}
+
+/**
+ * Refuses results that left the float64 range (an extreme timeScale or Δt with finite inputs):
+ * InvalidArgumentError naming `argument`, never a NaN or ∞ in a result.
+ */
+function assertFiniteResults(argument: string, problem: string, arrays: Record<string, ArrayLike<number>>): void {
+  for (const [name, values] of Object.entries(arrays)) {
+    for (let i = 0; i < values.length; i++) {
+      if (!Number.isFinite(values[i]!)) throw new InvalidArgumentError(argument, `${problem} (${name}[${i}] = ${values[i]})`);
+    }
+  }
 }
 
 /** Validates a whole series up front (what each push would check), before any of it is computed. */

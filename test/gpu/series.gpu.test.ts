@@ -10,6 +10,7 @@ import { ShellGrid } from '../../src/analysis/shellGrid.ts';
 import { gpuBackend, gpuTest, useGpu } from '../helpers/gpu.ts';
 import { fro, lazyDiagonal, offBoundary, rotatingBasis } from '../helpers/grsdCases.ts';
 import { randomF32 } from '../helpers/data.ts';
+import { InvalidArgumentError } from '../../src/errors.ts';
 
 const getCtx = useGpu();
 const H = Math.log(10) / 4;
@@ -113,5 +114,39 @@ describe(`series pipeline on ${gpuBackend} vs float64`, () => {
     expect(ctx.liveBufferCount).toBeGreaterThan(before);
     series.dispose();
     expect(ctx.liveBufferCount).toBe(before);
+  });
+
+  gpuTest('timeScale 1e40 (λ beyond f32): the same energies as float64 and as timeScale 1, nothing in ∅ that was not there', async () => {
+    const n = 24;
+    const { lambda, checkpoints } = lazyDiagonal(n, [0, 1], { Lambda: 1.3 });
+    expect(offBoundary(lambda, 1, H, 1e-3)).toBe(true);
+    const options = (ts: number) => ({ rank: n, timeScale: ts, gridOptions: { floorRelative: 1e-4, lambdaRef: ts } });
+    const gpu = await analyzeSeries(getCtx(), checkpoints, options(1e40));
+    const cpu = await analyzeSeries('cpu', checkpoints, options(1e40));
+    const unit = await analyzeSeries(getCtx(), checkpoints, options(1));
+    compareEnergies(gpu, cpu);
+    compareEnergies(gpu, unit);
+    expect(gpu.checkpoints[0]!.energy[gpu.grid.floorIndex]).toBe(unit.checkpoints[0]!.energy[unit.grid.floorIndex]);
+    expect(gpu.checkpoints[0]!.eigenvalues[0]! / 1e40).toBeCloseTo(1.3, 5);
+  });
+
+  gpuTest('bad checkpoints on the GPU path: errors name the checkpoint and its file, not `data`', async () => {
+    const ctx = getCtx();
+    const n = 3;
+    const k = Float32Array.from([2, 0.5, 0, 0.5, 1, 0, 0, 0, 1]);
+    const refused = async (cp: Partial<CheckpointData>, argument: RegExp) => {
+      using series = new GrsdSeries(ctx, { rank: n });
+      const e = await series.push({ t: 0, residual: [1, 2, 3], label: 'k0.npy', ...cp }).catch((x: unknown) => x);
+      expect(e).toBeInstanceOf(InvalidArgumentError);
+      expect((e as InvalidArgumentError).argument).toMatch(argument);
+    };
+    const nan = Float32Array.from(k);
+    nan[2] = Number.NaN;
+    await refused({ kernel: nan }, /^checkpoints\[0\] \(k0\.npy\)\.kernel$/);
+    const asymmetric = Float32Array.from(k);
+    asymmetric[1] = 0.7;
+    await refused({ kernel: asymmetric }, /^checkpoints\[0\] \(k0\.npy\)\.kernel$/);
+    await refused({ kernel: k, layers: [nan] }, /^checkpoints\[0\] \(k0\.npy\)\.layers\[0\]$/);
+    await refused({ jacobian: { p: 1, data: Float32Array.from([1, Number.NaN, 1]) } }, /^checkpoints\[0\] \(k0\.npy\)\.jacobian$/);
   });
 });

@@ -7,7 +7,7 @@
 import { describe, expect, test } from 'vitest';
 import { analyzeSeries, GrsdSeries, type CheckpointData } from '../../src/analysis/series.ts';
 import { ShellGrid } from '../../src/analysis/shellGrid.ts';
-import { InvalidArgumentError } from '../../src/errors.ts';
+import { DisposedError, InvalidArgumentError } from '../../src/errors.ts';
 import { assignShell } from '../../src/reference/shells.ts';
 import { fro, lazyDiagonal, offBoundary, rotatingBasis, toShells } from '../helpers/grsdCases.ts';
 
@@ -186,8 +186,89 @@ describe('series pipeline (float64 CPU backend)', () => {
     await bad({ t: 1, kernel: k, residual: [1, 1, 1], label: 'c.npy' }, /checkpoints\[1\] \(c\.npy\)\.residual/, /same probe set/);
     await bad({ t: 1, kernel: new Float64Array(9), residual: [1, 1] }, /kernel/, /n² = 4/);
     await bad({ t: 1, kernel: k, residual: [1, Number.NaN] }, /residual/, /NaN/);
-    await bad({ t: 1, kernel: k, jacobian: { p: 1, data: Float64Array.from([1, 1]) }, residual: [1, 1] }, /checkpoints\[1\]/, /exactly one/);
+    await bad(
+      { t: 1, kernel: k, jacobian: { p: 1, data: Float64Array.from([1, 1]) }, residual: [1, 1] },
+      /checkpoints\[1\]/,
+      /exactly one/,
+    );
     expect(() => new GrsdSeries('cpu', { timeScale: 0 })).toThrow(InvalidArgumentError);
     series.dispose();
+  });
+
+  test('one validation for both backends: the float64 backend refuses asymmetric kernels, NaN layers and NaN Jacobians, naming the checkpoint and file', async () => {
+    const n = 3;
+    const k = Float64Array.from([2, 0.5, 0, 0.5, 1, 0, 0, 0, 1]);
+    const refused = async (cp: Partial<CheckpointData>, argument: RegExp, message: RegExp) => {
+      using series = new GrsdSeries('cpu', { rank: n });
+      const e = await series.push({ t: 0, residual: [1, 2, 3], label: 'k0.npy', ...cp }).catch((x: unknown) => x);
+      expect(e).toBeInstanceOf(InvalidArgumentError);
+      expect((e as InvalidArgumentError).argument).toMatch(argument);
+      expect((e as Error).message).toMatch(message);
+      expect(series.checkpoints).toHaveLength(0);
+    };
+    const asymmetric = Float64Array.from(k);
+    asymmetric[1] = 0.7; // (0, 1) = 0.7 but (1, 0) = 0.5
+    await refused({ kernel: asymmetric }, /^checkpoints\[0\] \(k0\.npy\)\.kernel$/, /not symmetric.*\(0, 1\) = 0\.7/);
+    const nanLayer = Float64Array.from(k);
+    nanLayer[4] = Number.NaN;
+    await refused({ kernel: k, layers: [k, nanLayer] }, /^checkpoints\[0\] \(k0\.npy\)\.layers\[1\]$/, /\(1, 1\).*NaN/);
+    await refused({ kernel: k, layers: [asymmetric] }, /layers\[0\]$/, /not symmetric/);
+    await refused(
+      { jacobian: { p: 2, data: Float64Array.from([1, 0, 0, 1, 1, Number.POSITIVE_INFINITY]) } },
+      /\.jacobian$/,
+      /\(2, 1\).*Infinity/,
+    );
+    // analyzeSeries validates the whole series before computing anything.
+    const e = await analyzeSeries('cpu', [
+      { t: 0, kernel: k, residual: [1, 2, 3] },
+      { t: 1, kernel: asymmetric, residual: [1, 2, 3], label: 'k1.npy' },
+    ]).catch((x: unknown) => x);
+    expect((e as InvalidArgumentError).argument).toBe('checkpoints[1] (k1.npy).kernel');
+  });
+
+  test('push after dispose throws DisposedError', async () => {
+    const series = new GrsdSeries('cpu', { rank: 2 });
+    await series.push({ t: 0, kernel: Float64Array.from([2, 0, 0, 1]), residual: [1, 1] });
+    series.dispose();
+    const e = await series.push({ t: 1, kernel: Float64Array.from([2, 0, 0, 1]), residual: [1, 1] }).catch((x: unknown) => x);
+    expect(e).toBeInstanceOf(DisposedError);
+  });
+
+  test('timeScale 1e300 and 1e-300: the same energies, transport and Kato check as timeScale 1 on the scaled grid, λ and D scaled, nothing NaN', async () => {
+    const n = 12;
+    const lambda = spectrum(n);
+    const { at } = rotatingBasis(n, lambda, 0.05, 5);
+    const cps: CheckpointData[] = [0, 0.002, 0.004].map((t) => ({ t, kernel: at(t).kernel, residual: at(t).residual }));
+    const base = await analyzeSeries('cpu', cps, { rank: n, gridOptions: { floorRelative: 1e-3 } });
+    for (const ts of [1e300, 1e-300]) {
+      const scaled = await analyzeSeries('cpu', cps, { rank: n, timeScale: ts, gridOptions: { floorRelative: 1e-3, lambdaRef: ts } });
+      expect(scaled.grid.count).toBe(base.grid.count);
+      scaled.checkpoints.forEach((c, i) => {
+        const b = base.checkpoints[i]!;
+        c.energy.forEach((v, s) => expect(v).toBeCloseTo(b.energy[s]!, 12));
+        c.eigenvalues.forEach((v, k) => expect(v / ts).toBeCloseTo(b.eigenvalues[k]!, 12));
+        c.dissipation.forEach((v, s) =>
+          expect(Math.abs(v / ts - b.dissipation[s]!)).toBeLessThanOrEqual(1e-12 * Math.max(...b.dissipation)),
+        );
+      });
+      scaled.intervals.forEach((iv, j) => {
+        const b = base.intervals[j]!;
+        const scale = Math.max(...Array.from(b.transport, Math.abs));
+        iv.transport.forEach((v, e) => expect(Math.abs(v - b.transport[e]!)).toBeLessThanOrEqual(1e-9 * scale));
+        for (const [name, c] of Object.entries(iv.checks)) {
+          expect(Number.isFinite(c.value), `${name} at timeScale ${ts}`).toBe(true);
+          expect(c.value).toBeCloseTo(b.checks[name]!.value, 6);
+        }
+        expect(iv.kato!.delta / ts).toBeCloseTo(b.kato!.delta, 15);
+      });
+    }
+  });
+
+  test('a timeScale whose rates leave the float64 range is refused with a typed error naming timeScale', async () => {
+    const cps: CheckpointData[] = [{ t: 0, kernel: Float64Array.from([4, 0, 0, 1]), residual: [1e3, 1] }];
+    const e = await analyzeSeries('cpu', cps, { timeScale: 1e307 }).catch((x: unknown) => x);
+    expect(e).toBeInstanceOf(InvalidArgumentError);
+    expect((e as InvalidArgumentError).argument).toBe('timeScale');
+    expect((e as Error).message).toMatch(/float64 range.*checkpoints\[0\]/);
   });
 });
