@@ -1,7 +1,9 @@
 /**
  * Run directories (`manifest.json` + tensor files, docs/formats.md): reading them into checkpoint
  * data for the series pipeline (errors name the checkpoint and the file), and writing them
- * ({@link RunWriter}).
+ * ({@link RunWriter}). Tensors keep their precision: f32 (and f16/bf16) files give Float32Array,
+ * f64 and integer files Float64Array, so the float64 backend computes on the file's own values;
+ * the GPU backend rounds to f32 at upload.
  * @module
  */
 import { access, mkdir, readFile } from 'node:fs/promises';
@@ -9,7 +11,7 @@ import { join } from 'node:path';
 import type { CheckpointData } from '../analysis/series.ts';
 import { FileFormatError, FileReadError, InvalidArgumentError } from '../errors.ts';
 import { parseManifest, type ManifestCheckpoint, type RunManifest } from '../io/manifest.ts';
-import { tensorToFloat32, type Tensor } from '../io/tensor.ts';
+import { tensorToFloat64, type Tensor } from '../io/tensor.ts';
 import { checkFinite, checkLength } from '../reference/linalg.ts';
 import { readSingleTensor, writeJsonFile, writeNpyFile } from './files.ts';
 
@@ -41,7 +43,7 @@ async function tensor(
   name: string,
   where: string,
   tensorName: string | undefined,
-): Promise<{ shape: readonly number[]; data: Float32Array }> {
+): Promise<{ shape: readonly number[]; data: Float32Array | Float64Array }> {
   const path = join(run, name);
   let t;
   try {
@@ -54,7 +56,8 @@ async function tensor(
     }
     throw error;
   }
-  return { shape: t.shape, data: tensorToFloat32(t, `${where} (${path})`) };
+  // f32/f16/bf16 decode to Float32Array (exact); f64 and integers to Float64Array (exact, never via f32).
+  return { shape: t.shape, data: t.data instanceof Float32Array ? t.data : tensorToFloat64(t, `${where} (${path})`) };
 }
 
 /** Loads one manifest checkpoint; shapes are checked against each other and against n. */
