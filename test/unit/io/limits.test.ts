@@ -2,8 +2,14 @@
  * Hostile inputs to the readers (issue 16, docs/formats.md "Security and limits"): deflate bombs,
  * archives over the size limits. Each test here failed before the fix it guards.
  */
-import { describe, expect, it } from 'vitest';
-import { InvalidArgumentError } from '../../../src/errors.ts';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FileReadError, InvalidArgumentError } from '../../../src/errors.ts';
+import { encodeNpy } from '../../../src/io/npy.ts';
+import { readSingleTensor, readTensorFile } from '../../../src/node/files.ts';
 import { crc32 } from '../../../src/io/binary.ts';
 import { encodeNpz, NPZ_LIMITS, parseNpz } from '../../../src/io/npz.ts';
 import { deflateBomb, zipArchive } from '../../helpers/hostile.ts';
@@ -59,5 +65,57 @@ describe('parseNpz bounds what an archive may inflate to', () => {
     // Zeros are not a .npy file: the member is refused for that, after inflating to the exact
     // size and CRC the directory claims.
     expectFormatError(() => parseNpz(zip, 'z.npz'), 'z.npz:z.bin', /not a \.npy file/);
+  });
+});
+
+describe('readTensorFile reads only regular files of bounded size', () => {
+  let dir = '';
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'grsd-limits-'));
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  async function refusal(promise: Promise<unknown>): Promise<FileReadError> {
+    const error = await promise.then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(FileReadError);
+    return error as FileReadError;
+  }
+
+  // Before: /dev/zero was read until V8 died of out-of-memory (39 s, 6.4 GB); a FIFO hung for
+  // ever. The timeouts are hang guards.
+  it.runIf(existsSync('/dev/zero'))('/dev/zero is refused as a device before a byte is read', { timeout: 20_000 }, async () => {
+    const error = await refusal(readTensorFile('/dev/zero'));
+    expect(error.file).toBe('/dev/zero');
+    expect(error.message).toMatch(/is a character device: grsd reads only regular files/);
+  });
+
+  it.runIf(process.platform !== 'win32')('a FIFO is refused without waiting for a writer', { timeout: 20_000 }, async () => {
+    const fifo = join(dir, 'pipe.npy');
+    execFileSync('mkfifo', [fifo]);
+    const error = await refusal(readTensorFile(fifo));
+    expect(error.message).toMatch(/is a FIFO \(named pipe\): grsd reads only regular files/);
+  });
+
+  it('a file over maxFileBytes is refused before it is read (a sparse 5 GiB file by default, 1 KiB when set)', async () => {
+    const huge = join(dir, 'huge.npy');
+    writeFileSync(huge, '');
+    truncateSync(huge, 5 * 2 ** 30); // sparse: no disk space used
+    expect((await refusal(readTensorFile(huge))).message).toMatch(
+      /is 5368709120 bytes, more than the 4294967296-byte limit on one input file/,
+    );
+    const small = join(dir, 'small.npy');
+    writeFileSync(small, encodeNpy(sampleTensor('f64', [512])));
+    expect((await readTensorFile(small)).size).toBe(1);
+    expect((await refusal(readTensorFile(small, { maxFileBytes: 1024 }))).message).toMatch(/more than the 1024-byte limit/);
+    await expect(readSingleTensor(small, undefined, { maxFileBytes: 1024 })).rejects.toThrow(FileReadError);
+  });
+
+  it('the .npz limits pass through readTensorFile', async () => {
+    const path = join(dir, 'a.npz');
+    writeFileSync(path, fixture('deflated.npz'));
+    await expect(readTensorFile(path, { maxMemberBytes: 100 })).rejects.toThrow(/100-byte limit per member/);
   });
 });
