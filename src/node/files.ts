@@ -20,7 +20,7 @@ import { toJsonText } from '../io/json.ts';
 export type TensorFileFormat = 'npy' | 'npz' | 'safetensors';
 
 /** Explains a Node file-system error in words (`no such file`, `is a directory`, …). */
-function describeFsError(error: unknown): string {
+export function describeFsError(error: unknown): string {
   const code = (error as { code?: unknown } | null)?.code;
   switch (code) {
     case 'ENOENT':
