@@ -10,7 +10,7 @@ import { Inflate, deflateSync } from 'fflate';
 import { FileFormatError, InvalidArgumentError } from '../errors.ts';
 import { checkTensor, type Tensor } from './tensor.ts';
 import { parseNpy, encodeNpy } from './npy.ts';
-import { concatBytes, crc32, MAX_TENSOR_BYTES, showBytes } from './binary.ts';
+import { concatBytes, crc32, describeStart, MAX_TENSOR_BYTES } from './binary.ts';
 
 const SIG_LOCAL = 0x04034b50;
 const SIG_CENTRAL = 0x02014b50;
@@ -136,9 +136,7 @@ function readCentralDirectory(bytes: Uint8Array, file: string): ZipEntry[] {
   if (n < 4 || (head !== SIG_LOCAL && head !== SIG_EOCD)) {
     const isPrefix = n < 4 && [0x50, 0x4b, 0x03, 0x04].slice(0, n).every((b, i) => bytes[i] === b);
     fail(
-      isPrefix
-        ? `truncated archive: only ${n} bytes`
-        : `not a zip archive: bad magic ${showBytes(bytes.subarray(0, 4))}, expected "PK\\x03\\x04"`,
+      isPrefix ? `truncated archive: only ${n} bytes` : `not a zip archive: ${describeStart(bytes)}, not with the zip magic "PK\\x03\\x04"`,
     );
   }
   // The end-of-central-directory record is the last 22 bytes plus a comment of up to 65535 bytes.

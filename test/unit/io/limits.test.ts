@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FileReadError, InvalidArgumentError } from '../../../src/errors.ts';
-import { encodeNpy } from '../../../src/io/npy.ts';
+import { encodeNpy, parseNpy } from '../../../src/io/npy.ts';
 import { readSingleTensor, readTensorFile } from '../../../src/node/files.ts';
 import { crc32 } from '../../../src/io/binary.ts';
 import { encodeNpz, NPZ_LIMITS, parseNpz } from '../../../src/io/npz.ts';
@@ -117,5 +117,21 @@ describe('readTensorFile reads only regular files of bounded size', () => {
     const path = join(dir, 'a.npz');
     writeFileSync(path, fixture('deflated.npz'));
     await expect(readTensorFile(path, { maxMemberBytes: 100 })).rejects.toThrow(/100-byte limit per member/);
+  });
+});
+
+describe('errors never echo the content of a file that is not what it should be', () => {
+  const secret = new TextEncoder().encode('root:x:0:0:root:/root:/bin/bash\n');
+  it.each([
+    ['.npy', 'passwd.npy', () => parseNpy(secret, 'passwd.npy')],
+    ['.npz', 'passwd.npz', () => parseNpz(secret, 'passwd.npz')],
+    [
+      'a .npz member',
+      'a.npz:k.npy',
+      () => parseNpz(zipArchive([{ name: 'k.npy', data: secret, method: 0, size: secret.length }]), 'a.npz'),
+    ],
+  ])('%s: the fault says what the bytes look like, not what they are', (_, file, read) => {
+    const error = expectFormatError(read, file, /it starts with text/);
+    expect(error.message).not.toMatch(/root/);
   });
 });
