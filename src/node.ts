@@ -21,6 +21,8 @@ export {
   writeJsonFile,
   writeFileAtomic,
   detectTensorFormat,
+  READ_LIMITS,
+  type ReadLimits,
 } from './node/files.ts';
 export { readManifest, loadCheckpoint, RunWriter, type RunWriterOptions, type RunCheckpointInput } from './node/run.ts';
 export { renderReport, reportFigures, renderSvg } from './io/report.ts';

@@ -9,8 +9,9 @@
  * 3. `swiftshader`: core mode on Vulkan with the SwiftShader driver that Debian's chromium ships
  *    (`VK_ICD_FILENAMES` points at it for the attempt).
  *
- * The Dawn instance is kept on the context for the device's whole life: letting the garbage
- * collector free it under a live device crashes the process at random (docs/platforms.md).
+ * Dawn instances are created once per configuration and kept for the life of the process: an
+ * instance must outlive every adapter and device it made, used or not, and the garbage collector
+ * gives no order between them (freeing it first crashes the process: docs/platforms.md).
  * @module
  */
 import { existsSync } from 'node:fs';
@@ -86,6 +87,20 @@ function routeSpec(backend: Exclude<NodeBackend, 'auto'>): RouteSpec {
   }
 }
 
+/** Dawn instances by configuration (flags and environment), never released: see the module comment. */
+const instances = new Map<string, GPU>();
+
+/** The process's Dawn instance for `spec`, created on first use (with `spec.env` in effect). */
+function dawnInstance(spec: RouteSpec): GPU {
+  const key = JSON.stringify([spec.flags, spec.env ?? {}]);
+  let instance = instances.get(key);
+  if (!instance) {
+    instance = create(spec.flags);
+    instances.set(key, instance);
+  }
+  return instance;
+}
+
 function installGlobals(): void {
   // Some libraries (TypeGPU among them) read GPUBufferUsage & co. from globalThis.
   for (const [key, value] of Object.entries(globals)) {
@@ -131,7 +146,7 @@ export async function createNodeGpuContext(options: NodeGpuContextOptions = {}):
       process.env[key] = value;
     }
     try {
-      const instance = create(spec.flags);
+      const instance = dawnInstance(spec);
       const result = await tryRoute(instance, spec.route, spec.level, options.powerPreference, options.optionalFeatures);
       if ('device' in result) {
         attempts.push(result.attempt);

@@ -126,7 +126,7 @@ describe(`grsd analyze (${gpuBackend})`, () => {
     writeFileSync(join(bad, 'k.npy'), encodeNpy({ dtype: 'f32', shape: [2, 2], data: new Float32Array([1, 0, 0, 1]) }));
     manifest([{ t: 0, kernel: 'k.npy', residual: 'e.npy' }]);
     r = await grsd('analyze', bad, '--backend', gpuBackend);
-    expect(r.code).toBe(EXIT.USAGE);
+    expect(r.code).toBe(EXIT.INPUT);
     expect(r.err).toMatch(/checkpoints\[0\]\.kernel.*shape \[2, 2\].*n = 3/);
     writeFileSync(join(bad, 'k3.npy'), encodeNpy({ dtype: 'f32', shape: [3, 3], data: new Float32Array([1, 0, 0, 0, 1, 0, 0, 0, 1]) }));
     writeFileSync(join(bad, 'e2.npy'), encodeNpy({ dtype: 'f32', shape: [2], data: new Float32Array([1, 2]) }));

@@ -28,6 +28,7 @@ interface AnalyzeOptions {
   lambdaRef?: number;
   seed: number;
   backend?: ComputeBackend;
+  root?: string;
 }
 
 /** Runs the pipeline on a run directory (exported for `grsd demo` and tests). */
@@ -55,7 +56,7 @@ export async function analyzeRun(
     const total = manifest.checkpoints.length;
     onProgress?.(0, total);
     for (const [i, entry] of manifest.checkpoints.entries()) {
-      await series.push(await loadCheckpoint(run, entry, i));
+      await series.push(await loadCheckpoint(run, entry, i, options.root === undefined ? {} : { root: options.root }));
       onProgress?.(i + 1, total);
     }
     return { result: series.result(), backend: describeBackend(ctx) };
@@ -111,6 +112,7 @@ export function registerAnalyze(program: Command, io: CliIo): void {
     .option('--floor-relative <f>', 'floor λ_floor = f·λ_max (default 1e-5)', positiveNumber)
     .option('--lambda-ref <λ>', 'grid anchor λ_ref (default 1)', positiveNumber)
     .option('--seed <seed>', 'seed of the Lanczos start vectors', nonNegativeInt, 0)
+    .option('--root <DIR>', 'allow the manifest to name files under DIR, a directory above RUN (default: only files inside RUN)')
     .addOption(backendOption())
     .action(async (run: string, options: AnalyzeOptions) => {
       const progress = createProgress();
