@@ -23,6 +23,7 @@ import { Float64SeriesBackend } from './float64SeriesBackend.ts';
 import { GpuSeriesBackend } from './gpuSeriesBackend.ts';
 import { katoChecks, katoFromProjections, type KatoResult } from './kato.ts';
 import { largestEigenvalueBound } from './lambdaMax.ts';
+import { resolutionCheck, transportResolution, type TransportResolution } from './resolution.ts';
 import type { BackendCheckpoint, LanczosDiagnostics, SeriesBackend } from './seriesBackend.ts';
 import { ShellGrid } from './shellGrid.ts';
 import { intervalQuantities, type IntervalQuantities } from './transport.ts';
@@ -115,6 +116,12 @@ export interface IntervalResult extends IntervalQuantities {
    * n_α + n'_α − 2 Σ_{j∈α, k∈α'} O_jk² (condition C3c, docs/conditions.md).
    */
   readonly projectorChange: Float64Array;
+  /**
+   * What the interval resolves: the error scale of the flow matrix and of every transport rate and
+   * flux (4√n·u·‖a‖²/Δt), and which flux and velocity boundaries are resolved (docs/accuracy.md).
+   * On the GPU (f32) the check `transportResolution` fails when even the largest rate is not.
+   */
+  readonly resolution: TransportResolution;
 }
 
 /** What one push produces. */
@@ -367,7 +374,19 @@ export class GrsdSeries implements Disposable {
           this.timeScale,
         )
       : null;
-    const checks = { ...q.checks, ...(kato ? katoChecks(q.transport, kato, prev.result.energy, dt, grid.size) : {}) };
+    const resolution = transportResolution(
+      this.#compute.precision,
+      this.#compute.unitRoundoff,
+      held.spectrum.n,
+      cur.residualNorm2,
+      dt,
+      q.flux,
+    );
+    const checks = {
+      ...q.checks,
+      ...(kato ? katoChecks(q.transport, kato, prev.result.energy, dt, grid.size) : {}),
+      ...(resolution.precision === 'float32' ? { transportResolution: resolutionCheck(resolution, q.transport) } : {}),
+    };
     const projector = projectorChange(
       transport.overlap,
       prev.result.amplitudes.length,
@@ -377,7 +396,7 @@ export class GrsdSeries implements Disposable {
       grid.computedCount,
     );
     const kernelDrift = cp.kernel && prev.kernel ? relativeDifference(cp.kernel, prev.kernel) : null;
-    return { ...q, checks, index: this.intervals.length, kato, kernelDrift, projectorChange: projector };
+    return { ...q, checks, index: this.intervals.length, kato, kernelDrift, projectorChange: projector, resolution };
   }
 
   /** Releases the GPU memory held for the next interval. Idempotent. */

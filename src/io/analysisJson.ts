@@ -58,6 +58,13 @@ export function intervalJson(iv: IntervalResult, size: number): Record<string, u
       ? { delta: iv.kato.delta, transport: matrix(iv.kato.transport, size), perLayer: iv.kato.perLayer.map((m) => matrix(m, size)) }
       : null,
     checks: iv.checks,
+    resolution: {
+      precision: iv.resolution.precision,
+      flow: iv.resolution.flow,
+      rate: iv.resolution.rate,
+      fluxResolved: Array.from(iv.resolution.fluxResolved, Boolean),
+      velocityResolved: Array.from(iv.resolution.velocityResolved, Boolean),
+    },
   };
 }
 
