@@ -34,6 +34,7 @@ export function checkpointJson(c: CheckpointResult): Record<string, unknown> {
     boundaryFlagged: c.boundaryFlagged,
     clampedAbove: c.clampedAbove,
     lanczos: c.lanczos,
+    capture: c.capture,
   };
 }
 
@@ -86,6 +87,7 @@ export function analysisJson(
       floorIndex: series.grid.floorIndex,
       complementIndex: series.grid.complementIndex,
     },
+    coverage: series.coverage,
     checkpoints: series.checkpoints.map(checkpointJson),
     intervals: series.intervals.map((iv) => intervalJson(iv, size)),
     ...extra,

@@ -60,8 +60,16 @@ async function tensor(
   return { shape: t.shape, data: t.data instanceof Float32Array ? t.data : tensorToFloat64(t, `${where} (${path})`) };
 }
 
-/** Loads one manifest checkpoint; shapes are checked against each other and against n. */
-export async function loadCheckpoint(run: string, entry: ManifestCheckpoint, index: number): Promise<CheckpointData> {
+/**
+ * Loads one manifest checkpoint; shapes are checked against each other and against n. With
+ * `layers: false` the per-layer kernels are not read (e.g. for a first pass that needs only K).
+ */
+export async function loadCheckpoint(
+  run: string,
+  entry: ManifestCheckpoint,
+  index: number,
+  options: { readonly layers?: boolean } = {},
+): Promise<CheckpointData> {
   const where = `checkpoints[${index}]`;
   const residual = await tensor(run, entry.residual, `${where}.residual`, entry.tensor);
   const n = residual.data.length;
@@ -77,7 +85,8 @@ export async function loadCheckpoint(run: string, entry: ManifestCheckpoint, ind
   };
   const label = `${entry.kernel ?? entry.jacobian}`;
   const base = { t: entry.t, residual: residual.data, label };
-  const layers = entry.layers ? await Promise.all(entry.layers.map((l, i) => square(l, `layers[${i}]`))) : undefined;
+  const layers =
+    entry.layers && options.layers !== false ? await Promise.all(entry.layers.map((l, i) => square(l, `layers[${i}]`))) : undefined;
   if (entry.kernel) {
     return { ...base, kernel: await square(entry.kernel, 'kernel'), ...(layers ? { layers } : {}) };
   }

@@ -11,6 +11,7 @@ import { gpuBackend, gpuTest, useGpu } from '../helpers/gpu.ts';
 import { fro, lazyDiagonal, offBoundary, rotatingBasis } from '../helpers/grsdCases.ts';
 import { randomF32 } from '../helpers/data.ts';
 import { InvalidArgumentError } from '../../src/errors.ts';
+import { GpuSeriesBackend } from '../../src/analysis/gpuSeriesBackend.ts';
 
 const getCtx = useGpu();
 const H = Math.log(10) / 4;
@@ -189,4 +190,46 @@ describe(`series pipeline on ${gpuBackend} vs float64`, () => {
       }
     },
   );
+
+  gpuTest(
+    "rank r returns r pairs or says why not: a rank-5 Jacobian run asked for 12 (and 'auto') reports the Lanczos breakdown",
+    async () => {
+      const n = 40;
+      const p = 5;
+      const jac = randomF32(n * p, 'shortfall J');
+      const cps: CheckpointData[] = [0, 1].map((t) => ({ t, jacobian: { p, data: jac }, residual: randomF32(n, `shortfall e${t}`) }));
+      for (const rank of [12, 'auto'] as const) {
+        const res = await analyzeSeries(getCtx(), cps, { rank, gridOptions: { floorRelative: 1e-3 } });
+        for (const c of res.checkpoints) {
+          expect(c.capture.requested).toBe(rank === 'auto' ? n : 12);
+          expect(c.capture.returned).toBeLessThan(c.capture.requested);
+          expect(c.capture.shortfall).toMatch(/Lanczos broke down after \d+ steps.*holds only \d+ eigenpairs/);
+          // e is random: the 35 directions outside range(J) hold most of it, in ⊥.
+          expect(c.capture.complementShare).toBeGreaterThan(0.5);
+        }
+        expect(res.coverage.rankShortfalls).toBe(2);
+        expect(res.coverage.warnings.some((w) => /returned fewer eigenpairs than asked for/.test(w))).toBe(true);
+        expect(res.coverage.warnings.some((w) => /complement shell ⊥ holds more than/.test(w))).toBe(true);
+      }
+    },
+  );
+
+  gpuTest('GPU backend: a growing rank request solves again at 8 → 16 → 32 pairs, releasing every superseded solve', async () => {
+    const ctx = getCtx();
+    const n = 48;
+    const { checkpoints } = lazyDiagonal(n, [0]);
+    const before = ctx.liveBufferCount;
+    const backend = new GpuSeriesBackend(ctx);
+    const asked: number[] = [];
+    const held = await backend.checkpoint(checkpoints[0]!, {
+      rank: 8,
+      ipr: false,
+      label: 'growing',
+      grow: (s) => (asked.push(s.requested), s.requested < 32 ? 2 * s.requested : null),
+    });
+    expect(asked).toEqual([8, 16, 32]);
+    expect(held.spectrum.values).toHaveLength(32);
+    backend.release(held);
+    expect(ctx.liveBufferCount).toBe(before);
+  });
 });

@@ -66,6 +66,7 @@ function syntheticCheckpoint(grid: ShellGrid, energy: Float64Array, t = 0, extra
     boundaryFlagged: 0,
     clampedAbove: 0,
     lanczos: null,
+    capture: { requested: 0, returned: 0, shortfall: null, unconverged: 0, complementShare: 0, floorShare: 0 },
     ipr: null,
     layerTraceShare: null,
     layerKernelDrift: null,
