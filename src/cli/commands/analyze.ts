@@ -4,8 +4,8 @@
  * flow and transport matrices, flux and velocity, with the run-time invariant checks.
  * @module
  */
-import type { Command } from 'commander';
-import { GrsdSeries, type SeriesResult } from '../../analysis/series.ts';
+import { InvalidArgumentError as CommanderArgumentError, type Command } from 'commander';
+import { COMPLEMENT_WARNING_SHARE, GrsdSeries, runLambdaMaxBound, type SeriesResult } from '../../analysis/series.ts';
 import { analyzeGrsd, type GrsdAnalysis } from '../../analysis/grsdAnalysis.ts';
 import { fitPowerLawTail } from '../../analysis/powerLawTail.ts';
 import { analysisJson } from '../../io/analysisJson.ts';
@@ -21,8 +21,11 @@ interface AnalyzeOptions {
   json?: string;
   report?: string;
   permutations: number;
-  rank?: number;
+  rank?: number | 'auto';
+  capture?: number;
   steps?: number;
+  lambdaMax?: number;
+  headroom?: number;
   shellsPerDecade?: number;
   floorRelative?: number;
   lambdaRef?: number;
@@ -31,41 +34,87 @@ interface AnalyzeOptions {
   root?: string;
 }
 
-/** Runs the pipeline on a run directory (exported for `grsd demo` and tests). */
+/** Parses `--rank`: a positive integer or `auto`. */
+function rankOption(value: string): number | 'auto' {
+  return value.trim() === 'auto' ? 'auto' : positiveInt(value);
+}
+
+/** Parses `--capture`: a share in (0, 1]. */
+function shareOption(value: string): number {
+  const v = Number(value);
+  if (!(v > 0 && v <= 1)) throw new CommanderArgumentError(`expected a share in (0, 1], got "${value}"`);
+  return v;
+}
+
+/**
+ * Runs the pipeline on a run directory (exported for `grsd demo` and tests). Unless `lambdaMax` is
+ * given, a first pass bounds λ_max over every checkpoint, so that the shell grid covers the whole
+ * run; the rank defaults to `auto` (eigenpairs holding `capture` = 99% of ‖e‖² per checkpoint).
+ */
 export async function analyzeRun(
   run: string,
   options: Omit<AnalyzeOptions, 'json'>,
-  onProgress?: (done: number, total: number) => void,
-): Promise<{ result: SeriesResult; backend: Record<string, unknown> }> {
+  onProgress?: (done: number, total: number, phase: string) => void,
+): Promise<{ result: SeriesResult; backend: Record<string, unknown>; lambdaMaxFromRun: boolean }> {
   const manifest = await readManifest(run);
   const ctx = await contextFor(options.backend);
+  const readOptions = options.root === undefined ? {} : { root: options.root };
   try {
+    const total = manifest.checkpoints.length;
+    let lambdaMax = options.lambdaMax;
+    if (lambdaMax === undefined) {
+      const phase = 'bounding λ_max';
+      onProgress?.(0, total, phase);
+      const all = async function* () {
+        for (const [i, entry] of manifest.checkpoints.entries()) yield await loadCheckpoint(run, entry, i, { ...readOptions, layers: false });
+      };
+      lambdaMax = await runLambdaMaxBound(ctx ?? 'cpu', all(), { timeScale: manifest.timeScale, seed: options.seed }, (done) =>
+        onProgress?.(done, total, phase),
+      );
+    }
     using series = new GrsdSeries(ctx ?? 'cpu', {
       timeScale: manifest.timeScale,
       seed: options.seed,
       ...(manifest.probePoints === undefined ? {} : { probePoints: manifest.probePoints }),
-      ...(options.rank === undefined ? {} : { rank: options.rank }),
+      rank: options.rank ?? 'auto',
+      ...(options.capture === undefined ? {} : { captureShare: options.capture }),
       ...(options.steps === undefined ? {} : { steps: options.steps }),
       gridOptions: {
         ...(options.shellsPerDecade === undefined ? {} : { shellsPerDecade: options.shellsPerDecade }),
         ...(options.floorRelative === undefined ? {} : { floorRelative: options.floorRelative }),
         ...(options.lambdaRef === undefined ? {} : { lambdaRef: options.lambdaRef }),
-        headroom: 2,
+        lambdaMax,
+        headroom: options.headroom ?? 1,
       },
     });
-    const total = manifest.checkpoints.length;
-    onProgress?.(0, total);
+    onProgress?.(0, total, 'checkpoints');
     for (const [i, entry] of manifest.checkpoints.entries()) {
-      await series.push(await loadCheckpoint(run, entry, i, options.root === undefined ? {} : { root: options.root }));
-      onProgress?.(i + 1, total);
+      await series.push(await loadCheckpoint(run, entry, i, readOptions));
+      onProgress?.(i + 1, total, 'checkpoints');
     }
-    return { result: series.result(), backend: describeBackend(ctx) };
+    return { result: series.result(), backend: describeBackend(ctx), lambdaMaxFromRun: options.lambdaMax === undefined };
   } finally {
     ctx?.dispose();
   }
 }
 
-function summary(run: string, r: SeriesResult, a: GrsdAnalysis): string {
+/** The summary lines on the grid's coverage, the eigenpairs and the complement shell ⊥ (loud when they need attention). */
+function coverageLines(r: SeriesResult, lambdaMaxFromRun: boolean): string[] {
+  const c = r.coverage;
+  const lines = [
+    `Grid: λ_max = ${c.grid.lambdaMax === null ? 'given grid' : c.grid.lambdaMax.toPrecision(4)}${lambdaMaxFromRun ? ' (bound over the whole run)' : c.grid.lambdaMax === null ? '' : ' (--lambda-max)'}, top boundary ${c.grid.top.toPrecision(4)}; ${c.clampedAbove} eigenvalue(s) clamped into the top shell.`,
+  ];
+  const returned = r.checkpoints.map((cp) => cp.capture.returned);
+  const range = (v: number[]) => (Math.min(...v) === Math.max(...v) ? `${v[0]}` : `${Math.min(...v)}–${Math.max(...v)}`);
+  lines.push(
+    `Eigenpairs per checkpoint: ${range(returned)} of n = ${r.checkpoints[0]!.counts.reduce((a, v) => a + v, 0)}; ⊥ holds at most ${(100 * c.maxComplementShare).toFixed(2)}% of ‖e‖², ∅ at most ${(100 * c.maxFloorShare).toFixed(2)}%` +
+      (c.rankShortfalls > 0 ? `; ${c.rankShortfalls} checkpoint(s) returned fewer than asked for.` : '.'),
+  );
+  for (const w of c.warnings) lines.push(`WARNING: ${w}`);
+  return lines;
+}
+
+function summary(run: string, r: SeriesResult, a: GrsdAnalysis, lambdaMaxFromRun: boolean): string {
   const g = r.grid;
   const lines = [
     `${run}: ${r.checkpoints.length} checkpoints, ${r.intervals.length} intervals, ${g.count} shells of width ${g.width.toFixed(4)} from λ = ${g.floor.toPrecision(3)} (+ ∅, ⊥)`,
@@ -78,6 +127,7 @@ function summary(run: string, r: SeriesResult, a: GrsdAnalysis): string {
       `  ${c.t.toPrecision(6).padStart(10)}  ${c.loss.toExponential(3).padStart(10)}   ${(top / e2).toFixed(3).padStart(9)}    ${(c.energy[g.floorIndex]! / e2).toFixed(3)}   ${(c.energy[g.complementIndex]! / e2).toFixed(3)}`,
     );
   }
+  lines.push(...coverageLines(r, lambdaMaxFromRun));
   const failed = r.intervals.flatMap((iv) =>
     Object.entries(iv.checks)
       .filter(([, c]) => !c.pass)
@@ -106,7 +156,22 @@ export function registerAnalyze(program: Command, io: CliIo): void {
     .option('--json <FILE>', 'write the versioned analysis JSON (docs/formats.md) to FILE')
     .option('--report <FILE.html>', 'write a self-contained HTML report with SVG plots')
     .option('--permutations <N>', 'permutations of the LSI shell-permutation test', positiveInt, 1000)
-    .option('--rank <r>', 'eigenpairs per checkpoint (default min(n, 256)); the rest goes to the complement shell', positiveInt)
+    .option(
+      '--rank <r|auto>',
+      'eigenpairs per checkpoint, or auto (default): the fewest (from 256, doubling up to n) that hold --capture of ‖e‖²; the rest goes to the complement shell ⊥',
+      rankOption,
+    )
+    .option(
+      '--capture <share>',
+      `with --rank auto: share of ‖e‖² the eigenpairs must hold (default 0.99; ⊥ above ${COMPLEMENT_WARNING_SHARE} is warned about)`,
+      shareOption,
+    )
+    .option(
+      '--lambda-max <λ>',
+      'largest λ = timeScale·θ the shell grid must hold (default: an upper bound over the whole run, from a first pass)',
+      positiveNumber,
+    )
+    .option('--headroom <k>', 'extra shells above λ_max (default 1)', nonNegativeInt)
     .option('--steps <m>', 'Lanczos steps per checkpoint (default adaptive)', positiveInt)
     .option('--shells-per-decade <k>', 'shell width h = ln10/k (default 4)', positiveNumber)
     .option('--floor-relative <f>', 'floor λ_floor = f·λ_max (default 1e-5)', positiveNumber)
@@ -117,8 +182,8 @@ export function registerAnalyze(program: Command, io: CliIo): void {
     .action(async (run: string, options: AnalyzeOptions) => {
       const progress = createProgress();
       try {
-        const { result, backend } = await analyzeRun(run, options, (done, total) =>
-          done === 0 ? progress.start(total, 'checkpoints') : progress.update(done),
+        const { result, backend, lambdaMaxFromRun } = await analyzeRun(run, options, (done, total, phase) =>
+          done === 0 ? progress.start(total, phase) : progress.update(done, phase),
         );
         progress.stop();
                 const analysis = analyzeGrsd(result, { lsi: { permutations: options.permutations, seed: options.seed } });
@@ -131,7 +196,7 @@ export function registerAnalyze(program: Command, io: CliIo): void {
         if (options.report)
           await writeFileAtomic(options.report, await renderReport(result, analysis, { title: `GRSD analysis of ${run}`, backend }));
         const wrote = [options.json, options.report].filter(Boolean);
-        io.out(summary(run, result, analysis) + (wrote.length ? `\nWrote ${wrote.join(', ')}` : ''));
+        io.out(summary(run, result, analysis, lambdaMaxFromRun) + (wrote.length ? `\nWrote ${wrote.join(', ')}` : ''));
       } finally {
         progress.stop();
       }
