@@ -167,7 +167,7 @@ export interface SeriesResult {
   readonly coverage: SeriesCoverage;
 }
 
-/** ⊥ above this share of ‖e‖² at any checkpoint is warned about. */
+/** ⊥ (or ∅) above this share of ‖e‖² at any checkpoint is warned about. */
 export const COMPLEMENT_WARNING_SHARE = 0.05;
 
 /** What a series' grid and eigenpairs cover (see {@link SeriesResult.coverage}). */
@@ -185,7 +185,7 @@ export interface SeriesCoverage {
   readonly maxFloorShare: number;
   /** Checkpoints that returned fewer eigenpairs than asked for. */
   readonly rankShortfalls: number;
-  /** Plain-language warnings (clamped eigenvalues, ⊥ above COMPLEMENT_WARNING_SHARE, rank shortfalls); empty when none. */
+  /** Plain-language warnings (clamped eigenvalues, ⊥ or ∅ above COMPLEMENT_WARNING_SHARE, rank shortfalls); empty when none. */
   readonly warnings: string[];
 }
 
@@ -546,6 +546,7 @@ export function seriesCoverage(
   let maxComplement = 0;
   let maxFloor = 0;
   const heavy: CheckpointResult[] = [];
+  const unresolved: CheckpointResult[] = [];
   const short: CheckpointResult[] = [];
   for (const c of checkpoints) {
     largest = Math.max(largest, c.eigenvalues[0] ?? 0);
@@ -554,6 +555,7 @@ export function seriesCoverage(
     maxComplement = Math.max(maxComplement, c.capture.complementShare);
     maxFloor = Math.max(maxFloor, c.capture.floorShare);
     if (c.capture.complementShare > COMPLEMENT_WARNING_SHARE) heavy.push(c);
+    if (c.capture.floorShare > COMPLEMENT_WARNING_SHARE) unresolved.push(c);
     if (c.capture.shortfall) short.push(c);
   }
   const pct = (v: number) => `${(100 * v).toPrecision(3)}%`;
@@ -574,6 +576,13 @@ export function seriesCoverage(
       `the complement shell ⊥ holds more than ${pct(COMPLEMENT_WARNING_SHARE)} of ‖e‖² at ${heavy.length} of ${checkpoints.length} checkpoint(s) ` +
         `(up to ${pct(maxComplement)}; checkpoints ${list(heavy, (c) => `: ${pct(c.capture.complementShare)} with ${c.capture.returned} eigenpairs`)}): ` +
         'the analysed shells miss that part of the residual; raise the rank or use rank auto',
+    );
+  if (unresolved.length > 0)
+    warnings.push(
+      `the floor shell ∅ holds more than ${pct(COMPLEMENT_WARNING_SHARE)} of ‖e‖² at ${unresolved.length} of ${checkpoints.length} checkpoint(s) ` +
+        `(up to ${pct(maxFloor)}; checkpoints ${list(unresolved, (c) => `: ${pct(c.capture.floorShare)}`)}): that part of the residual lies ` +
+        `in eigenvalues below the floor ${grid.floor.toPrecision(3)}, not resolved into shells; lower the floor if the backend resolves them ` +
+        '(f32 Lanczos on K: ≈ 1e-5·λ_max; float64 or a Jacobian: further)',
     );
   if (short.length > 0)
     warnings.push(
