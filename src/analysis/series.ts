@@ -405,22 +405,7 @@ export class GrsdSeries implements Disposable {
       layerKernelDrift = Float64Array.from(cp.layers, (l, i) => relativeDifference(l, this.#firstLayers![i]!));
     }
     assertFiniteResults('timeScale', overflow, { dissipation });
-    const share = (e: number): number => (e2 > 0 ? e / e2 : 0);
-    const returned = lambda.length;
-    const requested = held.spectrum.requested;
-    const capture: CheckpointCapture = {
-      requested,
-      returned,
-      shortfall:
-        returned >= requested
-          ? null
-          : lanczos?.breakdown
-            ? `Lanczos broke down after ${lanczos.steps} steps: the Krylov space of the start vector holds only ${returned} eigenpairs (an invariant subspace; the rest of e is in ⊥)`
-            : `the eigensolver returned ${returned} of ${requested} eigenpairs`,
-      unconverged: lanczos ? returned - lanczos.converged : 0,
-      complementShare: share(energy[grid.complementIndex]!),
-      floorShare: share(energy[grid.floorIndex]!),
-    };
+    const capture = checkpointCapture(held.spectrum, energy, grid);
     return {
       index: this.checkpoints.length,
       t: cp.t,
@@ -531,6 +516,26 @@ export async function analyzeSeries(
   using series = new GrsdSeries(backend, grid ? { ...options, grid } : options);
   for (const cp of checkpoints) await series.push(cp);
   return series.result();
+}
+
+/** What a checkpoint's eigenpairs hold and whether all that were asked for came back (see {@link CheckpointCapture}). */
+function checkpointCapture(spectrum: CheckpointSpectrum, energy: Float64Array, grid: ShellGrid): CheckpointCapture {
+  const { requested, lanczos, residualNorm2: e2 } = spectrum;
+  const returned = spectrum.values.length;
+  const share = (e: number): number => (e2 > 0 ? e / e2 : 0);
+  let shortfall: string | null = null;
+  if (returned < requested)
+    shortfall = lanczos?.breakdown
+      ? `Lanczos broke down after ${lanczos.steps} steps: the Krylov space of the start vector holds only ${returned} eigenpairs (an invariant subspace; the rest of e is in ⊥)`
+      : `the eigensolver returned ${returned} of ${requested} eigenpairs`;
+  return {
+    requested,
+    returned,
+    shortfall,
+    unconverged: lanczos ? returned - lanczos.converged : 0,
+    complementShare: share(energy[grid.complementIndex]!),
+    floorShare: share(energy[grid.floorIndex]!),
+  };
 }
 
 /** The coverage summary of a series (see {@link SeriesCoverage}). */
