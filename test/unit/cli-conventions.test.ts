@@ -112,7 +112,8 @@ describe('numeric options are bounded, with exit 2 everywhere', () => {
     [['eig', 'k.npy', '--tolerance', '1'], /--tolerance.*strictly between 0 and 1/],
     [['eig', 'k.npy', '--k', '1e3'], /--k.*expected a positive integer/],
     [['analyze', 'good', '--permutations', '1000001'], /--permutations.*between 1 and 1000000/],
-    [['analyze', 'good', '--steps', '1', '--backend', 'cpu'], /`--steps`: must be between the rank \(16\) and n = 16, got 1/],
+    [['analyze', 'good', '--steps', '1', '--backend', 'cpu'], /`--steps`: needs a numeric --rank/],
+    [['analyze', 'good', '--rank', '8', '--steps', '4', '--backend', 'cpu'], /`--steps`: must be between the rank \(8\) and n = 16, got 4/],
     [['analyze', 'good', '--rank', '17', '--backend', 'cpu'], /`--rank`: cannot exceed n = 16/],
     [['bench', '--memory-budget', '1048577'], /--memory-budget.*between 1 and 1048576/],
   ])('%j', async (args, message) => {
@@ -170,10 +171,14 @@ describe('--json [FILE|-]', () => {
 });
 
 describe('progress and --quiet', () => {
-  test('analyze prints one progress line per checkpoint when stderr is not a terminal; --quiet prints nothing on stderr', async () => {
+  test('analyze prints one progress line per checkpoint and phase when stderr is not a terminal; --quiet prints nothing on stderr', async () => {
     const r = await grsd('analyze', join(dir, 'good'), '--backend', 'cpu', '--permutations', '10');
     expect(r.code, r.err).toBe(EXIT.OK);
     expect(r.err.split('\n').filter((l) => l.startsWith('grsd analyze: ['))).toEqual([
+      'grsd analyze: [0/3] bounding λ_max',
+      'grsd analyze: [1/3] bounding λ_max',
+      'grsd analyze: [2/3] bounding λ_max',
+      'grsd analyze: [3/3] bounding λ_max',
       'grsd analyze: [0/3] checkpoints',
       'grsd analyze: [1/3] checkpoints',
       'grsd analyze: [2/3] checkpoints',

@@ -101,7 +101,7 @@ function concat(...parts: Uint8Array[]): Uint8Array {
 /** One seeded mutation of `bytes` (a new array). */
 function mutate(bytes: Uint8Array, next: () => number, donor: Uint8Array): Uint8Array {
   const rand = (n: number): number => (n <= 0 ? 0 : ((next() << 16) | (next() << 8) | next()) % n);
-  let out = bytes.slice();
+  let out: Uint8Array = bytes.slice();
   const rounds = 1 + rand(4);
   for (let r = 0; r < rounds; r++) {
     const at = rand(out.length);
