@@ -1,7 +1,8 @@
 /**
- * `grsd analyze RUN [--json FILE]`: the GRSD pipeline over a run directory (manifest.json +
+ * `grsd analyze RUN [--json [FILE]]`: the GRSD pipeline over a run directory (manifest.json +
  * tensors; docs/formats.md): per-checkpoint shell energies, dissipation and counts, per-interval
- * flow and transport matrices, flux and velocity, with the run-time invariant checks.
+ * flow and transport matrices, flux and velocity, with the run-time invariant checks (exit 1
+ * when one fails, docs/cli.md).
  * @module
  */
 import { InvalidArgumentError as CommanderArgumentError, type Command } from 'commander';
@@ -10,15 +11,19 @@ import { analyzeGrsd, type GrsdAnalysis } from '../../analysis/grsdAnalysis.ts';
 import { fitPowerLawTail } from '../../analysis/powerLawTail.ts';
 import { analysisJson } from '../../io/analysisJson.ts';
 import { renderReport } from '../../io/report.ts';
-import { writeFileAtomic, writeJsonFile } from '../../node/files.ts';
+import { InvalidArgumentError } from '../../errors.ts';
+import { writeFileAtomic } from '../../node/files.ts';
 import { loadCheckpoint, readManifest } from '../../node/run.ts';
-import { backendOption, contextFor, describeBackend, type ComputeBackend } from '../backend.ts';
-import type { CliIo } from '../io.ts';
-import { nonNegativeInt, positiveInt, positiveNumber } from '../options.ts';
+import { backendOption, chooseBackend, describeBackend, type ComputeBackend } from '../backend.ts';
+import { EXIT } from '../exitCodes.ts';
+import { note, type CliIo } from '../io.ts';
+import { intInRange, nonNegativeInt, OPTION_LIMITS, positiveInt, positiveNumber, seedOption } from '../options.ts';
+import { checkJsonDestination, jsonOnStdout, jsonOption, writeJsonOutput, writeTextReport, type JsonOptionValue } from '../output.ts';
 import { createProgress } from '../progress.ts';
+import { seriesWork } from '../workEstimates.ts';
 
 interface AnalyzeOptions {
-  json?: string;
+  json?: JsonOptionValue;
   report?: string;
   permutations: number;
   rank?: number | 'auto';
@@ -46,19 +51,51 @@ function shareOption(value: string): number {
   return v;
 }
 
+/** Where `rank: 'auto'` starts (src/analysis/series.ts: min(n, 256)). */
+const AUTO_RANK_START = 256;
+
 /**
- * Runs the pipeline on a run directory (exported for `grsd demo` and tests). Unless `lambdaMax` is
- * given, a first pass bounds λ_max over every checkpoint, so that the shell grid covers the whole
- * run; the rank defaults to `auto` (eigenpairs holding `capture` = 99% of ‖e‖² per checkpoint).
+ * Checks --rank and --steps against n (the run's residual length): a rank above n, or steps
+ * outside [rank, n], would otherwise be clamped or raised silently by the solver.
+ */
+function checkRankAndSteps(options: Pick<AnalyzeOptions, 'rank' | 'steps'>, n: number): void {
+  const { rank, steps } = options;
+  if (typeof rank === 'number' && rank > n)
+    throw new InvalidArgumentError('--rank', `cannot exceed n = ${n} (the run's residual length), got ${rank}`);
+  if (steps === undefined) return;
+  if (typeof rank !== 'number')
+    throw new InvalidArgumentError('--steps', 'needs a numeric --rank (with --rank auto the Lanczos steps follow the rank it grows to)');
+  if (steps < rank || steps > n) throw new InvalidArgumentError('--steps', `must be between the rank (${rank}) and n = ${n}, got ${steps}`);
+}
+
+/**
+ * Runs the pipeline on a run directory (exported for tests). Unless `lambdaMax` is given, a first
+ * pass bounds λ_max over every checkpoint, so that the shell grid covers the whole run; the rank
+ * defaults to `auto` (eigenpairs holding `capture` = 99% of ‖e‖² per checkpoint). The backend is
+ * chosen once the first checkpoint is read: its n sizes the measurement of `auto`
+ * (src/cli/backend.ts).
  */
 export async function analyzeRun(
   run: string,
   options: Omit<AnalyzeOptions, 'json'>,
   onProgress?: (done: number, total: number, phase: string) => void,
+  io: CliIo = { out() {}, err() {}, setExitCode() {}, quiet: true },
 ): Promise<{ result: SeriesResult; backend: Record<string, unknown>; lambdaMaxFromRun: boolean }> {
   const manifest = await readManifest(run);
-  const ctx = await contextFor(options.backend);
   const readOptions = options.root === undefined ? {} : { root: options.root };
+  const first = await loadCheckpoint(run, manifest.checkpoints[0]!, 0, { ...readOptions, layers: false });
+  const n = first.residual.length;
+  checkRankAndSteps(options, n);
+  const { ctx, selection } = await chooseBackend(
+    options.backend,
+    io,
+    seriesWork({
+      n,
+      rank: typeof options.rank === 'number' ? options.rank : Math.min(n, AUTO_RANK_START),
+      checkpoints: manifest.checkpoints.length,
+      ...(first.kernel ? { kernel: first.kernel } : {}),
+    }),
+  );
   try {
     const total = manifest.checkpoints.length;
     let lambdaMax = options.lambdaMax;
@@ -66,7 +103,8 @@ export async function analyzeRun(
       const phase = 'bounding λ_max';
       onProgress?.(0, total, phase);
       const all = async function* () {
-        for (const [i, entry] of manifest.checkpoints.entries()) yield await loadCheckpoint(run, entry, i, { ...readOptions, layers: false });
+        for (const [i, entry] of manifest.checkpoints.entries())
+          yield await loadCheckpoint(run, entry, i, { ...readOptions, layers: false });
       };
       lambdaMax = await runLambdaMaxBound(ctx ?? 'cpu', all(), { timeScale: manifest.timeScale, seed: options.seed }, (done) =>
         onProgress?.(done, total, phase),
@@ -92,10 +130,15 @@ export async function analyzeRun(
       await series.push(await loadCheckpoint(run, entry, i, readOptions));
       onProgress?.(i + 1, total, 'checkpoints');
     }
-    return { result: series.result(), backend: describeBackend(ctx), lambdaMaxFromRun: options.lambdaMax === undefined };
+    return { result: series.result(), backend: describeBackend(ctx, selection), lambdaMaxFromRun: options.lambdaMax === undefined };
   } finally {
     ctx?.dispose();
   }
+}
+
+/** Whether any run-time invariant check of any interval failed. */
+function checksFailed(r: SeriesResult): boolean {
+  return r.intervals.some((iv) => Object.values(iv.checks).some((c) => !c.pass));
 }
 
 /** The summary lines on the grid's coverage, the eigenpairs and the complement shell ⊥ (loud when they need attention). */
@@ -153,9 +196,14 @@ export function registerAnalyze(program: Command, io: CliIo): void {
     .command('analyze')
     .description('GRSD analysis of a run directory: shell energies, dissipation, transport, flux and velocity per checkpoint interval')
     .argument('<RUN>', 'directory with manifest.json and the tensor files it names (docs/formats.md)')
-    .option('--json <FILE>', 'write the versioned analysis JSON (docs/formats.md) to FILE')
+    .addOption(jsonOption('the versioned analysis JSON (docs/formats.md)'))
     .option('--report <FILE.html>', 'write a self-contained HTML report with SVG plots')
-    .option('--permutations <N>', 'permutations of the LSI shell-permutation test', positiveInt, 1000)
+    .option(
+      '--permutations <N>',
+      `permutations of the LSI shell-permutation test (1 … ${OPTION_LIMITS.permutations})`,
+      intInRange(1, OPTION_LIMITS.permutations),
+      1000,
+    )
     .option(
       '--rank <r|auto>',
       'eigenpairs per checkpoint, or auto (default): the fewest (from 256, doubling up to n) that hold --capture of ‖e‖²; the rest goes to the complement shell ⊥',
@@ -172,31 +220,46 @@ export function registerAnalyze(program: Command, io: CliIo): void {
       positiveNumber,
     )
     .option('--headroom <k>', 'extra shells above λ_max (default 1)', nonNegativeInt)
-    .option('--steps <m>', 'Lanczos steps per checkpoint (default adaptive)', positiveInt)
+    .option('--steps <m>', 'Lanczos steps per checkpoint, between a numeric --rank and n (default adaptive)', positiveInt)
     .option('--shells-per-decade <k>', 'shell width h = ln10/k (default 4)', positiveNumber)
     .option('--floor-relative <f>', 'floor λ_floor = f·λ_max (default 1e-5)', positiveNumber)
     .option('--lambda-ref <λ>', 'grid anchor λ_ref (default 1)', positiveNumber)
-    .option('--seed <seed>', 'seed of the Lanczos start vectors', nonNegativeInt, 0)
+    .option('--seed <seed>', 'seed of the Lanczos start vectors (0 … 2^32 − 1)', seedOption, 0)
     .option('--root <DIR>', 'allow the manifest to name files under DIR, a directory above RUN (default: only files inside RUN)')
     .addOption(backendOption())
     .action(async (run: string, options: AnalyzeOptions) => {
-      const progress = createProgress();
+      checkJsonDestination(options.json);
+      const progress = createProgress(io, 'grsd analyze');
       try {
-        const { result, backend, lambdaMaxFromRun } = await analyzeRun(run, options, (done, total, phase) =>
-          done === 0 ? progress.start(total, phase) : progress.update(done, phase),
+        const { result, backend, lambdaMaxFromRun } = await analyzeRun(
+          run,
+          options,
+          (done, total, phase) => (done === 0 ? progress.start(total, phase) : progress.update(done, phase)),
+          io,
         );
         progress.stop();
-                const analysis = analyzeGrsd(result, { lsi: { permutations: options.permutations, seed: options.seed } });
+        const analysis = analyzeGrsd(result, { lsi: { permutations: options.permutations, seed: options.seed } });
         // Power-law tail of the last checkpoint's eigenvalue distribution (CSN), on the CPU (r ≤ a few hundred values).
         const last = result.checkpoints.at(-1)!;
         const positive = Array.from(last.eigenvalues).filter((v) => v > 0);
-        const eigenvalueTail = await fitPowerLawTail(positive.length ? positive : [1], { context: 'cpu', bootstrap: 100, seed: options.seed, minTail: Math.min(50, Math.max(10, Math.floor(positive.length / 4))) });
+        const eigenvalueTail = await fitPowerLawTail(positive.length ? positive : [1], {
+          context: 'cpu',
+          bootstrap: 100,
+          seed: options.seed,
+          minTail: Math.min(50, Math.max(10, Math.floor(positive.length / 4))),
+        });
         const fits = { ...analysis.fits, eigenvalueTail: { checkpoint: last.index, ...eigenvalueTail } };
-        if (options.json) await writeJsonFile(options.json, analysisJson(result, backend, { ...analysis, fits }));
+        const jsonFile = await writeJsonOutput(io, options.json, analysisJson(result, backend, { ...analysis, fits }));
         if (options.report)
           await writeFileAtomic(options.report, await renderReport(result, analysis, { title: `GRSD analysis of ${run}`, backend }));
-        const wrote = [options.json, options.report].filter(Boolean);
-        io.out(summary(run, result, analysis, lambdaMaxFromRun) + (wrote.length ? `\nWrote ${wrote.join(', ')}` : ''));
+        const wrote = [jsonFile, options.report].filter(Boolean);
+        const wroteLine = wrote.length ? `Wrote ${wrote.join(', ')}` : '';
+        writeTextReport(io, options.json, summary(run, result, analysis, lambdaMaxFromRun) + (wroteLine ? `\n${wroteLine}` : ''));
+        if (jsonOnStdout(options.json) && wroteLine) note(io, wroteLine);
+        if (checksFailed(result)) {
+          if (jsonOnStdout(options.json)) io.err('grsd analyze: run-time invariant checks failed (see "checks" in the JSON)');
+          io.setExitCode(EXIT.FAILURE);
+        }
       } finally {
         progress.stop();
       }
