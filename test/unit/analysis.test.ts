@@ -98,7 +98,7 @@ describe('velocity fits and LSI', () => {
       const { transport, energy } = geometricTransport(grid, rho, 0.4, 1.5);
       const iv = syntheticInterval(grid, transport, energy);
       const edges = grid.edges;
-      const fit = fitVelocity(iv, { lambdaMin: edges[20]!, lambdaMax: edges[grid.count - 20]!, bootstrap: 50, noiseFloor: 0 });
+      const fit = fitVelocity(iv, { lambdaMin: edges[20]!, lambdaMax: edges[grid.count - 20]!, bootstrap: 50, fluxFloor: 0 });
       expect(fit.ok).toBe(true);
       expect(Math.abs((fit as VelocityFit).a - (1 + Math.log(rho) / H))).toBeLessThan(1e-4);
       expect((fit as VelocityFit).r2).toBeGreaterThan(0.999999);
@@ -217,7 +217,7 @@ describe('loss exponent and frontier (T1, lazy power law)', () => {
 
   test('ξ = κ/ν within 0.01 from the loss curve over t ∈ [10, 10⁴] (2·10⁶ modes)', () => {
     const times = [10, 31.6, 100, 316, 1000, 3162, 10000];
-    const fit = fitLossExponent(times, times.map(modes), { tailFraction: 1 });
+    const fit = fitLossExponent(times.map((t) => ({ t, loss: modes(t) })));
     expect(fit.ok).toBe(true);
     expect(Math.abs((fit as { xi: number }).xi - kappa / nu)).toBeLessThan(0.01);
     // The prefactor of spec §1.12: L ≃ C/(2Nν) Γ(κ/ν) (2Λt)^{−κ/ν} (N = 1, C = Λ = 1).
@@ -251,7 +251,12 @@ describe('loss exponent and frontier (T1, lazy power law)', () => {
   });
 
   test('too little data gives a reason, never NaN', () => {
-    expect(fitLossExponent([0, 1], [1, 0.5])).toEqual({ ok: false, reason: expect.stringMatching(/at least 3/) });
+    expect(
+      fitLossExponent([
+        { t: 0, loss: 1 },
+        { t: 1, loss: 0.5 },
+      ]),
+    ).toEqual({ ok: false, reason: expect.stringMatching(/need 3/) });
   });
 });
 
@@ -330,16 +335,17 @@ describe('conditions: every verdict path', () => {
       sign: 1,
     });
     const a = 1 + Math.log(1.2) / grid.width;
-    const perm = { pValue: 0.001, permutations: 1000, nullPercentile1: 0.9, nullPercentile5: 0.95 };
+    const perm = { pValue: 0.001, permutations: 1000, nullPercentile1: 0.9, nullPercentile5: 0.95, nullRatio: 1 };
     const fits = [fit(a), fit(a + 0.02)];
     const rig = rigidity(fits);
-    expect(assessC4({ lsi: lsi(0.1), permutation: perm, windowShells: 8, velocityFits: fits, rigidity: rig }, t).verdict).toBe('pass');
-    expect(assessC4({ lsi: lsi(0.45), permutation: perm, windowShells: 8, velocityFits: fits, rigidity: rig }, t).verdict).toBe('marginal');
+    expect(assessC4({ lsi: lsi(0.1), permutation: perm, windowShells: 8, width: grid.width, velocityFits: fits, rigidity: rig }, t).verdict).toBe('pass');
+    expect(assessC4({ lsi: lsi(0.45), permutation: perm, windowShells: 8, width: grid.width, velocityFits: fits, rigidity: rig }, t).verdict).toBe('marginal');
     const noPowerLaw = assessC4(
       {
         lsi: lsi(0.1),
         permutation: perm,
         windowShells: 8,
+        width: grid.width,
         velocityFits: [fit(a + 1), fit(a - 1)],
         rigidity: rigidity([fit(a + 1), fit(a - 1)]),
       },
@@ -347,8 +353,8 @@ describe('conditions: every verdict path', () => {
     );
     expect(noPowerLaw.verdict).toBe('marginal');
     expect(noPowerLaw.reason).toMatch(/consequences/);
-    expect(assessC4({ lsi: lsi(0.8), permutation: perm, windowShells: 8, velocityFits: fits, rigidity: rig }, t).verdict).toBe('fail');
-    expect(assessC4({ lsi: null, permutation: null, windowShells: 3, velocityFits: [], rigidity: rig }, t).verdict).toBe('not-computable');
+    expect(assessC4({ lsi: lsi(0.8), permutation: perm, windowShells: 8, width: grid.width, velocityFits: fits, rigidity: rig }, t).verdict).toBe('fail');
+    expect(assessC4({ lsi: null, permutation: null, windowShells: 3, width: grid.width, velocityFits: [], rigidity: rig }, t).verdict).toBe('not-computable');
   });
 
   test('depth scan: L* and the log-log slope; NFD collapse flag and γ̂', () => {
