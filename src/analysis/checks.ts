@@ -122,20 +122,24 @@ export function dissipationSignCheck(
 ): Check {
   const total = prev.residualNorm2;
   const norm = Math.sqrt(total);
-  let worst = { margin: Infinity, value: 0, allowance: 0, shell: -1 };
+  // Report the most negative shell, or the worst-failing one when any fails.
+  let lowest = { margin: Infinity, value: Infinity, allowance: 0, shell: -1 };
+  let failing = { margin: 0, value: 0, allowance: 0, shell: -1 };
   for (let a = 0; a < grid.size; a++) {
     if (a === grid.complementIndex) continue; // ⊥'s old-basis energy is not defined shell by shell
     const d = dissipationRate[a]! * dt;
     const tilde = prev.energy[a]! - d;
     const allowance = step.kernelChange * Math.sqrt(Math.max(prev.energy[a]!, tilde, 0)) * norm + SIGN_RESOLUTION * total;
     const margin = d + allowance;
-    if (margin < worst.margin) worst = { margin, value: d, allowance, shell: a };
+    if (d < lowest.value) lowest = { margin, value: d, allowance, shell: a };
+    if (margin < failing.margin) failing = { margin, value: d, allowance, shell: a };
   }
+  const worst = failing.shell >= 0 ? failing : lowest;
   const value = total > 0 ? worst.value / total : 0;
   const threshold = total > 0 ? -worst.allowance / total : 0;
   const description =
     'min_α D^Δ_α / ‖e_i‖² against −(Δt‖ΔM‖·√E_α·‖e‖ + 1e-6‖e‖²)/‖e‖² (non-negative up to the finite-Δt term, docs/conditions.md)';
-  if (worst.margin >= 0) return check(value, threshold, 'pass', description);
+  if (failing.shell < 0) return check(value, threshold, 'pass', description);
   const where = worst.shell === grid.floorIndex ? 'the floor shell ∅' : `shell ${worst.shell}`;
   return check(
     value,

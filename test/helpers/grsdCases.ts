@@ -62,7 +62,7 @@ export function lazyDiagonal(n: number, times: readonly number[], { Lambda = 1, 
  * T2: M(t) = Q(t) Λ Q(t)ᵀ with Q(t) = e^{Ωt}U0, c(t) = e^{−(Λ+A)t} c(0), A = U0ᵀΩU0, e = Q c.
  * Returns the checkpoints, and the exact Kato coupling T_{kj} = −2 A_kj c_k c_j at time t (mode level).
  */
-export function rotatingBasis(n: number, lambda: Float64Array, omegaScale: number, seed: number) {
+export function rotatingBasis(n: number, lambda: Float64Array, omegaScale: number, seed: number, amplitudes?: ArrayLike<number>) {
   const r = new Random(seed);
   const u0 = randomOrthogonal(n, r);
   const omega = new Float64Array(n * n);
@@ -75,7 +75,7 @@ export function rotatingBasis(n: number, lambda: Float64Array, omegaScale: numbe
   }
   const u0t = Float64Array.from({ length: n * n }, (_, e) => u0[(e % n) * n + Math.floor(e / n)]!);
   const a = mul(mul(u0t, omega, n), u0, n);
-  const c0 = r.normals(n);
+  const c0 = amplitudes ? Float64Array.from(amplitudes) : r.normals(n);
   const generator = Float64Array.from({ length: n * n }, (_, e) => -((Math.floor(e / n) === e % n ? lambda[e % n]! : 0) + a[e]!));
   const at = (t: number) => {
     const q = mul(expm(omega, t, n), u0, n);
