@@ -49,8 +49,8 @@ export interface VelocityFit {
 export interface VelocityFitOptions {
   /**
    * |Π| below this (absolute, in energy per unit time) is rounding noise. Default: the interval's
-   * transport resolution ({@link transportResolution}) times ‖e‖²/Δt — relative to the run's
-   * scale, never to the interval's own largest flux.
+   * measured closure error ({@link fluxResolution} without n); analyzeGrsd passes the full
+   * resolution of the run — relative to the run's scale, never to the interval's own largest flux.
    */
   readonly fluxFloor?: number;
   /** Required fraction of boundaries with the median sign. Default 0.9. */
@@ -67,11 +67,15 @@ export interface VelocityFitOptions {
   readonly lambdaMax?: number;
 }
 
-/** The flux an interval resolves: its transport resolution × ‖e_{i+1}‖²/Δt (energy per unit time). */
-export function fluxResolution(interval: IntervalResult): number {
+/**
+ * The flux an interval resolves (energy per unit time): its transport resolution
+ * ({@link transportResolution} for `n` probe values in `precision`) × ‖e_{i+1}‖²/Δt. Without `n`
+ * only the measured closure error counts.
+ */
+export function fluxResolution(interval: IntervalResult, n = 0, precision: 'float32' | 'float64' = 'float64'): number {
   let total = 0;
   for (let i = 0; i < interval.flow.length; i++) total += interval.flow[i]!;
-  return (transportResolution(interval.checks) * Math.abs(total)) / (interval.t1 - interval.t0);
+  return (transportResolution(interval.checks, n, precision) * Math.abs(total)) / (interval.t1 - interval.t0);
 }
 
 /** Fits ln|v(b)| = ln|c| + a ln b over one interval's valid, resolved boundaries. */

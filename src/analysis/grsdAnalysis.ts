@@ -100,7 +100,7 @@ export interface TheorySection {
   readonly window: readonly [number, number];
   /** max over intervals of max|T^Δ_αβ|/‖e‖²: the largest share of the energy moved between two shells in one interval. */
   readonly transportLevel: number;
-  /** The finest such share the estimator resolves (100× its measured rounding, largest over the intervals). */
+  /** The finest such share the estimator resolves (docs/conditions.md, largest over the intervals). */
   readonly transportResolution: number;
   /** Intervals whose transport is above their resolution. */
   readonly resolvedIntervals: readonly number[];
@@ -153,7 +153,9 @@ export function analyzeGrsd(series: SeriesResult, options: GrsdAnalysisOptions =
 
   // Transport resolution: the lazy gate and the flux floor (docs/conditions.md, "Transport resolution").
   const shares = intervals.map(transportShare);
-  const resolutions = intervals.map((iv) => transportResolution(iv.checks));
+  const n = first.counts.reduce((acc, v) => acc + v, 0);
+  const precision = series.precision ?? 'float64';
+  const resolutions = intervals.map((iv) => transportResolution(iv.checks, n, precision));
   const resolved = intervals.filter((_, i) => shares[i]! > resolutions[i]!).map((iv) => iv.index);
   const transportLevel = Math.max(0, ...shares);
   const lazy = intervals.length > 0 && resolved.length === 0;
@@ -178,7 +180,7 @@ export function analyzeGrsd(series: SeriesResult, options: GrsdAnalysisOptions =
       };
     return fitVelocity(iv, {
       ...options.velocity,
-      fluxFloor: fluxResolution(iv),
+      fluxFloor: fluxResolution(iv, n, precision),
       ...(interior ? { lambdaMin: interior.lambdaMin, lambdaMax: interior.lambdaMax } : {}),
     });
   });
