@@ -50,6 +50,8 @@ export interface StepSize {
    * stayed below 1.04× this value (docs/conditions.md).
    */
   readonly katoStep: number;
+  /** Its amplitude part Δt·⟨λ_k + λ_j⟩. */
+  readonly katoDecay: number;
 }
 
 /**
@@ -88,12 +90,14 @@ export function stepSize(prev: CheckpointResult, cur: CheckpointResult, projecto
       decay += w * (lam[k]! + lam[j]!);
     }
   }
-  const katoStep = weight > 0 ? Math.min(Number.MAX_VALUE, (rotation * inverseGap) / weight + (dt * decay) / weight) : 0;
+  const katoDecay = weight > 0 ? (dt * decay) / weight : 0;
+  const katoStep = weight > 0 ? Math.min(Number.MAX_VALUE, (rotation * inverseGap) / weight + katoDecay) : 0;
   return {
     dissipated,
     rotation,
     kernelChange: dt * Math.sqrt(dl2 + (lambdaMax * lambdaMax * dp) / 2),
     katoStep,
+    katoDecay,
   };
 }
 
@@ -187,7 +191,7 @@ export function katoConsistencyCheck(
       0.1,
       'not-applicable',
       description,
-      `checkpoints too sparse for the Kato estimator: its step ‖Ω‖Δt·λ/gap + Δt·λ is ${step.katoStep.toPrecision(2)} here (> ${maxStep}; shells rotate by up to ${step.rotation.toPrecision(2)}, an eigenvalue crossing a shell boundary counts as a full turn), so the first-order Kato form and T^Δ/Δt need not agree; save checkpoints closer together to use this check`,
+      `checkpoints too sparse for the Kato estimator: its step ‖Ω‖Δt·λ/gap + Δt·λ is ${step.katoStep.toPrecision(2)} here (> ${maxStep}; amplitude decay Δt⟨λ_k + λ_j⟩ = ${step.katoDecay.toPrecision(2)}, shell rotation up to ${step.rotation.toPrecision(2)}, where an eigenvalue crossing a shell boundary counts as a full turn), so the first-order Kato form and T^Δ/Δt need not agree; save checkpoints closer together to use this check`,
     );
   if (value <= 0.1) return check(value, 0.1, 'pass', description);
   return check(

@@ -186,15 +186,18 @@ export function analyzeGrsd(series: SeriesResult, options: GrsdAnalysisOptions =
   });
   const rig = rigidity(velocity, thresholds.c4ExponentStd);
 
-  // Loss exponents.
+  // Loss exponents. The loss-curve fit models the energy whose eigenvalues are known and resolved
+  // (window shells, eigenvalues ≥ λ_min): ⊥ and ∅ are left out of the fitted curve, and a warning
+  // says how much of ‖e‖² they hold.
   const lossExponent = fitLossExponent(
     checkpoints.map((c) => {
       const above = Array.from(c.eigenvalues).filter((l) => l >= grid.floor);
+      const unresolved = unresolvedShare(c, grid.floorIndex, grid.complementIndex);
       return {
         t: c.t,
-        loss: c.loss,
+        loss: c.loss * (1 - unresolved),
         ...(above.length ? { lambdaMin: Math.min(...above), lambdaMax: Math.max(...above) } : {}),
-        unresolvedShare: unresolvedShare(c, grid.floorIndex, grid.complementIndex),
+        unresolvedShare: unresolved,
       };
     }),
     { window: options.fitWindow ?? 'auto' },

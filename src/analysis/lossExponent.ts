@@ -32,7 +32,7 @@ export interface LossPoint {
   readonly lambdaMin?: number;
   /** Largest eigenvalue at t. */
   readonly lambdaMax?: number;
-  /** Share of ‖e‖² whose eigenvalue is unknown or unresolved (⊥ and ∅) at t. */
+  /** Share of ‖e‖² whose eigenvalue is unknown or unresolved (⊥ and ∅) at t; analyzeGrsd fits the loss of the rest. */
   readonly unresolvedShare?: number;
 }
 
@@ -176,7 +176,7 @@ export function fitLossExponent(points: readonly LossPoint[], options: LossExpon
   const unresolved = Math.max(0, ...use.map((p) => p.unresolvedShare ?? 0));
   if (unresolved > 0.05)
     warnings.push(
-      `up to ${(100 * unresolved).toFixed(1)}% of ‖e‖² in the window sits in ⊥ or ∅, whose eigenvalues are unknown or unresolved: the cutoff λ_min and ξ may be biased (raise --rank or lower the floor)`,
+      `up to ${(100 * unresolved).toFixed(1)}% of ‖e‖² in the window sits in ⊥ or ∅, whose eigenvalues are unknown or unresolved: ξ describes the resolved energy only (raise --rank or lower the floor to include it)`,
     );
   return {
     ok: true,
