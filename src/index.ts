@@ -84,7 +84,7 @@ export * from './analysis/lsi.ts';
 export * from './analysis/conditions.ts';
 export * from './analysis/drift.ts';
 export * from './analysis/renormalizability.ts';
-export { spectralChecks, stepSize, transportResolution, type CheckStatus, type StepSize } from './analysis/checks.ts';
+export { spectralChecks, stepSize, type CheckStatus, type StepSize } from './analysis/checks.ts';
 export { analyzeGrsd, type GrsdAnalysis, type GrsdAnalysisOptions, type FitsSection, type TheorySection } from './analysis/grsdAnalysis.ts';
 
 // Diagnostics.

@@ -244,20 +244,3 @@ export function spectralChecks(
   }
   return checks;
 }
-
-/**
- * The finest transport an interval resolves, as a fraction of ‖e‖²: the larger of 100× its
- * measured closure error (the row sums of the flow matrix against the new shell energies) and the
- * forward-error bound of a flow entry, γ_{2n} ≈ 2n·u (u = 2⁻²⁴ in f32, 2⁻⁵³ in float64; each entry
- * is a sum of n-term products of unit vectors with the residual). Transport per interval below it
- * is rounding: 2n·u is 5.7e-6 in f32 at n = 48 (measured noise on lazy runs ≈ 5e-8) and 1e-13 in
- * float64 at n = 400.
- */
-export function transportResolution(
-  checks: Readonly<Record<string, Check>>,
-  n: number,
-  precision: 'float32' | 'float64' = 'float64',
-): number {
-  const unit = precision === 'float32' ? 2 ** -24 : 2 ** -53;
-  return Math.max(100 * (checks.rowSums?.value ?? 0), 2 * n * unit);
-}

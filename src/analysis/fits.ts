@@ -8,7 +8,7 @@
  * Degenerate data never throws and never returns NaN: fits report `ok: false` with a `reason`.
  * @module
  */
-import { transportResolution } from './checks.ts';
+import { RESOLVED_FACTOR } from './resolution.ts';
 import { bootstrapSlope, digamma, fitLine, gamma, median, minimizeScalar, stdDev } from './regression.ts';
 import type { CheckpointResult, IntervalResult } from './series.ts';
 import type { ShellGrid } from './shellGrid.ts';
@@ -49,8 +49,7 @@ export interface VelocityFit {
 export interface VelocityFitOptions {
   /**
    * |Π| below this (absolute, in energy per unit time) is rounding noise. Default: the interval's
-   * measured closure error ({@link fluxResolution} without n); analyzeGrsd passes the full
-   * resolution of the run — relative to the run's scale, never to the interval's own largest flux.
+   * resolution ({@link fluxResolution}) — the run's scale, never the interval's own largest flux.
    */
   readonly fluxFloor?: number;
   /** Required fraction of boundaries with the median sign. Default 0.9. */
@@ -68,14 +67,18 @@ export interface VelocityFitOptions {
 }
 
 /**
- * The flux an interval resolves (energy per unit time): its transport resolution
- * ({@link transportResolution} for `n` probe values in `precision`) × ‖e_{i+1}‖²/Δt. Without `n`
- * only the measured closure error counts.
+ * The smallest flux an interval resolves (energy per unit time): RESOLVED_FACTOR × the error scale
+ * of its rates, 4√n·u·‖e_{i+1}‖²/Δt (docs/accuracy.md, "Transport resolution").
  */
-export function fluxResolution(interval: IntervalResult, n = 0, precision: 'float32' | 'float64' = 'float64'): number {
-  let total = 0;
-  for (let i = 0; i < interval.flow.length; i++) total += interval.flow[i]!;
-  return (transportResolution(interval.checks, n, precision) * Math.abs(total)) / (interval.t1 - interval.t0);
+export function fluxResolution(interval: Pick<IntervalResult, 'resolution'>): number {
+  return RESOLVED_FACTOR * interval.resolution.rate;
+}
+
+/** Whether an interval's largest transport rate is resolved (at least RESOLVED_FACTOR times its error scale). */
+export function transportResolved(interval: Pick<IntervalResult, 'resolution' | 'transport'>): boolean {
+  let max = 0;
+  for (let i = 0; i < interval.transport.length; i++) max = Math.max(max, Math.abs(interval.transport[i]!));
+  return max > 0 && max >= RESOLVED_FACTOR * interval.resolution.rate;
 }
 
 /** Fits ln|v(b)| = ln|c| + a ln b over one interval's valid, resolved boundaries. */

@@ -9,7 +9,6 @@
  * @module
  */
 import { fitPowerLawTailCpu, type PowerLawTailResult } from './powerLawTail.ts';
-import { transportResolution } from './checks.ts';
 import {
   assessC1,
   assessC2,
@@ -30,6 +29,7 @@ import {
   fitVelocity,
   fluxResolution,
   interiorBoundaries,
+  transportResolved,
   lazyLossPrediction,
   rigidity,
   type FitFailure,
@@ -100,7 +100,7 @@ export interface TheorySection {
   readonly window: readonly [number, number];
   /** max over intervals of max|T^Δ_αβ|/‖e‖²: the largest share of the energy moved between two shells in one interval. */
   readonly transportLevel: number;
-  /** The finest such share the estimator resolves (docs/conditions.md, largest over the intervals). */
+  /** The smallest such share the estimator resolves (10 × its rate resolution, docs/accuracy.md; largest over the intervals). */
   readonly transportResolution: number;
   /** Intervals whose transport is above their resolution. */
   readonly resolvedIntervals: readonly number[];
@@ -134,13 +134,25 @@ function unresolvedShare(cp: CheckpointResult, floorIndex: number, complementInd
   return cp.residualNorm2 > 0 ? (Math.max(0, cp.energy[complementIndex]!) + cp.energy[floorIndex]!) / cp.residualNorm2 : 0;
 }
 
-/** Largest share of ‖e‖² moved between two shells in the interval, and whether it is above the resolution. */
-function transportShare(iv: IntervalResult): number {
+/** ‖e_{i+1}‖² of an interval (the total of its flow matrix). */
+function flowTotal(iv: IntervalResult): number {
   let total = 0;
   for (let i = 0; i < iv.flow.length; i++) total += iv.flow[i]!;
+  return total;
+}
+
+/** Largest share of ‖e‖² moved between two shells in the interval. */
+function transportShare(iv: IntervalResult): number {
+  const total = flowTotal(iv);
   let max = 0;
   for (let i = 0; i < iv.transport.length; i++) max = Math.max(max, Math.abs(iv.transport[i]!));
   return total > 0 ? (max * (iv.t1 - iv.t0)) / total : 0;
+}
+
+/** The smallest resolved share of ‖e‖² moved in one interval: RESOLVED_FACTOR × the rate resolution × Δt / ‖e‖². */
+function resolutionShare(iv: IntervalResult): number {
+  const total = flowTotal(iv);
+  return total > 0 ? (fluxResolution(iv) * (iv.t1 - iv.t0)) / total : 0;
 }
 
 /** Runs every fit, the LSI analysis and the condition assessments on a series result. */
@@ -153,13 +165,11 @@ export function analyzeGrsd(series: SeriesResult, options: GrsdAnalysisOptions =
 
   // Transport resolution: the lazy gate and the flux floor (docs/conditions.md, "Transport resolution").
   const shares = intervals.map(transportShare);
-  const n = first.counts.reduce((acc, v) => acc + v, 0);
-  const precision = series.precision ?? 'float64';
-  const resolutions = intervals.map((iv) => transportResolution(iv.checks, n, precision));
-  const resolved = intervals.filter((_, i) => shares[i]! > resolutions[i]!).map((iv) => iv.index);
+  const resolutions = intervals.map((iv) => resolutionShare(iv));
+  const resolved = intervals.filter(transportResolved).map((iv) => iv.index);
   const transportLevel = Math.max(0, ...shares);
   const lazy = intervals.length > 0 && resolved.length === 0;
-  const lazyReason = `the transport of every interval is below the estimator's resolution (largest share moved ${transportLevel.toPrecision(2)} ≤ ${Math.max(
+  const lazyReason = `the transport of every interval is below the estimator's resolution (largest share of ‖e‖² moved ${transportLevel.toPrecision(2)}, resolution ${Math.max(
     0,
     ...resolutions,
   ).toPrecision(2)}): a lazy run, whose couplings carry no information`;
@@ -180,7 +190,7 @@ export function analyzeGrsd(series: SeriesResult, options: GrsdAnalysisOptions =
       };
     return fitVelocity(iv, {
       ...options.velocity,
-      fluxFloor: fluxResolution(iv, n, precision),
+      fluxFloor: fluxResolution(iv),
       ...(interior ? { lambdaMin: interior.lambdaMin, lambdaMax: interior.lambdaMax } : {}),
     });
   });

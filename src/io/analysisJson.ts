@@ -86,7 +86,6 @@ export function analysisJson(
     schemaVersion: ANALYSIS_SCHEMA_VERSION,
     generator: { name: 'grsd', version: GRSD_VERSION },
     backend,
-    precision: series.precision ?? 'float64',
     timeScale: series.timeScale,
     grid: {
       ...series.grid.toJSON(),

@@ -5,6 +5,7 @@
  */
 import type { CheckpointData, CheckpointResult, IntervalResult } from '../../src/analysis/series.ts';
 import { ShellGrid } from '../../src/analysis/shellGrid.ts';
+import { transportResolution } from '../../src/analysis/resolution.ts';
 import { fluxFromTransport, velocityFromFlux } from '../../src/analysis/transport.ts';
 import type { LossPoint } from '../../src/analysis/lossExponent.ts';
 import { randomOrthogonal } from '../../src/reference/linalg.ts';
@@ -96,7 +97,7 @@ export function lazyRun(c: LazyCase, times: readonly number[], rotate?: number):
   });
 }
 
-/** A minimal interval carrying a transport matrix over grid.size shells (rates), for the analysis functions. */
+/** A minimal interval carrying a transport matrix over grid.size shells (rates), for the analysis functions (exact: resolution 0). */
 export function syntheticInterval(grid: ShellGrid, transport: Float64Array, energy: Float64Array, index = 0): IntervalResult {
   const { flux, fluxLocal, fluxNonlocal } = fluxFromTransport(transport, grid.count);
   const v = velocityFromFlux(grid, flux, energy);
@@ -117,8 +118,12 @@ export function syntheticInterval(grid: ShellGrid, transport: Float64Array, ener
     kato: null,
     kernelDrift: null,
     projectorChange: new Float64Array(grid.count + 1),
+    resolution: transportResolution('float64', 0, 1, 0, 1, flux),
   };
 }
+
+/** The `capture` of a synthetic checkpoint (every eigenpair computed). */
+export const FULL_CAPTURE = { requested: 0, returned: 0, shortfall: null, unconverged: 0, complementShare: 0, floorShare: 0 } as const;
 
 /** T_αβ = ρ^{(α+β)/2} κ(α−β) √(E_α E_β), κ(d) = sgn(d) e^{−|d|/ℓ}, E_α = e^{ξαh}, on the window shells of `grid` (shell level, spec T3). */
 export function geometricTransport(grid: ShellGrid, rho: number, xi: number, ell: number): { transport: Float64Array; energy: Float64Array } {

@@ -7,9 +7,10 @@ import { analyzeGrsd, type GrsdAnalysis } from '../../src/analysis/grsdAnalysis.
 import { fitLossExponent } from '../../src/analysis/lossExponent.ts';
 import { fitSpectrumExponent, fitTauberian, fitVelocity, type VelocityFit } from '../../src/analysis/fits.ts';
 import { lsiPermutationTest, lsiStatistic } from '../../src/analysis/lsi.ts';
-import { analyzeSeries, type SeriesResult } from '../../src/analysis/series.ts';
+import { analyzeSeries, seriesCoverage, type SeriesResult } from '../../src/analysis/series.ts';
 import { ShellGrid } from '../../src/analysis/shellGrid.ts';
 import {
+  FULL_CAPTURE,
   antisymmetricNoise,
   geometricTransport,
   LAZY_SPECTRA,
@@ -163,8 +164,7 @@ export function shellLevelLsiRows(permutations = 500): LsiRow[] {
 
 /**
  * A series whose intervals carry the transport `transport`·scale (scales = c(t) per window) on the
- * energies `energy`, with a float64-exact row-sum check (resolution 1e-13) so analyzeGrsd treats
- * the transport as resolved.
+ * energies `energy`, exact (resolution 0), so analyzeGrsd treats the transport as resolved.
  */
 function syntheticSeries(grid: ShellGrid, transport: Float64Array, energy: Float64Array, scales: readonly number[]): SeriesResult {
   const full = new Float64Array(grid.size);
@@ -187,6 +187,7 @@ function syntheticSeries(grid: ShellGrid, transport: Float64Array, energy: Float
     ipr: null,
     layerTraceShare: null,
     layerKernelDrift: null,
+    capture: FULL_CAPTURE,
   }));
   const intervals = scales.map((scale, i) => {
     const iv = syntheticInterval(
@@ -205,7 +206,7 @@ function syntheticSeries(grid: ShellGrid, transport: Float64Array, energy: Float
       checks: { rowSums: { value: 0, threshold: 1e-5, status: 'pass' as const, pass: true, description: 'synthetic' } },
     };
   });
-  return { grid, timeScale: 1, checkpoints, intervals };
+  return { grid, timeScale: 1, checkpoints, intervals, coverage: seriesCoverage(grid, null, checkpoints) };
 }
 
 /** One Toeplitz-plus-noise row: mean ε_LSI, p-value quantiles and C4-core verdict shares over seeds. */

@@ -13,7 +13,7 @@ import { fitPowerLawTail } from '../../src/analysis/powerLawTail.ts';
 import { renormalizabilityRemainder } from '../../src/analysis/renormalizability.ts';
 import { analyzeSeries, type CheckpointData } from '../../src/analysis/series.ts';
 import { ShellGrid } from '../../src/analysis/shellGrid.ts';
-import { lazyGrid, lazyInitialShells, lazyLossPoints, lazyRun, logTimes } from '../helpers/calibration.ts';
+import { FULL_CAPTURE, lazyGrid, lazyInitialShells, lazyLossPoints, lazyRun, logTimes } from '../helpers/calibration.ts';
 import {
   doneWhenLazyRun,
   lazyRows,
@@ -387,6 +387,7 @@ describe('verdicts and rule texts follow the configured thresholds', () => {
       ipr: Float64Array.from([3, 3]),
       layerTraceShare: null,
       layerKernelDrift: null,
+      capture: FULL_CAPTURE,
     };
     expect((assessC3(grid, [cp, cp], [], t).details.migration as { rule: string }).rule).toMatch(/μ ≤ 0\.25 pass/);
     expect((assessC2(grid, [cp], [], t).details.delocalization as { rule: string }).rule).toMatch(/≤ 12 pass/);
