@@ -7,6 +7,7 @@
  * (Node ≥ 22.6 with type stripping; about a minute on one core.)
  */
 import {
+  brokenExportRows,
   doneWhenLazyRun,
   lazyRows,
   modeLevelLsiRows,
@@ -99,5 +100,10 @@ table(
     r.katoWorst.toPrecision(2),
     `${r.dissipationMin.toExponential(1)} (${r.dissipationAllowance.toExponential(1)})`,
   ]),
+);
+out.push('### dissipationSign on broken exports (the exact run n = 12, ν = 1.5, Δt = 0.01; checkpoint 2 broken)', '');
+table(
+  ['residual of checkpoint 2', 'status', 'min D^Δ_α/‖e‖²', 'allowance'],
+  (await brokenExportRows()).map((r) => [r.name, r.status, r.value.toExponential(2), r.threshold.toExponential(2)]),
 );
 process.stdout.write(out.join('\n'));

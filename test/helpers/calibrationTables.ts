@@ -132,7 +132,7 @@ function lsiRow(
 }
 
 /**
- * Shell-level exact LSI (spec T3) on 40 shells of h = ln10/4 with ℓ = 1, ξ = 0.4, three windows
+ * Shell-level exact LSI (T3) on 40 shells of h = ln10/4 with ℓ = 1, ξ = 0.4, three windows
  * (c(t) varying), through analyzeGrsd on a synthetic series; negatives: iid couplings and
  * shell-permuted LSI couplings of the same norm.
  */
@@ -264,7 +264,7 @@ export interface RotatingRow {
   readonly dissipationAllowance: number;
 }
 
-/** Exact rotating-basis runs (spec T2, n = 12): which checks pass, fail or do not apply at each Δt. */
+/** Exact rotating-basis runs (T2, n = 12): which checks pass, fail or do not apply at each Δt. */
 export async function rotatingRows(): Promise<RotatingRow[]> {
   const n = 12;
   const rows: RotatingRow[] = [];
@@ -313,4 +313,43 @@ export function shellLevelExponent80(rho: number): { fitted: number; exponent: n
   const edges = grid.edges;
   const fit = fitVelocity(iv, { lambdaMin: edges[20]!, lambdaMax: edges[grid.count - 20]!, bootstrap: 20, fluxFloor: 0 }) as VelocityFit;
   return { fitted: fit.a, exponent: 1 + Math.log(rho) / h };
+}
+
+/** One negative control of the interval checks: an exact rotating-basis run with one checkpoint's residual broken. */
+export interface BrokenExportRow {
+  readonly name: string;
+  readonly status: string;
+  readonly value: number;
+  readonly threshold: number;
+}
+
+/**
+ * The exact run (n = 12, ν = 1.5, ‖Ω‖ scale 0.05, Δt = 0.01) with checkpoint 2's residual
+ * rescaled by 1%, put in another point order, or taken from step 0; a sign flip is the control
+ * (harmless: energies are quadratic). Reports the second interval's dissipationSign.
+ */
+export async function brokenExportRows(): Promise<BrokenExportRow[]> {
+  const n = 12;
+  const lambda = Float64Array.from({ length: n }, (_, k) => (k + 1) ** -1.5);
+  const rb = rotatingBasis(n, lambda, 0.05, 3);
+  const dt = 0.01;
+  const exact = [0, dt, 2 * dt, 3 * dt].map((t) => ({ t, ...rb.at(t) }));
+  const cases: [string, (r: Float64Array, i: number) => Float64Array][] = [
+    ['exact', (r) => r],
+    ['sign flip (control)', (r, i) => (i === 2 ? r.map((v) => -v) : r)],
+    ['rescaled by 1%', (r, i) => (i === 2 ? r.map((v) => 1.01 * v) : r)],
+    ['another point order', (r, i) => (i === 2 ? Float64Array.from({ length: n }, (_, j) => r[(j + 1) % n]!) : r)],
+    ['residual of step 0', (r, i) => (i === 2 ? exact[0]!.residual : r)],
+  ];
+  const rows: BrokenExportRow[] = [];
+  for (const [name, residual] of cases) {
+    const series = await analyzeSeries(
+      'cpu',
+      exact.map((c, i) => ({ t: c.t, kernel: c.kernel, residual: residual(c.residual, i) })),
+      { gridOptions: { floorRelative: 1e-8, lambdaRef: 1.1 } },
+    );
+    const sign = series.intervals[1]!.checks.dissipationSign!;
+    rows.push({ name, status: sign.status, value: sign.value, threshold: sign.threshold });
+  }
+  return rows;
 }

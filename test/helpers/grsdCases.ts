@@ -1,5 +1,5 @@
 /**
- * Closed-form GRSD test cases of spec §3, as checkpoint series (float64, rounded to f32 where the
+ * Closed-form GRSD test cases (docs/conditions.md, Calibration: T1–T3), as checkpoint series (float64, rounded to f32 where the
  * GPU would see them).
  */
 import type { CheckpointData } from '../../src/analysis/series.ts';
@@ -130,7 +130,7 @@ export interface LsiModeRunOptions {
 /**
  * T3 at the mode level, through the whole pipeline: one mode per shell at the shell centres
  * λ_k = e^{(k+½)h}, U₀ = I, a rigidly rotating basis M(t) = e^{Ωt} Λ e^{−Ωt} with the exact
- * amplitudes c(t) = e^{−(Λ+Ω)t} c(0) (spec T2), c_k(0) = e^{ξkh/2} > 0. With the LSI Ω the
+ * amplitudes c(t) = e^{−(Λ+Ω)t} c(0) (T2), c_k(0) = e^{ξkh/2} > 0. With the LSI Ω the
  * couplings 𝒦_kj = −2Ω_kj are exactly ρ^{(k+j)/2}κ(k − j) at every t (signs never flip over the
  * short run), so ε_LSI → 0 and a = 1 + ln ρ/h up to the O(Δt) error of T^Δ/Δt.
  */

@@ -1,5 +1,5 @@
 /**
- * GRSD analysis on constructed cases (spec §1.10–§1.12, §2, §3 T1/T3): the velocity exponent of
+ * GRSD analysis on constructed cases (docs/conditions.md, T1/T3): the velocity exponent of
  * exactly log-shift-invariant couplings, the LSI calibration table, negative controls, the loss
  * exponent and frontier laws of the lazy power law, and every verdict path of C1–C4.
  */
@@ -130,7 +130,7 @@ describe('velocity fits and LSI', () => {
     return n;
   };
 
-  test('the calibration table of spec §1.10 is reproduced within ±0.05 (14 shells, 40 seeds each)', () => {
+  test('the ε_LSI calibration table of docs/conditions.md is reproduced within ±0.05 (14 shells, 40 seeds each)', () => {
     const table: [number, number][] = [
       [0, 0],
       [0.1, 0.13],
@@ -220,7 +220,7 @@ describe('loss exponent and frontier (T1, lazy power law)', () => {
     const fit = fitLossExponent(times.map((t) => ({ t, loss: modes(t) })));
     expect(fit.ok).toBe(true);
     expect(Math.abs((fit as { xi: number }).xi - kappa / nu)).toBeLessThan(0.01);
-    // The prefactor of spec §1.12: L ≃ C/(2Nν) Γ(κ/ν) (2Λt)^{−κ/ν} (N = 1, C = Λ = 1).
+    // The prefactor L ≃ C/(2Nν) Γ(κ/ν) (2Λt)^{−κ/ν} (docs/math.md; N = 1, C = Λ = 1).
     const predicted = (1 / (2 * nu)) * gamma(kappa / nu) * (2 * 1000) ** (-kappa / nu);
     expect(modes(1000) / predicted).toBeGreaterThan(0.99);
     expect(modes(1000) / predicted).toBeLessThan(1.01);
