@@ -261,18 +261,7 @@ export function analyzeGrsd(series: SeriesResult, options: GrsdAnalysisOptions =
     };
   }
 
-  // Warnings.
-  const worst = checkpoints.reduce(
-    (w, c) => {
-      const share = c.residualNorm2 > 0 ? Math.max(0, c.energy[grid.complementIndex]!) / c.residualNorm2 : 0;
-      return share > w.share ? { share, t: c.t } : w;
-    },
-    { share: 0, t: 0 },
-  );
-  if (worst.share > 0.05)
-    warnings.push(
-      `the complement shell ⊥ (eigenpairs not computed) holds up to ${(100 * worst.share).toFixed(1)}% of ‖e‖² (at t = ${worst.t.toPrecision(3)}): its transport, dissipation and eigenvalues are unknown; raise --rank`,
-    );
+  // Warnings (the grid's coverage and the complement ⊥ are warned about in series.coverage).
   if (lossExponent.ok) warnings.push(...lossExponent.warnings.map((w) => `loss exponent: ${w}`));
 
   const model = options.model ?? {};

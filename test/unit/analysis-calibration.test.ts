@@ -129,7 +129,8 @@ describe('the lazy n = 400 run through the pipeline (λ_k = k^−1.3, c_k(0)² =
     expect(a.theory.resolvedIntervals).toEqual([]);
     expect(a.fits.velocity.every((v) => !v.ok && /resolution/.test(v.reason))).toBe(true);
     expect(a.conditions.C1.verdict).toBe('not-computable');
-    expect(a.warnings.join(' ')).toMatch(/⊥/);
+    expect(series.coverage.warnings.join(' ')).toMatch(/⊥/);
+    expect(a.warnings.join(' ')).toMatch(/resolved energy only/);
     for (const p of a.fits.lazyPrediction) {
       expect(p.within, `t = ${p.t}`).toBe(true);
       expect(p.low).toBeGreaterThanOrEqual(0);
