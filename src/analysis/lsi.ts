@@ -191,6 +191,18 @@ export function lsiProjection(k: ArrayLike<number>, m: number): LsiProjection {
   return { rho: Math.exp(lnRho), kappa, fitted };
 }
 
+/** The result of {@link lsiPermutationTest}. */
+export interface PermutationTest {
+  readonly pValue: number;
+  /** Null draws. */
+  readonly permutations: number;
+  /** The 1st and 5th percentiles of ε under the null. */
+  readonly nullPercentile1: number;
+  readonly nullPercentile5: number;
+  /** The null's noise-to-signal ratio. */
+  readonly nullRatio: number;
+}
+
 /**
  * The LSI significance test (docs/conditions.md, "LSI null test"). H₀: the couplings hold at
  * least as much noise as log-shift-invariant signal (noise-to-signal ratio ≥ `nullRatio`,
@@ -204,19 +216,9 @@ export function lsiProjection(k: ArrayLike<number>, m: number): LsiProjection {
  * It replaces a shell-label permutation null, which only tests "the shell order matters": any
  * local coupling matrix is more shift-predictable than its permutations, so p sat at its floor
  * even at ε_LSI = 0.87.
+ *
+ * `permutations` null draws (default 1000), seeded; `nullRatio` sets H₀'s noise-to-signal ratio.
  */
-export interface PermutationTest {
-  readonly pValue: number;
-  /** Null draws. */
-  readonly permutations: number;
-  /** The 1st and 5th percentiles of ε under the null. */
-  readonly nullPercentile1: number;
-  readonly nullPercentile5: number;
-  /** The null's noise-to-signal ratio. */
-  readonly nullRatio: number;
-}
-
-/** Runs the LSI null test on an m×m coupling matrix (`permutations` null draws, default 1000, seeded). */
 export function lsiPermutationTest(
   k: ArrayLike<number>,
   m: number,

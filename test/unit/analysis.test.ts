@@ -15,39 +15,13 @@ import {
   type VelocityFit,
 } from '../../src/analysis/fits.ts';
 import { lsiPermutationTest, lsiStatistic } from '../../src/analysis/lsi.ts';
-import { transportResolution } from '../../src/analysis/resolution.ts';
-import type { CheckpointResult, IntervalResult } from '../../src/analysis/series.ts';
+import type { CheckpointResult } from '../../src/analysis/series.ts';
 import { ShellGrid } from '../../src/analysis/shellGrid.ts';
-import { fluxFromTransport, velocityFromFlux } from '../../src/analysis/transport.ts';
 import { gamma } from '../../src/analysis/regression.ts';
 import { Random } from '../../src/util/random.ts';
+import { FULL_CAPTURE, geometricTransport, syntheticInterval } from '../helpers/calibration.ts';
 
 const H = Math.log(2);
-
-/** A minimal interval carrying a transport matrix over grid.size shells (rates), for the analysis functions. */
-function syntheticInterval(grid: ShellGrid, transport: Float64Array, energy: Float64Array, index = 0): IntervalResult {
-  const { flux, fluxLocal, fluxNonlocal } = fluxFromTransport(transport, grid.count);
-  const v = velocityFromFlux(grid, flux, energy);
-  return {
-    index,
-    t0: index,
-    t1: index + 1,
-    flow: new Float64Array(grid.size ** 2),
-    transport,
-    dissipation: new Float64Array(grid.size),
-    energyChange: new Float64Array(grid.size),
-    flux,
-    fluxLocal,
-    fluxNonlocal,
-    complementExchange: new Float64Array(grid.count + 1),
-    ...v,
-    checks: {},
-    kato: null,
-    kernelDrift: null,
-    projectorChange: new Float64Array(grid.count + 1),
-    resolution: transportResolution('float64', 0, 1, 0, 1, flux),
-  };
-}
 
 function syntheticCheckpoint(grid: ShellGrid, energy: Float64Array, t = 0, extra: Partial<CheckpointResult> = {}): CheckpointResult {
   const full = new Float64Array(grid.size);
@@ -66,28 +40,12 @@ function syntheticCheckpoint(grid: ShellGrid, energy: Float64Array, t = 0, extra
     boundaryFlagged: 0,
     clampedAbove: 0,
     lanczos: null,
-    capture: { requested: 0, returned: 0, shortfall: null, unconverged: 0, complementShare: 0, floorShare: 0 },
+    capture: FULL_CAPTURE,
     ipr: null,
     layerTraceShare: null,
     layerKernelDrift: null,
     ...extra,
   };
-}
-
-/** T_αβ = ρ^{(α+β)/2} κ(α−β) √(E_α E_β), E_α = e^{ξαh}, on the window shells of `grid`. */
-function geometricTransport(grid: ShellGrid, rho: number, xi: number, ell: number): { transport: Float64Array; energy: Float64Array } {
-  const c = grid.count;
-  const s = grid.size;
-  const energy = Float64Array.from({ length: c }, (_, a) => Math.exp(xi * a * grid.width));
-  const transport = new Float64Array(s * s);
-  for (let a = 0; a < c; a++) {
-    for (let b = 0; b < c; b++) {
-      const d = a - b;
-      if (d === 0) continue;
-      transport[a * s + b] = rho ** ((a + b) / 2) * Math.sign(d) * Math.exp(-Math.abs(d) / ell) * Math.sqrt(energy[a]! * energy[b]!);
-    }
-  }
-  return { transport, energy };
 }
 
 describe('velocity fits and LSI', () => {
