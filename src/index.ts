@@ -101,6 +101,9 @@ export { intervalQuantities, fluxFromTransport, velocityFromFlux, type Check, ty
 export * from './analysis/fits.ts';
 export * from './analysis/lsi.ts';
 export * from './analysis/conditions.ts';
+export * from './analysis/drift.ts';
+export * from './analysis/renormalizability.ts';
+export { spectralChecks, stepSize, type CheckStatus, type StepSize } from './analysis/checks.ts';
 export { analyzeGrsd, type GrsdAnalysis, type GrsdAnalysisOptions, type FitsSection, type TheorySection } from './analysis/grsdAnalysis.ts';
 
 // Diagnostics.
@@ -118,6 +121,7 @@ export type { LanczosLaneBuffers } from './kernels/lanczosUpdate.ts';
 export type { ShellBinning } from './reference/shells.ts';
 export {
   fitPowerLawTail,
+  fitPowerLawTailCpu,
   type PowerLawTailOptions,
   type PowerLawTailResult,
   type PowerLawTailFit,

@@ -18,10 +18,11 @@ import type { HostMatrixData } from '../algorithms/operators.ts';
 import { DisposedError, InvalidArgumentError } from '../errors.ts';
 import type { GpuContext } from '../gpu/context.ts';
 import { assignShell } from '../reference/shells.ts';
+import { spectralChecks } from './checks.ts';
 import { validateCheckpoint, type CheckpointData } from './checkpointData.ts';
 import { Float64SeriesBackend } from './float64SeriesBackend.ts';
 import { GpuSeriesBackend } from './gpuSeriesBackend.ts';
-import { katoChecks, katoFromProjections, type KatoResult } from './kato.ts';
+import { katoFromProjections, type KatoResult } from './kato.ts';
 import { largestEigenvalueBound } from './lambdaMax.ts';
 import { resolutionCheck, transportResolution, type TransportResolution } from './resolution.ts';
 import type { BackendCheckpoint, CheckpointSpectrum, LanczosDiagnostics, SeriesBackend } from './seriesBackend.ts';
@@ -466,11 +467,6 @@ export class GrsdSeries implements Disposable {
       dt,
       q.flux,
     );
-    const checks = {
-      ...q.checks,
-      ...(kato ? katoChecks(q.transport, kato, prev.result.energy, dt, grid.size) : {}),
-      ...(resolution.precision === 'float32' ? { transportResolution: resolutionCheck(resolution, q.transport) } : {}),
-    };
     const projector = projectorChange(
       transport.overlap,
       prev.result.amplitudes.length,
@@ -480,6 +476,11 @@ export class GrsdSeries implements Disposable {
       grid.computedCount,
     );
     const kernelDrift = cp.kernel && prev.kernel ? relativeDifference(cp.kernel, prev.kernel) : null;
+    const checks = {
+      ...q.checks,
+      ...spectralChecks(grid, prev.result, cur, q, projector, kato),
+      ...(resolution.precision === 'float32' ? { transportResolution: resolutionCheck(resolution, q.transport) } : {}),
+    };
     return { ...q, checks, index: this.intervals.length, kato, kernelDrift, projectorChange: projector, resolution };
   }
 

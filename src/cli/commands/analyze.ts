@@ -2,13 +2,13 @@
  * `grsd analyze RUN [--json [FILE]]`: the GRSD pipeline over a run directory (manifest.json +
  * tensors; docs/formats.md): per-checkpoint shell energies, dissipation and counts, per-interval
  * flow and transport matrices, flux and velocity, with the run-time invariant checks (exit 1
- * when one fails, docs/cli.md).
+ * when one fails, docs/cli.md); then `analyzeGrsd` (fits, theory, conditions, warnings;
+ * docs/conditions.md). The summary prints what the JSON holds.
  * @module
  */
 import { InvalidArgumentError as CommanderArgumentError, type Command } from 'commander';
 import { COMPLEMENT_WARNING_SHARE, GrsdSeries, runLambdaMaxBound, type SeriesResult } from '../../analysis/series.ts';
 import { analyzeGrsd, type GrsdAnalysis } from '../../analysis/grsdAnalysis.ts';
-import { fitPowerLawTail } from '../../analysis/powerLawTail.ts';
 import { analysisJson } from '../../io/analysisJson.ts';
 import { renderReport } from '../../io/report.ts';
 import { InvalidArgumentError } from '../../errors.ts';
@@ -34,6 +34,7 @@ interface AnalyzeOptions {
   shellsPerDecade?: number;
   floorRelative?: number;
   lambdaRef?: number;
+  fitWindow: 'auto' | readonly [number, number];
   seed: number;
   backend?: ComputeBackend;
   root?: string;
@@ -53,6 +54,15 @@ function shareOption(value: string): number {
 
 /** Where `rank: 'auto'` starts (src/analysis/series.ts: min(n, 256)). */
 const AUTO_RANK_START = 256;
+
+/** Parses --fit-window: `auto` or `tmin:tmax` with 0 ≤ tmin < tmax. */
+export function fitWindow(value: string): 'auto' | readonly [number, number] {
+  if (value.trim() === 'auto') return 'auto';
+  const parts = value.split(':').map((v) => Number(v));
+  if (parts.length !== 2 || !parts.every(Number.isFinite) || !(parts[0]! >= 0 && parts[1]! > parts[0]!))
+    throw new CommanderArgumentError(`expected "auto" or tmin:tmax with 0 ≤ tmin < tmax, got "${value}"`);
+  return [parts[0]!, parts[1]!];
+}
 
 /**
  * Checks --rank and --steps against n (the run's residual length): a rank above n, or steps
@@ -77,7 +87,7 @@ function checkRankAndSteps(options: Pick<AnalyzeOptions, 'rank' | 'steps'>, n: n
  */
 export async function analyzeRun(
   run: string,
-  options: Omit<AnalyzeOptions, 'json'>,
+  options: Omit<AnalyzeOptions, 'json' | 'fitWindow'>,
   onProgress?: (done: number, total: number, phase: string) => void,
   io: CliIo = { out() {}, err() {}, setExitCode() {}, quiet: true },
 ): Promise<{ result: SeriesResult; backend: Record<string, unknown>; lambdaMaxFromRun: boolean }> {
@@ -157,7 +167,10 @@ function coverageLines(r: SeriesResult, lambdaMaxFromRun: boolean): string[] {
   return lines;
 }
 
-function summary(run: string, r: SeriesResult, a: GrsdAnalysis, lambdaMaxFromRun: boolean): string {
+const fmt = (v: number, digits = 4): string => v.toFixed(digits);
+
+/** The human summary: the same numbers as the JSON's coverage, checks, fits, theory, conditions and warnings. */
+export function summary(run: string, r: SeriesResult, a: GrsdAnalysis, lambdaMaxFromRun: boolean): string {
   const g = r.grid;
   const lines = [
     `${run}: ${r.checkpoints.length} checkpoints, ${r.intervals.length} intervals, ${g.count} shells of width ${g.width.toFixed(4)} from λ = ${g.floor.toPrecision(3)} (+ ∅, ⊥)`,
@@ -171,22 +184,52 @@ function summary(run: string, r: SeriesResult, a: GrsdAnalysis, lambdaMaxFromRun
     );
   }
   lines.push(...coverageLines(r, lambdaMaxFromRun));
-  const failed = r.intervals.flatMap((iv) =>
-    Object.entries(iv.checks)
-      .filter(([, c]) => !c.pass)
-      .map(([k, c]) => `interval ${iv.index} ${k} = ${c.value.toExponential(2)} (threshold ${c.threshold})`),
-  );
-  lines.push(failed.length ? `Checks failed:\n  ${failed.join('\n  ')}` : `All invariant checks passed (${r.intervals.length} intervals).`);
+  const byStatus = (status: string) =>
+    r.intervals.flatMap((iv) =>
+      Object.entries(iv.checks)
+        .filter(([, c]) => c.status === status)
+        .map(([k, c]) => ({ iv: iv.index, name: k, check: c })),
+    );
+  const failed = byStatus('fail');
+  const notApplicable = byStatus('not-applicable');
+  if (failed.length) {
+    lines.push(`Checks failed (${failed.length}): something is wrong with the data or the estimate.`);
+    for (const f of failed)
+      lines.push(
+        `  interval ${f.iv} ${f.name} = ${f.check.value.toExponential(2)} (threshold ${f.check.threshold.toExponential(2)}): ${f.check.message ?? f.check.description}`,
+      );
+  } else lines.push(`All invariant checks passed or do not apply (${r.intervals.length} intervals).`);
+  for (const name of [...new Set(notApplicable.map((f) => f.name))]) {
+    const of = notApplicable.filter((f) => f.name === name);
+    lines.push(`  ${name} not applicable in ${of.length} of ${r.intervals.length} intervals: ${of[0]!.check.message ?? ''}`);
+  }
   const f = a.fits;
+  const le = f.lossExponent;
   lines.push(
-    `Loss exponent ξ: ${f.lossExponent.ok ? `${f.lossExponent.xi.toFixed(4)} ± ${f.lossExponent.xiStdErr.toFixed(4)}` : f.lossExponent.reason}`,
+    `Loss exponent ξ (loss curve): ${le.ok ? `${fmt(le.xi)} ± ${fmt(le.xiStdErr)} over t ∈ [${le.tMin.toPrecision(3)}, ${le.tMax.toPrecision(3)}] (${le.points} checkpoints, ${le.window} window, ${le.model} model; plain power law ${fmt(le.xiPowerLaw)})` : le.reason}`,
   );
   lines.push(
-    `Velocity exponent a: ${f.rigidity.ok ? `${f.rigidity.aMean.toFixed(4)} ± ${f.rigidity.aStd.toFixed(4)} (${f.rigidity.windows} windows)` : f.rigidity.reason}`,
+    `  from the initial spectrum: ${f.spectrumExponent.ok ? `${fmt(f.spectrumExponent.xi)} ± ${fmt(f.spectrumExponent.xiStdErr)}` : f.spectrumExponent.reason}; Tauberian: ${f.tauberian.ok ? fmt(f.tauberian.xi) : f.tauberian.reason}`,
   );
-  lines.push(`ε_LSI: ${a.theory.lsi ? a.theory.lsi.epsilon.toFixed(4) : (a.theory.reason ?? '—')}`);
+  lines.push(
+    `Velocity exponent a: ${f.rigidity.ok ? `${fmt(f.rigidity.aMean)} ± ${fmt(f.rigidity.aStd)} (${f.rigidity.windows} windows${f.interior ? `, interior boundaries ${f.interior.lambdaMin.toPrecision(3)}…${f.interior.lambdaMax.toPrecision(3)}` : ''})` : f.rigidity.reason}`,
+  );
+  if (f.drift.ok) {
+    const d = f.drift;
+    lines.push(
+      `Scale-free drift v = c₀λ/t: c₀ = ${fmt(d.c0)} ± ${fmt(d.c0StdErr)}${d.constant === null ? '' : d.constant ? ', constant across windows' : ', NOT constant across windows'}${d.lossExponent ? `; predicted ξ = ${fmt(d.lossExponent.conservative)} (conservative form), ${fmt(d.lossExponent.advective)} (advective form, as the paper is reported)` : ''}`,
+    );
+  }
+  lines.push(
+    `ε_LSI: ${a.theory.lsi ? `${fmt(a.theory.lsi.epsilon)} (null-test p = ${a.theory.permutation?.pValue.toPrecision(3)})` : (a.theory.reason ?? '—')}`,
+  );
+  const rem = a.theory.renormalizability;
+  lines.push(
+    `Renormalizability remainder |R_α|/D_α (local-flux closure): ${rem.ok ? `median ${rem.median.toPrecision(3)}, max ${rem.max.toPrecision(3)} over ${rem.shells} shells` : rem.reason}`,
+  );
   lines.push('Conditions:');
   for (const [name, c] of Object.entries(a.conditions)) lines.push(`  ${name} ${c.verdict.padEnd(15)} ${c.reason}`);
+  for (const w of a.warnings) lines.push(`WARNING: ${w}`);
   return lines.join('\n');
 }
 
@@ -200,9 +243,15 @@ export function registerAnalyze(program: Command, io: CliIo): void {
     .option('--report <FILE.html>', 'write a self-contained HTML report with SVG plots')
     .option(
       '--permutations <N>',
-      `permutations of the LSI shell-permutation test (1 … ${OPTION_LIMITS.permutations})`,
+      `null draws of the LSI null test (1 … ${OPTION_LIMITS.permutations}, docs/conditions.md)`,
       intInRange(1, OPTION_LIMITS.permutations),
       1000,
+    )
+    .option(
+      '--fit-window <tmin:tmax|auto>',
+      'checkpoints the loss exponent is fitted on (default auto: λ_max·t ≥ 1 and 2λ_min·t ≤ 1, docs/conditions.md)',
+      fitWindow,
+      'auto' as const,
     )
     .option(
       '--rank <r|auto>',
@@ -238,18 +287,12 @@ export function registerAnalyze(program: Command, io: CliIo): void {
           io,
         );
         progress.stop();
-        const analysis = analyzeGrsd(result, { lsi: { permutations: options.permutations, seed: options.seed } });
-        // Power-law tail of the last checkpoint's eigenvalue distribution (CSN), on the CPU (r ≤ a few hundred values).
-        const last = result.checkpoints.at(-1)!;
-        const positive = Array.from(last.eigenvalues).filter((v) => v > 0);
-        const eigenvalueTail = await fitPowerLawTail(positive.length ? positive : [1], {
-          context: 'cpu',
-          bootstrap: 100,
-          seed: options.seed,
-          minTail: Math.min(50, Math.max(10, Math.floor(positive.length / 4))),
+        const analysis = analyzeGrsd(result, {
+          lsi: { permutations: options.permutations, seed: options.seed },
+          fitWindow: options.fitWindow,
+          eigenvalueTail: { bootstrap: 100, seed: options.seed },
         });
-        const fits = { ...analysis.fits, eigenvalueTail: { checkpoint: last.index, ...eigenvalueTail } };
-        const jsonFile = await writeJsonOutput(io, options.json, analysisJson(result, backend, { ...analysis, fits }));
+        const jsonFile = await writeJsonOutput(io, options.json, analysisJson(result, backend, { ...analysis }));
         if (options.report)
           await writeFileAtomic(options.report, await renderReport(result, analysis, { title: `GRSD analysis of ${run}`, backend }));
         const wrote = [jsonFile, options.report].filter(Boolean);
