@@ -58,10 +58,12 @@ beforeAll(async () => {
     }
     e = next;
   }
-  // Unrelated kernels and residuals: not a training run, so the invariant checks fail.
+  // A broken export: the kernel is fixed but the residual doubles at every checkpoint, which no
+  // gradient flow does (dissipationSign fails: energy grows in a fixed spectral subspace).
   const bad = await RunWriter.create(join(dir, 'bad'), { timeScale: 1 });
   const g = new Random(3);
-  for (let c = 0; c < 3; c++) await bad.add({ t: c, kernel: kernel(10 + c), residual: Float64Array.from({ length: n }, () => g.normal()) });
+  const v = Float64Array.from({ length: n }, () => g.normal());
+  for (let c = 0; c < 3; c++) await bad.add({ t: c, kernel: kernel(10), residual: v.map((x) => x * 2 ** c) });
   // A run whose kernel file holds no tensors.
   const empty = await RunWriter.create(join(dir, 'emptyrun'), { timeScale: 1 });
   await empty.add({ t: 0, kernel: kernel(4), residual: new Float64Array(n).fill(1) });
@@ -97,7 +99,8 @@ describe('exit codes', () => {
   test('analyze exits 1 when an invariant check fails, and 0 when all pass', async () => {
     const bad = await grsd('analyze', join(dir, 'bad'), '--backend', 'cpu', '--permutations', '10');
     expect(bad.code, bad.err).toBe(EXIT.FAILURE);
-    expect(bad.out).toMatch(/Checks failed:/);
+    expect(bad.out).toMatch(/Checks failed \(\d+\)/);
+    expect(bad.out).toMatch(/dissipationSign/);
     const good = await grsd('analyze', join(dir, 'good'), '--backend', 'cpu', '--permutations', '10');
     expect(good.code, good.err).toBe(EXIT.OK);
     expect(good.out).toMatch(/All invariant checks passed/);
@@ -141,7 +144,7 @@ describe('--json [FILE|-]', () => {
         const r = await grsd(...args, '--backend', 'cpu', ...json);
         expect(r.code, `${args[0]} ${json.join(' ')}: ${r.err}`).toBe(EXIT.OK);
         const parsed = JSON.parse(r.out);
-        expect(parsed.schemaVersion).toBe(1);
+        expect(parsed.schemaVersion).toBe(args[0] === 'analyze' ? 2 : 1);
         expect(parsed.backend.kind).toBe('cpu');
       }
     }
