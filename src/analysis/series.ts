@@ -147,7 +147,7 @@ export interface IntervalResult extends IntervalQuantities {
   /**
    * What the interval resolves: the error scale of the flow matrix and of every transport rate and
    * flux (4√n·u·‖a‖²/Δt), and which flux and velocity boundaries are resolved (docs/accuracy.md).
-   * On the GPU (f32) the check `transportResolution` fails when even the largest rate is not.
+   * On the GPU (f32) the check `transportResolution` is not applicable when even the largest rate is not.
    */
   readonly resolution: TransportResolution;
 }
