@@ -241,6 +241,8 @@ export interface BootstrapInterval {
   readonly replicates: number;
   /** The statistic on the original sample. */
   readonly estimate: number;
+  /** Fraction of replicates whose statistic was ±Infinity (e.g. "no depth reached the threshold"). */
+  readonly infiniteFraction: number;
 }
 
 /**
@@ -266,6 +268,7 @@ export function bootstrapInterval(
     values[r] = statistic(sample);
   }
   values.sort();
+  const infinite = values.filter((v) => !Number.isFinite(v)).length;
   const at = (q: number): number => values[Math.min(replicates - 1, Math.max(0, Math.ceil(q * replicates) - 1))]!;
   return {
     lower: at((1 - level) / 2),
@@ -273,6 +276,7 @@ export function bootstrapInterval(
     level,
     replicates,
     estimate: statistic(Array.from({ length: units }, (_, i) => i)),
+    infiniteFraction: infinite / replicates,
   };
 }
 
@@ -291,7 +295,11 @@ export function criticalDepth(depths: readonly number[], values: readonly (numbe
  * two distinct x).
  */
 export function logLogSlope(x: readonly number[], y: readonly (number | null)[]): number | null {
-  const pts = x.map((xi, i) => [xi, y[i]] as const).filter((p): p is readonly [number, number] => p[0] > 0 && p[1] !== null && p[1] > 0);
+  const pts: [number, number][] = [];
+  x.forEach((xi, i) => {
+    const yi = y[i];
+    if (xi > 0 && yi !== null && yi !== undefined && yi > 0) pts.push([xi, yi]);
+  });
   if (new Set(pts.map((p) => p[0])).size < 2) return null;
   const lx = pts.map((p) => Math.log(p[0]));
   const ly = pts.map((p) => Math.log(p[1]));

@@ -1,7 +1,9 @@
 /**
  * Where the rows of each training step come from: the whole training set for full-batch GD, or
  * contiguous minibatches of a per-epoch permuted copy of it for SGD (uploaded from the host at
- * the start of every epoch, seeded).
+ * the start of every epoch, seeded per replica). Every batch is a tight replica-major operand
+ * (./buffers.ts): the permuted copy is stored minibatch-major, minibatch b holding the S
+ * replicas' rows one after the other.
  * @module
  */
 import type { GpuContext } from '../gpu/context.ts';
@@ -10,7 +12,7 @@ import { Random } from '../util/random.ts';
 import type { View } from './passes.ts';
 import type { Task } from './tasks.ts';
 
-/** The training rows of one step. */
+/** The training rows of one step (every replica has `rows` of them). */
 export interface Batch {
   readonly x: View;
   readonly y: View;
@@ -36,39 +38,55 @@ export function fullBatches(trainX: GPUBuffer, trainY: GPUBuffer, trainSize: num
 }
 
 /**
- * SGD minibatches of `batchSize` rows: epoch e is a permutation (seeded by `seed`, drawn in epoch
- * order) cut into ⌈N/batchSize⌉ contiguous blocks, the last one possibly smaller.
+ * SGD minibatches of `batchSize` rows: in every epoch, replica r's training set is permuted by
+ * its own generator (seeded by `seeds[r]`, drawn in epoch order) and cut into ⌈N/batchSize⌉
+ * contiguous blocks, the last one possibly smaller.
  */
-export async function shuffledBatches(ctx: GpuContext, task: Task, batchSize: number, seed: number): Promise<BatchSource> {
-  const N = task.trainSize;
-  const d = task.inputDim;
-  const C = task.outputs;
+export async function shuffledBatches(
+  ctx: GpuContext,
+  tasks: readonly Task[],
+  batchSize: number,
+  seeds: readonly number[],
+): Promise<BatchSource> {
+  const S = tasks.length;
+  const { trainSize: N, inputDim: d, outputs: C } = tasks[0]!;
   const perEpoch = Math.ceil(N / batchSize);
-  const rng = new Random(seed);
-  const order = Uint32Array.from({ length: N }, (_, i) => i);
-  const hostX = new Float32Array(N * d);
-  const hostY = new Float32Array(N * C);
+  const rngs = seeds.map((s) => new Random(s));
+  const orders = tasks.map(() => Uint32Array.from({ length: N }, (_, i) => i));
+  const hostX = new Float32Array(S * N * d);
+  const hostY = new Float32Array(S * N * C);
   const create = (label: string, floats: number) =>
     ctx.createBuffer({ label: `lab permuted ${label}`, size: Math.max(16, Math.ceil(floats / 4) * 16), usage: STORAGE_USAGE });
-  const permX = await create('X', N * d);
-  const permY = await create('Y', N * C).catch((error: unknown) => {
+  const permX = await create('X', S * N * d);
+  const permY = await create('Y', S * N * C).catch((error: unknown) => {
     ctx.destroyBuffer(permX);
     throw error;
   });
   const upload = (): void => {
-    rng.shuffle(order);
-    for (let r = 0; r < N; r++) {
-      const src = order[r]!;
-      hostX.set(task.trainX.subarray(src * d, (src + 1) * d), r * d);
-      hostY.set(task.trainY.subarray(src * C, (src + 1) * C), r * C);
-    }
+    tasks.forEach((task, r) => {
+      const order = orders[r]!;
+      rngs[r]!.shuffle(order);
+      for (let row = 0; row < N; row++) {
+        // Row `row` of the permuted set sits in minibatch b at position row − b·batchSize.
+        const b = Math.floor(row / batchSize);
+        const rows = Math.min(batchSize, N - b * batchSize);
+        const at = b * batchSize * S + r * rows + (row - b * batchSize);
+        const src = order[row]!;
+        hostX.set(task.trainX.subarray(src * d, (src + 1) * d), at * d);
+        hostY.set(task.trainY.subarray(src * C, (src + 1) * C), at * C);
+      }
+    });
     ctx.device.queue.writeBuffer(permX, 0, hostX.buffer, hostX.byteOffset, hostX.byteLength);
     ctx.device.queue.writeBuffer(permY, 0, hostY.buffer, hostY.byteOffset, hostY.byteLength);
   };
   return {
     batch(step) {
       const row0 = (step % perEpoch) * batchSize;
-      return { x: { buffer: permX, offset: row0 * d }, y: { buffer: permY, offset: row0 * C }, rows: Math.min(batchSize, N - row0) };
+      return {
+        x: { buffer: permX, offset: row0 * S * d },
+        y: { buffer: permY, offset: row0 * S * C },
+        rows: Math.min(batchSize, N - row0),
+      };
     },
     prepare(step, end) {
       const epochStart = step - (step % perEpoch);

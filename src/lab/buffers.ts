@@ -2,9 +2,15 @@
  * Every GPU buffer of a training lab in one documented record ({@link LabBuffers}), allocated once
  * at creation for the largest pass (max(N, P·C) rows) and freed together.
  *
- * Notation: N training samples, P probe points, C outputs, n = P·C probe rows (every probe point
- * once per output), R = max(N, n) rows of the activation buffers, w the width, L the depth.
- * Matrices are row-major f32.
+ * Notation: S replicas (independent networks of the same shape trained in lockstep, each on its
+ * own task and initialization), N training samples, P probe points, C outputs, n = P·C probe rows
+ * (every probe point once per output), R = max(N, n) rows of the activation buffers, w the width,
+ * L the depth. Matrices are row-major f32.
+ *
+ * Replica-major layout: every buffer holds S consecutive blocks, one per replica, each tight (a
+ * rows × cols block is rows·cols elements). Activations and signals are laid out for the rows of
+ * the current pass (replica r of a pass on `rows` rows starts at r·rows·w), so that elementwise
+ * operations run once over all replicas and products are batched gemms with the default strides.
  * @module
  */
 import type { GpuContext } from '../gpu/context.ts';
@@ -14,6 +20,8 @@ import type { Task } from './tasks.ts';
 
 /** The sizes every buffer and pass of a lab is derived from. */
 export interface LabSizes {
+  /** Replicas. */
+  readonly S: number;
   /** Training samples. */
   readonly N: number;
   /** Outputs per sample. */
@@ -30,10 +38,19 @@ export interface LabSizes {
   readonly L: number;
 }
 
-/** The {@link LabSizes} of `model` on `task`. */
-export function labSizes(model: ResolvedModel, task: Task): LabSizes {
+/** The {@link LabSizes} of `replicas` networks shaped like `model` on tasks shaped like `task`. */
+export function labSizes(model: ResolvedModel, task: Task, replicas: number): LabSizes {
   const n = task.probeSize * task.outputs;
-  return { N: task.trainSize, C: task.outputs, d: task.inputDim, n, R: Math.max(task.trainSize, n), w: model.width, L: model.depth };
+  return {
+    S: replicas,
+    N: task.trainSize,
+    C: task.outputs,
+    d: task.inputDim,
+    n,
+    R: Math.max(task.trainSize, n),
+    w: model.width,
+    L: model.depth,
+  };
 }
 
 /**
@@ -43,18 +60,18 @@ export function labSizes(model: ResolvedModel, task: Task): LabSizes {
  */
 export interface LabBuffers {
   // ---- data (uploaded once)
-  /** Training inputs, N × d. */
+  /** Training inputs, S × N × d. */
   readonly trainX: GPUBuffer;
-  /** Training targets, N × C. */
+  /** Training targets, S × N × C. */
   readonly trainY: GPUBuffer;
-  /** Probe inputs with every point replicated C times (row i·C + c), n × d. */
+  /** Probe inputs with every point replicated C times (row i·C + c), S × n × d. */
   readonly probeX: GPUBuffer;
-  /** Probe targets, P × C (read by the `residual` op with group C). */
+  /** Probe targets, S × P × C (read by the `residual` op with group C). */
   readonly probeY: GPUBuffer;
-  /** One-hot backward seeds for the NTK: row i·C + c is e_c, n × C. */
+  /** One-hot backward seeds for the NTK: row i·C + c is e_c, S × n × C. */
   readonly seeds: GPUBuffer;
 
-  // ---- parameters, one per tensor
+  // ---- parameters, one per tensor, S × fan_out × fan_in each
   /** Current parameters W (fan_out × fan_in). */
   readonly W: readonly GPUBuffer[];
   /** Initial parameters W(0), for the feature-update ratios. */
@@ -62,7 +79,7 @@ export interface LabBuffers {
   /** Gradients ∂L/∂W of the last gradient pass. */
   readonly G: readonly GPUBuffer[];
 
-  // ---- activations and backward signals, R × w each
+  // ---- activations and backward signals, S × R × w each
   /** Block outputs h^ℓ (pre-activation of the next layer), ℓ = 0…L. */
   readonly H: readonly GPUBuffer[];
   /** φ(h^ℓ), ℓ = 0…L. */
@@ -77,14 +94,14 @@ export interface LabBuffers {
   readonly dU: readonly GPUBuffer[];
 
   // ---- outputs
-  /** Network outputs f of the last forward pass, R × C. */
+  /** Network outputs f of the last forward pass, S × R × C. */
   readonly F: GPUBuffer;
-  /** Training residual f − y of the last loss pass, R × C (the backward seed of a gradient pass). */
+  /** Training residual f − y of the last loss pass, S × R × C (the backward seed of a gradient pass). */
   readonly E: GPUBuffer;
-  /** Probe residual e = f(X_P) − Y_P, n. */
+  /** Probe residual e = f(X_P) − Y_P, S × n. */
   readonly probeE: GPUBuffer;
 
-  // ---- NTK, n × n each
+  // ---- NTK, S × n × n each
   /** Scratch G Gᵀ of one tensor's backward signals. */
   readonly Sg: GPUBuffer;
   /** Scratch Z Zᵀ of one tensor's inputs. */
@@ -95,15 +112,15 @@ export interface LabBuffers {
   readonly layerK: readonly GPUBuffer[];
 
   // ---- diagnostics and scratch
-  /** ‖∂f_c/∂h^ℓ‖² per probe row, (L + 1) × n. */
+  /** ‖∂f_c/∂h^ℓ‖² per probe row, (L + 1) × S × n. */
   readonly gains: GPUBuffer;
-  /** ‖ΔW z‖² and ‖W(0) z‖² per block tensor (interleaved). */
+  /** ‖ΔW z‖² (at 2q·S + r) and ‖W(0) z‖² (at (2q + 1)·S + r) of block tensor q, replica r. */
   readonly featureUpdates: GPUBuffer;
-  /** ‖f − y‖² of a loss pass (one float). */
+  /** ‖f − y‖² of a loss pass, one per replica. */
   readonly loss: GPUBuffer;
-  /** Scratch ΔW = W − W(0), the largest tensor. */
+  /** Scratch ΔW = W − W(0), S × the largest tensor. */
   readonly deltaW: GPUBuffer;
-  /** Scratch W z on the probe rows, R × (largest fan-out). */
+  /** Scratch W z on the probe rows, S × R × (largest fan-out). */
   readonly product: GPUBuffer;
 }
 
@@ -113,14 +130,15 @@ export interface OwnedLabBuffers extends LabBuffers {
 }
 
 /**
- * Allocates and uploads every buffer of a lab for `model` on `task`, with W = W(0) = `initial`.
- * If an allocation fails, what was allocated is freed before the error propagates.
+ * Allocates and uploads every buffer of a lab of `tasks.length` replicas shaped like `model`,
+ * replica r on `tasks[r]` with W = W(0) = `initial[r]`. If an allocation fails, what was
+ * allocated is freed before the error propagates.
  */
 export async function allocateLabBuffers(
   ctx: GpuContext,
   model: ResolvedModel,
-  task: Task,
-  initial: Readonly<Record<string, Float32Array>>,
+  tasks: readonly Task[],
+  initial: readonly Readonly<Record<string, Float32Array>>[],
 ): Promise<OwnedLabBuffers> {
   const owned: GPUBuffer[] = [];
   const dispose = (): void => {
@@ -135,28 +153,47 @@ export async function allocateLabBuffers(
     return buffer;
   };
   try {
-    const { C, d, n, R, w, L } = labSizes(model, task);
+    const { S, C, d, n, R, w, L, N } = labSizes(model, tasks[0]!, tasks.length);
+    const P = tasks[0]!.probeSize;
     const tensors = model.tensors;
-    const probeRep = new Float32Array(n * d);
-    const seedRows = new Float32Array(n * C);
-    for (let i = 0; i < task.probeSize; i++) {
-      for (let c = 0; c < C; c++) {
-        probeRep.set(task.probeX.subarray(i * d, (i + 1) * d), (i * C + c) * d);
-        seedRows[(i * C + c) * C + c] = 1;
+    const trainX = new Float32Array(S * N * d);
+    const trainY = new Float32Array(S * N * C);
+    const probeX = new Float32Array(S * n * d);
+    const probeY = new Float32Array(S * P * C);
+    const seedRows = new Float32Array(S * n * C);
+    tasks.forEach((task, r) => {
+      trainX.set(task.trainX, r * N * d);
+      trainY.set(task.trainY, r * N * C);
+      probeY.set(task.probeY, r * P * C);
+      for (let i = 0; i < P; i++) {
+        for (let c = 0; c < C; c++) {
+          const row = r * n + i * C + c;
+          probeX.set(task.probeX.subarray(i * d, (i + 1) * d), row * d);
+          seedRows[row * C + c] = 1;
+        }
       }
-    }
-    const trainX = await alloc('trainX', 0, task.trainX);
-    const trainY = await alloc('trainY', 0, task.trainY);
-    const probeX = await alloc('probeX', 0, probeRep);
-    const probeY = await alloc('probeY', 0, task.probeY);
-    const seeds = await alloc('seeds', 0, seedRows);
+    });
+    const perReplica = (name: string): Float32Array => {
+      const size = initial[0]![name]!.length;
+      const out = new Float32Array(S * size);
+      initial.forEach((p, r) => out.set(p[name]!, r * size));
+      return out;
+    };
+    const buffers = {
+      trainX: await alloc('trainX', 0, trainX),
+      trainY: await alloc('trainY', 0, trainY),
+      probeX: await alloc('probeX', 0, probeX),
+      probeY: await alloc('probeY', 0, probeY),
+      seeds: await alloc('seeds', 0, seedRows),
+    };
     const W: GPUBuffer[] = [];
     const W0: GPUBuffer[] = [];
     const G: GPUBuffer[] = [];
     for (const t of tensors) {
-      W.push(await alloc(`${t.name}`, 0, initial[t.name]!));
-      W0.push(await alloc(`${t.name}(0)`, 0, initial[t.name]!));
-      G.push(await alloc(`∂L/∂${t.name}`, t.rows * t.cols));
+      const values = perReplica(t.name);
+      W.push(await alloc(`${t.name}`, 0, values));
+      W0.push(await alloc(`${t.name}(0)`, 0, values));
+      G.push(await alloc(`∂L/∂${t.name}`, S * t.rows * t.cols));
     }
     const H: GPUBuffer[] = [];
     const A: GPUBuffer[] = [];
@@ -166,35 +203,31 @@ export async function allocateLabBuffers(
     const dU: GPUBuffer[] = [];
     if (model.architecture !== 'linear') {
       for (let l = 0; l <= L; l++) {
-        H.push(await alloc(`h${l}`, R * w));
-        A.push(await alloc(`φ(h${l})`, R * w));
-        dH.push(await alloc(`∂h${l}`, R * w));
+        H.push(await alloc(`h${l}`, S * R * w));
+        A.push(await alloc(`φ(h${l})`, S * R * w));
+        dH.push(await alloc(`∂h${l}`, S * R * w));
         if (model.architecture === 'residual2' && l >= 1) {
-          U.push(await alloc(`u${l}`, R * w));
-          B.push(await alloc(`φ(u${l})`, R * w));
-          dU.push(await alloc(`∂u${l}`, R * w));
+          U.push(await alloc(`u${l}`, S * R * w));
+          B.push(await alloc(`φ(u${l})`, S * R * w));
+          dU.push(await alloc(`∂u${l}`, S * R * w));
         }
       }
     }
-    const F = await alloc('f', R * C);
-    const E = await alloc('e', R * C);
-    const probeE = await alloc('probe e', n);
-    const Sg = await alloc('GGᵀ', n * n);
-    const Sz = await alloc('ZZᵀ', n * n);
-    const K = await alloc('K', n * n);
+    const F = await alloc('f', S * R * C);
+    const E = await alloc('e', S * R * C);
+    const probeE = await alloc('probe e', S * n);
+    const Sg = await alloc('GGᵀ', S * n * n);
+    const Sz = await alloc('ZZᵀ', S * n * n);
+    const K = await alloc('K', S * n * n);
     const layerK: GPUBuffer[] = [];
-    for (const t of tensors) layerK.push(await alloc(`K ${t.name}`, n * n));
-    const gains = await alloc('gains', (L + 1) * n);
-    const featureUpdates = await alloc('feature updates', 2 * tensors.length);
-    const loss = await alloc('loss', 4);
-    const deltaW = await alloc('ΔW', Math.max(...tensors.map((t) => t.rows * t.cols)));
-    const product = await alloc('Wz', R * Math.max(...tensors.map((t) => t.rows)));
+    for (const t of tensors) layerK.push(await alloc(`K ${t.name}`, S * n * n));
+    const gains = await alloc('gains', (L + 1) * S * n);
+    const featureUpdates = await alloc('feature updates', 2 * tensors.length * S);
+    const loss = await alloc('loss', S);
+    const deltaW = await alloc('ΔW', S * Math.max(...tensors.map((t) => t.rows * t.cols)));
+    const product = await alloc('Wz', S * R * Math.max(...tensors.map((t) => t.rows)));
     return {
-      trainX,
-      trainY,
-      probeX,
-      probeY,
-      seeds,
+      ...buffers,
       W,
       W0,
       G,

@@ -52,20 +52,23 @@ export interface CheckpointSource {
   readonly buffers: LabBuffers;
   /** Probe points P. */
   readonly probeSize: number;
+  /** How a replica is named in a divergence error ('' for a lone network). */
+  readonly replicaName: (replica: number) => string;
 }
 
 /**
- * Records and reads one checkpoint at the current parameters, with `ratios[t]` = η_t/η. Throws
- * the divergence {@link InvalidArgumentError} if the loss or the kernel is not finite.
+ * Records and reads one checkpoint of every replica at the current parameters, with
+ * `ratios[t]` = η_t/η. Throws the divergence {@link InvalidArgumentError} if a loss or a kernel is
+ * not finite.
  */
-export async function takeCheckpoint(
+export async function takeCheckpoints(
   src: CheckpointSource,
   step: number,
   learningRate: number,
   ratios: readonly number[],
-): Promise<LabCheckpoint> {
+): Promise<LabCheckpoint[]> {
   const { ctx, passes, model, buffers: b } = src;
-  const { N, n, L } = src.sizes;
+  const { S, N, n, L } = src.sizes;
   const linear = model.architecture === 'linear';
   const blocks = blockTensors(model);
   const staged = await record(ctx, 'lab checkpoint', (rec) => {
@@ -77,44 +80,51 @@ export async function takeCheckpoint(
       encodeFeatureUpdates(src, rec, blocks);
     }
     return {
-      loss: rec.stage(b.loss, 0, 4),
-      residual: rec.stage(b.probeE, 0, n * 4),
-      kernel: rec.stage(b.K, 0, n * n * 4),
-      layers: b.layerK.map((k) => rec.stage(k, 0, n * n * 4)),
-      gains: linear ? null : rec.stage(b.gains, 0, (L + 1) * n * 4),
-      featureUpdates: blocks.length ? rec.stage(b.featureUpdates, 0, 2 * blocks.length * 4) : null,
+      loss: rec.stage(b.loss, 0, S * 4),
+      residual: rec.stage(b.probeE, 0, S * n * 4),
+      kernel: rec.stage(b.K, 0, S * n * n * 4),
+      layers: b.layerK.map((k) => rec.stage(k, 0, S * n * n * 4)),
+      gains: linear ? null : rec.stage(b.gains, 0, (L + 1) * S * n * 4),
+      featureUpdates: blocks.length ? rec.stage(b.featureUpdates, 0, 2 * blocks.length * S * 4) : null,
     };
   });
   const read = async (s: GPUBuffer): Promise<Float32Array> => new Float32Array(await readStaging(ctx, s));
-  const lossSq = (await read(staged.loss))[0]!;
-  const residual = await read(staged.residual);
-  const kernel = await read(staged.kernel);
+  const lossSq = await read(staged.loss);
+  const residuals = await read(staged.residual);
+  const kernels = await read(staged.kernel);
   const layers: Float32Array[] = [];
   for (const s of staged.layers) layers.push(await read(s));
   const gainsRaw = staged.gains ? await read(staged.gains) : null;
   const updatesRaw = staged.featureUpdates ? await read(staged.featureUpdates) : null;
-  const loss = lossSq / (2 * N);
-  if (!Number.isFinite(loss) || !kernel.every(Number.isFinite)) throw divergence(step, loss, learningRate, 'at this checkpoint');
-  let probeSq = 0;
-  for (const v of residual) probeSq += v * v;
-  return {
-    step,
-    loss,
-    probeLoss: probeSq / (2 * src.probeSize),
-    residual,
-    kernel,
-    layers,
-    layerNames: model.tensors.map((t) => t.name),
-    timeScale: learningRate / N,
-    diagnostics: {
-      layerGains: gainsRaw ? layerGains(gainsRaw, src.sizes, src.probeSize) : [],
-      featureUpdates: blocks.map(({ t }, q) => ({
-        block: t.role.block,
-        internal: t.role.internal as 1 | 2,
-        ratio: Math.sqrt(updatesRaw![2 * q]! / updatesRaw![2 * q + 1]!),
-      })),
-    },
-  };
+  const block = (all: Float32Array, r: number, size: number): Float32Array => all.slice(r * size, (r + 1) * size);
+  return Array.from({ length: S }, (_, r): LabCheckpoint => {
+    const loss = lossSq[r]! / (2 * N);
+    const kernel = block(kernels, r, n * n);
+    if (!Number.isFinite(loss) || !kernel.every(Number.isFinite)) {
+      throw divergence(step, loss, learningRate, `at this checkpoint${src.replicaName(r)}`);
+    }
+    const residual = block(residuals, r, n);
+    let probeSq = 0;
+    for (const v of residual) probeSq += v * v;
+    return {
+      step,
+      loss,
+      probeLoss: probeSq / (2 * src.probeSize),
+      residual,
+      kernel,
+      layers: layers.map((l) => block(l, r, n * n)),
+      layerNames: model.tensors.map((t) => t.name),
+      timeScale: learningRate / N,
+      diagnostics: {
+        layerGains: gainsRaw ? layerGains(gainsRaw, src.sizes, src.probeSize, r) : [],
+        featureUpdates: blocks.map(({ t }, q) => ({
+          block: t.role.block,
+          internal: t.role.internal as 1 | 2,
+          ratio: Math.sqrt(updatesRaw![2 * q * S + r]! / updatesRaw![(2 * q + 1) * S + r]!),
+        })),
+      },
+    };
+  });
 }
 
 /** The block tensors (internal layers of residual blocks) with their tensor index. */
@@ -125,11 +135,11 @@ function blockTensors(model: ResolvedModel) {
 /** Probe forward pass (every point replicated C times) and the residual e = f(X_P) − Y_P. */
 function encodeProbeResidual(src: CheckpointSource, rec: Recorder): void {
   const b = src.buffers;
-  const { n, C } = src.sizes;
+  const { S, n, C } = src.sizes;
   src.passes.forward(rec, { buffer: b.probeX }, n);
   src.kernels.ew.encode(rec, {
     op: 'residual',
-    len: n,
+    len: S * n,
     group: C,
     x: { buffer: b.F },
     y: { buffer: b.probeY },
@@ -144,7 +154,8 @@ function encodeProbeResidual(src: CheckpointSource, rec: Recorder): void {
  */
 function encodeNtk(src: CheckpointSource, rec: Recorder, ratios: readonly number[]): void {
   const { passes, buffers: b, kernels } = src;
-  const { n } = src.sizes;
+  const { S, n } = src.sizes;
+  const len = S * n * n;
   const tensors = src.model.tensors;
   let first = true;
   passes.backward(rec, { buffer: b.probeX }, b.seeds, 1, n, (r, t, signal, signalScale, input) => {
@@ -152,27 +163,27 @@ function encodeNtk(src: CheckpointSource, rec: Recorder, ratios: readonly number
     passes.matmul(r, { buffer: signal }, { buffer: signal }, b.Sg, { m: n, n, k: ts.rows, transB: true });
     passes.matmul(r, input, input, b.Sz, { m: n, n, k: ts.cols, transB: true });
     const alpha = ratios[t]! * (ts.multiplier * signalScale) ** 2;
-    kernels.ew.encode(r, { op: 'hadamard', len: n * n, x: { buffer: b.Sg }, y: { buffer: b.Sz }, out: { buffer: b.layerK[t]! }, alpha });
-    kernels.ew.encode(r, { op: first ? 'scale' : 'axpy', len: n * n, x: { buffer: b.layerK[t]! }, out: { buffer: b.K }, alpha: 1 });
+    kernels.ew.encode(r, { op: 'hadamard', len, x: { buffer: b.Sg }, y: { buffer: b.Sz }, out: { buffer: b.layerK[t]! }, alpha });
+    kernels.ew.encode(r, { op: first ? 'scale' : 'axpy', len, x: { buffer: b.layerK[t]! }, out: { buffer: b.K }, alpha: 1 });
     first = false;
   });
 }
 
 /** Backward gains: ‖∂f_c/∂h^ℓ‖² per replicated probe row (the backward signals of {@link encodeNtk}). */
 function encodeGains(src: CheckpointSource, rec: Recorder): void {
-  const { n, w, L } = src.sizes;
+  const { S, n, w, L } = src.sizes;
   const b = src.buffers;
-  for (let l = 0; l <= L; l++) src.kernels.dot.encode(rec, b.dH[l]!, b.dH[l]!, b.gains, { n: w, batch: n }, l * n);
+  for (let l = 0; l <= L; l++) src.kernels.dot.encode(rec, b.dH[l]!, b.dH[l]!, b.gains, { n: w, batch: S * n }, l * S * n);
 }
 
 /** Own-weight feature updates ‖ΔW z‖² and ‖W(0) z‖² per block tensor (the multiplier cancels in the ratio). */
 function encodeFeatureUpdates(src: CheckpointSource, rec: Recorder, blocks: ReturnType<typeof blockTensors>): void {
   const { passes, buffers: b, kernels } = src;
-  const { n } = src.sizes;
+  const { S, n } = src.sizes;
   blocks.forEach(({ t, i }, q) => {
     const l = t.role.block;
     const z = t.role.internal === 2 ? b.B[l - 1]! : b.A[l - 1]!;
-    const size = t.rows * t.cols;
+    const size = S * t.rows * t.cols;
     const shape = { m: n, n: t.rows, k: t.cols, transB: true };
     kernels.ew.encode(rec, {
       op: 'axpby',
@@ -184,21 +195,21 @@ function encodeFeatureUpdates(src: CheckpointSource, rec: Recorder, blocks: Retu
       beta: -1,
     });
     passes.matmul(rec, { buffer: z }, { buffer: b.deltaW }, b.product, shape);
-    kernels.dot.encode(rec, b.product, b.product, b.featureUpdates, { n: n * t.rows, batch: 1 }, 2 * q);
+    kernels.dot.encode(rec, b.product, b.product, b.featureUpdates, { n: n * t.rows, batch: S }, 2 * q * S);
     passes.matmul(rec, { buffer: z }, { buffer: b.W0[i]! }, b.product, shape);
-    kernels.dot.encode(rec, b.product, b.product, b.featureUpdates, { n: n * t.rows, batch: 1 }, 2 * q + 1);
+    kernels.dot.encode(rec, b.product, b.product, b.featureUpdates, { n: n * t.rows, batch: S }, (2 * q + 1) * S);
   });
 }
 
-/** G_ℓ = mean over probe points of √(Σ_c ‖∂f_c/∂h^ℓ‖²), ℓ = 0…L, from the per-row squares. */
-function layerGains(raw: Float32Array, sizes: LabSizes, probeSize: number): number[] {
-  const { n, C, L } = sizes;
+/** G_ℓ = mean over probe points of √(Σ_c ‖∂f_c/∂h^ℓ‖²), ℓ = 0…L, of replica r from the per-row squares. */
+function layerGains(raw: Float32Array, sizes: LabSizes, probeSize: number, r: number): number[] {
+  const { S, n, C, L } = sizes;
   const gains: number[] = [];
   for (let l = 0; l <= L; l++) {
     let s = 0;
     for (let i = 0; i < probeSize; i++) {
       let sq = 0;
-      for (let c = 0; c < C; c++) sq += raw[l * n + i * C + c]!;
+      for (let c = 0; c < C; c++) sq += raw[(l * S + r) * n + i * C + c]!;
       s += Math.sqrt(sq);
     }
     gains.push(s / probeSize);

@@ -1,7 +1,9 @@
 /**
  * The recorded passes of the training lab: forward, backward (with a visitor called for every
- * tensor), loss, gradients and the SGD update. Each records into a {@link Recorder}; nothing is
- * submitted here. The float64 twin of every pass is in src/reference/mlp.ts (docs/lab.md).
+ * tensor), loss, gradients and the SGD update, each over all S replicas at once (products are
+ * gemms batched over the replicas, elementwise operations run over the S consecutive blocks;
+ * see ./buffers.ts for the layout). Each records into a {@link Recorder}; nothing is submitted
+ * here. The float64 twin of every pass is in src/reference/mlp.ts (docs/lab.md).
  * @module
  */
 import type { Recorder } from '../gpu/recorder.ts';
@@ -11,7 +13,10 @@ import type { Gemm, GemmShapeArgs } from '../kernels/gemm.ts';
 import type { LabBuffers, LabSizes } from './buffers.ts';
 import type { ResolvedModel, TensorParametrization } from './models.ts';
 
-/** A matrix operand: buffer and element offset. */
+/**
+ * A per-replica operand: buffer and element offset of replica 0's block; replica r's block follows
+ * at r × (its rows × cols) (tight, see ./buffers.ts).
+ */
 export interface View {
   readonly buffer: GPUBuffer;
   readonly offset?: number;
@@ -46,10 +51,11 @@ export class LabPasses {
     this.#b = buffers;
   }
 
-  /** out = alpha·op(a)·op(b) on `gemm`. */
-  matmul(rec: Recorder, a: View, b: View, c: GPUBuffer, shape: GemmShapeArgs): void {
+  /** c = alpha·op(a)·op(b) for every replica (a gemm batched over the S tight replica blocks). */
+  matmul(rec: Recorder, a: View, b: View, c: GPUBuffer, shape: Omit<GemmShapeArgs, 'batch'>): void {
     this.#k.gemm.encode(rec, {
       ...shape,
+      batch: this.#s.S,
       a: { buffer: a.buffer, offset: a.offset ?? 0 },
       b: { buffer: b.buffer, offset: b.offset ?? 0 },
       c: { buffer: c },
@@ -63,7 +69,7 @@ export class LabPasses {
     const { w, C, L } = this.#s;
     const { activation: act, architecture: arch } = this.#model;
     const ew = this.#k.ew;
-    const len = rows * w;
+    const len = this.#s.S * rows * w;
     const last = T.length - 1;
     if (arch === 'linear') {
       this.matmul(rec, x, { buffer: W[0]! }, F, { m: rows, n: C, k: T[0]!.cols, transB: true, alpha: T[0]!.multiplier });
@@ -102,7 +108,7 @@ export class LabPasses {
     const { w, C, L } = this.#s;
     const { activation: act, architecture: arch } = this.#model;
     const ew = this.#k.ew;
-    const len = rows * w;
+    const len = this.#s.S * rows * w;
     const last = T.length - 1;
     if (arch === 'linear') {
       visit(rec, 0, seed, scale, x);
@@ -147,18 +153,18 @@ export class LabPasses {
   }
 
   /**
-   * Forward pass on `rows` samples of x, the residual E = F − y and ‖E‖² into
-   * `out[index]` (the training loss is ‖E‖²/(2·rows)).
+   * Forward pass on `rows` samples of x, the residual E = F − y and, for every replica r,
+   * ‖E_r‖² into `out[index + r]` (the training loss is ‖E_r‖²/(2·rows)).
    */
   loss(rec: Recorder, x: View, y: View, rows: number, out: GPUBuffer, index: number): void {
     const { F, E } = this.#b;
-    const n = rows * this.#s.C;
+    const { S, C } = this.#s;
     this.forward(rec, x, rows);
-    this.#k.ew.encode(rec, { op: 'axpby', len: n, x: { buffer: F }, y, out: { buffer: E }, alpha: 1, beta: -1 });
-    this.#k.dot.encode(rec, E, E, out, { n, batch: 1 }, index);
+    this.#k.ew.encode(rec, { op: 'axpby', len: S * rows * C, x: { buffer: F }, y, out: { buffer: E }, alpha: 1, beta: -1 });
+    this.#k.dot.encode(rec, E, E, out, { n: rows * C, batch: S }, index);
   }
 
-  /** {@link loss} and the gradients ∂L/∂W (L = ‖E‖²/(2·rows)) into G. */
+  /** {@link loss} and the gradients ∂L/∂W (L = ‖E‖²/(2·rows)) of every replica into G. */
   gradient(rec: Recorder, x: View, y: View, rows: number, lossOut: GPUBuffer, lossIndex: number): void {
     this.loss(rec, x, y, rows, lossOut, lossIndex);
     this.backward(rec, x, this.#b.E, 1 / rows, rows, (r, t, signal, signalScale, input) => {
@@ -173,14 +179,14 @@ export class LabPasses {
     });
   }
 
-  /** W_t ← W_t − η·ratio_t·G_t for every tensor (tensors with ratio 0 are left alone). */
+  /** W_t ← W_t − η·ratio_t·G_t for every tensor and replica (tensors with ratio 0 are left alone). */
   update(rec: Recorder, learningRate: number, ratios: readonly number[]): void {
     this.#tensors.forEach((t, i) => {
       const step = learningRate * ratios[i]!;
       if (step === 0) return;
       this.#k.ew.encode(rec, {
         op: 'axpy',
-        len: t.rows * t.cols,
+        len: this.#s.S * t.rows * t.cols,
         x: { buffer: this.#b.G[i]! },
         out: { buffer: this.#b.W[i]! },
         alpha: -step,

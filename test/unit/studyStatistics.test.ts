@@ -139,6 +139,8 @@ describe('percentile bootstrap', () => {
     expect(ci.estimate).toBe(8);
     const none = bootstrapInterval(3, () => Number.POSITIVE_INFINITY, { replicates: 10 });
     expect(none.lower).toBe(Number.POSITIVE_INFINITY);
+    expect(none.infiniteFraction).toBe(1);
+    expect(ci.infiniteFraction).toBe(0);
     expect(() => bootstrapInterval(0, () => 0)).toThrow(InvalidArgumentError);
   });
 });

@@ -1,0 +1,365 @@
+/**
+ * The depth study's results over seeds (docs/lab.md, "The claim as a statistic"): per
+ * (architecture, depth) every quantity as mean ± standard error with its per-seed values and the
+ * share of seeds per verdict; per depth the difference plain − residual in ε_LSI with Welch's
+ * test and the exact permutation test; per architecture the depth threshold L* with a bootstrap
+ * interval over seeds and the slope d ln ε_LSI / d ln L; and one plain sentence stating what was
+ * found. Pure functions of the per-run outcomes (no GPU).
+ * @module
+ */
+import type { Verdict } from '../analysis/conditions.ts';
+import {
+  bootstrapInterval,
+  criticalDepth,
+  finiteValues,
+  logLogSlope,
+  mean,
+  permutationTest,
+  seedSummary,
+  welchTest,
+  type PermutationTest,
+  type SeedSummary,
+  type WelchTest,
+} from './statistics.ts';
+
+/** The conditions of docs/conditions.md, in order. */
+export const CONDITIONS = ['C1', 'C2', 'C3', 'C4'] as const;
+export type ConditionName = (typeof CONDITIONS)[number];
+
+/** What one trained and analysed network contributes to the summary. */
+export interface RunOutcome {
+  readonly architecture: string;
+  readonly depth: number;
+  readonly seed: number;
+  readonly epsilonLSI: number | null;
+  /** Loss exponent ξ (null where the fit was not possible). */
+  readonly xi: number | null;
+  /** Velocity exponent a (rigidity mean; null where not fitted). */
+  readonly velocityExponent: number | null;
+  readonly finalLoss: number;
+  readonly verdicts: Readonly<Record<ConditionName, Verdict>>;
+  /** Why ε_LSI is null, when it is. */
+  readonly lsiReason?: string;
+}
+
+/** How many seeds got each verdict. */
+export interface VerdictShares {
+  readonly pass: number;
+  readonly marginal: number;
+  readonly fail: number;
+  readonly notComputable: number;
+  /** pass / seeds. */
+  readonly passFraction: number;
+}
+
+/** One (architecture, depth) over seeds. */
+export interface DepthCell {
+  readonly architecture: string;
+  readonly depth: number;
+  readonly epsilonLSI: SeedSummary;
+  readonly xi: SeedSummary;
+  readonly velocityExponent: SeedSummary;
+  readonly finalLoss: SeedSummary;
+  readonly verdicts: Readonly<Record<ConditionName, VerdictShares>>;
+}
+
+/** ε_LSI of `reference` (plain) minus ε_LSI of `architecture` (residual) at one depth. */
+export interface DepthComparison {
+  readonly depth: number;
+  readonly architecture: string;
+  readonly reference: string;
+  /** mean(reference) − mean(architecture), over the seeds with a value (null if either has none). */
+  readonly difference: number | null;
+  /** √(SE_ref² + SE_arch²) (null with fewer than 2 values on a side). */
+  readonly standardError: number | null;
+  /** One-sided alternative: reference > architecture (`pGreater`). */
+  readonly welch: WelchTest | null;
+  /** Exact permutation test over seeds, one-sided (reference > architecture). */
+  readonly permutation: PermutationTest | null;
+}
+
+/** L* and the depth slope of one architecture. */
+export interface ArchitectureScan {
+  readonly architecture: string;
+  readonly threshold: number;
+  readonly depths: readonly number[];
+  /** Mean ε_LSI per depth (null where no seed has a value). */
+  readonly means: readonly (number | null)[];
+  /** L* = the smallest depth whose mean ε_LSI ≤ threshold; null if none. */
+  readonly criticalDepth: number | null;
+  /**
+   * Percentile bootstrap interval of L* over seeds (seeds resampled with replacement, the same
+   * resample at every depth); a bound of null means "no depth reached the threshold".
+   */
+  readonly criticalDepthInterval: {
+    readonly lower: number | null;
+    readonly upper: number | null;
+    readonly level: number;
+    readonly replicates: number;
+    /** Fraction of resamples in which no depth reached the threshold. */
+    readonly noneFraction: number;
+  };
+  /** d ln ε_LSI / d ln L fitted per seed over the depths, then mean ± SE over seeds. */
+  readonly slope: SeedSummary;
+}
+
+/** The sentence the report opens with, and what it is based on. */
+export interface Finding {
+  /**
+   * `found`: the residual architecture's ε_LSI is below plain at the deepest depth with one-sided
+   * Welch p < α; `suggestive`: below by more than the combined standard error but p ≥ α;
+   * `not-found`: neither; `undetermined`: no comparison was possible (the sentence says why).
+   */
+  readonly effect: 'found' | 'suggestive' | 'not-found' | 'undetermined';
+  readonly sentence: string;
+  /** The depth the verdict is read at (the deepest compared), or null. */
+  readonly depth: number | null;
+  readonly alpha: number;
+}
+
+/** The whole summary. */
+export interface DepthStudySummary {
+  readonly seeds: readonly number[];
+  readonly cells: readonly DepthCell[];
+  readonly comparisons: readonly DepthComparison[];
+  readonly scans: readonly ArchitectureScan[];
+  readonly finding: Finding;
+}
+
+/** Options of {@link summarizeDepthStudy}. */
+export interface SummaryOptions {
+  readonly architectures: readonly string[];
+  readonly depths: readonly number[];
+  readonly seeds: readonly number[];
+  /** The ε_LSI threshold of L* (docs/conditions.md, C4 pass). */
+  readonly threshold: number;
+  /** Significance level of the finding. Default 0.05. */
+  readonly alpha?: number;
+  /** Bootstrap resamples of L*. Default 2000. */
+  readonly bootstrapReplicates?: number;
+  /** Seed of the bootstrap. Default 0. */
+  readonly seed?: number;
+}
+
+const isResidual = (a: string): boolean => a.startsWith('residual');
+
+/** Summarizes the outcomes of a depth study (one per architecture, depth and seed). */
+export function summarizeDepthStudy(outcomes: readonly RunOutcome[], options: SummaryOptions): DepthStudySummary {
+  const { architectures, depths, seeds, threshold } = options;
+  const alpha = options.alpha ?? 0.05;
+  const find = (architecture: string, depth: number, seed: number) =>
+    outcomes.find((o) => o.architecture === architecture && o.depth === depth && o.seed === seed);
+  const valuesOf = (architecture: string, depth: number, pick: (o: RunOutcome) => number | null): (number | null)[] =>
+    seeds.map((s) => {
+      const o = find(architecture, depth, s);
+      return o ? pick(o) : null;
+    });
+
+  const cells: DepthCell[] = [];
+  for (const architecture of architectures) {
+    for (const depth of depths) {
+      const runs = seeds.map((s) => find(architecture, depth, s)).filter((o): o is RunOutcome => o !== undefined);
+      const summary = (pick: (o: RunOutcome) => number | null) => seedSummary(seeds, valuesOf(architecture, depth, pick));
+      cells.push({
+        architecture,
+        depth,
+        epsilonLSI: summary((o) => o.epsilonLSI),
+        xi: summary((o) => o.xi),
+        velocityExponent: summary((o) => o.velocityExponent),
+        finalLoss: summary((o) => o.finalLoss),
+        verdicts: Object.fromEntries(CONDITIONS.map((c) => [c, shares(runs.map((o) => o.verdicts[c]))])) as Record<
+          ConditionName,
+          VerdictShares
+        >,
+      });
+    }
+  }
+
+  const comparisons: DepthComparison[] = [];
+  if (architectures.includes('plain')) {
+    for (const architecture of architectures.filter(isResidual)) {
+      for (const depth of depths) {
+        const ref = finiteValues(valuesOf('plain', depth, (o) => o.epsilonLSI));
+        const arch = finiteValues(valuesOf(architecture, depth, (o) => o.epsilonLSI));
+        const se = (xs: number[]) => (xs.length >= 2 ? Math.sqrt(variance(xs) / xs.length) : null);
+        const seRef = se(ref);
+        const seArch = se(arch);
+        comparisons.push({
+          depth,
+          architecture,
+          reference: 'plain',
+          difference: ref.length && arch.length ? mean(ref) - mean(arch) : null,
+          standardError: seRef !== null && seArch !== null ? Math.hypot(seRef, seArch) : null,
+          welch: welchTest(ref, arch),
+          permutation: ref.length && arch.length ? permutationTest(ref, arch, { alternative: 'greater' }) : null,
+        });
+      }
+    }
+  }
+
+  const scans = architectures.map((architecture) =>
+    scanArchitecture(architecture, depths, seeds, (d) => valuesOf(architecture, d, (o) => o.epsilonLSI), threshold, options),
+  );
+  const finding = describeFinding(outcomes, cells, comparisons, scans, { alpha, seeds: seeds.length });
+  return { seeds: [...seeds], cells, comparisons, scans, finding };
+}
+
+function variance(xs: readonly number[]): number {
+  const m = mean(xs);
+  return xs.reduce((s, x) => s + (x - m) ** 2, 0) / (xs.length - 1);
+}
+
+function shares(verdicts: readonly Verdict[]): VerdictShares {
+  const count = (v: Verdict) => verdicts.filter((x) => x === v).length;
+  const pass = count('pass');
+  return {
+    pass,
+    marginal: count('marginal'),
+    fail: count('fail'),
+    notComputable: count('not-computable'),
+    passFraction: verdicts.length ? pass / verdicts.length : 0,
+  };
+}
+
+function scanArchitecture(
+  architecture: string,
+  depths: readonly number[],
+  seeds: readonly number[],
+  epsilons: (depth: number) => (number | null)[],
+  threshold: number,
+  options: SummaryOptions,
+): ArchitectureScan {
+  const perDepth = depths.map(epsilons); // [depth][seed]
+  const meanOver = (indices: readonly number[]) =>
+    perDepth.map((values) => {
+      const ok = finiteValues(indices.map((i) => values[i]!));
+      return ok.length ? mean(ok) : null;
+    });
+  const all = seeds.map((_, i) => i);
+  const means = meanOver(all);
+  const interval = bootstrapInterval(seeds.length, (idx) => criticalDepth(depths, meanOver(idx), threshold) ?? Number.POSITIVE_INFINITY, {
+    replicates: options.bootstrapReplicates ?? 2000,
+    level: 0.95,
+    seed: options.seed ?? 0,
+  });
+  const finiteOrNull = (v: number) => (Number.isFinite(v) ? v : null);
+  const slopes = seeds.map((_, i) =>
+    logLogSlope(
+      depths,
+      perDepth.map((values) => values[i]!),
+    ),
+  );
+  return {
+    architecture,
+    threshold,
+    depths: [...depths],
+    means,
+    criticalDepth: criticalDepth(depths, means, threshold),
+    criticalDepthInterval: {
+      lower: finiteOrNull(interval.lower),
+      upper: finiteOrNull(interval.upper),
+      level: interval.level,
+      replicates: interval.replicates,
+      noneFraction: interval.infiniteFraction,
+    },
+    slope: seedSummary(seeds, slopes),
+  };
+}
+
+const f2 = (v: number | null): string => (v === null ? '—' : v.toFixed(2));
+const pm = (s: SeedSummary): string =>
+  s.mean === null ? '—' : s.standardError === null ? f2(s.mean) : `${f2(s.mean)} ± ${f2(s.standardError)}`;
+const pValue = (p: number): string => (p < 0.001 ? p.toExponential(1) : p.toPrecision(2));
+
+function describeFinding(
+  outcomes: readonly RunOutcome[],
+  cells: readonly DepthCell[],
+  comparisons: readonly DepthComparison[],
+  scans: readonly ArchitectureScan[],
+  context: { alpha: number; seeds: number },
+): Finding {
+  const { alpha } = context;
+  const cell = (a: string, d: number) => cells.find((c) => c.architecture === a && c.depth === d)!;
+  const scanOf = (a: string) => scans.find((s) => s.architecture === a);
+  const usable = comparisons.filter((c) => c.welch !== null).sort((a, b) => b.depth - a.depth);
+  const c = usable[0];
+  if (!c) {
+    const why = comparisons.length
+      ? 'fewer than 2 seeds per architecture had a computable ε_LSI at the compared depths'
+      : 'the study has no residual and plain pair to compare';
+    const lstar = scans.map(describeThreshold).join('; ');
+    return { effect: 'undetermined', sentence: `The effect could not be tested: ${why}${lstar ? `; ${lstar}` : ''}.`, depth: null, alpha };
+  }
+  const w = c.welch!;
+  const res = cell(c.architecture, c.depth).epsilonLSI;
+  const ref = cell(c.reference, c.depth).epsilonLSI;
+  const count = (s: SeedSummary) => s.values.filter((v) => v !== null).length;
+  const numbers = `${c.architecture} ${pm(res)} against ${c.reference} ${pm(ref)}, difference ${f2(w.difference)} ± ${f2(w.standardError)}, one-sided Welch p = ${pValue(w.pGreater)}, ${count(res)} and ${count(ref)} seeds`;
+  const resScan = scanOf(c.architecture)!;
+  const refScan = scanOf(c.reference)!;
+  const thresholds = `${describeThreshold(resScan)}; ${describeThreshold(refScan)}`;
+  if (w.difference > 0 && w.pGreater < alpha) {
+    if (resScan.criticalDepth !== null && refScan.criticalDepth === null) {
+      return {
+        effect: 'found',
+        sentence: `${capitalize(c.architecture)} networks realize log-shift invariance beyond a depth threshold and ${c.reference} networks do not: ${thresholds}; at depth ${c.depth} ${c.architecture} ε_LSI is the lower (${numbers}).`,
+        depth: c.depth,
+        alpha,
+      };
+    }
+    const caveat =
+      resScan.criticalDepth === null
+        ? `but no depth brings it to the ε_LSI ≤ ${resScan.threshold} of log-shift invariance`
+        : `but ${c.reference} networks reach ε_LSI ≤ ${refScan.threshold} too`;
+    return {
+      effect: 'found',
+      sentence: `At depth ${c.depth}, ${c.architecture} ε_LSI is significantly lower than ${c.reference} (${numbers}), ${caveat}: ${thresholds}.`,
+      depth: c.depth,
+      alpha,
+    };
+  }
+  if (w.difference > w.standardError) {
+    return {
+      effect: 'suggestive',
+      sentence: `At depth ${c.depth}, ${c.architecture} ε_LSI is below ${c.reference} by more than its standard error but not significantly at ${alpha} (${numbers}); ${thresholds}.`,
+      depth: c.depth,
+      alpha,
+    };
+  }
+  const why = reasons(outcomes);
+  return {
+    effect: 'not-found',
+    sentence: `The effect was not found: at depth ${c.depth}, ${c.architecture} ε_LSI is not below ${c.reference} by more than its standard error (${numbers})${why ? `; ${why}` : ''}; ${thresholds}.`,
+    depth: c.depth,
+    alpha,
+  };
+}
+
+function describeThreshold(s: ArchitectureScan): string {
+  const i = s.criticalDepthInterval;
+  const bound = (v: number | null) => (v === null ? 'none' : String(v));
+  if (s.criticalDepth === null) {
+    return `${s.architecture} ε_LSI reaches ≤ ${s.threshold} at no depth (L* = none${i.noneFraction < 1 ? `, 95% bootstrap interval ${bound(i.lower)}–${bound(i.upper)}` : ''})`;
+  }
+  const range = i.lower === i.upper ? `${bound(i.lower)}` : `${bound(i.lower)}–${bound(i.upper)}`;
+  return `${s.architecture} ε_LSI reaches ≤ ${s.threshold} from depth ${s.criticalDepth} (L* = ${s.criticalDepth}, 95% bootstrap interval ${range})`;
+}
+
+/** Facts that can explain a missing effect, from the runs themselves. */
+function reasons(outcomes: readonly RunOutcome[]): string {
+  const out: string[] = [];
+  const missing = outcomes.filter((o) => o.epsilonLSI === null);
+  if (missing.length) {
+    const first = missing.find((o) => o.lsiReason)?.lsiReason;
+    out.push(`ε_LSI was not computable in ${missing.length} of ${outcomes.length} runs${first ? ` (${first})` : ''}`);
+  }
+  const c3 = outcomes.filter((o) => o.verdicts.C3 === 'fail').length;
+  if (c3 > outcomes.length / 2) {
+    out.push(
+      `C3 (controlled kernel evolution) fails in ${c3} of ${outcomes.length} runs, so the couplings ε_LSI is computed from are not reliable`,
+    );
+  }
+  return out.join('; ');
+}
+
+const capitalize = (s: string): string => s.charAt(0).toUpperCase() + s.slice(1);
