@@ -45,8 +45,13 @@ export interface DepthStudyConfig {
   readonly task: { readonly inputDim: number; readonly points: number; readonly spectrumDecay: number };
   readonly steps: number;
   readonly learningRate: number;
-  /** A checkpoint every this many steps (step 0 and the last step included). */
+  /** At most this many steps between checkpoints (step 0 and the last step are checkpoints). */
   readonly checkpointEvery: number;
+  /**
+   * Growth of the checkpoint spacing: Δt ≈ (growth − 1)·t, from 1 step up to `checkpointEvery`
+   * ({@link checkpointSteps}). Default 1 (uniform).
+   */
+  readonly checkpointGrowth?: number;
   /** Seeds per (architecture, depth), ≥ 1 (≥ 2 for standard errors). */
   readonly seeds: number;
   /** The first seed: the study uses seed, seed + 1, …, seed + seeds − 1. */
@@ -164,15 +169,26 @@ export interface DepthStudyHooks {
   onLabCheckpoint?(run: DepthRunKey, checkpoint: LabCheckpoint): void | Promise<void>;
 }
 
-/** The checkpoint steps: 0, every, 2·every, … and `steps` (distinct integers, ascending). */
-export function checkpointSteps(steps: number, every: number): number[] {
+/**
+ * The checkpoint steps: from 0, each next checkpoint Δt = clamp(round((growth − 1)·t), 1, every)
+ * steps after the last (`growth` = 1: every `every` steps), and `steps` itself. With growth > 1 the
+ * spacing grows geometrically from one step to `every` steps: dense where the kernel moves fastest
+ * (the start of training), uniform afterwards. Distinct integers, ascending.
+ */
+export function checkpointSteps(steps: number, every: number, growth = 1): number[] {
   if (!Number.isInteger(steps) || steps < 1) throw new InvalidArgumentError('steps', `must be a positive integer, got ${steps}`);
   if (!Number.isInteger(every) || every < 1 || every > steps) {
     throw new InvalidArgumentError('checkpointEvery', `must be an integer in 1…${steps} (the steps), got ${every}`);
   }
-  const out: number[] = [];
-  for (let s = 0; s < steps; s += every) out.push(s);
-  out.push(steps);
+  if (!(Number.isFinite(growth) && growth >= 1)) {
+    throw new InvalidArgumentError('checkpointGrowth', `must be a finite number ≥ 1, got ${growth}`);
+  }
+  const out = [0];
+  for (let t = 0; t < steps;) {
+    const dt = growth > 1 ? Math.min(every, Math.max(1, Math.round((growth - 1) * t))) : every;
+    t = Math.min(steps, t + dt);
+    out.push(t);
+  }
   return out;
 }
 
@@ -197,7 +213,7 @@ function validate(config: DepthStudyConfig): void {
   if (!Number.isInteger(config.task.points) || config.task.points < 2) {
     throw new InvalidArgumentError('task.points', `must be an integer ≥ 2 (the probe points), got ${config.task.points}`);
   }
-  checkpointSteps(config.steps, config.checkpointEvery);
+  checkpointSteps(config.steps, config.checkpointEvery, config.checkpointGrowth);
 }
 
 /** The study's task at `seed`: the probe set is the training set. */
@@ -244,7 +260,7 @@ export async function runDepthStudy(ctx: GpuContext, config: DepthStudyConfig, h
   const start = performance.now();
   const seeds = studySeeds(config);
   const tasks = seeds.map((s) => studyTask(config, s));
-  const steps = checkpointSteps(config.steps, config.checkpointEvery);
+  const steps = checkpointSteps(config.steps, config.checkpointEvery, config.checkpointGrowth);
   const batches = config.architectures.flatMap((architecture) => config.depths.map((depth) => ({ architecture, depth })));
 
   const wantTiming = hooks.onEstimate !== undefined || hooks.onProgress !== undefined;
@@ -363,6 +379,10 @@ export function runOutcome(run: DepthRun): RunOutcome {
     xi: a.fits.lossExponent.ok ? a.fits.lossExponent.xi : null,
     velocityExponent: a.fits.rigidity.ok ? a.fits.rigidity.aMean : null,
     finalLoss: run.train.finalLoss,
+    sharpness: run.series.checkpoints.reduce<number | null>(
+      (m, c) => (c.eigenvalues.length ? Math.max(m ?? 0, c.eigenvalues[0]!) : m),
+      null,
+    ),
     verdicts: { C1: c.C1.verdict, C2: c.C2.verdict, C3: c.C3.verdict, C4: c.C4.verdict },
     ...(a.theory.lsi ? {} : { lsiReason: a.theory.reason ?? 'not computable' }),
   };

@@ -37,6 +37,11 @@ export interface RunOutcome {
   /** Velocity exponent a (rigidity mean; null where not fitted). */
   readonly velocityExponent: number | null;
   readonly finalLoss: number;
+  /**
+   * max over the checkpoints of the largest eigenvalue of the per-step operator M = (η/N)·K: the
+   * sharpness. Gradient descent is unstable along a direction with λ > 2 (the edge of stability).
+   */
+  readonly sharpness: number | null;
   readonly verdicts: Readonly<Record<ConditionName, Verdict>>;
   /** Why ε_LSI is null, when it is. */
   readonly lsiReason?: string;
@@ -60,6 +65,8 @@ export interface DepthCell {
   readonly xi: SeedSummary;
   readonly velocityExponent: SeedSummary;
   readonly finalLoss: SeedSummary;
+  /** max_t λ_max(M), see {@link RunOutcome.sharpness}. */
+  readonly sharpness: SeedSummary;
   readonly verdicts: Readonly<Record<ConditionName, VerdictShares>>;
 }
 
@@ -167,6 +174,7 @@ export function summarizeDepthStudy(outcomes: readonly RunOutcome[], options: Su
         xi: summary((o) => o.xi),
         velocityExponent: summary((o) => o.velocityExponent),
         finalLoss: summary((o) => o.finalLoss),
+        sharpness: summary((o) => o.sharpness),
         verdicts: Object.fromEntries(CONDITIONS.map((c) => [c, shares(runs.map((o) => o.verdicts[c]))])) as Record<
           ConditionName,
           VerdictShares

@@ -33,7 +33,7 @@ export function demoTable(study: DepthStudy): string {
   const seeds = summary.seeds.length;
   const lines = [summary.finding.sentence, ''];
   lines.push(
-    `architecture depth   final loss        ξ              a              ε_LSI          ε_LSI per seed        C1   C2   C3   C4 (pass/${seeds})`,
+    `architecture depth   final loss        ξ              a              max λ(M)       ε_LSI          ε_LSI per seed        C1   C2   C3   C4 (pass/${seeds})`,
   );
   for (const c of summary.cells) {
     const perSeed = c.epsilonLSI.values.map((v) => fixed(v, 2)).join(' ');
@@ -44,6 +44,7 @@ export function demoTable(study: DepthStudy): string {
         meanSe(c.finalLoss, 1, expo).padStart(17),
         meanSe(c.xi).padStart(13),
         meanSe(c.velocityExponent).padStart(13),
+        meanSe(c.sharpness).padStart(13),
         meanSe(c.epsilonLSI).padStart(13),
         `  ${perSeed}`.padEnd(22),
         CONDITIONS.map((k) => shareText(c.verdicts[k], seeds).padStart(4)).join(' '),
@@ -69,7 +70,9 @@ export function demoTable(study: DepthStudy): string {
       `${s.architecture}: L* = ${s.criticalDepth ?? 'none'} (ε_LSI ≤ ${s.threshold}; 95% bootstrap interval ${i.lower ?? 'none'}–${i.upper ?? 'none'}), d ln ε_LSI / d ln L = ${meanSe(s.slope, 3)}`,
     );
   }
-  lines.push(`mean ± standard error over ${seeds} seeds; C1–C4: seeds passing (report.html gives every verdict and why)`);
+  lines.push(
+    `mean ± standard error over ${seeds} seeds; max λ(M): the largest eigenvalue of the per-step operator (η/N)·K over the run (> 2: gradient descent at the edge of stability); C1–C4: seeds passing (report.html gives every verdict and why)`,
+  );
   return lines.join('\n');
 }
 
@@ -82,6 +85,7 @@ function cellJson(c: DepthCell): Record<string, unknown> {
     xi: c.xi,
     velocityExponent: c.velocityExponent,
     finalLoss: c.finalLoss,
+    sharpness: c.sharpness,
     verdicts: c.verdicts,
   };
 }
@@ -181,7 +185,7 @@ export async function renderDemoReport(study: DepthStudy, backend: Record<string
   const cells = summary.cells
     .map(
       (c) =>
-        `<tr><td>${c.architecture}</td><td>${c.depth}</td><td>${meanSe(c.finalLoss, 2, expo)}</td><td>${meanSe(c.xi)}</td><td>${meanSe(c.velocityExponent)}</td><td><b>${meanSe(c.epsilonLSI)}</b></td><td>${c.epsilonLSI.values.map((v) => fixed(v, 3)).join(', ')}</td>${CONDITIONS.map(
+        `<tr><td>${c.architecture}</td><td>${c.depth}</td><td>${meanSe(c.finalLoss, 2, expo)}</td><td>${meanSe(c.xi)}</td><td>${meanSe(c.velocityExponent)}</td><td>${meanSe(c.sharpness)}</td><td><b>${meanSe(c.epsilonLSI)}</b></td><td>${c.epsilonLSI.values.map((v) => fixed(v, 3)).join(', ')}</td>${CONDITIONS.map(
           (k) => {
             const v = c.verdicts[k];
             return `<td title="pass ${v.pass}, marginal ${v.marginal}, fail ${v.fail}, not computable ${v.notComputable}">${v.pass}/${seeds}</td>`;
@@ -231,9 +235,9 @@ Study time ${study.seconds.toFixed(0)} s. Backend: ${escape(JSON.stringify(backe
 Small networks on a small probe set: read the result as a demonstration of the pipeline and of the statistic, not as evidence about large models.</p>
 <figure>${await epsilonFigure(study)}</figure>
 <h2>Per architecture and depth (mean ± standard error over seeds)</h2>
-<table><tr><th>architecture</th><th>depth</th><th>final loss</th><th>ξ</th><th>a</th><th>ε_LSI</th><th>ε_LSI per seed</th><th>C1</th><th>C2</th><th>C3</th><th>C4</th></tr>
+<table><tr><th>architecture</th><th>depth</th><th>final loss</th><th>ξ</th><th>a</th><th>max λ(M)</th><th>ε_LSI</th><th>ε_LSI per seed</th><th>C1</th><th>C2</th><th>C3</th><th>C4</th></tr>
 ${cells}</table>
-<p>C1–C4: seeds passing (hover for the other verdicts).</p>
+<p>max λ(M): the largest eigenvalue of the per-step operator M = (η/N)·K over the run; above 2, gradient descent is unstable along it (the edge of stability), and the kernel moves by large steps between checkpoints. C1–C4: seeds passing (hover for the other verdicts).</p>
 ${comparisons ? `<h2>plain − residual in ε_LSI</h2><table><tr><th>depth</th><th>difference</th><th>mean ± SE</th><th>Welch p (one-sided)</th><th>exact permutation p (one-sided)</th></tr>\n${comparisons}</table>` : ''}
 <ul>${scans}</ul>
 ${sections.join('\n')}

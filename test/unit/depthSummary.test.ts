@@ -24,6 +24,7 @@ function outcomes(epsilon: (arch: string, depth: number, seed: number) => number
           xi: 0.5 + 0.01 * seed,
           velocityExponent: 1,
           finalLoss: 0.01 * seed,
+          sharpness: 0.5,
           verdicts: { C1: 'pass', C2: seed === 1 ? 'fail' : 'pass', C3: c3, C4: e !== null && e <= 0.3 ? 'pass' : 'fail' },
           ...(e === null ? { lsiReason: 'transport below resolution' } : {}),
         } satisfies RunOutcome;
