@@ -303,6 +303,8 @@ export async function runDepthStudy(ctx: GpuContext, config: DepthStudyConfig, h
         learningRate: config.learningRate,
         optimizer: 'gd',
         checkpoints: steps,
+        // The analysis needs K_eff only; the per-layer kernels go to onLabCheckpoint (e.g. saved runs).
+        layerKernels: hooks.onLabCheckpoint !== undefined,
         onCheckpoint: async (cps) => {
           for (const [r, cp] of cps.entries()) {
             await hooks.onLabCheckpoint?.({ architecture, depth, seed: seeds[r]! }, cp);
@@ -327,7 +329,6 @@ export async function runDepthStudy(ctx: GpuContext, config: DepthStudyConfig, h
         timeScale: config.learningRate / config.task.points,
         seed,
         ...(config.rank === undefined ? {} : { rank: config.rank }),
-        gridOptions: { floorRelative: 1e-5, headroom: 1 },
       });
       collected[r] = []; // the kernels are no longer needed
       const gains = diagnostics[r]!.layerGains;
@@ -410,12 +411,12 @@ async function probeCosts(ctx: GpuContext, config: DepthStudyConfig, tasks: read
     optimizer: 'gd',
     checkpoints: [0, k],
     stepsPerSubmission: k,
+    layerKernels: false,
     onCheckpoint: (cps) => void probe.push({ t: cps[0]!.step, kernel: cps[0]!.kernel, residual: cps[0]!.residual }),
   });
   const a0 = performance.now();
   await analyzeSeries(config.analysisBackend === 'gpu' ? ctx : 'cpu', probe, {
     timeScale: config.learningRate / config.task.points,
-    gridOptions: { floorRelative: 1e-5, headroom: 1 },
   });
   const analysis = (performance.now() - a0) / 1000 / probe.length;
   return {

@@ -28,9 +28,12 @@ export interface LabCheckpoint {
   readonly residual: Float32Array;
   /** n × n effective NTK K_eff = Σ_l (η_l/η)·K_l on the probe set (row-major). */
   readonly kernel: Float32Array;
-  /** The terms (η_l/η)·K_l, one n × n matrix per parameter tensor; they sum to `kernel`. */
+  /**
+   * The terms (η_l/η)·K_l, one n × n matrix per parameter tensor; they sum to `kernel`. Empty when
+   * the checkpoint was taken with `layerKernels: false`.
+   */
   readonly layers: Float32Array[];
-  /** Tensor names of `layers`. */
+  /** Tensor names of the parameter tensors (of `layers`). */
   readonly layerNames: string[];
   /** η/N: M = timeScale·K is the per-step GD operator, with t = step. */
   readonly timeScale: number;
@@ -58,7 +61,8 @@ export interface CheckpointSource {
 
 /**
  * Records and reads one checkpoint of every replica at the current parameters, with
- * `ratios[t]` = η_t/η. Throws the divergence {@link InvalidArgumentError} if a loss or a kernel is
+ * `ratios[t]` = η_t/η; the per-layer kernels are read back only with `layerKernels` (they are
+ * always computed: K is their sum). Throws the divergence {@link InvalidArgumentError} if a loss or a kernel is
  * not finite.
  */
 export async function takeCheckpoints(
@@ -66,6 +70,7 @@ export async function takeCheckpoints(
   step: number,
   learningRate: number,
   ratios: readonly number[],
+  layerKernels = true,
 ): Promise<LabCheckpoint[]> {
   const { ctx, passes, model, buffers: b } = src;
   const { S, N, n, L } = src.sizes;
@@ -83,7 +88,7 @@ export async function takeCheckpoints(
       loss: rec.stage(b.loss, 0, S * 4),
       residual: rec.stage(b.probeE, 0, S * n * 4),
       kernel: rec.stage(b.K, 0, S * n * n * 4),
-      layers: b.layerK.map((k) => rec.stage(k, 0, S * n * n * 4)),
+      layers: layerKernels ? b.layerK.map((k) => rec.stage(k, 0, S * n * n * 4)) : [],
       gains: linear ? null : rec.stage(b.gains, 0, (L + 1) * S * n * 4),
       featureUpdates: blocks.length ? rec.stage(b.featureUpdates, 0, 2 * blocks.length * S * 4) : null,
     };

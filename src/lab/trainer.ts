@@ -61,6 +61,11 @@ export interface TrainRunOptions extends LearningRateOptions {
   readonly checkpoints: readonly number[];
   /** Steps recorded per GPU submission (the loss is checked after each). Default 16. */
   readonly stepsPerSubmission?: number;
+  /**
+   * Read the per-layer kernels back into `LabCheckpoint.layers` (default true). False saves the
+   * read-back of #tensors n × n matrices per checkpoint when only K_eff is needed.
+   */
+  readonly layerKernels?: boolean;
 }
 
 /** Options of {@link Lab.train}. */
@@ -101,6 +106,8 @@ export interface CheckpointOptions extends LearningRateOptions {
   readonly learningRate: number;
   /** Step number to report. Default 0. */
   readonly step?: number;
+  /** Read the per-layer kernels back (default true); see {@link TrainRunOptions.layerKernels}. */
+  readonly layerKernels?: boolean;
 }
 
 /** A model and a task resident on the GPU. Create with {@link createLab}. */
@@ -367,7 +374,7 @@ class GpuLabBatch implements LabBatch {
       checkLearningRate(options.learningRate);
       const step = options.step ?? 0;
       checkStep('step', step);
-      return takeCheckpoints(this.#checkpointSource, step, options.learningRate, this.#ratios(options));
+      return takeCheckpoints(this.#checkpointSource, step, options.learningRate, this.#ratios(options), options.layerKernels ?? true);
     });
   }
 
@@ -412,7 +419,7 @@ class GpuLabBatch implements LabBatch {
       for (let step = 0; ;) {
         if (next < checkpoints.length && checkpoints[next] === step) {
           const t0 = performance.now();
-          const cps = await takeCheckpoints(this.#checkpointSource, step, learningRate, ratios);
+          const cps = await takeCheckpoints(this.#checkpointSource, step, learningRate, ratios, options.layerKernels ?? true);
           checkpointTime += performance.now() - t0;
           emitted++;
           next++;

@@ -226,6 +226,10 @@ describe(`training lab on ${gpuBackend}: batches of replicas`, () => {
         onCheckpoint: (c) => void cps.push(c),
       });
       const p1 = await batch.parameters();
+      // The same checkpoint without the per-layer read-back: no layers, the same K_eff.
+      const lean = await batch.checkpoint({ learningRate: eta, step: 1, layerKernels: false });
+      expect(lean.map((c) => c.layers.length)).toEqual([0, 0, 0]);
+      lean.forEach((c, r) => expect(Array.from(c.kernel)).toEqual(Array.from(cps[0]![r]!.kernel)));
       expect(summaries).toHaveLength(3);
       expect(cps[0]).toHaveLength(3);
       for (let r = 0; r < 3; r++) {
