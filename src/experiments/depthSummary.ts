@@ -118,7 +118,13 @@ export interface Finding {
    * `not-found`: neither; `undetermined`: no comparison was possible (the sentence says why).
    */
   readonly effect: 'found' | 'suggestive' | 'not-found' | 'undetermined';
+  /** One plain sentence: what was found (the report and the terminal summary open with it). */
   readonly sentence: string;
+  /**
+   * Facts that qualify it, measured on the runs (e.g. networks trained at the edge of stability,
+   * the smallest p-value the permutation test can reach with this many seeds).
+   */
+  readonly caveats: readonly string[];
   /** The depth the verdict is read at (the deepest compared), or null. */
   readonly depth: number | null;
   readonly alpha: number;
@@ -278,6 +284,7 @@ const f2 = (v: number | null): string => (v === null ? '—' : v.toFixed(2));
 const pm = (s: SeedSummary): string =>
   s.mean === null ? '—' : s.standardError === null ? f2(s.mean) : `${f2(s.mean)} ± ${f2(s.standardError)}`;
 const pValue = (p: number): string => (p < 0.001 ? p.toExponential(1) : p.toPrecision(2));
+const seedCount = (s: SeedSummary): number => s.values.filter((v) => v !== null).length;
 
 function describeFinding(
   outcomes: readonly RunOutcome[],
@@ -288,7 +295,7 @@ function describeFinding(
 ): Finding {
   const { alpha } = context;
   const cell = (a: string, d: number) => cells.find((c) => c.architecture === a && c.depth === d)!;
-  const scanOf = (a: string) => scans.find((s) => s.architecture === a);
+  const scanOf = (a: string) => scans.find((s) => s.architecture === a)!;
   const usable = comparisons.filter((c) => c.welch !== null).sort((a, b) => b.depth - a.depth);
   const c = usable[0];
   if (!c) {
@@ -296,61 +303,85 @@ function describeFinding(
       ? 'fewer than 2 seeds per architecture had a computable ε_LSI at the compared depths'
       : 'the study has no residual and plain pair to compare';
     const lstar = scans.map(describeThreshold).join('; ');
-    return { effect: 'undetermined', sentence: `The effect could not be tested: ${why}${lstar ? `; ${lstar}` : ''}.`, depth: null, alpha };
+    return {
+      effect: 'undetermined',
+      sentence: `The effect could not be tested: ${why}${lstar ? `; ${lstar}` : ''}.`,
+      caveats: [],
+      depth: null,
+      alpha,
+    };
   }
   const w = c.welch!;
   const res = cell(c.architecture, c.depth).epsilonLSI;
   const ref = cell(c.reference, c.depth).epsilonLSI;
-  const count = (s: SeedSummary) => s.values.filter((v) => v !== null).length;
-  const numbers = `${c.architecture} ${pm(res)} against ${c.reference} ${pm(ref)}, difference ${f2(w.difference)} ± ${f2(w.standardError)}, one-sided Welch p = ${pValue(w.pGreater)}, ${count(res)} and ${count(ref)} seeds`;
-  const resScan = scanOf(c.architecture)!;
-  const refScan = scanOf(c.reference)!;
-  const thresholds = `${describeThreshold(resScan)}; ${describeThreshold(refScan)}`;
+  const seedsText = seedCount(res) === seedCount(ref) ? `${seedCount(res)} seeds each` : `${seedCount(res)} and ${seedCount(ref)} seeds`;
+  const numbers = `${pm(res)} against ${pm(ref)}, difference ${f2(w.difference)} ± ${f2(w.standardError)}, one-sided Welch p = ${pValue(w.pGreater)}, ${seedsText}`;
+  const resScan = scanOf(c.architecture);
+  const refScan = scanOf(c.reference);
+  const slopes = `across depths ${c.architecture} ε_LSI changes with slope d ln ε/d ln L = ${slopeText(resScan)} and ${c.reference} with ${slopeText(refScan)}`;
+  const threshold = resScan.threshold;
+  const reached =
+    resScan.criticalDepth === null && refScan.criticalDepth === null
+      ? `neither reaches the ε_LSI ≤ ${threshold} of log-shift invariance at any depth (L* = none)`
+      : `${describeThreshold(resScan)}, ${describeThreshold(refScan)}`;
+  const caveats = qualify(cells, c);
+  let effect: Finding['effect'];
+  let sentence: string;
   if (w.difference > 0 && w.pGreater < alpha) {
-    if (resScan.criticalDepth !== null && refScan.criticalDepth === null) {
-      return {
-        effect: 'found',
-        sentence: `${capitalize(c.architecture)} networks realize log-shift invariance beyond a depth threshold and ${c.reference} networks do not: ${thresholds}; at depth ${c.depth} ${c.architecture} ε_LSI is the lower (${numbers}).`,
-        depth: c.depth,
-        alpha,
-      };
+    effect = 'found';
+    sentence =
+      resScan.criticalDepth !== null && refScan.criticalDepth === null
+        ? `${capitalize(c.architecture)} networks realize log-shift invariance beyond a depth threshold and ${c.reference} networks do not: ${describeThreshold(resScan)}, ${describeThreshold(refScan)}; at depth ${c.depth} ${c.architecture} ε_LSI is ${numbers}.`
+        : `At depth ${c.depth}, ${c.architecture} networks have a significantly lower ε_LSI than ${c.reference} ones (${numbers}), but ${reached}; ${slopes}.`;
+  } else if (w.difference > w.standardError) {
+    effect = 'suggestive';
+    sentence = `At depth ${c.depth}, ${c.architecture} ε_LSI is below ${c.reference} by more than its standard error but not significantly at ${alpha} (${numbers}); ${reached}; ${slopes}.`;
+  } else {
+    effect = 'not-found';
+    const why = reasons(outcomes);
+    sentence = `The effect was not found: at depth ${c.depth}, ${c.architecture} ε_LSI is not below ${c.reference} by more than its standard error (${numbers})${why ? `; ${why}` : ''}; ${reached}.`;
+  }
+  return { effect, sentence, caveats, depth: c.depth, alpha };
+}
+
+function slopeText(s: ArchitectureScan): string {
+  return s.slope.mean === null
+    ? '—'
+    : s.slope.standardError === null
+      ? f2(s.slope.mean)
+      : `${f2(s.slope.mean)} ± ${f2(s.slope.standardError)}`;
+}
+
+/** Measured facts that qualify the finding. */
+function qualify(cells: readonly DepthCell[], c: DepthComparison): string[] {
+  const out: string[] = [];
+  for (const architecture of [c.reference, c.architecture]) {
+    const unstable = cells.filter((x) => x.architecture === architecture && x.sharpness.mean !== null && x.sharpness.mean > 2);
+    if (unstable.length) {
+      const depths = unstable.map((x) => x.depth);
+      const range = unstable.map((x) => x.sharpness.mean!);
+      out.push(
+        `${capitalize(architecture)} networks at depth${depths.length > 1 ? 's' : ''} ${depths.join(', ')} train at the edge of stability at this learning rate (max λ(M) ${f2(Math.min(...range))}–${f2(Math.max(...range))} > 2): their kernel moves by large jumps between checkpoints, which raises ε_LSI on its own; the comparison is at one common learning rate.`,
+      );
     }
-    const caveat =
-      resScan.criticalDepth === null
-        ? `but no depth brings it to the ε_LSI ≤ ${resScan.threshold} of log-shift invariance`
-        : `but ${c.reference} networks reach ε_LSI ≤ ${refScan.threshold} too`;
-    return {
-      effect: 'found',
-      sentence: `At depth ${c.depth}, ${c.architecture} ε_LSI is significantly lower than ${c.reference} (${numbers}), ${caveat}: ${thresholds}.`,
-      depth: c.depth,
-      alpha,
-    };
   }
-  if (w.difference > w.standardError) {
-    return {
-      effect: 'suggestive',
-      sentence: `At depth ${c.depth}, ${c.architecture} ε_LSI is below ${c.reference} by more than its standard error but not significantly at ${alpha} (${numbers}); ${thresholds}.`,
-      depth: c.depth,
-      alpha,
-    };
+  const p = c.permutation;
+  if (p && p.smallestPValue >= 0.05) {
+    out.push(
+      `With ${seedCount(cells.find((x) => x.architecture === c.architecture && x.depth === c.depth)!.epsilonLSI)} seeds per architecture the exact permutation test cannot go below p = ${p.smallestPValue.toPrecision(2)} (it reached ${p.pValue.toPrecision(2)} at depth ${c.depth}); Welch's test assumes normal seed-to-seed spread.`,
+    );
   }
-  const why = reasons(outcomes);
-  return {
-    effect: 'not-found',
-    sentence: `The effect was not found: at depth ${c.depth}, ${c.architecture} ε_LSI is not below ${c.reference} by more than its standard error (${numbers})${why ? `; ${why}` : ''}; ${thresholds}.`,
-    depth: c.depth,
-    alpha,
-  };
+  return out;
 }
 
 function describeThreshold(s: ArchitectureScan): string {
   const i = s.criticalDepthInterval;
   const bound = (v: number | null) => (v === null ? 'none' : String(v));
+  const interval = i.lower === i.upper ? bound(i.lower) : `${bound(i.lower)} to ${bound(i.upper)}`;
   if (s.criticalDepth === null) {
-    return `${s.architecture} ε_LSI reaches ≤ ${s.threshold} at no depth (L* = none${i.noneFraction < 1 ? `, 95% bootstrap interval ${bound(i.lower)}–${bound(i.upper)}` : ''})`;
+    return `${s.architecture} ε_LSI reaches ≤ ${s.threshold} at no depth (L* = none${i.noneFraction < 1 ? `, 95% bootstrap interval ${interval}` : ''})`;
   }
-  const range = i.lower === i.upper ? `${bound(i.lower)}` : `${bound(i.lower)}–${bound(i.upper)}`;
-  return `${s.architecture} ε_LSI reaches ≤ ${s.threshold} from depth ${s.criticalDepth} (L* = ${s.criticalDepth}, 95% bootstrap interval ${range})`;
+  return `${s.architecture} ε_LSI reaches ≤ ${s.threshold} from depth ${s.criticalDepth} (L* = ${s.criticalDepth}, 95% bootstrap interval ${interval})`;
 }
 
 /** Facts that can explain a missing effect, from the runs themselves. */

@@ -31,7 +31,7 @@ const shareText = (v: VerdictShares, seeds: number): string => `${v.pass}/${seed
 export function demoTable(study: DepthStudy): string {
   const { summary } = study;
   const seeds = summary.seeds.length;
-  const lines = [summary.finding.sentence, ''];
+  const lines = [summary.finding.sentence, ...summary.finding.caveats.map((c) => `  (${c})`), ''];
   lines.push(
     `architecture depth   final loss        ξ              a              max λ(M)       ε_LSI          ε_LSI per seed        C1   C2   C3   C4 (pass/${seeds})`,
   );
@@ -224,9 +224,10 @@ export async function renderDemoReport(study: DepthStudy, backend: Record<string
 <html lang="en"><head><meta charset="utf-8"><title>grsd demo</title>
 <style>body{font-family:system-ui,sans-serif;max-width:1150px;margin:2em auto;padding:0 1em;color:#1f2328}
 table{border-collapse:collapse;margin:0.5em 0}td,th{border:1px solid #d0d7de;padding:4px 8px}figure{display:inline-block;margin:0.5em;vertical-align:top}
-.finding{font-size:1.15em;border-left:4px solid ${effectColor};padding:0.4em 0.8em;background:#f6f8fa}</style></head><body>
+.caveat{color:#57606a;margin:0.3em 0 0.3em 1.2em}.finding{font-size:1.15em;border-left:4px solid ${effectColor};padding:0.4em 0.8em;background:#f6f8fa}</style></head><body>
 <h1>grsd demo: does residual learning produce log-shift invariance beyond a depth threshold?</h1>
 <p class="finding">${escape(summary.finding.sentence)}</p>
+${summary.finding.caveats.map((c) => `<p class="caveat">${escape(c)}</p>`).join('\n')}
 <p>grsd ${GRSD_VERSION}. ${config.architectures.join(' and ')} networks at depths ${config.depths.join(', ')}, ${seeds} seeds each
 (seeds ${summary.seeds.join(', ')}: each draws its own task sample and initialization), trained by full-batch gradient descent on a
 teacher–student task (${config.task.points} points on S^${config.task.inputDim - 1}, the probe set; width ${config.width}, ${config.activation},

@@ -79,7 +79,21 @@ describe('depth study summary', () => {
     );
     expect(s.finding.effect).toBe('found');
     expect(s.finding.sentence).toMatch(
-      /^At depth 16, residual ε_LSI is significantly lower than plain .* but no depth brings it to the ε_LSI ≤ 0\.3/,
+      /^At depth 16, residual networks have a significantly lower ε_LSI than plain ones .* but neither reaches the ε_LSI ≤ 0\.3 of log-shift invariance at any depth \(L\* = none\); across depths residual ε_LSI changes with slope d ln ε\/d ln L = 0\.00 ± 0\.00/,
+    );
+    // 3 seeds: the permutation test's floor is 1/20, said as a caveat; no network is past the edge of stability.
+    expect(s.finding.caveats).toHaveLength(1);
+    expect(s.finding.caveats[0]).toMatch(/cannot go below p = 0\.050/);
+  });
+
+  test('networks at the edge of stability (max λ(M) > 2) are named in a caveat', () => {
+    const unstable = outcomes((a, _L, seed) => (a === 'residual' ? 0.4 : 0.9) + jitter(seed)).map((o) =>
+      o.architecture === 'plain' && o.depth >= 8 ? { ...o, sharpness: 3 + o.depth / 8 } : o,
+    );
+    const s = summarizeDepthStudy(unstable, options);
+    expect(s.cells.find((c) => c.architecture === 'plain' && c.depth === 16)!.sharpness.mean).toBe(5);
+    expect(s.finding.caveats[0]).toMatch(
+      /^Plain networks at depths 8, 16 train at the edge of stability .* \(max λ\(M\) 4\.00–5\.00 > 2\)/,
     );
   });
 
