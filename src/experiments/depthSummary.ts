@@ -355,15 +355,21 @@ function slopeText(s: ArchitectureScan): string {
 /** Measured facts that qualify the finding. */
 function qualify(cells: readonly DepthCell[], c: DepthComparison): string[] {
   const out: string[] = [];
-  for (const architecture of [c.reference, c.architecture]) {
+  const sharpest = (architecture: string) =>
+    Math.max(...cells.filter((x) => x.architecture === architecture && x.sharpness.mean !== null).map((x) => x.sharpness.mean!));
+  for (const [architecture, other] of [
+    [c.reference, c.architecture],
+    [c.architecture, c.reference],
+  ] as const) {
     const unstable = cells.filter((x) => x.architecture === architecture && x.sharpness.mean !== null && x.sharpness.mean > 2);
-    if (unstable.length) {
-      const depths = unstable.map((x) => x.depth);
-      const range = unstable.map((x) => x.sharpness.mean!);
-      out.push(
-        `${capitalize(architecture)} networks at depth${depths.length > 1 ? 's' : ''} ${depths.join(', ')} train at the edge of stability at this learning rate (max λ(M) ${f2(Math.min(...range))}–${f2(Math.max(...range))} > 2): their kernel moves by large jumps between checkpoints, which raises ε_LSI on its own; the comparison is at one common learning rate.`,
-      );
-    }
+    if (!unstable.length) continue;
+    const depths = unstable.map((x) => x.depth);
+    const range = unstable.map((x) => x.sharpness.mean!);
+    const otherMax = sharpest(other);
+    const contrast = Number.isFinite(otherMax) && otherMax <= 2 ? `, ${other} ones do not (≤ ${f2(otherMax)})` : '';
+    out.push(
+      `${capitalize(architecture)} networks at depth${depths.length > 1 ? 's' : ''} ${depths.join(', ')} train at the edge of stability at this learning rate (max λ(M) ${f2(Math.min(...range))}–${f2(Math.max(...range))} > 2: gradient descent is unstable along the top eigendirection)${contrast}; the comparison is at one common learning rate, and part of the difference in ε_LSI may come from that instability rather than from the architecture alone.`,
+    );
   }
   const p = c.permutation;
   if (p && p.smallestPValue >= 0.05) {

@@ -93,7 +93,7 @@ describe('depth study summary', () => {
     const s = summarizeDepthStudy(unstable, options);
     expect(s.cells.find((c) => c.architecture === 'plain' && c.depth === 16)!.sharpness.mean).toBe(5);
     expect(s.finding.caveats[0]).toMatch(
-      /^Plain networks at depths 8, 16 train at the edge of stability .* \(max λ\(M\) 4\.00–5\.00 > 2\)/,
+      /^Plain networks at depths 8, 16 train at the edge of stability at this learning rate \(max λ\(M\) 4\.00–5\.00 > 2: .*\), residual ones do not \(≤ 0\.50\)/,
     );
   });
 
