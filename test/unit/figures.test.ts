@@ -147,7 +147,7 @@ describe('figure specs: structure', () => {
     expect(axisTitles(energyFigure(src)!)).toContain('checkpoint t (optimizer steps)');
     expect(axisTitles(lossFigure(src)!)).toContain('t (optimizer steps)');
     expect(axisTitles(lossFigure(handSource())!)).toContain('t (run time units; the manifest states none)');
-    expect(axisTitles(fluxFigure(src)!)).toContain('Π (energy per step, toward larger λ)');
+    expect(axisTitles(fluxFigure(src)!)).toContain('Π (energy per step)');
     expect(axisTitles(velocityFigure(handSource('gradient-flow time'))!)).toContain('|v| (λ per unit of gradient-flow time)');
   });
 
@@ -163,7 +163,7 @@ describe('figure specs: structure', () => {
     // Every shell × checkpoint is in the data (CSV), including the empty ones (share 0).
     expect(f.rows).toHaveLength(3 * 5);
     expect(f.rows.filter((r) => r.share === 0)).toHaveLength(5);
-    expect(axisTitles(f)).toContain('shell λ (eigenvalue of timeScale·K)');
+    expect(axisTitles(f)).toContain('shell λ (of timeScale·K)');
   });
 
   test('per-interval figures list the intervals in time order with a sequential colour scale', () => {

@@ -9,7 +9,7 @@ import { GrsdSeries, type SeriesResult } from '../../analysis/series.ts';
 import { analyzeGrsd, type GrsdAnalysis } from '../../analysis/grsdAnalysis.ts';
 import { fitPowerLawTail } from '../../analysis/powerLawTail.ts';
 import { analysisJson } from '../../io/analysisJson.ts';
-import { renderReport } from '../../io/report.ts';
+import { renderAnalysisReport } from '../../io/report.ts';
 import { writeFileAtomic, writeJsonFile } from '../../node/files.ts';
 import { loadCheckpoint, readManifest } from '../../node/run.ts';
 import { backendOption, contextFor, describeBackend, type ComputeBackend } from '../backend.ts';
@@ -36,7 +36,7 @@ export async function analyzeRun(
   run: string,
   options: Omit<AnalyzeOptions, 'json'>,
   onProgress?: (done: number, total: number) => void,
-): Promise<{ result: SeriesResult; backend: Record<string, unknown> }> {
+): Promise<{ result: SeriesResult; backend: Record<string, unknown>; timeUnit?: string }> {
   const manifest = await readManifest(run);
   const ctx = await contextFor(options.backend);
   try {
@@ -59,7 +59,7 @@ export async function analyzeRun(
       await series.push(await loadCheckpoint(run, entry, i, options.root === undefined ? {} : { root: options.root }));
       onProgress?.(i + 1, total);
     }
-    return { result: series.result(), backend: describeBackend(ctx) };
+    return { result: series.result(), backend: describeBackend(ctx), ...(manifest.timeUnit ? { timeUnit: manifest.timeUnit } : {}) };
   } finally {
     ctx?.dispose();
   }
@@ -117,7 +117,7 @@ export function registerAnalyze(program: Command, io: CliIo): void {
     .action(async (run: string, options: AnalyzeOptions) => {
       const progress = createProgress();
       try {
-        const { result, backend } = await analyzeRun(run, options, (done, total) =>
+        const { result, backend, timeUnit } = await analyzeRun(run, options, (done, total) =>
           done === 0 ? progress.start(total, 'checkpoints') : progress.update(done),
         );
         progress.stop();
@@ -127,9 +127,10 @@ export function registerAnalyze(program: Command, io: CliIo): void {
         const positive = Array.from(last.eigenvalues).filter((v) => v > 0);
         const eigenvalueTail = await fitPowerLawTail(positive.length ? positive : [1], { context: 'cpu', bootstrap: 100, seed: options.seed, minTail: Math.min(50, Math.max(10, Math.floor(positive.length / 4))) });
         const fits = { ...analysis.fits, eigenvalueTail: { checkpoint: last.index, ...eigenvalueTail } };
-        if (options.json) await writeJsonFile(options.json, analysisJson(result, backend, { ...analysis, fits }));
+        const json = analysisJson(result, backend, { ...analysis, fits, ...(timeUnit ? { timeUnit } : {}) });
+        if (options.json) await writeJsonFile(options.json, json);
         if (options.report)
-          await writeFileAtomic(options.report, await renderReport(result, analysis, { title: `GRSD analysis of ${run}`, backend }));
+          await writeFileAtomic(options.report, await renderAnalysisReport(json, { title: `GRSD analysis of ${run}` }));
         const wrote = [options.json, options.report].filter(Boolean);
         io.out(summary(run, result, analysis) + (wrote.length ? `\nWrote ${wrote.join(', ')}` : ''));
       } finally {

@@ -71,7 +71,7 @@ export function registerDemo(program: Command, io: CliIo): void {
                 onLabCheckpoint: async (run, cp) => {
                   const dir = join(options.saveRuns!, `${run.architecture}-L${run.depth}`);
                   let writer = writers.get(dir);
-                  if (!writer) writers.set(dir, (writer = await RunWriter.create(dir, { timeScale: cp.timeScale, overwrite: true })));
+                  if (!writer) writers.set(dir, (writer = await RunWriter.create(dir, { timeScale: cp.timeScale, timeUnit: 'steps', overwrite: true })));
                   await writer.add({ t: cp.step, kernel: cp.kernel, residual: cp.residual, layers: cp.layers });
                 },
               }),

@@ -52,10 +52,16 @@ export function orderedLegend(title: string, count: number): Record<string, unkn
   return { title, symbolLimit: 0, labelLimit: 0, ...(count > 16 ? { columns: 2 } : {}) };
 }
 
-/** Powers of ten between lo and hi (inclusive), for axes on log-like scales. */
+/**
+ * The powers of ten within [lo, hi] (a relative slack of 1e-9 at both ends), for axis and legend
+ * values on log-like scales (values outside a scale's domain would be drawn outside the plot).
+ */
 export function decades(lo: number, hi: number): number[] {
   if (!(lo > 0 && hi >= lo)) return [];
   const out: number[] = [];
-  for (let k = Math.floor(Math.log10(lo)); k <= Math.ceil(Math.log10(hi)); k++) out.push(10 ** k);
+  for (let k = Math.floor(Math.log10(lo)); k <= Math.ceil(Math.log10(hi)); k++) {
+    const v = Number(`1e${k}`);
+    if (v >= lo * (1 - 1e-9) && v <= hi * (1 + 1e-9)) out.push(v);
+  }
   return out;
 }

@@ -87,6 +87,7 @@ export function energyFigure(source: FigureSource): Figure | null {
   const FLOOR = 1e-10;
   const lo = Math.max(FLOOR, positive.length ? Math.min(...positive) : FLOOR);
   const hi = Math.max(lo * 10, positive.length ? Math.max(...positive) : 1);
+  const yTicks = decades(grid.edges[0]!, grid.edges[grid.count]!);
   const title = 'Shell energy E_α(t) / ‖e(t)‖²';
   return {
     id: 'energy',
@@ -103,15 +104,15 @@ export function energyFigure(source: FigureSource): Figure | null {
           field: 'lambdaLow',
           type: 'quantitative',
           scale: { type: 'log', domain: [grid.edges[0]!, grid.edges[grid.count]!], nice: false },
-          axis: { values: decades(grid.edges[0]!, grid.edges[grid.count]!), format: '.0e' },
-          title: 'shell λ (eigenvalue of timeScale·K)',
+          axis: { format: '.0e', ...(yTicks.length >= 2 ? { values: yTicks } : {}) },
+          title: 'shell λ (of timeScale·K)',
         },
         y2: { field: 'lambdaHigh' },
         color: {
           field: 'share',
           type: 'quantitative',
           scale: { type: 'log', scheme: 'viridis', domain: [lo, hi], clamp: true },
-          legend: { title: 'E_α/‖e‖²', format: '.0e', gradientLength: 200, values: decades(lo, hi).filter((v) => v >= lo && v <= hi) },
+          legend: { title: 'E_α/‖e‖²', format: '.0e', gradientLength: 200, values: decades(lo, hi) },
         },
       },
     }),
@@ -133,7 +134,7 @@ export function fluxFigure(source: FigureSource): Figure | null {
   const max = rows.reduce((m, r) => Math.max(m, Math.abs(r.flux)), 0);
   // Linear within ±constant: three decades below the largest |Π| (the velocity fit's noise floor is 1e-3·max).
   const constant = max > 0 ? 1e-3 * max : 1;
-  const ticks = max > 0 ? decades(constant, max).filter((v) => v >= constant / 1.0001 && v <= max * 10) : [];
+  const ticks = max > 0 ? decades(constant, max) : [];
   const domain = intervalDomain(source);
   const title = 'Flux Π across shell boundaries';
   return {
@@ -162,9 +163,12 @@ export function fluxFigure(source: FigureSource): Figure | null {
             y: {
               field: 'flux',
               type: 'quantitative',
-              scale: { type: 'symlog', constant },
-              axis: { values: [...ticks.map((v) => -v).reverse(), 0, ...ticks], format: '.0e' },
-              title: `Π (energy ${perTime(source.timeUnit)}, toward larger λ)`,
+              scale: { type: 'symlog', constant, domain: [-max || -1, max || 1], nice: false },
+              axis: {
+                labelExpr: "datum.value === 0 ? '0' : format(datum.value, '.0e')",
+                ...(ticks.length ? { values: [...ticks.map((v) => -v).reverse(), 0, ...ticks] } : {}),
+              },
+              title: `Π (energy ${perTime(source.timeUnit)})`,
             },
             color: {
               field: 'interval',
@@ -500,7 +504,7 @@ export function eigenvaluesFigure(source: FigureSource, top = 10): Figure | null
               type: 'quantitative',
               scale: { type: 'log' },
               axis: { format: '.0e' },
-              title: 'λ_k (eigenvalue of timeScale·K)',
+              title: 'λ_k (of timeScale·K)',
             },
             color: {
               field: 'series',

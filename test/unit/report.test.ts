@@ -1,0 +1,143 @@
+/**
+ * The HTML report of an analysis (src/io/report.ts): run header, warnings, failed-check advice,
+ * one explained figure per spec with download links, embedded data (or not), nothing loaded from
+ * the network, no raw JSON in the prose; and the manifest's optional `timeUnit`.
+ */
+import { beforeAll, describe, expect, test } from 'vitest';
+import { analyzeGrsd } from '../../src/analysis/grsdAnalysis.ts';
+import { GrsdSeries } from '../../src/analysis/series.ts';
+import { FileFormatError } from '../../src/errors.ts';
+import { analysisJson } from '../../src/io/analysisJson.ts';
+import { analysisFigures, figureSource } from '../../src/io/figures/index.ts';
+import { parseManifest } from '../../src/io/manifest.ts';
+import { backendProse, failedChecks, renderAnalysisReport } from '../../src/io/report.ts';
+import { trainingRun } from '../helpers/trainingRun.ts';
+
+/** The page without its inline scripts (data and download code). */
+const prose = (html: string) => html.replace(/<script[\s\S]*?<\/script>/g, '');
+
+describe('analysis report', () => {
+  let json: Record<string, unknown>;
+  let html: string;
+  beforeAll(async () => {
+    const run = trainingRun({ steps: 60, checkpoints: 6 });
+    // rank 8 of n = 20: ⊥ holds a material share of the residual, which the report must say first.
+    using series = new GrsdSeries('cpu', { timeScale: run.timeScale, rank: 8, gridOptions: { headroom: 2 } });
+    for (const cp of run.checkpoints()) await series.push(cp);
+    const result = series.result();
+    json = JSON.parse(
+      JSON.stringify(
+        analysisJson(
+          result,
+          { kind: 'cpu', precision: 'float64' },
+          { ...analyzeGrsd(result, { lsi: { permutations: 50 } }), timeUnit: 'steps' },
+        ),
+      ),
+    );
+    html = await renderAnalysisReport(json, { title: 'GRSD analysis of run <x>' });
+  });
+
+  test('run header: n, probe points, rank with ⊥, time unit and timeScale, backend in words, grid', () => {
+    const text = prose(html);
+    expect(text).toContain('<title>GRSD analysis of run &lt;x&gt;</title>');
+    expect(text).toContain('n = 20 residual entries, N = 20 probe points');
+    expect(text).toContain('8 eigenpairs per checkpoint (the other 12 directions form ⊥)');
+    expect(text).toContain('t in optimizer steps; M = 0.02500·K per step (timeScale = η/N)');
+    expect(text).toContain('CPU, float64 (the reference backend)');
+    expect(text).toMatch(/\d+ shells of width h = 0\.5756 \(4\.00 per decade\)/);
+    expect(text).toContain('6 (5 intervals), t = 0 … 60');
+  });
+
+  test('warns first when ⊥ holds more than 5% of ‖e‖², naming the fix', () => {
+    const text = prose(html);
+    const warning = text.slice(text.indexOf('Read this first'), text.indexOf('<h2>Conditions'));
+    expect(warning).toMatch(/Up to <b>\d+\.\d%<\/b> of ‖e‖² is in ⊥, outside the 8 computed eigenvectors/);
+    expect(warning).toContain('--rank');
+  });
+
+  test('conditions, exponents with explanations of ξ̂₀ and the frontier exponent', () => {
+    const text = prose(html);
+    for (const c of ['C1 — banded/local Jacobian propagation', 'C2', 'C3', 'C4 — log-shift invariance']) expect(text).toContain(c);
+    expect(text).toContain('ξ̂₀ (initial spectrum)');
+    expect(text).toMatch(/The exponent a fixed kernel would give/);
+    expect(text).toMatch(/dissipation frontier ℓ̄_D\(t\)/);
+  });
+
+  test('one figure per spec, each with its caption and SVG/CSV/JSON links; the data is embedded', () => {
+    const figures = analysisFigures(figureSource(json));
+    expect(figures.length).toBeGreaterThanOrEqual(8);
+    for (const f of figures) {
+      const at = html.indexOf(`<figure id="${f.id}">`);
+      expect(at, f.id).toBeGreaterThan(0);
+      const block = html.slice(at, html.indexOf('</figure>', at));
+      expect(block).toContain('<svg');
+      expect(block).toContain(`<figcaption>`);
+      for (const kind of ['svg', 'csv', 'json']) expect(block).toContain(`data-download="${kind}" data-figure="${f.id}"`);
+    }
+    const data = JSON.parse(html.match(/<script type="application\/json" class="grsd-figure-data">([\s\S]*?)<\/script>/)![1]!);
+    expect(Object.keys(data)).toEqual(figures.map((f) => f.id));
+    expect(data.energy).toEqual(JSON.parse(JSON.stringify(figures[0]!.rows)));
+  });
+
+  test('without data (data: false) only the SVGs are in the page', async () => {
+    const small = await renderAnalysisReport(json, { title: 't', data: false });
+    expect(small).not.toContain('grsd-figure-data"');
+    expect(small.length).toBeLessThan(html.length);
+  });
+
+  test('self-contained: nothing fetched (no src, no external href, no link/import), no raw JSON in the prose', () => {
+    expect(html).not.toMatch(/\ssrc=/);
+    expect(html).not.toMatch(/<link\b/);
+    expect(html).not.toMatch(/\bimport\s*\(/);
+    const hrefs = [...html.matchAll(/\shref="([^"]*)"/g)].map((m) => m[1]);
+    expect(hrefs.every((h) => h === '#')).toBe(true);
+    expect(prose(html)).not.toMatch(/\{"|":\s*"/);
+  });
+});
+
+describe('report helpers', () => {
+  test('backend in words', () => {
+    expect(backendProse({ kind: 'cpu', precision: 'float64' })).toBe('CPU, float64 (the reference backend)');
+    expect(
+      backendProse({ kind: 'gpu', route: 'vulkan', mode: 'core', adapter: 'SwiftShader Device', software: true, precision: 'float32' }),
+    ).toBe('GPU “SwiftShader Device” through vulkan in WebGPU core mode (software adapter), float32');
+    expect(backendProse(undefined)).toBe('not recorded');
+  });
+
+  test('failed checks are grouped per check with the worst value and advice', () => {
+    const check = (value: number, pass: boolean) => ({ value, threshold: 0.1, pass, description: 'd' });
+    const grid = { count: 1, width: 1, lambdaRef: 1, floor: 1, edges: [1, 2], centers: [1.5], floorIndex: 1, complementIndex: 2 };
+    const iv = (i: number, value: number, pass: boolean) => ({
+      index: i,
+      t0: i,
+      t1: i + 1,
+      flux: [0],
+      velocityBoundaries: [],
+      velocity: [],
+      checks: { katoConsistency: check(value, pass), budget: check(0, true) },
+    });
+    const failed = failedChecks({
+      timeScale: 1,
+      grid,
+      checkpoints: [],
+      intervals: [iv(0, 0.5, false), iv(1, 0.05, true), iv(2, 3, false)],
+    });
+    expect(failed).toHaveLength(1);
+    expect(failed[0]).toMatchObject({ name: 'katoConsistency', intervals: ['0→1', '2→3'], worst: 3, threshold: 0.1 });
+    expect(failed[0]!.advice).toMatch(/save checkpoints more often/);
+  });
+});
+
+describe('manifest timeUnit', () => {
+  const base = { timeScale: 0.1, checkpoints: [{ t: 0, kernel: 'k.npy', residual: 'e.npy' }] };
+  test('optional, trimmed, kept', () => {
+    expect(parseManifest(base, 'm.json').timeUnit).toBeUndefined();
+    expect(parseManifest({ ...base, timeUnit: ' steps ' }, 'm.json').timeUnit).toBe('steps');
+  });
+  test('refused when empty, not a string or too long, naming the field', () => {
+    for (const bad of ['', '  ', 3, 'x'.repeat(41)]) {
+      expect(() => parseManifest({ ...base, timeUnit: bad }, 'm.json')).toThrow(FileFormatError);
+      expect(() => parseManifest({ ...base, timeUnit: bad }, 'm.json')).toThrow(/"timeUnit" must be a non-empty string/);
+    }
+  });
+});
