@@ -219,15 +219,11 @@ async function figureHtml(fig: Figure, id: string): Promise<string> {
 const inlineJson = (v: unknown): string => JSON.stringify(v).replace(/</g, '\\u003c');
 
 /**
- * The body of an analysis report (header, warnings, conditions, exponents, figures) without the
- * page around it, for pages that hold several analyses (the depth study). Figure data for the
- * downloads is embedded unless `data: false` (then only the SVG downloads work).
+ * The prose part of an analysis report: run header, warnings, conditions, exponents, failed
+ * checks and per-layer shares (HTML, no figures). The live view (`grsd serve`) shows the same.
  */
-export async function analysisReportBody(json: Record<string, unknown>, options: Omit<ReportOptions, 'title'> = {}): Promise<string> {
-  const source = figureSource(json);
-  const prefix = options.idPrefix ?? '';
-  const h = `h${options.level ?? 2}`;
-  const figures = analysisFigures(source);
+export function analysisSummaryHtml(source: FigureSource, level: 2 | 3 = 2): string {
+  const h = `h${level}`;
   const warn = warnings(source);
   const failed = failedChecks(source);
   const conditions = Object.entries(source.conditions ?? {})
@@ -247,11 +243,12 @@ export async function analysisReportBody(json: Record<string, unknown>, options:
     parts.push(
       `<${h}>Conditions</${h}>\n<table><tr><th>condition</th><th>verdict</th><th>value</th><th>why</th></tr>\n${conditions}\n</table>\n<p class="note">Thresholds and definitions: docs/conditions.md. “not-computable” means too little data for a verdict, never a pass.</p>`,
     );
-  parts.push(
-    `<${h}>Exponents</${h}>\n<table><tr><th>quantity</th><th>value</th><th>what it means</th></tr>${fitRows(source)
-      .map(([k, v, m]) => `<tr><td>${k}</td><td>${v}</td><td>${m}</td></tr>`)
-      .join('')}</table>`,
-  );
+  if (source.fits || source.theory)
+    parts.push(
+      `<${h}>Exponents</${h}>\n<table><tr><th>quantity</th><th>value</th><th>what it means</th></tr>${fitRows(source)
+        .map(([k, v, m]) => `<tr><td>${k}</td><td>${v}</td><td>${m}</td></tr>`)
+        .join('')}</table>`,
+    );
   if (failed.length)
     parts.push(
       `<${h}>Failed checks</${h}>\n<table><tr><th>check</th><th>intervals</th><th>worst / threshold</th><th>what to do</th></tr>${failed
@@ -274,9 +271,21 @@ export async function analysisReportBody(json: Record<string, unknown>, options:
         .join(', ')}.</p>`,
     );
   }
-  parts.push(`<${h}>Figures</${h}>`);
+  return parts.join('\n');
+}
+
+/**
+ * The body of an analysis report (summary and figures) without the page around it, for pages
+ * that hold several analyses (the depth study). Figure data for the downloads is embedded unless
+ * `data: false` (then only the SVG downloads work).
+ */
+export async function analysisReportBody(json: Record<string, unknown>, options: Omit<ReportOptions, 'title'> = {}): Promise<string> {
+  const source = figureSource(json);
+  const prefix = options.idPrefix ?? '';
+  const level = options.level ?? 2;
+  const parts = [analysisSummaryHtml(source, level), `<h${level}>Figures</h${level}>`];
   const data: Record<string, unknown> = {};
-  for (const fig of figures) {
+  for (const fig of analysisFigures(source)) {
     const id = `${prefix}${fig.id}`;
     parts.push(await figureHtml(fig, id));
     data[id] = fig.rows;

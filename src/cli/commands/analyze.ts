@@ -5,12 +5,13 @@
  * @module
  */
 import type { Command } from 'commander';
-import { GrsdSeries, type SeriesResult } from '../../analysis/series.ts';
+import { GrsdSeries, type SeriesOptions, type SeriesResult } from '../../analysis/series.ts';
 import { analyzeGrsd, type GrsdAnalysis } from '../../analysis/grsdAnalysis.ts';
 import { fitPowerLawTail } from '../../analysis/powerLawTail.ts';
 import { analysisJson } from '../../io/analysisJson.ts';
 import { renderAnalysisReport } from '../../io/report.ts';
 import { writeFileAtomic, writeJsonFile } from '../../node/files.ts';
+import type { RunManifest } from '../../io/manifest.ts';
 import { loadCheckpoint, readManifest } from '../../node/run.ts';
 import { backendOption, contextFor, describeBackend, type ComputeBackend } from '../backend.ts';
 import type { CliIo } from '../io.ts';
@@ -31,28 +32,63 @@ interface AnalyzeOptions {
   root?: string;
 }
 
+/** Options that shape the series (shared by `grsd analyze` and `grsd serve`). */
+export type RunAnalysisOptions = Omit<AnalyzeOptions, 'json' | 'report'>;
+
+/**
+ * The series options `grsd analyze` uses on a run. `grsd serve` builds its live series with the
+ * same function, so that its analysis of a finished run equals `grsd analyze`'s.
+ */
+export function runSeriesOptions(manifest: RunManifest, options: RunAnalysisOptions): SeriesOptions {
+  return {
+    timeScale: manifest.timeScale,
+    seed: options.seed,
+    ...(manifest.probePoints === undefined ? {} : { probePoints: manifest.probePoints }),
+    ...(options.rank === undefined ? {} : { rank: options.rank }),
+    ...(options.steps === undefined ? {} : { steps: options.steps }),
+    gridOptions: {
+      ...(options.shellsPerDecade === undefined ? {} : { shellsPerDecade: options.shellsPerDecade }),
+      ...(options.floorRelative === undefined ? {} : { floorRelative: options.floorRelative }),
+      ...(options.lambdaRef === undefined ? {} : { lambdaRef: options.lambdaRef }),
+      headroom: 2,
+    },
+  };
+}
+
+/**
+ * Fits, theory and conditions of a series, and the JSON document `grsd analyze --json` writes
+ * (docs/formats.md). Shared with `grsd serve`.
+ */
+export async function analysisDocument(
+  result: SeriesResult,
+  backend: Record<string, unknown>,
+  timeUnit: string | undefined,
+  options: Pick<RunAnalysisOptions, 'permutations' | 'seed'>,
+): Promise<{ analysis: GrsdAnalysis; json: Record<string, unknown> }> {
+  const analysis = analyzeGrsd(result, { lsi: { permutations: options.permutations, seed: options.seed } });
+  // Power-law tail of the last checkpoint's eigenvalue distribution (CSN), on the CPU (r ≤ a few hundred values).
+  const last = result.checkpoints.at(-1)!;
+  const positive = Array.from(last.eigenvalues).filter((v) => v > 0);
+  const eigenvalueTail = await fitPowerLawTail(positive.length ? positive : [1], {
+    context: 'cpu',
+    bootstrap: 100,
+    seed: options.seed,
+    minTail: Math.min(50, Math.max(10, Math.floor(positive.length / 4))),
+  });
+  const fits = { ...analysis.fits, eigenvalueTail: { checkpoint: last.index, ...eigenvalueTail } };
+  return { analysis, json: analysisJson(result, backend, { ...analysis, fits, ...(timeUnit ? { timeUnit } : {}) }) };
+}
+
 /** Runs the pipeline on a run directory (exported for `grsd demo` and tests). */
 export async function analyzeRun(
   run: string,
-  options: Omit<AnalyzeOptions, 'json'>,
+  options: RunAnalysisOptions,
   onProgress?: (done: number, total: number) => void,
 ): Promise<{ result: SeriesResult; backend: Record<string, unknown>; timeUnit?: string }> {
   const manifest = await readManifest(run);
   const ctx = await contextFor(options.backend);
   try {
-    using series = new GrsdSeries(ctx ?? 'cpu', {
-      timeScale: manifest.timeScale,
-      seed: options.seed,
-      ...(manifest.probePoints === undefined ? {} : { probePoints: manifest.probePoints }),
-      ...(options.rank === undefined ? {} : { rank: options.rank }),
-      ...(options.steps === undefined ? {} : { steps: options.steps }),
-      gridOptions: {
-        ...(options.shellsPerDecade === undefined ? {} : { shellsPerDecade: options.shellsPerDecade }),
-        ...(options.floorRelative === undefined ? {} : { floorRelative: options.floorRelative }),
-        ...(options.lambdaRef === undefined ? {} : { lambdaRef: options.lambdaRef }),
-        headroom: 2,
-      },
-    });
+    using series = new GrsdSeries(ctx ?? 'cpu', runSeriesOptions(manifest, options));
     const total = manifest.checkpoints.length;
     onProgress?.(0, total);
     for (const [i, entry] of manifest.checkpoints.entries()) {
@@ -97,14 +133,9 @@ function summary(run: string, r: SeriesResult, a: GrsdAnalysis): string {
   return lines.join('\n');
 }
 
-/** Registers `analyze` on `program`. */
-export function registerAnalyze(program: Command, io: CliIo): void {
-  program
-    .command('analyze')
-    .description('GRSD analysis of a run directory: shell energies, dissipation, transport, flux and velocity per checkpoint interval')
-    .argument('<RUN>', 'directory with manifest.json and the tensor files it names (docs/formats.md)')
-    .option('--json <FILE>', 'write the versioned analysis JSON (docs/formats.md) to FILE')
-    .option('--report <FILE.html>', 'write a self-contained HTML report with SVG plots')
+/** Adds the options that shape the analysis (shared by `grsd analyze` and `grsd serve`, so they cannot drift apart). */
+export function addRunAnalysisOptions(command: Command): Command {
+  return command
     .option('--permutations <N>', 'permutations of the LSI shell-permutation test', positiveInt, 1000)
     .option('--rank <r>', 'eigenpairs per checkpoint (default min(n, 256)); the rest goes to the complement shell', positiveInt)
     .option('--steps <m>', 'Lanczos steps per checkpoint (default adaptive)', positiveInt)
@@ -113,28 +144,31 @@ export function registerAnalyze(program: Command, io: CliIo): void {
     .option('--lambda-ref <λ>', 'grid anchor λ_ref (default 1)', positiveNumber)
     .option('--seed <seed>', 'seed of the Lanczos start vectors', nonNegativeInt, 0)
     .option('--root <DIR>', 'allow the manifest to name files under DIR, a directory above RUN (default: only files inside RUN)')
-    .addOption(backendOption())
-    .action(async (run: string, options: AnalyzeOptions) => {
-      const progress = createProgress();
-      try {
-        const { result, backend, timeUnit } = await analyzeRun(run, options, (done, total) =>
-          done === 0 ? progress.start(total, 'checkpoints') : progress.update(done),
-        );
-        progress.stop();
-                const analysis = analyzeGrsd(result, { lsi: { permutations: options.permutations, seed: options.seed } });
-        // Power-law tail of the last checkpoint's eigenvalue distribution (CSN), on the CPU (r ≤ a few hundred values).
-        const last = result.checkpoints.at(-1)!;
-        const positive = Array.from(last.eigenvalues).filter((v) => v > 0);
-        const eigenvalueTail = await fitPowerLawTail(positive.length ? positive : [1], { context: 'cpu', bootstrap: 100, seed: options.seed, minTail: Math.min(50, Math.max(10, Math.floor(positive.length / 4))) });
-        const fits = { ...analysis.fits, eigenvalueTail: { checkpoint: last.index, ...eigenvalueTail } };
-        const json = analysisJson(result, backend, { ...analysis, fits, ...(timeUnit ? { timeUnit } : {}) });
-        if (options.json) await writeJsonFile(options.json, json);
-        if (options.report)
-          await writeFileAtomic(options.report, await renderAnalysisReport(json, { title: `GRSD analysis of ${run}` }));
-        const wrote = [options.json, options.report].filter(Boolean);
-        io.out(summary(run, result, analysis) + (wrote.length ? `\nWrote ${wrote.join(', ')}` : ''));
-      } finally {
-        progress.stop();
-      }
-    });
+    .addOption(backendOption());
+}
+
+/** Registers `analyze` on `program`. */
+export function registerAnalyze(program: Command, io: CliIo): void {
+  const command = program
+    .command('analyze')
+    .description('GRSD analysis of a run directory: shell energies, dissipation, transport, flux and velocity per checkpoint interval')
+    .argument('<RUN>', 'directory with manifest.json and the tensor files it names (docs/formats.md)')
+    .option('--json <FILE>', 'write the versioned analysis JSON (docs/formats.md) to FILE')
+    .option('--report <FILE.html>', 'write a self-contained HTML report with SVG plots');
+  addRunAnalysisOptions(command).action(async (run: string, options: AnalyzeOptions) => {
+    const progress = createProgress();
+    try {
+      const { result, backend, timeUnit } = await analyzeRun(run, options, (done, total) =>
+        done === 0 ? progress.start(total, 'checkpoints') : progress.update(done),
+      );
+      progress.stop();
+      const { analysis, json } = await analysisDocument(result, backend, timeUnit, options);
+      if (options.json) await writeJsonFile(options.json, json);
+      if (options.report) await writeFileAtomic(options.report, await renderAnalysisReport(json, { title: `GRSD analysis of ${run}` }));
+      const wrote = [options.json, options.report].filter(Boolean);
+      io.out(summary(run, result, analysis) + (wrote.length ? `\nWrote ${wrote.join(', ')}` : ''));
+    } finally {
+      progress.stop();
+    }
+  });
 }
