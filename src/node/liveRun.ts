@@ -137,9 +137,11 @@ export class LiveRun {
     this.#manifest = manifest;
     let pushed = 0;
     let lastDocument = Date.now();
-    for (let i = this.#done.length; i < manifest.checkpoints.length && !this.#stopped; i++) {
+    const first = this.#done.length;
+    const readiness = await this.#readiness(manifest.checkpoints.slice(first), first);
+    for (let i = first; i < manifest.checkpoints.length && !this.#stopped; i++) {
       const entry = manifest.checkpoints[i]!;
-      const ready = await this.#ready(entry, i);
+      const ready = readiness[i - first]!;
       if (ready !== true) {
         this.#status(ready.phase, ready.why);
         break;
@@ -238,22 +240,30 @@ export class LiveRun {
     return parts.join('|');
   }
 
-  /** true when the entry's files exist and have settled, else why not. */
-  async #ready(entry: ManifestCheckpoint, index: number): Promise<true | { phase: 'waiting' | 'error'; why: string }> {
-    const key = entryKey(entry);
-    const signature = await this.#signature(entry);
-    const previous = this.#seen.get(key);
-    this.#seen.set(key, signature);
-    if (signature.includes('missing')) {
-      const missing = files(entry).filter((_, i) => signature.split('|')[i] === 'missing');
-      return { phase: 'waiting', why: `checkpoint ${index}: waiting for ${missing.join(', ')}` };
-    }
-    const failed = this.#failed.get(key);
-    if (failed?.signature === signature) return failed;
+  /**
+   * Looks at the files of every pending entry (so that all of them settle over the same poll):
+   * per entry, true when its files exist and have settled, else why not.
+   */
+  async #readiness(entries: readonly ManifestCheckpoint[], first: number): Promise<(true | { phase: 'waiting' | 'error'; why: string })[]> {
     const settle = this.#options.settleMs ?? 1000;
-    const newest = Math.max(...signature.split('|').map((s) => Number(s.split(':')[1])));
-    if (previous !== signature && Date.now() - newest < settle)
-      return { phase: 'waiting', why: `checkpoint ${index}: its files are still being written` };
-    return true;
+    return Promise.all(
+      entries.map(async (entry, k) => {
+        const index = first + k;
+        const key = entryKey(entry);
+        const signature = await this.#signature(entry);
+        const previous = this.#seen.get(key);
+        this.#seen.set(key, signature);
+        if (signature.includes('missing')) {
+          const missing = files(entry).filter((_, i) => signature.split('|')[i] === 'missing');
+          return { phase: 'waiting' as const, why: `checkpoint ${index}: waiting for ${missing.join(', ')}` };
+        }
+        const failed = this.#failed.get(key);
+        if (failed?.signature === signature) return failed;
+        const newest = Math.max(...signature.split('|').map((s) => Number(s.split(':')[1])));
+        if (previous !== signature && Date.now() - newest < settle)
+          return { phase: 'waiting' as const, why: `checkpoint ${index}: its files are still being written` };
+        return true as const;
+      }),
+    );
   }
 }
