@@ -96,33 +96,42 @@ export interface FailedCheck {
 
 /** The failed run-time checks grouped by check, with advice. */
 export function failedChecks(source: FigureSource): FailedCheck[] {
-  const byName = new Map<string, { description: string; intervals: string[]; worst: number; threshold: number }>();
+  const byName = new Map<string, { description: string; intervals: string[]; worst: number; threshold: number; message?: string }>();
   for (const iv of source.intervals) {
     for (const [name, c] of Object.entries(iv.checks ?? {})) {
       if (c.pass) continue;
-      const entry = byName.get(name) ?? { description: c.description ?? name, intervals: [], worst: c.value, threshold: c.threshold };
+      const entry = byName.get(name) ?? {
+        description: c.description ?? name,
+        intervals: [],
+        worst: c.value,
+        threshold: c.threshold,
+        ...(c.message ? { message: c.message } : {}),
+      };
       entry.intervals.push(`${formatTime(iv.t0)}→${formatTime(iv.t1)}`);
       // "Worse" is further from the threshold on the failing side.
       if (Math.abs(c.value - c.threshold) > Math.abs(entry.worst - entry.threshold)) entry.worst = c.value;
       byName.set(name, entry);
     }
   }
-  return [...byName.entries()].map(([name, e]) => ({
+  // The analysis's own message (schema 2) says what the failure means and what to do; else ours.
+  return [...byName.entries()].map(([name, { message, ...e }]) => ({
     name,
     ...e,
-    advice: CHECK_ADVICE[name] ?? 'See docs/math.md "Run-time invariants".',
+    advice: message ?? CHECK_ADVICE[name] ?? 'See docs/math.md "Run-time invariants".',
   }));
 }
 
 /** Warnings a reader must see before the figures (HTML fragments). */
 function warnings(source: FigureSource): string[] {
   const facts = runFacts(source);
-  const out: string[] = [];
-  if (facts.maxComplementShare > RESIDUAL_SHARE_WARNING)
+  // The analysis's own warnings first (schema 2); ours only for what they do not cover.
+  const out: string[] = (source.warnings ?? []).map(escapeHtml);
+  const said = (symbol: string) => (source.warnings ?? []).some((w) => w.includes(symbol));
+  if (facts.maxComplementShare > RESIDUAL_SHARE_WARNING && !said('⊥'))
     out.push(
       `Up to <b>${(100 * facts.maxComplementShare).toFixed(1)}%</b> of ‖e‖² is in ⊥, outside the ${facts.rank} computed eigenvectors: the shell figures and the verdicts describe only the rest. Rerun with a larger <code>--rank</code> (n = ${facts.n}).`,
     );
-  if (facts.maxFloorShare > RESIDUAL_SHARE_WARNING)
+  if (facts.maxFloorShare > RESIDUAL_SHARE_WARNING && !said('∅'))
     out.push(
       `Up to <b>${(100 * facts.maxFloorShare).toFixed(1)}%</b> of ‖e‖² is in ∅, below the floor λ = ${num(facts.floor)}: lower <code>--floor-relative</code> (on the GPU, float32 resolves λ down to about 1e-5·λ_max with K, 1e-8 with the Jacobian).`,
     );

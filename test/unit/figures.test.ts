@@ -345,6 +345,44 @@ describe('figure source of a real analysis', () => {
   });
 });
 
+describe('figure source: schema-2 sections', () => {
+  test('theory.renormalizability (ratios per interval, perShell, window) and warnings are read', () => {
+    const src = handSource('steps');
+    const json = {
+      timeScale: 0.01,
+      grid: src.grid,
+      checkpoints: src.checkpoints,
+      intervals: src.intervals,
+      theory: {
+        window: [0, 3],
+        couplings: [],
+        lsi: null,
+        renormalizability: {
+          ok: true,
+          window: [0, 3],
+          ratios: src.intervals.map(() => [0.2, null, 0.05]),
+          perShell: [0.1, null, 0.03],
+          median: 0.065,
+          max: 0.1,
+          shells: 2,
+        },
+      },
+      warnings: ['the complement shell ⊥ holds up to 10.0% of ‖e‖²'],
+    };
+    const s = figureSource(json);
+    expect(s.renormalizability!.perInterval.map((p) => [p.t0, p.t1])).toEqual(src.intervals.map((iv) => [iv.t0, iv.t1]));
+    expect(s.renormalizability!.perShell).toEqual([0.1, null, 0.03]);
+    expect(s.warnings).toEqual(['the complement shell ⊥ holds up to 10.0% of ‖e‖²']);
+    const f = remainderFigure(s)!;
+    expect(f.rows.filter((r) => r.interval === 'whole run').map((r) => r.ratio)).toEqual([0.1, 0.03]);
+    expect(f.rows.filter((r) => r.interval !== 'whole run')).toHaveLength(4 * 2);
+    // A failed remainder (ok: false) draws nothing.
+    expect(
+      figureSource({ ...json, theory: { ...json.theory, renormalizability: { ok: false, reason: 'no interval' } } }).renormalizability,
+    ).toBeUndefined();
+  });
+});
+
 describe('CSV export', () => {
   test('header = union of keys; quotes, commas, nulls and non-finite numbers', () => {
     const csv = toCsv([

@@ -128,6 +128,45 @@ describe('report helpers', () => {
   });
 });
 
+describe('schema-2 analyses', () => {
+  test("the analysis's warnings are shown once (no second ⊥ warning) and a check's own message is the advice", async () => {
+    const grid = { count: 1, width: 1, lambdaRef: 1, floor: 1, edges: [1, 2], centers: [1.5], floorIndex: 1, complementIndex: 2 };
+    const cp = (index: number, t: number) => ({
+      index,
+      t,
+      loss: 1,
+      residualNorm2: 2,
+      energy: [1, 0, 1],
+      counts: [1, 0, 1],
+      eigenvalues: [1.5],
+    });
+    const message = 'checkpoints too far apart for the Kato estimator: save them more often';
+    const json = {
+      timeScale: 1,
+      grid,
+      checkpoints: [cp(0, 0), cp(1, 1)],
+      intervals: [
+        {
+          index: 0,
+          t0: 0,
+          t1: 1,
+          flux: [0],
+          velocityBoundaries: [],
+          velocity: [],
+          checks: { katoConsistency: { value: 3, threshold: 0.1, pass: false, status: 'fail', description: 'd', message } },
+        },
+      ],
+      warnings: ['the complement shell ⊥ (eigenpairs not computed) holds up to 50.0% of ‖e‖²: raise --rank'],
+    };
+    expect(failedChecks(figureSource(json))[0]!.advice).toBe(message);
+    const html = await renderAnalysisReport(json, { title: 't' });
+    const box = html.slice(html.indexOf('Read this first'), html.indexOf('</div>', html.indexOf('Read this first')));
+    expect(box.match(/⊥/g)).toHaveLength(1);
+    expect(box).toContain('holds up to 50.0% of ‖e‖²');
+    expect(html).toContain(message);
+  });
+});
+
 describe('manifest timeUnit', () => {
   const base = { timeScale: 0.1, checkpoints: [{ t: 0, kernel: 'k.npy', residual: 'e.npy' }] };
   test('optional, trimmed, kept', () => {

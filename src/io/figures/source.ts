@@ -49,7 +49,16 @@ export interface FigureInterval {
   readonly velocity: readonly (number | null)[];
   readonly checks?: Record<
     string,
-    { readonly value: number; readonly threshold: number; readonly pass: boolean; readonly description?: string }
+    {
+      readonly value: number;
+      readonly threshold: number;
+      /** false only for a failed check (a not-applicable one passes). */
+      readonly pass: boolean;
+      readonly status?: string;
+      readonly description?: string;
+      /** What a failed or not-applicable check means and what to do (schema 2). */
+      readonly message?: string;
+    }
   >;
 }
 
@@ -98,6 +107,10 @@ export interface FigureTheory {
  */
 export interface FigureRemainder {
   readonly perInterval: readonly { readonly t0: number; readonly t1: number; readonly ratio: readonly (number | null)[] }[];
+  /** Σ_i|R_α,i|Δt_i / Σ_i D_α,i Δt_i per window shell over the run (null below the floor). */
+  readonly perShell?: readonly (number | null)[];
+  /** The inertial window [first, last + 1) the summary covers. */
+  readonly window?: readonly [number, number];
   /** The |R|/D level below which the closure holds (drawn as a rule), when stated. */
   readonly threshold?: number;
 }
@@ -124,6 +137,8 @@ export interface FigureSource {
   readonly renormalizability?: FigureRemainder;
   /** Per interval, each layer's share of Σ|T| in the exact Kato split (when per-layer kernels were given). */
   readonly layers?: readonly FigureLayerShares[];
+  /** What the analysis says makes its numbers less reliable (schema 2 `warnings`). */
+  readonly warnings?: readonly string[];
 }
 
 /** Each layer's share of the Kato transport mass Σ_στ |T^(l)_στ| in one interval. */
@@ -141,18 +156,17 @@ const pick = <T extends Json>(o: Json, keys: readonly string[]): T =>
 
 /** The renormalizability section in the figures' form, from the analysis JSON's layout (see docs/formats.md). */
 function remainder(json: Json): FigureRemainder | undefined {
-  const r = (json.renormalizability ?? (json.theory as Json | undefined)?.renormalizability) as Json | undefined;
-  if (!r || typeof r !== 'object') return undefined;
-  const rows = (r.perInterval ?? r.intervals) as Json[] | undefined;
-  if (!Array.isArray(rows)) return undefined;
-  const threshold = typeof r.threshold === 'number' ? r.threshold : undefined;
+  // `theory.renormalizability` (schema 2): { ok, window, ratios[interval][shell], perShell[shell], … } or { ok: false, reason }.
+  const r = (json.theory as Json | undefined)?.renormalizability as Json | undefined;
+  if (!r || typeof r !== 'object' || r.ok !== true || !Array.isArray(r.ratios)) return undefined;
+  const intervals = json.intervals as Json[];
+  const ratios = r.ratios as (number | null)[][];
+  if (ratios.length !== intervals.length) return undefined;
   return {
-    perInterval: rows.map((row) => ({
-      t0: row.t0 as number,
-      t1: row.t1 as number,
-      ratio: ((row.ratio ?? row.relative) as (number | null)[] | undefined) ?? [],
-    })),
-    ...(threshold === undefined ? {} : { threshold }),
+    perInterval: ratios.map((ratio, i) => ({ t0: intervals[i]!.t0 as number, t1: intervals[i]!.t1 as number, ratio })),
+    ...(Array.isArray(r.perShell) ? { perShell: r.perShell as (number | null)[] } : {}),
+    ...(Array.isArray(r.window) ? { window: r.window as [number, number] } : {}),
+    ...(typeof r.threshold === 'number' ? { threshold: r.threshold } : {}),
   };
 }
 
@@ -246,6 +260,7 @@ export function figureSource(json: Json): FigureSource {
       : {}),
     ...(r ? { renormalizability: r } : {}),
     ...(layers ? { layers } : {}),
+    ...(Array.isArray(json.warnings) ? { warnings: (json.warnings as unknown[]).filter((w): w is string => typeof w === 'string') } : {}),
   };
 }
 

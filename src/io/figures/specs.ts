@@ -541,20 +541,28 @@ export function remainderFigure(source: FigureSource): Figure | null {
     ),
   );
   if (rows.length === 0) return null;
+  // The run's ratio per shell (Σ|R|Δt / ΣDΔt), drawn over the intervals in black.
+  const run = (r.perShell ?? []).flatMap((v, a) =>
+    finite(v) && v > 0 && a < centers.length
+      ? [{ interval: 'whole run', t0: null, t1: null, shell: a, lambda: centers[a]!, ratio: v }]
+      : [],
+  );
+  const x = {
+    field: 'lambda',
+    type: 'quantitative',
+    scale: { type: 'log', nice: false },
+    axis: { format: '.0e' },
+    title: 'shell centre λ̄_α',
+  };
+  const y = { field: 'ratio', type: 'quantitative', scale: { type: 'log' }, axis: { format: '.0e' }, title: '|R_α| / D_α' };
   const title = 'Renormalizability remainder |R_α| / D_α';
   const layers: Record<string, unknown>[] = [
     {
       data: { values: rows },
-      mark: { type: 'line', point: { size: 18 }, tooltip: true },
+      mark: { type: 'line', point: { size: 18 }, strokeWidth: 1.2, tooltip: true },
       encoding: {
-        x: {
-          field: 'lambda',
-          type: 'quantitative',
-          scale: { type: 'log', nice: false },
-          axis: { format: '.0e' },
-          title: 'shell centre λ̄_α',
-        },
-        y: { field: 'ratio', type: 'quantitative', scale: { type: 'log' }, axis: { format: '.0e' }, title: '|R_α| / D_α' },
+        x,
+        y,
         color: {
           field: 'interval',
           type: 'ordinal',
@@ -565,17 +573,24 @@ export function remainderFigure(source: FigureSource): Figure | null {
       },
     },
   ];
+  if (run.length)
+    layers.push({
+      data: { values: run },
+      mark: { type: 'line', point: { size: 30, filled: true, color: '#1f2328' }, color: '#1f2328', strokeWidth: 2.5, tooltip: true },
+      encoding: { x, y },
+    });
   if (r.threshold !== undefined)
     layers.push({
       data: { values: [{ y: r.threshold }] },
       mark: { type: 'rule', strokeDash: [5, 4], color: '#cf222e' },
       encoding: { y: { field: 'y', type: 'quantitative' } },
     });
+  const window = r.window ? ` The inertial window is shells ${r.window[0]}–${r.window[1] - 1}.` : '';
   return {
     id: 'remainder',
     title,
-    caption: `How far each shell's energy balance is from closing with the local boundary flux (Ė_α + D_α − local flux divergence, relative to D_α); small means renormalizable${r.threshold === undefined ? '' : `, the dashed line is ${r.threshold}`}. Shells with negligible dissipation are left out.`,
-    rows,
+    caption: `How far each shell's energy balance is from closing with the local boundary flux (|Ė_α + D_α − local flux divergence| relative to D_α; the closure is grsd's choice, docs/conditions.md); small means renormalizable${r.threshold === undefined ? '' : `, the dashed line is ${r.threshold}`}; coloured per interval, black over the whole run; shells that barely dissipate are left out.${window}`,
+    rows: [...rows, ...run],
     spec: spec(title, { layer: layers }),
   };
 }
