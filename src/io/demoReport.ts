@@ -7,7 +7,9 @@
 import type { DepthStudy } from '../experiments/depthStudy.ts';
 import { GRSD_VERSION } from '../version.ts';
 import { analysisJson } from './analysisJson.ts';
-import { renderSvg, reportFigures } from './report.ts';
+import { depthFigure, renderSvg } from './figures/index.ts';
+import { analysisReportBody, backendProse, escapeHtml, reportPage } from './report.ts';
+import { slimAnalysisJson } from './slimAnalysis.ts';
 
 /** Version of the demo JSON layout. */
 export const DEMO_SCHEMA_VERSION = 1;
@@ -57,8 +59,17 @@ export function demoTable(study: DepthStudy): string {
   return lines.join('\n');
 }
 
-/** The demo's JSON document. */
-export function demoJson(study: DepthStudy, backend: Record<string, unknown>): Record<string, unknown> {
+/** Options of {@link demoJson} and {@link renderDemoReport}. */
+export interface DemoOutputOptions {
+  /**
+   * Keep each run's per-interval matrices (flow, Kato) in report.json and each figure's data in
+   * report.html (default true). Either way the derivable `transport` arrays are left out.
+   */
+  readonly data?: boolean;
+}
+
+/** The demo's JSON document (each run's analysis without derivable arrays; see slimAnalysisJson). */
+export function demoJson(study: DepthStudy, backend: Record<string, unknown>, options: DemoOutputOptions = {}): Record<string, unknown> {
   return {
     schemaVersion: DEMO_SCHEMA_VERSION,
     generator: { name: 'grsd demo', version: GRSD_VERSION },
@@ -71,19 +82,22 @@ export function demoJson(study: DepthStudy, backend: Record<string, unknown>): R
       depth: r.depth,
       train: { finalLoss: r.train.finalLoss, steps: r.train.steps, seconds: r.train.seconds, losses: Array.from(r.train.losses) },
       seconds: r.seconds,
-      analysis: analysisJson(r.series, backend, { ...r.analysis }),
+      analysis: slimAnalysisJson(analysisJson(r.series, backend, { ...r.analysis, timeUnit: 'steps' }), { matrices: options.data ?? true }),
     })),
   };
 }
 
-const escape = (s: string): string =>
-  s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+const VERDICT_COLOUR: Record<string, string> = { pass: '#1a7f37', marginal: '#9a6700', fail: '#cf222e', 'not-computable': '#57606a' };
 
-/** The demo's self-contained HTML report. */
-export async function renderDemoReport(study: DepthStudy, backend: Record<string, unknown>): Promise<string> {
+/** The demo's self-contained HTML report: the study, ε_LSI against depth, then one collapsible section per network. */
+export async function renderDemoReport(
+  study: DepthStudy,
+  backend: Record<string, unknown>,
+  options: DemoOutputOptions = {},
+): Promise<string> {
   const rows = demoRows(study);
-  const color: Record<string, string> = { pass: '#1a7f37', marginal: '#9a6700', fail: '#cf222e', 'not-computable': '#57606a' };
   const fmt = (v: number | null, d = 3) => (v === null ? '—' : v.toFixed(d));
+  const verdict = (v: string | undefined) => `<span style="color:${VERDICT_COLOUR[v ?? ''] ?? '#1f2328'}">${escapeHtml(v ?? '—')}</span>`;
   const table = rows
     .map(
       (r) =>
@@ -93,65 +107,51 @@ export async function renderDemoReport(study: DepthStudy, backend: Record<string
           'C3',
           'C4',
         ]
-          .map((c) => `<td style="color:${color[r.verdicts[c]!]}">${r.verdicts[c]}</td>`)
+          .map((c) => `<td>${verdict(r.verdicts[c])}</td>`)
           .join('')}<td>${r.seconds.toFixed(1)}</td></tr>`,
     )
     .join('\n');
-  const scanPoints = Object.entries(study.scans).flatMap(([arch, s]) =>
-    s.depths.map((d, i) => ({ architecture: arch, depth: d, epsilon: s.epsilons[i] })),
+  const threshold = Object.values(study.scans)[0]?.threshold ?? 0.3;
+  const depth = depthFigure(
+    rows.map((r) => ({
+      architecture: r.architecture,
+      depth: r.depth,
+      epsilon: r.epsilonLSI,
+      stdErr: null,
+      seeds: r.epsilonLSI === null ? 0 : 1,
+    })),
+    threshold,
   );
-  const scanSvg = await renderSvg({
-    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-    width: 420,
-    height: 260,
-    title: 'ε_LSI against depth (pass ≤ 0.3)',
-    layer: [
-      {
-        data: { values: scanPoints },
-        mark: { type: 'line', point: true },
-        encoding: {
-          x: { field: 'depth', type: 'quantitative', scale: { type: 'log', base: 2 }, title: 'depth L' },
-          y: { field: 'epsilon', type: 'quantitative', scale: { type: 'log' }, title: 'ε_LSI' },
-          color: { field: 'architecture', type: 'nominal' },
-        },
-      },
-      { data: { values: [{ y: 0.3 }] }, mark: { type: 'rule', strokeDash: [4, 4] }, encoding: { y: { field: 'y', type: 'quantitative' } } },
-    ],
-  } as never);
-  const sections: string[] = [];
-  for (const arch of study.config.architectures) {
-    const deepest = study.runs.filter((r) => r.architecture === arch).sort((a, b) => b.depth - a.depth)[0];
-    if (!deepest) continue;
-    const figures = await reportFigures(deepest.series, deepest.analysis);
-    const reasons = Object.entries(deepest.analysis.conditions)
-      .map(([k, c]) => `<li><b>${k}</b> <span style="color:${color[c.verdict]}">${c.verdict}</span>: ${escape(c.reason)}</li>`)
-      .join('');
-    sections.push(
-      `<h2>${arch}, depth ${deepest.depth}</h2><ul>${reasons}</ul>${Object.values(figures)
-        .map((svg) => `<figure>${svg}</figure>`)
-        .join('')}`,
-    );
-  }
   const scans = Object.entries(study.scans)
     .map(
       ([arch, s]) =>
-        `<li>${arch}: L* = ${s.criticalDepth ?? 'none'}; slope d ln ε_LSI / d ln L = ${s.slope === null ? '—' : s.slope.toFixed(3)}</li>`,
+        `<li>${arch}: L* = ${s.criticalDepth ?? `none (no depth reached ε_LSI ≤ ${s.threshold})`}; slope d ln ε_LSI / d ln L = ${s.slope === null ? '—' : s.slope.toFixed(3)}</li>`,
     )
     .join('');
-  return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>grsd demo</title>
-<style>body{font-family:system-ui,sans-serif;max-width:1150px;margin:2em auto;padding:0 1em;color:#1f2328}
-table{border-collapse:collapse}td,th{border:1px solid #d0d7de;padding:4px 8px}figure{display:inline-block;margin:0.5em;vertical-align:top}</style></head><body>
-<h1>grsd demo: does residual learning produce log-shift invariance beyond a depth threshold?</h1>
-<p>grsd ${GRSD_VERSION}. Networks trained by full-batch gradient descent on one seeded teacher–student task
-(${study.config.task.points} points on S^${study.config.task.inputDim - 1}, width ${study.config.width}, ${study.config.activation}, ${study.config.parametrization},
-η = ${study.config.learningRate}, ${study.config.steps} steps, ${study.config.checkpoints} checkpoints). Backend: ${escape(JSON.stringify(backend))}.
+  // One section per network, collapsed: its header, verdicts, exponents and figures.
+  const sections: string[] = [];
+  const runs = [...study.runs].sort((a, b) => a.architecture.localeCompare(b.architecture) || a.depth - b.depth);
+  for (const r of runs) {
+    const json = analysisJson(r.series, backend, { ...r.analysis, timeUnit: 'steps' });
+    const id = `${r.architecture}-L${r.depth}-`;
+    const badges = Object.entries(r.analysis.conditions)
+      .map(([k, c]) => `${k} ${verdict(c.verdict)}`)
+      .join(' · ');
+    const body = await analysisReportBody(json, { idPrefix: id, level: 3, ...(options.data === undefined ? {} : { data: options.data }) });
+    sections.push(
+      `<details id="${id}section"><summary>${escapeHtml(r.architecture)}, depth ${r.depth}: ε_LSI ${fmt(r.analysis.theory.lsi?.epsilon ?? null)} · ${badges}</summary>\n${body}\n</details>`,
+    );
+  }
+  const c = study.config;
+  const intro = `<p>grsd ${GRSD_VERSION}. Networks trained by full-batch gradient descent on one seeded teacher–student task
+(${c.task.points} points on S^${c.task.inputDim - 1}, width ${c.width}, ${c.activation}, ${c.parametrization},
+η = ${c.learningRate}, ${c.steps} steps, ${c.checkpoints} checkpoints). Backend: ${escapeHtml(backendProse(backend))}.
 Small networks on a small probe set: read the verdicts as a demonstration of the pipeline, not as evidence about large models.</p>
 <table><tr><th>architecture</th><th>depth</th><th>final loss</th><th>ξ</th><th>a</th><th>ε_LSI</th><th>C1</th><th>C2</th><th>C3</th><th>C4</th><th>seconds</th></tr>
 ${table}</table>
 <ul>${scans}</ul>
-<figure>${scanSvg}</figure>
-${sections.join('\n')}
-</body></html>
-`;
+${depth ? `<figure id="depth"><div class="plot">${await renderSvg(depth.spec)}</div><figcaption>${escapeHtml(depth.caption)}</figcaption><p class="downloads">Download: <a href="#" data-download="svg" data-figure="depth">SVG</a> · <a href="#" data-download="csv" data-figure="depth">CSV</a> · <a href="#" data-download="json" data-figure="depth">JSON</a></p></figure><script type="application/json" class="grsd-figure-data">${JSON.stringify({ depth: depth.rows }).replace(/</g, '\\u003c')}</script>` : ''}
+<h2>Every network</h2>
+<p class="note">One section per network (click to open): its run header, verdicts with reasons, exponents and figures, as <code>grsd analyze --report</code> gives them.</p>`;
+  return reportPage('grsd demo: does residual learning produce log-shift invariance beyond a depth threshold?', intro, sections.join('\n'));
 }

@@ -11,6 +11,7 @@ import { analysisJson } from '../../src/io/analysisJson.ts';
 import { analysisFigures, figureSource } from '../../src/io/figures/index.ts';
 import { parseManifest } from '../../src/io/manifest.ts';
 import { backendProse, failedChecks, renderAnalysisReport } from '../../src/io/report.ts';
+import { slimAnalysisJson } from '../../src/io/slimAnalysis.ts';
 import { trainingRun } from '../helpers/trainingRun.ts';
 
 /** The page without its inline scripts (data and download code). */
@@ -125,6 +126,48 @@ describe('report helpers', () => {
     expect(failed).toHaveLength(1);
     expect(failed[0]).toMatchObject({ name: 'katoConsistency', intervals: ['0→1', '2→3'], worst: 3, threshold: 0.1 });
     expect(failed[0]!.advice).toMatch(/save checkpoints more often/);
+  });
+});
+
+describe('smaller analysis documents (slimAnalysisJson)', () => {
+  let json: Record<string, unknown>;
+  beforeAll(async () => {
+    const run = trainingRun({ steps: 30, checkpoints: 4 });
+    using series = new GrsdSeries('cpu', { timeScale: run.timeScale, gridOptions: { headroom: 2 } });
+    for (const cp of run.checkpoints()) await series.push(cp);
+    const result = series.result();
+    json = JSON.parse(JSON.stringify(analysisJson(result, { kind: 'cpu' }, { ...analyzeGrsd(result, { lsi: { permutations: 20 } }) })));
+  });
+
+  test('transport is left out and rebuilt exactly from flow; nothing else changes', () => {
+    const slim = slimAnalysisJson(json);
+    const intervals = json.intervals as { t0: number; t1: number; flow: number[][]; transport: number[][] }[];
+    const slimIntervals = slim.intervals as Record<string, unknown>[];
+    slimIntervals.forEach((iv, i) => {
+      expect(iv.transport).toBeUndefined();
+      const { flow, t0, t1, transport } = intervals[i]!;
+      const rebuilt = flow.map((row, a) => row.map((_, b) => (flow[a]![b]! - flow[b]![a]!) / (t1 - t0)));
+      expect(rebuilt).toEqual(transport);
+      const { transport: _t, ...rest } = intervals[i]! as unknown as Record<string, unknown>;
+      expect(iv).toEqual(rest);
+    });
+    expect(slim.omitted).toEqual(['intervals[].transport (= (flow − flowᵀ)/(t1 − t0))']);
+    const transports = JSON.stringify((json.intervals as { transport: unknown }[]).map((iv) => iv.transport)).length;
+    expect(JSON.stringify(slim).length).toBeLessThan(JSON.stringify(json).length - 0.9 * transports);
+  });
+
+  test('matrices: false keeps every figure and its data, at a fraction of the size', () => {
+    const slim = slimAnalysisJson(json, { matrices: false });
+    expect(JSON.stringify(slim).length).toBeLessThan(0.3 * JSON.stringify(json).length);
+    const rows = (doc: Record<string, unknown>) => analysisFigures(figureSource(doc)).map((f) => [f.id, f.rows]);
+    const full = rows(json);
+    const small = rows(slim);
+    expect(small.map((f) => f[0])).toEqual(full.map((f) => f[0]));
+    small.forEach(([id, r], i) => {
+      if (id === 'layers')
+        (r as { share: number }[]).forEach((row, k) => expect(row.share).toBeCloseTo((full[i]![1] as { share: number }[])[k]!.share, 14));
+      else expect(r).toEqual(full[i]![1]);
+    });
   });
 });
 

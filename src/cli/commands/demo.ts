@@ -24,6 +24,8 @@ interface DemoOptions {
   seed?: number;
   saveRuns?: string;
   backend?: ComputeBackend;
+  pretty?: boolean;
+  reportData: boolean;
 }
 
 /** Registers `demo` on `program`. */
@@ -36,6 +38,8 @@ export function registerDemo(program: Command, io: CliIo): void {
     .option('--quick', 'a smaller study (seconds on a software adapter)')
     .option('--json <FILE>', 'where to write the JSON', 'report.json')
     .option('--report <FILE>', 'where to write the HTML report', 'report.html')
+    .option('--pretty', 'indent the JSON (default compact)')
+    .option('--no-report-data', "leave each network's per-interval matrices out of the JSON and the figure data out of the HTML (much smaller files)")
     .option('--seed <seed>', 'seed of the task, the initializations and the analysis', nonNegativeInt)
     .option(
       '--save-runs <DIR>',
@@ -84,8 +88,8 @@ export function registerDemo(program: Command, io: CliIo): void {
           onRunDone: () => overall?.increment(),
         });
         bars?.stop();
-        await writeJsonFile(options.json, demoJson(study, backend));
-        await writeFileAtomic(options.report, await renderDemoReport(study, backend));
+        await writeJsonFile(options.json, demoJson(study, backend, { data: options.reportData }), { pretty: options.pretty === true });
+        await writeFileAtomic(options.report, await renderDemoReport(study, backend, { data: options.reportData }));
         const saved = writers.size > 0 ? `; runs in ${[...writers.keys()].join(', ')}` : '';
         io.out(`${demoTable(study)}\nWrote ${options.report} and ${options.json}${saved}`);
       } finally {

@@ -174,7 +174,13 @@ function remainder(json: Json): FigureRemainder | undefined {
 function layerShares(intervals: readonly Json[]): FigureLayerShares[] | undefined {
   const out: FigureLayerShares[] = [];
   for (const iv of intervals) {
-    const per = (iv.kato as Json | null | undefined)?.perLayer as number[][][] | undefined;
+    const kato = iv.kato as Json | null | undefined;
+    // A slimmed document (slimAnalysisJson) keeps only the shares.
+    if (Array.isArray(kato?.layerShares) && (kato.layerShares as number[]).length > 0) {
+      out.push({ t0: iv.t0 as number, t1: iv.t1 as number, shares: kato.layerShares as number[] });
+      continue;
+    }
+    const per = kato?.perLayer as number[][][] | undefined;
     if (!Array.isArray(per) || per.length === 0) return undefined;
     const mass = per.map((m) => m.reduce((s, row) => s + row.reduce((r, v) => r + Math.abs(v), 0), 0));
     const total = mass.reduce((a, v) => a + v, 0);

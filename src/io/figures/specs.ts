@@ -605,6 +605,8 @@ export interface DepthPoint {
   readonly stdErr: number | null;
   /** Seeds that gave a value. */
   readonly seeds: number;
+  /** The per-seed values (drawn as faint points), when there are several seeds. */
+  readonly values?: readonly (number | null)[];
 }
 
 /** ε_LSI against depth per architecture, with ±1 SE error bars and the C4 pass threshold. */
@@ -622,6 +624,9 @@ export function depthFigure(points: readonly DepthPoint[], threshold: number): F
       seeds: p.seeds,
     }));
   if (rows.length === 0) return null;
+  const perSeed = points.flatMap((p) =>
+    (p.values ?? []).flatMap((v, seed) => (finite(v) ? [{ architecture: p.architecture, depth: p.depth, seed, epsilon: v }] : [])),
+  );
   const depths = [...new Set(rows.map((r) => r.depth))].sort((a, b) => a - b);
   const x = {
     field: 'depth',
@@ -636,8 +641,8 @@ export function depthFigure(points: readonly DepthPoint[], threshold: number): F
   return {
     id: 'depth',
     title,
-    caption: `Log-shift-invariance statistic per depth${seeds > 1 ? `, mean over up to ${seeds} seeds with ±1 standard error` : ''}; below the dashed line the couplings are log-shift invariant (docs/conditions.md).`,
-    rows,
+    caption: `Log-shift-invariance statistic per depth${seeds > 1 ? `, mean over up to ${seeds} seeds with ±1 standard error${perSeed.length ? ' (faint points: single seeds)' : ''}` : ''}; below the dashed line the couplings are log-shift invariant (docs/conditions.md).`,
+    rows: [...rows, ...perSeed.map((p) => ({ ...p, kind: 'seed' }))],
     spec: spec(title, {
       layer: [
         {
@@ -650,6 +655,15 @@ export function depthFigure(points: readonly DepthPoint[], threshold: number): F
             },
           ],
         },
+        ...(perSeed.length
+          ? [
+              {
+                data: { values: perSeed },
+                mark: { type: 'point', opacity: 0.4, size: 22, tooltip: true },
+                encoding: { x, y: { field: 'epsilon', type: 'quantitative' }, color },
+              },
+            ]
+          : []),
         {
           data: { values: rows },
           layer: [
