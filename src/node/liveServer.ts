@@ -6,6 +6,7 @@
  * Host header is not this server's address are refused (DNS-rebinding defence); GET/HEAD only.
  * @module
  */
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { fileURLToPath } from 'node:url';
@@ -68,8 +69,22 @@ interface PageState {
 
 /** The path of vega's self-contained browser build in the installed package. */
 function vegaBrowserBuild(): string {
+  let entry: string;
+  try {
+    entry = fileURLToPath(import.meta.resolve('vega'));
+  } catch (error) {
+    throw new FileReadError(
+      'vega',
+      'grsd serve draws its figures with the package vega, which is not installed: npm install vega vega-lite',
+      {
+        cause: error,
+      },
+    );
+  }
   // vega's package exports point at build/vega.module.js; the UMD build vega.min.js sits beside it.
-  return join(dirname(fileURLToPath(import.meta.resolve('vega'))), 'vega.min.js');
+  const path = join(dirname(entry), 'vega.min.js');
+  if (!existsSync(path)) throw new FileReadError(path, 'the browser build of vega is missing from its package: reinstall vega');
+  return path;
 }
 
 /** Starts the server on `source`. Rejects with a clear error when the port is taken. */
@@ -142,9 +157,7 @@ export async function startLiveServer(source: LiveSource, options: LiveServerOpt
       case '/index.html':
         return send(res, 200, 'text/html; charset=utf-8', page, head);
       case '/assets/vega.min.js':
-        vega ??= await readFile(vegaPath).catch((error: unknown) => {
-          throw new FileReadError(vegaPath, `the vega browser build is missing (reinstall grsd): ${(error as Error).message}`);
-        });
+        vega ??= await readFile(vegaPath);
         return send(res, 200, 'text/javascript; charset=utf-8', vega, head);
       case '/api/state':
         return send(res, 200, 'application/json; charset=utf-8', JSON.stringify(await pageState(source.state)), head);
