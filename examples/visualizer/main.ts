@@ -18,18 +18,15 @@ import {
   GrsdError,
   loadVega,
   REPORT_STYLE,
-  runDepthStudy,
   toCsv,
   type CheckpointResult,
   type DepthStudyConfig,
   type Figure,
   type GpuContext,
   type GrsdAnalysis,
-  type IntervalResult,
   type SeriesResult,
-  type ShellGrid,
 } from 'grsd';
-import { runOnCpu } from './cpuRun.ts';
+import { runOnCpu, runOnGpu } from './train.ts';
 
 type Backend = 'gpu' | 'cpu';
 
@@ -235,87 +232,67 @@ class Eta {
 
 // ── a run ────────────────────────────────────────────────────────────────────────────────────
 
-class Stopped extends Error {}
 let stopRequested = false;
 
 async function run(ctx: GpuContext | null, backend: Backend, config: DepthStudyConfig): Promise<void> {
   const description =
     backend === 'gpu' && ctx
-      ? { kind: 'gpu', adapter: ctx.adapter.description || ctx.adapter.device, mode: ctx.adapter.mode, precision: 'float32' }
+      ? {
+          kind: 'gpu',
+          route: 'navigator.gpu',
+          adapter: ctx.adapter.description || ctx.adapter.device,
+          mode: ctx.adapter.mode,
+          precision: 'float32',
+        }
       : { kind: 'cpu', precision: 'float64' };
-  const checkpoints: CheckpointResult[] = [];
-  const intervals: IntervalResult[] = [];
-  let grid: ShellGrid | null = null;
-  const timeScale = config.learningRate / config.task.points;
   const started = performance.now();
   const eta = new Eta(config.steps, checkpointSteps(config.steps, config.checkpoints).length);
+  let count = 0;
   stopRequested = false;
   $('summary').replaceChildren();
   $('message').textContent = '';
-  const onCheckpoint = (g: ShellGrid, cp: CheckpointResult, iv: IntervalResult | null) => {
-    if (stopRequested) throw new Stopped();
-    grid = g;
-    checkpoints.push(cp);
-    if (iv) intervals.push(iv);
-    eta.add(performance.now() - started, cp.t);
-    const left = eta.seconds();
-    status.textContent = `checkpoint ${checkpoints.length} at step ${cp.t}: loss ${cp.loss.toExponential(3)}`;
-    $('eta').textContent =
-      left === null ? 'ETA: after two checkpoints' : `ETA ≈ ${left < 1 ? '<1' : left.toFixed(0)} s (estimated from the checkpoints so far)`;
-    void draw(figuresOf({ grid: g, timeScale, checkpoints, intervals }, description));
+  const hooks = {
+    stopped: () => stopRequested,
+    onCheckpoint: (series: SeriesResult, cp: CheckpointResult) => {
+      eta.add(performance.now() - started, cp.t);
+      const left = eta.seconds();
+      status.textContent = `checkpoint ${++count} at step ${cp.t}: loss ${cp.loss.toExponential(3)}`;
+      $('eta').textContent =
+        left === null
+          ? 'ETA: after two checkpoints'
+          : `ETA ≈ ${left < 1 ? '<1' : left.toFixed(0)} s (estimated from the checkpoints so far)`;
+      void draw(figuresOf(series, description));
+    },
   };
   status.textContent = backend === 'gpu' ? 'training on the GPU…' : 'training on the CPU (float64)…';
-  let series: SeriesResult | null = null;
-  let analysis: GrsdAnalysis | undefined;
-  let finalLoss = Number.NaN;
-  let steps = 0;
-  let stopped = false;
-  try {
-    if (backend === 'gpu' && ctx) {
-      const study = await runDepthStudy(ctx, config, { onCheckpoint: (r, cp, iv) => onCheckpoint(r.grid, cp, iv) });
-      const r = study.runs[0]!;
-      series = r.series;
-      analysis = r.analysis;
-      finalLoss = r.train.finalLoss;
-      steps = r.train.steps;
-    } else {
-      const out = await runOnCpu(config, {
-        onCheckpoint: (s, cp, iv) => onCheckpoint(s.grid, cp, iv),
-        stopped: () => stopRequested,
-      });
-      series = out.series;
-      finalLoss = out.finalLoss;
-      steps = out.steps;
-      stopped = stopRequested;
-    }
-  } catch (e) {
-    if (!(e instanceof Stopped)) throw e;
-    stopped = true;
-  }
-  if (!series && grid) series = { grid, timeScale, checkpoints, intervals };
+  const out = backend === 'gpu' && ctx ? await runOnGpu(ctx, config, hooks) : await runOnCpu(config, hooks);
+  const series = out.series;
   if (!series) {
     status.textContent = 'stopped before the first checkpoint';
+    $('eta').textContent = '';
     finish('stopped', { checkpoints: [] });
     return;
   }
   status.textContent = 'analysing…';
-  analysis ??= analyzeGrsd(series, { lsi: { permutations: config.permutations ?? 200, seed: config.seed } });
+  const analysis: GrsdAnalysis = analyzeGrsd(series, {
+    model: out.layerGains && out.layerGains.length >= 2 ? { layerGains: out.layerGains } : {},
+    lsi: { permutations: config.permutations ?? 200, seed: config.seed },
+  });
   await draw(figuresOf(series, description, analysis));
   $('summary').innerHTML = analysisSummaryHtml(figureSource(latestJson!), 2);
   const seconds = (performance.now() - started) / 1000;
-  status.textContent = stopped
+  status.textContent = out.stopped
     ? `stopped after ${series.checkpoints.length} checkpoints (${seconds.toFixed(1)} s); the figures show the run so far`
-    : `done: ${steps} steps, ${series.checkpoints.length} checkpoints in ${seconds.toFixed(1)} s`;
+    : `done: ${out.steps} steps, ${series.checkpoints.length} checkpoints in ${seconds.toFixed(1)} s`;
   $('eta').textContent = '';
-  const a = analysis;
-  finish(stopped ? 'stopped' : 'ok', {
+  finish(out.stopped ? 'stopped' : 'ok', {
     backend,
     adapter: ctx?.adapter ?? null,
-    finalLoss: Number.isFinite(finalLoss) ? finalLoss : series.checkpoints.at(-1)!.loss,
+    finalLoss: out.finalLoss,
     checkpoints: series.checkpoints.map((c) => ({ t: c.t, loss: c.loss, energy: Array.from(c.energy) })),
-    xi: a.fits.lossExponent.ok ? a.fits.lossExponent.xi : null,
-    epsilonLSI: a.theory.lsi?.epsilon ?? null,
-    verdicts: Object.fromEntries(Object.entries(a.conditions).map(([n, c]) => [n, c.verdict])),
+    xi: analysis.fits.lossExponent.ok ? analysis.fits.lossExponent.xi : null,
+    epsilonLSI: analysis.theory.lsi?.epsilon ?? null,
+    verdicts: Object.fromEntries(Object.entries(analysis.conditions).map(([n, c]) => [n, c.verdict])),
     grid: series.grid.toJSON(),
     figures: [...views.keys()],
   });

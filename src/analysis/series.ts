@@ -23,18 +23,28 @@ import { Float64SeriesBackend } from './float64SeriesBackend.ts';
 import { GpuSeriesBackend } from './gpuSeriesBackend.ts';
 import { katoChecks, katoFromProjections, type KatoResult } from './kato.ts';
 import { largestEigenvalueBound } from './lambdaMax.ts';
-import type { BackendCheckpoint, LanczosDiagnostics, SeriesBackend } from './seriesBackend.ts';
+import { resolutionCheck, transportResolution, type TransportResolution } from './resolution.ts';
+import type { BackendCheckpoint, CheckpointSpectrum, LanczosDiagnostics, SeriesBackend } from './seriesBackend.ts';
 import { ShellGrid } from './shellGrid.ts';
 import { intervalQuantities, type IntervalQuantities } from './transport.ts';
 
 export type { CheckpointData };
 
+/** Eigenpairs per checkpoint by default (and where `rank: 'auto'` starts). */
+const DEFAULT_RANK = 256;
+
 /** Options of the series pipeline. */
 export interface SeriesOptions {
   /** M = timeScale·K (docs/math.md, "The operator"): η/N for per-step time, 1/N for gradient-flow time. Default 1. */
   readonly timeScale?: number;
-  /** Eigenpairs per checkpoint. Default min(n, 256). The rest of the residual is the complement ⊥. */
-  readonly rank?: number;
+  /**
+   * Eigenpairs per checkpoint; the rest of the residual is the complement ⊥. A number (default
+   * min(n, 256)), or `'auto'`: per checkpoint the smallest rank, doubling from min(n, 256) (or from
+   * the previous checkpoint's rank), whose eigenpairs hold `captureShare` of ‖e‖², up to n.
+   */
+  readonly rank?: number | 'auto';
+  /** With `rank: 'auto'`: the share of ‖e‖² the computed eigenpairs must hold (window + ∅). Default 0.99. */
+  readonly captureShare?: number;
   /** Lanczos steps per checkpoint (default: adaptive, see eigsh). */
   readonly steps?: number;
   /** Seed of the Lanczos start vectors. Default 0. */
@@ -92,12 +102,30 @@ export interface CheckpointResult {
   readonly clampedAbove: number;
   /** Lanczos diagnostics (GPU path). */
   readonly lanczos: LanczosDiagnostics | null;
+  /** How much of the residual the computed eigenpairs hold, and whether the rank asked for was delivered. */
+  readonly capture: CheckpointCapture;
   /** n·IPR_k = n Σ_i u_ki⁴ of each eigenvector (≈ 3 for random directions; condition C2c, docs/conditions.md), when computed (see `iprCheckpoints`). */
   readonly ipr: Float64Array | null;
   /** tr K_l / tr K per layer kernel (condition C1a companion, docs/conditions.md), when layers are given. */
   readonly layerTraceShare: Float64Array | null;
   /** ‖K_l(t) − K_l(t₀)‖_F / ‖K_l(t₀)‖_F per layer relative to the first checkpoint (docs/math.md, Kato form), when layers are given. */
   readonly layerKernelDrift: Float64Array | null;
+}
+
+/** What a checkpoint's eigenpairs capture (see {@link CheckpointResult.capture}). */
+export interface CheckpointCapture {
+  /** Eigenpairs asked for in the final solve (with `rank: 'auto'`, after growing). */
+  readonly requested: number;
+  /** Eigenpairs returned. */
+  readonly returned: number;
+  /** Why fewer than `requested` were returned; null when all were. */
+  readonly shortfall: string | null;
+  /** Returned eigenpairs whose error bound missed the convergence tolerance (GPU; 0 on the float64 backend). */
+  readonly unconverged: number;
+  /** E_⊥/‖e‖²: the share of the residual outside the computed eigenpairs (0 when e = 0). */
+  readonly complementShare: number;
+  /** E_∅/‖e‖²: the share in computed eigenpairs below the floor. */
+  readonly floorShare: number;
 }
 
 /** Per-interval results: {@link IntervalQuantities} plus the Kato estimator when computed. */
@@ -115,6 +143,12 @@ export interface IntervalResult extends IntervalQuantities {
    * n_α + n'_α − 2 Σ_{j∈α, k∈α'} O_jk² (condition C3c, docs/conditions.md).
    */
   readonly projectorChange: Float64Array;
+  /**
+   * What the interval resolves: the error scale of the flow matrix and of every transport rate and
+   * flux (4√n·u·‖a‖²/Δt), and which flux and velocity boundaries are resolved (docs/accuracy.md).
+   * On the GPU (f32) the check `transportResolution` fails when even the largest rate is not.
+   */
+  readonly resolution: TransportResolution;
 }
 
 /** What one push produces. */
@@ -129,6 +163,30 @@ export interface SeriesResult {
   readonly timeScale: number;
   readonly checkpoints: CheckpointResult[];
   readonly intervals: IntervalResult[];
+  /** What the grid and the eigenpairs cover, over the whole series, with warnings. */
+  readonly coverage: SeriesCoverage;
+}
+
+/** ⊥ above this share of ‖e‖² at any checkpoint is warned about. */
+export const COMPLEMENT_WARNING_SHARE = 0.05;
+
+/** What a series' grid and eigenpairs cover (see {@link SeriesResult.coverage}). */
+export interface SeriesCoverage {
+  /** λ_max the grid was built for (null for a grid given as such) and whether it came from the first checkpoint only. */
+  readonly grid: { readonly lambdaMax: number | null; readonly fromFirstCheckpoint: boolean; readonly top: number };
+  /** The largest eigenvalue λ of the run. */
+  readonly largestEigenvalue: number;
+  /** Eigenvalues above the grid's top boundary, clamped into the top shell, over all checkpoints. */
+  readonly clampedAbove: number;
+  /** Checkpoints with at least one clamped eigenvalue. */
+  readonly clampedCheckpoints: number;
+  /** The largest E_⊥/‖e‖² and E_∅/‖e‖² over the checkpoints. */
+  readonly maxComplementShare: number;
+  readonly maxFloorShare: number;
+  /** Checkpoints that returned fewer eigenpairs than asked for. */
+  readonly rankShortfalls: number;
+  /** Plain-language warnings (clamped eigenvalues, ⊥ above COMPLEMENT_WARNING_SHARE, rank shortfalls); empty when none. */
+  readonly warnings: string[];
 }
 
 /** The checkpoint kept for the next interval: its results and the backend's state. */
@@ -151,6 +209,9 @@ export class GrsdSeries implements Disposable {
   readonly intervals: IntervalResult[] = [];
   readonly #compute: SeriesBackend;
   #grid: ShellGrid | undefined;
+  #gridLambdaMax: { lambdaMax: number; fromFirstCheckpoint: boolean } | null = null;
+  /** The rank of the previous checkpoint's final solve (where `rank: 'auto'` starts). */
+  #lastRank = 0;
   #n: number | undefined;
   #previous: Previous | null = null;
   #firstLayers: readonly HostMatrixData[] | null = null;
@@ -173,8 +234,11 @@ export class GrsdSeries implements Disposable {
   constructor(backend: GpuContext | 'cpu', options: SeriesOptions = {}) {
     const ts = options.timeScale ?? 1;
     if (!(ts > 0 && Number.isFinite(ts))) throw new InvalidArgumentError('timeScale', `must be a positive finite number, got ${ts}`);
-    if (options.rank !== undefined && !(Number.isInteger(options.rank) && options.rank >= 1))
-      throw new InvalidArgumentError('rank', `must be a positive integer, got ${options.rank}`);
+    if (options.rank !== undefined && options.rank !== 'auto' && !(Number.isInteger(options.rank) && options.rank >= 1))
+      throw new InvalidArgumentError('rank', `must be a positive integer or 'auto', got ${options.rank}`);
+    const share = options.captureShare;
+    if (share !== undefined && !(share > 0 && share <= 1))
+      throw new InvalidArgumentError('captureShare', `must be in (0, 1], got ${share}`);
     if (options.probePoints !== undefined && !(Number.isInteger(options.probePoints) && options.probePoints >= 1)) {
       throw new InvalidArgumentError('probePoints', `must be a positive integer, got ${options.probePoints}`);
     }
@@ -202,13 +266,20 @@ export class GrsdSeries implements Disposable {
   /** Everything produced so far. */
   result(): SeriesResult {
     if (!this.#grid) throw new InvalidArgumentError('checkpoints', 'no checkpoint has been pushed yet');
-    return { grid: this.#grid, timeScale: this.timeScale, checkpoints: this.checkpoints, intervals: this.intervals };
+    return {
+      grid: this.#grid,
+      timeScale: this.timeScale,
+      checkpoints: this.checkpoints,
+      intervals: this.intervals,
+      coverage: seriesCoverage(this.#grid, this.#gridLambdaMax, this.checkpoints),
+    };
   }
 
   #ensureGrid(lambdaMax: number): ShellGrid {
     if (this.#grid) return this.#grid;
     const o = this.options.gridOptions ?? {};
     const top = o.lambdaMax ?? lambdaMax;
+    this.#gridLambdaMax = { lambdaMax: top, fromFirstCheckpoint: o.lambdaMax === undefined };
     if (!(top > 0))
       throw new InvalidArgumentError(
         'gridOptions.lambdaMax',
@@ -242,8 +313,7 @@ export class GrsdSeries implements Disposable {
       ...(previous ? { previousT: previous.result.t, layers: previous.layers } : {}),
       ...(this.#n === undefined ? {} : { n: this.#n }),
     });
-    const r = Math.min(this.options.rank ?? Math.min(n, 256), n);
-    const held = await this.#compute.checkpoint(cp, { rank: r, ipr: this.#wantIpr(), label });
+    const held = await this.#compute.checkpoint(cp, { ...this.#rankPolicy(n), ipr: this.#wantIpr(), label });
     let step: SeriesStep;
     try {
       const checkpoint = this.#checkpointResult(cp, n, held, label);
@@ -267,11 +337,30 @@ export class GrsdSeries implements Disposable {
     if (previous) this.#compute.release(previous.held);
     this.#previous = { result: step.checkpoint, held, layers: cp.layers?.length ?? 0, kernel: cp.kernel ?? null };
     this.#n = n;
+    this.#lastRank = held.spectrum.requested;
     this.checkpoints.push(step.checkpoint);
     if (step.interval) this.intervals.push(step.interval);
     for (const listener of this.#listeners.checkpoint) listener(step.checkpoint);
     if (step.interval) for (const listener of this.#listeners.interval) listener(step.interval);
     return step;
+  }
+
+  /** The first rank to solve with and, for `rank: 'auto'`, when to solve again with twice as many. */
+  #rankPolicy(n: number): { rank: number; grow?: (s: CheckpointSpectrum) => number | null } {
+    const rank = this.options.rank;
+    const initial = Math.min(n, DEFAULT_RANK);
+    if (rank !== 'auto') return { rank: Math.min(rank ?? initial, n) };
+    const target = this.options.captureShare ?? 0.99;
+    return {
+      rank: Math.min(n, Math.max(initial, this.#lastRank)),
+      grow: (s) => {
+        // Stop at n, when Lanczos delivered fewer than asked (a larger rank cannot help), or on target.
+        if (s.requested >= n || s.values.length < s.requested || !(s.residualNorm2 > 0)) return null;
+        let captured = 0;
+        for (const c of s.amplitudes) captured += c * c;
+        return captured >= target * s.residualNorm2 ? null : Math.min(n, 2 * s.requested);
+      },
+    };
   }
 
   /** Per-checkpoint bookkeeping from the backend's spectrum (host, float64). */
@@ -316,6 +405,22 @@ export class GrsdSeries implements Disposable {
       layerKernelDrift = Float64Array.from(cp.layers, (l, i) => relativeDifference(l, this.#firstLayers![i]!));
     }
     assertFiniteResults('timeScale', overflow, { dissipation });
+    const share = (e: number): number => (e2 > 0 ? e / e2 : 0);
+    const returned = lambda.length;
+    const requested = held.spectrum.requested;
+    const capture: CheckpointCapture = {
+      requested,
+      returned,
+      shortfall:
+        returned >= requested
+          ? null
+          : lanczos?.breakdown
+            ? `Lanczos broke down after ${lanczos.steps} steps: the Krylov space of the start vector holds only ${returned} eigenpairs (an invariant subspace; the rest of e is in ⊥)`
+            : `the eigensolver returned ${returned} of ${requested} eigenpairs`,
+      unconverged: lanczos ? returned - lanczos.converged : 0,
+      complementShare: share(energy[grid.complementIndex]!),
+      floorShare: share(energy[grid.floorIndex]!),
+    };
     return {
       index: this.checkpoints.length,
       t: cp.t,
@@ -330,6 +435,7 @@ export class GrsdSeries implements Disposable {
       boundaryFlagged: flagged,
       clampedAbove,
       lanczos,
+      capture,
       ipr,
       layerTraceShare,
       layerKernelDrift,
@@ -367,7 +473,19 @@ export class GrsdSeries implements Disposable {
           this.timeScale,
         )
       : null;
-    const checks = { ...q.checks, ...(kato ? katoChecks(q.transport, kato, prev.result.energy, dt, grid.size) : {}) };
+    const resolution = transportResolution(
+      this.#compute.precision,
+      this.#compute.unitRoundoff,
+      held.spectrum.n,
+      cur.residualNorm2,
+      dt,
+      q.flux,
+    );
+    const checks = {
+      ...q.checks,
+      ...(kato ? katoChecks(q.transport, kato, prev.result.energy, dt, grid.size) : {}),
+      ...(resolution.precision === 'float32' ? { transportResolution: resolutionCheck(resolution, q.transport) } : {}),
+    };
     const projector = projectorChange(
       transport.overlap,
       prev.result.amplitudes.length,
@@ -377,7 +495,7 @@ export class GrsdSeries implements Disposable {
       grid.computedCount,
     );
     const kernelDrift = cp.kernel && prev.kernel ? relativeDifference(cp.kernel, prev.kernel) : null;
-    return { ...q, checks, index: this.intervals.length, kato, kernelDrift, projectorChange: projector };
+    return { ...q, checks, index: this.intervals.length, kato, kernelDrift, projectorChange: projector, resolution };
   }
 
   /** Releases the GPU memory held for the next interval. Idempotent. */
@@ -403,18 +521,74 @@ export async function analyzeSeries(
   options: SeriesOptions = {},
 ): Promise<SeriesResult> {
   if (checkpoints.length === 0) throw new InvalidArgumentError('checkpoints', 'need at least one checkpoint');
-  validateSeries(checkpoints, backend === 'cpu');
   const grid = options.grid;
   if (!grid && options.gridOptions?.lambdaMax === undefined) {
-    const ts = options.timeScale ?? 1;
-    let top = 0;
-    for (const cp of checkpoints) top = Math.max(top, ts * (await largestEigenvalueBound(backend, cp)));
-    const o = options.gridOptions ?? {};
-    options = { ...options, gridOptions: { ...o, lambdaMax: top } };
+    const top = await runLambdaMaxBound(backend, checkpoints, options);
+    options = { ...options, gridOptions: { ...options.gridOptions, lambdaMax: top } };
+  } else {
+    validateSeries(checkpoints, backend === 'cpu');
   }
   using series = new GrsdSeries(backend, grid ? { ...options, grid } : options);
   for (const cp of checkpoints) await series.push(cp);
   return series.result();
+}
+
+/** The coverage summary of a series (see {@link SeriesCoverage}). */
+export function seriesCoverage(
+  grid: ShellGrid,
+  built: { lambdaMax: number; fromFirstCheckpoint: boolean } | null,
+  checkpoints: readonly CheckpointResult[],
+): SeriesCoverage {
+  const top = grid.edges[grid.count]!;
+  let largest = 0;
+  let clamped = 0;
+  let clampedCheckpoints = 0;
+  let maxComplement = 0;
+  let maxFloor = 0;
+  const heavy: CheckpointResult[] = [];
+  const short: CheckpointResult[] = [];
+  for (const c of checkpoints) {
+    largest = Math.max(largest, c.eigenvalues[0] ?? 0);
+    clamped += c.clampedAbove;
+    if (c.clampedAbove > 0) clampedCheckpoints++;
+    maxComplement = Math.max(maxComplement, c.capture.complementShare);
+    maxFloor = Math.max(maxFloor, c.capture.floorShare);
+    if (c.capture.complementShare > COMPLEMENT_WARNING_SHARE) heavy.push(c);
+    if (c.capture.shortfall) short.push(c);
+  }
+  const pct = (v: number) => `${(100 * v).toPrecision(3)}%`;
+  const list = (cs: CheckpointResult[], what: (c: CheckpointResult) => string) =>
+    cs
+      .slice(0, 6)
+      .map((c) => `${c.index} (t = ${c.t}${what(c)})`)
+      .join(', ') + (cs.length > 6 ? `, … (${cs.length} in all)` : '');
+  const warnings: string[] = [];
+  if (clamped > 0)
+    warnings.push(
+      `${clamped} eigenvalue(s) at ${clampedCheckpoints} checkpoint(s) lie above the grid's top boundary ${top.toPrecision(4)} ` +
+        `and were clamped into the top shell (largest λ = ${largest.toPrecision(4)}${built?.fromFirstCheckpoint ? ', the grid was built from the first checkpoint' : ''}): ` +
+        'build the grid from the whole run or raise λ_max / the headroom',
+    );
+  if (heavy.length > 0)
+    warnings.push(
+      `the complement shell ⊥ holds more than ${pct(COMPLEMENT_WARNING_SHARE)} of ‖e‖² at ${heavy.length} of ${checkpoints.length} checkpoint(s) ` +
+        `(up to ${pct(maxComplement)}; checkpoints ${list(heavy, (c) => `: ${pct(c.capture.complementShare)} with ${c.capture.returned} eigenpairs`)}): ` +
+        'the analysed shells miss that part of the residual; raise the rank or use rank auto',
+    );
+  if (short.length > 0)
+    warnings.push(
+      `${short.length} checkpoint(s) returned fewer eigenpairs than asked for (${list(short, (c) => `: ${c.capture.returned} of ${c.capture.requested}`)}): ${short[0]!.capture.shortfall}`,
+    );
+  return {
+    grid: { lambdaMax: built?.lambdaMax ?? null, fromFirstCheckpoint: built?.fromFirstCheckpoint ?? false, top },
+    largestEigenvalue: largest,
+    clampedAbove: clamped,
+    clampedCheckpoints,
+    maxComplementShare: maxComplement,
+    maxFloorShare: maxFloor,
+    rankShortfalls: short.length,
+    warnings,
+  };
 }
 
 /**
@@ -429,17 +603,48 @@ function assertFiniteResults(argument: string, problem: string, arrays: Record<s
   }
 }
 
-/** Validates a whole series up front (what each push would check), before any of it is computed. */
-function validateSeries(checkpoints: readonly CheckpointData[], cpu: boolean): void {
+/** Validates a series checkpoint by checkpoint (what each push would check); returns the checker. */
+function seriesValidator(cpu: boolean): (cp: CheckpointData) => void {
   let previous: { t: number; n: number; layers: number } | undefined;
-  checkpoints.forEach((cp, index) => {
+  let index = 0;
+  return (cp) => {
     const { n } = validateCheckpoint(cp, {
-      index,
+      index: index++,
       cpu,
       ...(previous ? { previousT: previous.t, n: previous.n, layers: previous.layers } : {}),
     });
     previous = { t: cp.t, n, layers: cp.layers?.length ?? 0 };
-  });
+  };
+}
+
+/** Validates a whole series up front, before any of it is computed. */
+function validateSeries(checkpoints: readonly CheckpointData[], cpu: boolean): void {
+  const validate = seriesValidator(cpu);
+  for (const cp of checkpoints) validate(cp);
+}
+
+/**
+ * An upper bound on λ_max = timeScale·θ_max over a whole run, validating every checkpoint as a
+ * push would (first pass of a whole-run grid; see {@link largestEigenvalueBound}). Checkpoints
+ * can come one at a time (e.g. read from files) so that the run need not fit in memory.
+ */
+export async function runLambdaMaxBound(
+  backend: GpuContext | 'cpu',
+  checkpoints: Iterable<CheckpointData> | AsyncIterable<CheckpointData>,
+  options: Pick<SeriesOptions, 'timeScale' | 'seed'> = {},
+  onCheckpoint?: (done: number) => void,
+): Promise<number> {
+  const validate = seriesValidator(backend === 'cpu');
+  const ts = options.timeScale ?? 1;
+  let top = 0;
+  let done = 0;
+  for await (const cp of checkpoints) {
+    validate(cp);
+    top = Math.max(top, ts * (await largestEigenvalueBound(backend, cp, options.seed ?? 0)));
+    onCheckpoint?.(++done);
+  }
+  if (!Number.isFinite(top)) throw new InvalidArgumentError('timeScale', `timeScale·λ_max = ${ts}·θ_max leaves the float64 range`);
+  return top;
 }
 
 /** ‖P'_σ − P_σ‖_F² per computed shell from O = UVᵀ (rOld × rNew): n_σ + n'_σ − 2 Σ_{old(j)=σ=new(k)} O_jk². */

@@ -34,6 +34,7 @@ export function checkpointJson(c: CheckpointResult): Record<string, unknown> {
     boundaryFlagged: c.boundaryFlagged,
     clampedAbove: c.clampedAbove,
     lanczos: c.lanczos,
+    capture: c.capture,
   };
 }
 
@@ -58,6 +59,13 @@ export function intervalJson(iv: IntervalResult, size: number): Record<string, u
       ? { delta: iv.kato.delta, transport: matrix(iv.kato.transport, size), perLayer: iv.kato.perLayer.map((m) => matrix(m, size)) }
       : null,
     checks: iv.checks,
+    resolution: {
+      precision: iv.resolution.precision,
+      flow: iv.resolution.flow,
+      rate: iv.resolution.rate,
+      fluxResolved: Array.from(iv.resolution.fluxResolved, Boolean),
+      velocityResolved: Array.from(iv.resolution.velocityResolved, Boolean),
+    },
   };
 }
 
@@ -79,6 +87,7 @@ export function analysisJson(
       floorIndex: series.grid.floorIndex,
       complementIndex: series.grid.complementIndex,
     },
+    coverage: series.coverage,
     checkpoints: series.checkpoints.map(checkpointJson),
     intervals: series.intervals.map((iv) => intervalJson(iv, size)),
     ...extra,

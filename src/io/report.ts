@@ -129,7 +129,7 @@ function warnings(source: FigureSource): string[] {
   const said = (symbol: string) => (source.warnings ?? []).some((w) => w.includes(symbol));
   if (facts.maxComplementShare > RESIDUAL_SHARE_WARNING && !said('⊥'))
     out.push(
-      `Up to <b>${(100 * facts.maxComplementShare).toFixed(1)}%</b> of ‖e‖² is in ⊥, outside the ${facts.rank} computed eigenvectors: the shell figures and the verdicts describe only the rest. Rerun with a larger <code>--rank</code> (n = ${facts.n}).`,
+      `Up to <b>${(100 * facts.maxComplementShare).toFixed(1)}%</b> of ‖e‖² is in ⊥, outside the computed eigenvectors: the shell figures and the verdicts describe only the rest. Rerun with a larger <code>--rank</code> (n = ${facts.n}).`,
     );
   if (facts.maxFloorShare > RESIDUAL_SHARE_WARNING && !said('∅'))
     out.push(
@@ -162,7 +162,13 @@ function headerRows(source: FigureSource): [string, string][] {
     ],
     [
       'rank',
-      `${f.rank} eigenpairs per checkpoint${Number.isFinite(f.n) && f.rank < f.n ? ` (the other ${f.n - f.rank} directions form ⊥)` : ' (all: ⊥ is empty)'}`,
+      `${f.rank === f.rankMax ? f.rank : `${f.rank}–${f.rankMax}`} eigenpairs per checkpoint${
+        Number.isFinite(f.n) && f.rankMax < f.n
+          ? ` (the other ${f.n - f.rankMax}${f.rank === f.rankMax ? '' : ' or more'} directions form ⊥)`
+          : f.rank === f.n
+            ? ' (all: ⊥ is empty)'
+            : ''
+      }`,
     ],
     ['time', timeProse(f)],
     [

@@ -10,7 +10,8 @@
  */
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { GrsdSeries, SeriesResult } from '../analysis/series.ts';
+import { seriesCoverage, type GrsdSeries, type SeriesResult } from '../analysis/series.ts';
+import type { CheckpointData } from '../analysis/checkpointData.ts';
 import { GrsdError } from '../errors.ts';
 import { parseManifest, type ManifestCheckpoint, type RunManifest } from '../io/manifest.ts';
 import { loadCheckpoint, type RunReadOptions } from './run.ts';
@@ -34,10 +35,23 @@ export interface LiveRunState {
   readonly document: Record<string, unknown> | null;
 }
 
+/**
+ * The whole-run shell grid of `grsd analyze`: each checkpoint's bound on λ_max, and whether two
+ * run bounds give the same grid. With it, the live series is built for the largest bound so far
+ * and analysed again from the first checkpoint when a larger one changes the grid — so the
+ * analysis of the run so far is always what `grsd analyze` would say on it.
+ */
+export interface LiveRunGrid {
+  bound(data: CheckpointData, manifest: RunManifest): Promise<number>;
+  sameGrid(manifest: RunManifest, a: number, b: number): boolean;
+}
+
 /** Options of {@link LiveRun}. */
 export interface LiveRunOptions {
-  /** A new series for a manifest, with the options `grsd analyze` would use. */
-  readonly createSeries: (manifest: RunManifest) => GrsdSeries;
+  /** A new series for a manifest (and the run's λ_max bound when {@link grid} is given), with the options `grsd analyze` would use. */
+  readonly createSeries: (manifest: RunManifest, lambdaMax: number | null) => GrsdSeries;
+  /** Whole-run grid (omit when the options fix the grid). */
+  readonly grid?: LiveRunGrid;
   /** The analysis document (`grsd analyze --json`) of a series result. */
   readonly analyze: (result: SeriesResult, manifest: RunManifest) => Promise<Record<string, unknown>>;
   /** Where the manifest may point (`root`) and read limits, as for `grsd analyze`. */
@@ -69,6 +83,9 @@ export class LiveRun {
   #manifest: RunManifest | null = null;
   /** Manifest entries analysed, as JSON keys. */
   #done: string[] = [];
+  /** The run's λ_max bound over the analysed checkpoints, and the one the series was built for. */
+  #lambdaMax = 0;
+  #seriesLambdaMax = 0;
   /** Per pending entry key: the file signature seen at the previous poll, and the one at which loading failed (with why). */
   #seen = new Map<string, string>();
   #failed = new Map<string, { signature: string; why: string; phase: 'waiting' | 'error' }>();
@@ -157,9 +174,8 @@ export class LiveRun {
         this.#status('waiting', why);
         break;
       }
-      this.#series ??= this.#options.createSeries(manifest);
       try {
-        await this.#series.push(data);
+        await this.#push(manifest, i, data);
       } catch (error) {
         const why = `checkpoint ${i} cannot be analysed: ${message(error)}`;
         this.#failed.set(entryKey(entry), { signature: await this.#signature(entry), why, phase: 'error' });
@@ -185,10 +201,50 @@ export class LiveRun {
       this.#status('up to date', `${this.#done.length} checkpoints analysed; waiting for more`);
   }
 
+  /**
+   * Pushes checkpoint i. With a whole-run grid, its λ_max bound first raises the run's; when that
+   * changes the grid, a new series is built for it and checkpoints 0…i−1 are read and pushed again.
+   */
+  async #push(manifest: RunManifest, i: number, data: CheckpointData): Promise<void> {
+    const grid = this.#options.grid;
+    if (!grid) {
+      this.#series ??= this.#options.createSeries(manifest, null);
+      await this.#series.push(data);
+      return;
+    }
+    const lambdaMax = Math.max(this.#lambdaMax, await grid.bound(data, manifest));
+    if (this.#series && !grid.sameGrid(manifest, this.#seriesLambdaMax, lambdaMax)) {
+      this.#status(
+        'analysing',
+        `λ_max grew to ${lambdaMax.toPrecision(4)}, which changes the shell grid: analysing checkpoints 0–${i - 1} again`,
+      );
+      this.#series.dispose();
+      this.#series = null;
+    }
+    if (!this.#series) {
+      const series = this.#options.createSeries(manifest, lambdaMax);
+      this.#series = series;
+      this.#seriesLambdaMax = lambdaMax;
+      for (let j = 0; j < i; j++) await series.push(await loadCheckpoint(this.dir, manifest.checkpoints[j]!, j, this.#options.read ?? {}));
+    }
+    await this.#series.push(data);
+    this.#lambdaMax = lambdaMax;
+  }
+
+  /** The series result as `grsd analyze` reports it: the coverage states the run's λ_max bound so far. */
+  #result(): SeriesResult {
+    const result = this.#series!.result();
+    if (!this.#options.grid || this.#lambdaMax === this.#seriesLambdaMax) return result;
+    return {
+      ...result,
+      coverage: seriesCoverage(result.grid, { lambdaMax: this.#lambdaMax, fromFirstCheckpoint: false }, result.checkpoints),
+    };
+  }
+
   async #publish(manifest: RunManifest): Promise<void> {
     if (!this.#series || this.#done.length === 0) return;
     try {
-      const document = await this.#options.analyze(this.#series.result(), manifest);
+      const document = await this.#options.analyze(this.#result(), manifest);
       this.#emit({ version: this.#state.version + 1, status: this.#state.status, document });
     } catch (error) {
       this.#status('error', `the analysis of ${this.#done.length} checkpoints failed: ${message(error)}`);
@@ -198,6 +254,8 @@ export class LiveRun {
   #restart(reason: string): void {
     this.#series?.dispose();
     this.#series = null;
+    this.#lambdaMax = 0;
+    this.#seriesLambdaMax = 0;
     this.#done = [];
     this.#seen.clear();
     this.#failed.clear();

@@ -47,6 +47,8 @@ export interface RunReadOptions {
   readonly root?: string;
   /** Limits on each file read (see `readTensorFile`). */
   readonly limits?: ReadLimits;
+  /** Read the per-layer kernels (default true; false e.g. for a first pass that needs only K). */
+  readonly layers?: boolean;
 }
 
 /** Whether `path` is `dir` or lies under it (both absolute and normalized). */
@@ -179,7 +181,8 @@ export async function loadCheckpoint(
   };
   const label = `${entry.kernel ?? entry.jacobian}`;
   const base = { t: entry.t, residual: residual.data, label };
-  const layers = entry.layers ? await Promise.all(entry.layers.map((l, i) => square(l, `layers[${i}]`))) : undefined;
+  const layers =
+    entry.layers && options.layers !== false ? await Promise.all(entry.layers.map((l, i) => square(l, `layers[${i}]`))) : undefined;
   if (entry.kernel) {
     return { ...base, kernel: await square(entry.kernel, 'kernel'), ...(layers ? { layers } : {}) };
   }

@@ -10,9 +10,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { GrsdSeries } from '../../src/analysis/series.ts';
-import { analysisDocument, runSeriesOptions } from '../../src/cli/commands/analyze.ts';
-import { toJsonText } from '../../src/io/json.ts';
+import { describeBackend } from '../../src/cli/backend.ts';
+import { liveAnalysis } from '../../src/cli/commands/serve.ts';
 import { renderAnalysisReport } from '../../src/io/report.ts';
 import { LiveRun } from '../../src/node/liveRun.ts';
 import { startLiveServer, type LiveServer } from '../../src/node/liveServer.ts';
@@ -31,13 +30,7 @@ let writer: RunWriter;
 beforeAll(async () => {
   root = mkdtempSync(join(tmpdir(), 'grsd-serve-page-'));
   const dir = join(root, 'run');
-  live = new LiveRun(dir, {
-    createSeries: (m) => new GrsdSeries('cpu', runSeriesOptions(m, OPTIONS)),
-    analyze: async (result, m) =>
-      JSON.parse(toJsonText((await analysisDocument(result, { kind: 'cpu', precision: 'float64' }, m.timeUnit, OPTIONS)).json, 'doc')),
-    pollMs: 100,
-    settleMs: 0,
-  });
+  live = new LiveRun(dir, { ...liveAnalysis('cpu', describeBackend(null), { ...OPTIONS, backend: 'cpu' }), pollMs: 100, settleMs: 0 });
   server = await startLiveServer(live, { title: 'grsd serve: run', port: 0 });
   live.start();
   writer = await RunWriter.create(dir, { timeScale: run.timeScale, timeUnit: 'steps' });

@@ -15,6 +15,7 @@ import {
   type VelocityFit,
 } from '../../src/analysis/fits.ts';
 import { lsiPermutationTest, lsiStatistic } from '../../src/analysis/lsi.ts';
+import { transportResolution } from '../../src/analysis/resolution.ts';
 import type { CheckpointResult, IntervalResult } from '../../src/analysis/series.ts';
 import { ShellGrid } from '../../src/analysis/shellGrid.ts';
 import { fluxFromTransport, velocityFromFlux } from '../../src/analysis/transport.ts';
@@ -44,6 +45,7 @@ function syntheticInterval(grid: ShellGrid, transport: Float64Array, energy: Flo
     kato: null,
     kernelDrift: null,
     projectorChange: new Float64Array(grid.count + 1),
+    resolution: transportResolution('float64', 0, 1, 0, 1, flux),
   };
 }
 
@@ -64,6 +66,7 @@ function syntheticCheckpoint(grid: ShellGrid, energy: Float64Array, t = 0, extra
     boundaryFlagged: 0,
     clampedAbove: 0,
     lanczos: null,
+    capture: { requested: 0, returned: 0, shortfall: null, unconverged: 0, complementShare: 0, floorShare: 0 },
     ipr: null,
     layerTraceShare: null,
     layerKernelDrift: null,

@@ -52,7 +52,16 @@ describe('analysis report', () => {
   test('warns first when ⊥ holds more than 5% of ‖e‖², naming the fix', () => {
     const text = prose(html);
     const warning = text.slice(text.indexOf('Read this first'), text.indexOf('<h2>Conditions'));
-    expect(warning).toMatch(/Up to <b>\d+\.\d%<\/b> of ‖e‖² is in ⊥, outside the 8 computed eigenvectors/);
+    // The analysis's own warning (the series' coverage), once; not a second one of ours.
+    expect(warning).toMatch(/the complement shell ⊥ holds more than 5\.00% of ‖e‖².*raise the rank/);
+    expect(warning.match(/⊥/g)).toHaveLength(1);
+  });
+
+  test('without the analysis saying so, the report warns about ⊥ itself', async () => {
+    const { coverage: _c, ...bare } = json;
+    const text = prose(await renderAnalysisReport(bare, { title: 't', data: false }));
+    const warning = text.slice(text.indexOf('Read this first'), text.indexOf('<h2>Conditions'));
+    expect(warning).toMatch(/Up to <b>\d+\.\d%<\/b> of ‖e‖² is in ⊥, outside the computed eigenvectors/);
     expect(warning).toContain('--rank');
   });
 

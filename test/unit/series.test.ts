@@ -9,6 +9,7 @@ import { analyzeSeries, GrsdSeries, type CheckpointData } from '../../src/analys
 import { ShellGrid } from '../../src/analysis/shellGrid.ts';
 import { DisposedError, InvalidArgumentError } from '../../src/errors.ts';
 import { assignShell } from '../../src/reference/shells.ts';
+import { resolutionCheck, transportResolution } from '../../src/analysis/resolution.ts';
 import { fro, lazyDiagonal, offBoundary, rotatingBasis, toShells } from '../helpers/grsdCases.ts';
 
 const H = Math.log(10) / 4;
@@ -270,5 +271,30 @@ describe('series pipeline (float64 CPU backend)', () => {
     expect(e).toBeInstanceOf(InvalidArgumentError);
     expect((e as InvalidArgumentError).argument).toBe('timeScale');
     expect((e as Error).message).toMatch(/float64 range.*checkpoints\[0\]/);
+  });
+
+  test('transport resolution: 4√n·u·‖a‖²/Δt per rate, resolved flux boundaries, and the check (f32 only) on both sides of its threshold', async () => {
+    const n = 12;
+    const { at } = rotatingBasis(n, spectrum(n), 0.05, 7);
+    const res = await analyzeSeries(
+      'cpu',
+      [0, 0.01].map((t) => ({ t, kernel: at(t).kernel, residual: at(t).residual })),
+      { rank: n },
+    );
+    const iv = res.intervals[0]!;
+    const a2 = res.checkpoints[1]!.residualNorm2;
+    expect(iv.resolution.precision).toBe('float64');
+    expect(iv.resolution.flow).toBeCloseTo(Math.sqrt(n) * 2 ** -53 * a2, 30);
+    expect(iv.resolution.rate).toBeCloseTo((4 * iv.resolution.flow) / 0.01, 30);
+    expect(iv.checks.transportResolution).toBeUndefined();
+    iv.flux.forEach((p, b) => expect(iv.resolution.fluxResolved[b]).toBe(Math.abs(p) >= 10 * iv.resolution.rate ? 1 : 0));
+    expect(Array.from(iv.resolution.velocityResolved)).toEqual(Array.from(iv.resolution.fluxResolved.subarray(1)));
+    // The f32 check: resolved transport passes, a transport at 5× its resolution fails, zero transport fails.
+    const f32 = transportResolution('float32', 2 ** -24, 100, 1, 1, [0, 1]);
+    expect(f32.rate).toBeCloseTo(4 * 10 * 2 ** -24, 20);
+    expect(resolutionCheck(f32, [0, 20 * f32.rate]).pass).toBe(true);
+    expect(resolutionCheck(f32, [0, 5 * f32.rate]).pass).toBe(false);
+    expect(resolutionCheck(f32, [0, 0]).pass).toBe(false);
+    expect(Array.from(f32.fluxResolved)).toEqual([0, 1]);
   });
 });

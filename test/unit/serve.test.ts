@@ -13,10 +13,9 @@ import { connect } from 'node:net';
 import { networkInterfaces, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { GrsdSeries } from '../../src/analysis/series.ts';
-import { analysisDocument, runSeriesOptions } from '../../src/cli/commands/analyze.ts';
+import { describeBackend } from '../../src/cli/backend.ts';
+import { liveAnalysis } from '../../src/cli/commands/serve.ts';
 import { runCli } from '../../src/cli/program.ts';
-import { toJsonText } from '../../src/io/json.ts';
 import { encodeNpy } from '../../src/io/npy.ts';
 import type { ManifestCheckpoint } from '../../src/io/manifest.ts';
 import { LiveRun } from '../../src/node/liveRun.ts';
@@ -56,12 +55,7 @@ async function analyzeJson(dir: string): Promise<unknown> {
 }
 
 function liveRun(dir: string, settleMs: number): LiveRun {
-  return new LiveRun(dir, {
-    createSeries: (m) => new GrsdSeries('cpu', runSeriesOptions(m, OPTIONS)),
-    analyze: async (result, m) =>
-      JSON.parse(toJsonText((await analysisDocument(result, { kind: 'cpu', precision: 'float64' }, m.timeUnit, OPTIONS)).json, 'doc')),
-    settleMs,
-  });
+  return new LiveRun(dir, { ...liveAnalysis('cpu', describeBackend(null), OPTIONS), settleMs });
 }
 
 describe('LiveRun: a run directory analysed while it is written', () => {
@@ -70,7 +64,11 @@ describe('LiveRun: a run directory analysed while it is written', () => {
     mkdirSync(dir);
     const live = liveRun(dir, 60_000);
     const versions: number[] = [];
-    live.subscribe((s) => versions.push(s.version));
+    const messages: string[] = [];
+    live.subscribe((s) => {
+      versions.push(s.version);
+      messages.push(s.status.message);
+    });
     try {
       await live.poll();
       expect(live.state.status).toMatchObject({ phase: 'waiting', analysed: 0 });
@@ -123,6 +121,8 @@ describe('LiveRun: a run directory analysed while it is written', () => {
       await live.poll();
       expect(live.state.status).toMatchObject({ phase: 'up to date', analysed: 6, listed: 6 });
       expect(live.state.document).toEqual(await analyzeJson(dir));
+      // λ_max grew during training past what the first checkpoints' grid holds: analysed again on the whole-run grid.
+      expect(messages.some((m) => /λ_max grew to .* changes the shell grid/.test(m))).toBe(true);
       // The document grew one step at a time (versions strictly increasing).
       const docs = [...new Set(versions)];
       expect(docs).toEqual([...docs].sort((a, b) => a - b));

@@ -4,14 +4,15 @@
  * flow and transport matrices, flux and velocity, with the run-time invariant checks.
  * @module
  */
-import type { Command } from 'commander';
-import { GrsdSeries, type SeriesOptions, type SeriesResult } from '../../analysis/series.ts';
+import { InvalidArgumentError as CommanderArgumentError, type Command } from 'commander';
+import { COMPLEMENT_WARNING_SHARE, GrsdSeries, runLambdaMaxBound, type SeriesOptions, type SeriesResult } from '../../analysis/series.ts';
+import { ShellGrid } from '../../analysis/shellGrid.ts';
 import { analyzeGrsd, type GrsdAnalysis } from '../../analysis/grsdAnalysis.ts';
 import { fitPowerLawTail } from '../../analysis/powerLawTail.ts';
 import { analysisJson } from '../../io/analysisJson.ts';
+import type { RunManifest } from '../../io/manifest.ts';
 import { renderAnalysisReport } from '../../io/report.ts';
 import { writeFileAtomic, writeJsonFile } from '../../node/files.ts';
-import type { RunManifest } from '../../io/manifest.ts';
 import { loadCheckpoint, readManifest } from '../../node/run.ts';
 import { backendOption, contextFor, describeBackend, type ComputeBackend } from '../backend.ts';
 import type { CliIo } from '../io.ts';
@@ -22,8 +23,11 @@ interface AnalyzeOptions {
   json?: string;
   report?: string;
   permutations: number;
-  rank?: number;
+  rank?: number | 'auto';
+  capture?: number;
   steps?: number;
+  lambdaMax?: number;
+  headroom?: number;
   shellsPerDecade?: number;
   floorRelative?: number;
   lambdaRef?: number;
@@ -32,27 +36,57 @@ interface AnalyzeOptions {
   root?: string;
 }
 
-/** Options that shape the series (shared by `grsd analyze` and `grsd serve`). */
+/** Parses `--rank`: a positive integer or `auto`. */
+function rankOption(value: string): number | 'auto' {
+  return value.trim() === 'auto' ? 'auto' : positiveInt(value);
+}
+
+/** Parses `--capture`: a share in (0, 1]. */
+function shareOption(value: string): number {
+  const v = Number(value);
+  if (!(v > 0 && v <= 1)) throw new CommanderArgumentError(`expected a share in (0, 1], got "${value}"`);
+  return v;
+}
+
+/** Options that shape the series and its analysis (shared by `grsd analyze` and `grsd serve`). */
 export type RunAnalysisOptions = Omit<AnalyzeOptions, 'json' | 'report'>;
 
 /**
- * The series options `grsd analyze` uses on a run. `grsd serve` builds its live series with the
- * same function, so that its analysis of a finished run equals `grsd analyze`'s.
+ * The series options `grsd analyze` uses on a run whose λ_max bound is `lambdaMax`. `grsd serve`
+ * builds its live series with the same function, so that its analysis equals `grsd analyze`'s.
  */
-export function runSeriesOptions(manifest: RunManifest, options: RunAnalysisOptions): SeriesOptions {
+export function runSeriesOptions(manifest: RunManifest, options: RunAnalysisOptions, lambdaMax: number): SeriesOptions {
   return {
     timeScale: manifest.timeScale,
     seed: options.seed,
     ...(manifest.probePoints === undefined ? {} : { probePoints: manifest.probePoints }),
-    ...(options.rank === undefined ? {} : { rank: options.rank }),
+    rank: options.rank ?? 'auto',
+    ...(options.capture === undefined ? {} : { captureShare: options.capture }),
     ...(options.steps === undefined ? {} : { steps: options.steps }),
     gridOptions: {
       ...(options.shellsPerDecade === undefined ? {} : { shellsPerDecade: options.shellsPerDecade }),
       ...(options.floorRelative === undefined ? {} : { floorRelative: options.floorRelative }),
       ...(options.lambdaRef === undefined ? {} : { lambdaRef: options.lambdaRef }),
-      headroom: 2,
+      lambdaMax,
+      headroom: options.headroom ?? 1,
     },
   };
+}
+
+/**
+ * The shell grid a series with these options builds (as GrsdSeries does from `gridOptions`), so
+ * that `grsd serve` can tell whether a larger λ_max bound changes the grid.
+ */
+export function runGrid(series: SeriesOptions): ShellGrid {
+  const o = series.gridOptions!;
+  return ShellGrid.create({
+    ...(o.lambdaRef === undefined ? {} : { lambdaRef: o.lambdaRef }),
+    ...(o.width === undefined ? {} : { width: o.width }),
+    ...(o.shellsPerDecade === undefined ? {} : { shellsPerDecade: o.shellsPerDecade }),
+    floor: o.floor ?? (o.floorRelative ?? 1e-5) * o.lambdaMax!,
+    lambdaMax: o.lambdaMax!,
+    headroom: o.headroom ?? 1,
+  });
 }
 
 /**
@@ -79,29 +113,67 @@ export async function analysisDocument(
   return { analysis, json: analysisJson(result, backend, { ...analysis, fits, ...(timeUnit ? { timeUnit } : {}) }) };
 }
 
-/** Runs the pipeline on a run directory (exported for `grsd demo` and tests). */
+/**
+ * Runs the pipeline on a run directory (exported for `grsd demo` and tests). Unless `lambdaMax` is
+ * given, a first pass bounds λ_max over every checkpoint, so that the shell grid covers the whole
+ * run; the rank defaults to `auto` (eigenpairs holding `capture` = 99% of ‖e‖² per checkpoint).
+ */
 export async function analyzeRun(
   run: string,
   options: RunAnalysisOptions,
-  onProgress?: (done: number, total: number) => void,
-): Promise<{ result: SeriesResult; backend: Record<string, unknown>; timeUnit?: string }> {
+  onProgress?: (done: number, total: number, phase: string) => void,
+): Promise<{ result: SeriesResult; backend: Record<string, unknown>; lambdaMaxFromRun: boolean; timeUnit?: string }> {
   const manifest = await readManifest(run);
   const ctx = await contextFor(options.backend);
+  const readOptions = options.root === undefined ? {} : { root: options.root };
   try {
-    using series = new GrsdSeries(ctx ?? 'cpu', runSeriesOptions(manifest, options));
     const total = manifest.checkpoints.length;
-    onProgress?.(0, total);
-    for (const [i, entry] of manifest.checkpoints.entries()) {
-      await series.push(await loadCheckpoint(run, entry, i, options.root === undefined ? {} : { root: options.root }));
-      onProgress?.(i + 1, total);
+    let lambdaMax = options.lambdaMax;
+    if (lambdaMax === undefined) {
+      const phase = 'bounding λ_max';
+      onProgress?.(0, total, phase);
+      const all = async function* () {
+        for (const [i, entry] of manifest.checkpoints.entries())
+          yield await loadCheckpoint(run, entry, i, { ...readOptions, layers: false });
+      };
+      lambdaMax = await runLambdaMaxBound(ctx ?? 'cpu', all(), { timeScale: manifest.timeScale, seed: options.seed }, (done) =>
+        onProgress?.(done, total, phase),
+      );
     }
-    return { result: series.result(), backend: describeBackend(ctx), ...(manifest.timeUnit ? { timeUnit: manifest.timeUnit } : {}) };
+    using series = new GrsdSeries(ctx ?? 'cpu', runSeriesOptions(manifest, options, lambdaMax));
+    onProgress?.(0, total, 'checkpoints');
+    for (const [i, entry] of manifest.checkpoints.entries()) {
+      await series.push(await loadCheckpoint(run, entry, i, readOptions));
+      onProgress?.(i + 1, total, 'checkpoints');
+    }
+    return {
+      result: series.result(),
+      backend: describeBackend(ctx),
+      lambdaMaxFromRun: options.lambdaMax === undefined,
+      ...(manifest.timeUnit ? { timeUnit: manifest.timeUnit } : {}),
+    };
   } finally {
     ctx?.dispose();
   }
 }
 
-function summary(run: string, r: SeriesResult, a: GrsdAnalysis): string {
+/** The summary lines on the grid's coverage, the eigenpairs and the complement shell ⊥ (loud when they need attention). */
+function coverageLines(r: SeriesResult, lambdaMaxFromRun: boolean): string[] {
+  const c = r.coverage;
+  const lines = [
+    `Grid: λ_max = ${c.grid.lambdaMax === null ? 'given grid' : c.grid.lambdaMax.toPrecision(4)}${lambdaMaxFromRun ? ' (bound over the whole run)' : c.grid.lambdaMax === null ? '' : ' (--lambda-max)'}, top boundary ${c.grid.top.toPrecision(4)}; ${c.clampedAbove} eigenvalue(s) clamped into the top shell.`,
+  ];
+  const returned = r.checkpoints.map((cp) => cp.capture.returned);
+  const range = (v: number[]) => (Math.min(...v) === Math.max(...v) ? `${v[0]}` : `${Math.min(...v)}–${Math.max(...v)}`);
+  lines.push(
+    `Eigenpairs per checkpoint: ${range(returned)} of n = ${r.checkpoints[0]!.counts.reduce((a, v) => a + v, 0)}; ⊥ holds at most ${(100 * c.maxComplementShare).toFixed(2)}% of ‖e‖², ∅ at most ${(100 * c.maxFloorShare).toFixed(2)}%` +
+      (c.rankShortfalls > 0 ? `; ${c.rankShortfalls} checkpoint(s) returned fewer than asked for.` : '.'),
+  );
+  for (const w of c.warnings) lines.push(`WARNING: ${w}`);
+  return lines;
+}
+
+function summary(run: string, r: SeriesResult, a: GrsdAnalysis, lambdaMaxFromRun: boolean): string {
   const g = r.grid;
   const lines = [
     `${run}: ${r.checkpoints.length} checkpoints, ${r.intervals.length} intervals, ${g.count} shells of width ${g.width.toFixed(4)} from λ = ${g.floor.toPrecision(3)} (+ ∅, ⊥)`,
@@ -114,6 +186,7 @@ function summary(run: string, r: SeriesResult, a: GrsdAnalysis): string {
       `  ${c.t.toPrecision(6).padStart(10)}  ${c.loss.toExponential(3).padStart(10)}   ${(top / e2).toFixed(3).padStart(9)}    ${(c.energy[g.floorIndex]! / e2).toFixed(3)}   ${(c.energy[g.complementIndex]! / e2).toFixed(3)}`,
     );
   }
+  lines.push(...coverageLines(r, lambdaMaxFromRun));
   const failed = r.intervals.flatMap((iv) =>
     Object.entries(iv.checks)
       .filter(([, c]) => !c.pass)
@@ -137,7 +210,22 @@ function summary(run: string, r: SeriesResult, a: GrsdAnalysis): string {
 export function addRunAnalysisOptions(command: Command): Command {
   return command
     .option('--permutations <N>', 'permutations of the LSI shell-permutation test', positiveInt, 1000)
-    .option('--rank <r>', 'eigenpairs per checkpoint (default min(n, 256)); the rest goes to the complement shell', positiveInt)
+    .option(
+      '--rank <r|auto>',
+      'eigenpairs per checkpoint, or auto (default): the fewest (from 256, doubling up to n) that hold --capture of ‖e‖²; the rest goes to the complement shell ⊥',
+      rankOption,
+    )
+    .option(
+      '--capture <share>',
+      `with --rank auto: share of ‖e‖² the eigenpairs must hold (default 0.99; ⊥ above ${COMPLEMENT_WARNING_SHARE} is warned about)`,
+      shareOption,
+    )
+    .option(
+      '--lambda-max <λ>',
+      'largest λ = timeScale·θ the shell grid must hold (default: an upper bound over the whole run, from a first pass)',
+      positiveNumber,
+    )
+    .option('--headroom <k>', 'extra shells above λ_max (default 1)', nonNegativeInt)
     .option('--steps <m>', 'Lanczos steps per checkpoint (default adaptive)', positiveInt)
     .option('--shells-per-decade <k>', 'shell width h = ln10/k (default 4)', positiveNumber)
     .option('--floor-relative <f>', 'floor λ_floor = f·λ_max (default 1e-5)', positiveNumber)
@@ -158,15 +246,15 @@ export function registerAnalyze(program: Command, io: CliIo): void {
   addRunAnalysisOptions(command).action(async (run: string, options: AnalyzeOptions) => {
     const progress = createProgress();
     try {
-      const { result, backend, timeUnit } = await analyzeRun(run, options, (done, total) =>
-        done === 0 ? progress.start(total, 'checkpoints') : progress.update(done),
+      const { result, backend, lambdaMaxFromRun, timeUnit } = await analyzeRun(run, options, (done, total, phase) =>
+        done === 0 ? progress.start(total, phase) : progress.update(done, phase),
       );
       progress.stop();
       const { analysis, json } = await analysisDocument(result, backend, timeUnit, options);
       if (options.json) await writeJsonFile(options.json, json);
       if (options.report) await writeFileAtomic(options.report, await renderAnalysisReport(json, { title: `GRSD analysis of ${run}` }));
       const wrote = [options.json, options.report].filter(Boolean);
-      io.out(summary(run, result, analysis) + (wrote.length ? `\nWrote ${wrote.join(', ')}` : ''));
+      io.out(summary(run, result, analysis, lambdaMaxFromRun) + (wrote.length ? `\nWrote ${wrote.join(', ')}` : ''));
     } finally {
       progress.stop();
     }

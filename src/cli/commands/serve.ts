@@ -9,15 +9,17 @@
 import { readFile, stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import type { Command } from 'commander';
-import { GrsdSeries } from '../../analysis/series.ts';
+import { GrsdSeries, runLambdaMaxBound } from '../../analysis/series.ts';
+import type { GpuContext } from '../../gpu/context.ts';
+import type { RunManifest } from '../../io/manifest.ts';
 import { FileFormatError, FileReadError } from '../../errors.ts';
 import { toJsonText } from '../../io/json.ts';
-import { LiveRun } from '../../node/liveRun.ts';
+import { LiveRun, type LiveRunOptions } from '../../node/liveRun.ts';
 import { startLiveServer, staticSource, type LiveSource } from '../../node/liveServer.ts';
 import { contextFor, describeBackend } from '../backend.ts';
 import type { CliIo } from '../io.ts';
 import { nonNegativeInt, positiveInt } from '../options.ts';
-import { addRunAnalysisOptions, analysisDocument, runSeriesOptions, type RunAnalysisOptions } from './analyze.ts';
+import { addRunAnalysisOptions, analysisDocument, runGrid, runSeriesOptions, type RunAnalysisOptions } from './analyze.ts';
 
 interface ServeOptions extends RunAnalysisOptions {
   port: number;
@@ -56,6 +58,41 @@ async function readAnalysis(file: string): Promise<Record<string, unknown>> {
 }
 
 /**
+ * How `grsd serve` analyses a run as it grows: the series options, the whole-run grid (λ_max bound
+ * per checkpoint, as the first pass of `grsd analyze`; none when --lambda-max fixes it) and the
+ * analysis document, all as `grsd analyze` computes them, so that the live analysis of the run so
+ * far equals `grsd analyze` on it. Exported for tests.
+ */
+export function liveAnalysis(
+  backend: GpuContext | 'cpu',
+  description: Record<string, unknown>,
+  options: RunAnalysisOptions,
+): Pick<LiveRunOptions, 'createSeries' | 'grid' | 'analyze' | 'read'> {
+  const grid = (m: RunManifest, lambdaMax: number) => runGrid(runSeriesOptions(m, options, lambdaMax));
+  return {
+    createSeries: (manifest, lambdaMax) => new GrsdSeries(backend, runSeriesOptions(manifest, options, options.lambdaMax ?? lambdaMax!)),
+    ...(options.lambdaMax === undefined
+      ? {
+          grid: {
+            bound: (data, m) => runLambdaMaxBound(backend, [data], { timeScale: m.timeScale, seed: options.seed }),
+            sameGrid: (m, a, b) => {
+              const [g, h] = [grid(m, a), grid(m, b)];
+              return g.lambdaRef === h.lambdaRef && g.width === h.width && g.alphaMin === h.alphaMin && g.count === h.count;
+            },
+          },
+        }
+      : {}),
+    // As plain JSON, exactly what `grsd analyze --json` writes (typed arrays become arrays, NaN is refused).
+    analyze: async (result, manifest) =>
+      JSON.parse(toJsonText((await analysisDocument(result, description, manifest.timeUnit, options)).json, 'the analysis')) as Record<
+        string,
+        unknown
+      >,
+    ...(options.root === undefined ? {} : { read: { root: options.root } }),
+  };
+}
+
+/**
  * Serves `target` (a run directory, watched live, or an analysis JSON file) until `signal` aborts.
  * Exported for tests; the command wires the signal to SIGINT/SIGTERM.
  */
@@ -71,18 +108,7 @@ export async function serve(target: string, options: ServeOptions, io: CliIo, si
   const ctx = watch ? await contextFor(options.backend) : null;
   try {
     if (watch) {
-      const backend = describeBackend(ctx);
-      live = new LiveRun(target, {
-        createSeries: (manifest) => new GrsdSeries(ctx ?? 'cpu', runSeriesOptions(manifest, options)),
-        // As plain JSON, exactly what `grsd analyze --json` writes (typed arrays become arrays, NaN is refused).
-        analyze: async (result, manifest) =>
-          JSON.parse(toJsonText((await analysisDocument(result, backend, manifest.timeUnit, options)).json, 'the analysis')) as Record<
-            string,
-            unknown
-          >,
-        ...(options.root === undefined ? {} : { read: { root: options.root } }),
-        pollMs: options.poll,
-      });
+      live = new LiveRun(target, { ...liveAnalysis(ctx ?? 'cpu', describeBackend(ctx), options), pollMs: options.poll });
       source = live;
     } else {
       source = staticSource(await readAnalysis(target), `finished analysis ${basename(target)}`);

@@ -137,7 +137,7 @@ export interface FigureSource {
   readonly renormalizability?: FigureRemainder;
   /** Per interval, each layer's share of Σ|T| in the exact Kato split (when per-layer kernels were given). */
   readonly layers?: readonly FigureLayerShares[];
-  /** What the analysis says makes its numbers less reliable (schema 2 `warnings`). */
+  /** What the analysis says makes its numbers less reliable (`coverage.warnings` and schema 2 `warnings`). */
   readonly warnings?: readonly string[];
 }
 
@@ -219,6 +219,14 @@ export function figureSource(json: Json): FigureSource {
   const theory = json.theory as Json | undefined;
   const r = remainder(json);
   const layers = layerShares(json.intervals as Json[]);
+  // The analysis's warnings: the series' coverage (clamped eigenvalues, ⊥, rank shortfalls) and the fits' (schema 2).
+  const warnings = [
+    ...new Set(
+      [(json.coverage as Json | undefined)?.warnings, json.warnings]
+        .flatMap((w) => (Array.isArray(w) ? (w as unknown[]) : []))
+        .filter((w): w is string => typeof w === 'string'),
+    ),
+  ];
   return {
     timeScale: json.timeScale as number,
     ...(typeof json.timeUnit === 'string' ? { timeUnit: json.timeUnit } : {}),
@@ -266,7 +274,7 @@ export function figureSource(json: Json): FigureSource {
       : {}),
     ...(r ? { renormalizability: r } : {}),
     ...(layers ? { layers } : {}),
-    ...(Array.isArray(json.warnings) ? { warnings: (json.warnings as unknown[]).filter((w): w is string => typeof w === 'string') } : {}),
+    ...(warnings.length ? { warnings } : {}),
   };
 }
 
@@ -276,8 +284,9 @@ export interface RunFacts {
   readonly n: number;
   /** Probe points N of the loss ‖e‖²/(2N). */
   readonly probePoints: number;
-  /** Eigenpairs computed per checkpoint (the rest of the residual is ⊥). */
+  /** Eigenpairs computed per checkpoint (the rest of the residual is ⊥): the smallest and largest over the checkpoints. */
   readonly rank: number;
+  readonly rankMax: number;
   readonly timeScale: number;
   readonly timeUnit: string | null;
   readonly checkpoints: number;
@@ -301,7 +310,8 @@ export function runFacts(source: FigureSource): RunFacts {
   return {
     n,
     probePoints,
-    rank: first?.eigenvalues.length ?? 0,
+    rank: source.checkpoints.reduce((m, c) => Math.min(m, c.eigenvalues.length), first?.eigenvalues.length ?? 0),
+    rankMax: source.checkpoints.reduce((m, c) => Math.max(m, c.eigenvalues.length), 0),
     timeScale: source.timeScale,
     timeUnit: source.timeUnit ?? null,
     checkpoints: source.checkpoints.length,
