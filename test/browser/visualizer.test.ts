@@ -14,7 +14,11 @@ import { resolve } from 'node:path';
 import type { Page } from 'playwright-core';
 import { build } from 'vite';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { DEMO_CONFIG, runDepthStudy, checkpointSteps, studyTask, type DepthStudyConfig } from '../../src/experiments/depthStudy.ts';
+import { analyzeGrsd } from '../../src/analysis/grsdAnalysis.ts';
+import { GrsdSeries } from '../../src/analysis/series.ts';
+import { DEMO_CONFIG, checkpointSteps, studyTask, type DepthStudyConfig } from '../../src/experiments/depthStudy.ts';
+import type { GpuContext } from '../../src/gpu/context.ts';
+import { createLab } from '../../src/lab/trainer.ts';
 import { initParameters, learningRateMultipliers, resolveModel } from '../../src/lab/models.ts';
 import { createNodeGpuContext } from '../../src/node/dawn.ts';
 import { mlpForward, mlpGdStep, type MlpParameters } from '../../src/reference/mlp.ts';
@@ -52,6 +56,45 @@ const config = (run: typeof RUN | typeof CPU_RUN): DepthStudyConfig => ({
   seed: run.seed,
   permutations: 200,
 });
+
+/** The visualizer's GPU run (examples/visualizer/train.ts) in Node: the lab streamed into a series, then the analysis. */
+async function nodeRun(ctx: GpuContext, cfg: DepthStudyConfig) {
+  using lab = await createLab(
+    ctx,
+    {
+      architecture: cfg.architectures[0]!,
+      depth: cfg.depths[0]!,
+      width: cfg.width,
+      inputDim: cfg.task.inputDim,
+      activation: cfg.activation,
+      parametrization: cfg.parametrization,
+      seed: cfg.seed,
+    },
+    studyTask(cfg),
+  );
+  using series = new GrsdSeries(ctx, {
+    timeScale: cfg.learningRate / cfg.task.points,
+    seed: cfg.seed,
+    gridOptions: { floorRelative: 1e-5, headroom: 4 },
+  });
+  let gains = null as number[] | null;
+  const train = await lab.train({
+    steps: cfg.steps,
+    learningRate: cfg.learningRate,
+    optimizer: 'gd',
+    checkpoints: checkpointSteps(cfg.steps, cfg.checkpoints),
+    onCheckpoint: async (cp) => {
+      gains ??= cp.diagnostics.layerGains;
+      await series.push({ t: cp.step, kernel: cp.kernel, layers: cp.layers, residual: cp.residual });
+    },
+  });
+  const result = series.result();
+  const analysis = analyzeGrsd(result, {
+    model: gains && gains.length >= 2 ? { layerGains: gains } : {},
+    lsi: { permutations: 200, seed: cfg.seed },
+  });
+  return { series: result, analysis, train };
+}
 
 beforeAll(async () => {
   // As a user's project would: the example's own config, `grsd` resolved to the built package.
@@ -108,7 +151,7 @@ describe('example visualizer in headless Chromium', () => {
       return json;
     });
     using ctx = await createNodeGpuContext();
-    const node = (await runDepthStudy(ctx, config(RUN))).runs[0]!;
+    const node = await nodeRun(ctx, config(RUN));
     expect(page.checkpoints).toHaveLength(node.series.checkpoints.length);
     expect(Math.abs(page.finalLoss - node.train.finalLoss)).toBeLessThan(1e-4 * node.train.finalLoss);
     node.series.checkpoints.forEach((c, i) => {
