@@ -57,6 +57,18 @@ export {
   type FlowMatrixInput,
 } from './algorithms/flowEstimator.ts';
 export {
+  spectralCheckpoint,
+  GpuSpectralCheckpoint,
+  type SpectralCheckpointOptions,
+  type LanczosDiagnostics,
+} from './algorithms/spectralCheckpoint.ts';
+export {
+  intervalTransport,
+  type IntervalTransport,
+  type IntervalTransportInput,
+  type TransportBasis,
+} from './algorithms/intervalTransport.ts';
+export {
   lanczosQuadrature,
   golubKahanQuadrature,
   slqDensity,
@@ -70,18 +82,28 @@ export { ShellGrid, DEFAULT_WIDTH, type ShellGridOptions } from './analysis/shel
 export {
   GrsdSeries,
   analyzeSeries,
+  runLambdaMaxBound,
+  seriesCoverage,
+  COMPLEMENT_WARNING_SHARE,
+  type CheckpointCapture,
   type CheckpointData,
   type CheckpointResult,
   type IntervalResult,
+  type SeriesCoverage,
   type SeriesOptions,
   type SeriesResult,
   type SeriesStep,
 } from './analysis/series.ts';
+export { transportResolution, RESOLVED_FACTOR, type TransportResolution } from './analysis/resolution.ts';
+export type { KatoResult } from './analysis/kato.ts';
 export { streamAnalysis, uploadStep, type GpuStepBuffers, type StreamedStep, type StreamOptions } from './analysis/stream.ts';
 export { intervalQuantities, fluxFromTransport, velocityFromFlux, type Check, type IntervalQuantities } from './analysis/transport.ts';
 export * from './analysis/fits.ts';
 export * from './analysis/lsi.ts';
 export * from './analysis/conditions.ts';
+export * from './analysis/drift.ts';
+export * from './analysis/renormalizability.ts';
+export { spectralChecks, stepSize, type CheckStatus, type StepSize } from './analysis/checks.ts';
 export { analyzeGrsd, type GrsdAnalysis, type GrsdAnalysisOptions, type FitsSection, type TheorySection } from './analysis/grsdAnalysis.ts';
 
 // Diagnostics.
@@ -112,6 +134,7 @@ export type { LanczosLaneBuffers } from './kernels/lanczosUpdate.ts';
 export type { ShellBinning } from './reference/shells.ts';
 export {
   fitPowerLawTail,
+  fitPowerLawTailCpu,
   type PowerLawTailOptions,
   type PowerLawTailResult,
   type PowerLawTailFit,

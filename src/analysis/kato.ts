@@ -9,10 +9,10 @@
  * an exact split T = Σ_l T^{(l)}. T does not depend on the scale of M (λ, G and δ all scale with
  * timeScale), so it is evaluated on the un-scaled θ, where no timeScale can overflow.
  *
- * Also here: the checks that compare it with T^Δ/Δt ({@link katoChecks}).
+ * The checks that compare it with T^Δ/Δt and its per-layer split are in checks.ts
+ * (docs/conditions.md, "Interval checks").
  * @module
  */
-import type { Check } from './transport.ts';
 
 /** The Kato-form estimator of one interval (shell matrices (S+2)², ⊥ row and column zero). */
 export interface KatoResult {
@@ -97,48 +97,6 @@ export function katoFromProjections(
     coherence: full.coherence,
     terms: full.terms,
   };
-}
-
-/**
- * `katoConsistency` (the Kato form against T^Δ/Δt on the computed shells) and, with layers,
- * `layerSplit` (Σ_l T^(l) against T_Kato). `transport` is T^Δ/Δt ((S+2)², `size` = S+2),
- * `energyOld` the first checkpoint's shell energies, `dt` the interval.
- */
-export function katoChecks(
-  transport: Float64Array,
-  kato: Pick<KatoResult, 'transport' | 'perLayer'>,
-  energyOld: ArrayLike<number>,
-  dt: number,
-  size: number,
-): Record<string, Check> {
-  const s = size;
-  const checks: Record<string, Check> = {};
-  // Compare on the computed shells only (the Kato form has no ⊥ row/column).
-  const masked = Float64Array.from(transport, (v, e) => (Math.floor(e / s) === s - 1 || e % s === s - 1 ? 0 : v));
-  // Relative to ‖T^Δ/Δt‖, floored at the f32 noise level of the flows (1e-5·ΣE/Δt) so that a lazy
-  // interval (T ≈ 0 in both estimators) does not compare noise with noise.
-  let total = 0;
-  for (let a = 0; a < energyOld.length; a++) total += Math.abs(energyOld[a]!);
-  const noise = (1e-5 * total) / dt;
-  const diff = frobenius(Float64Array.from(kato.transport, (v, e) => v - masked[e]!)) / Math.max(frobenius(masked), noise, 1e-300);
-  checks.katoConsistency = {
-    value: diff,
-    threshold: 0.1,
-    pass: diff <= 0.1,
-    description: '‖T_Kato − T^Δ/Δt‖_F / max(‖T^Δ/Δt‖_F, 1e-5·ΣE/Δt) on computed shells (O(Δt) agreement)',
-  };
-  if (kato.perLayer.length > 0) {
-    const sum = new Float64Array(kato.transport.length);
-    for (const l of kato.perLayer) l.forEach((v, e) => (sum[e]! += v));
-    const split = frobenius(Float64Array.from(sum, (v, e) => v - kato.transport[e]!)) / (frobenius(kato.transport) + 1e-300);
-    checks.layerSplit = {
-      value: split,
-      threshold: 1e-3,
-      pass: split <= 1e-3,
-      description: '‖Σ_l T^(l) − T_Kato‖_F / ‖T_Kato‖_F (exact in exact arithmetic)',
-    };
-  }
-  return checks;
 }
 
 /** Frobenius norm of a matrix. */

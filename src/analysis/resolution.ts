@@ -9,7 +9,7 @@
  * resolution (one significant digit).
  * @module
  */
-import type { Check } from './transport.ts';
+import { check, type Check } from './checks.ts';
 
 /** A rate is resolved when it is at least this many times its resolution. */
 export const RESOLVED_FACTOR = 10;
@@ -47,21 +47,23 @@ export function transportResolution(
 
 /**
  * `transportResolution`: the resolution of the interval's largest transport rate relative to it.
- * It fails when even the largest rate is below RESOLVED_FACTOR times its resolution — the
- * interval's transport, flux and velocity are then rounding noise (a lazy interval, or Δt too
- * short for the precision).
+ * When even the largest rate is below RESOLVED_FACTOR times its resolution, the interval's
+ * transport, flux and velocity are rounding noise — a lazy interval, or Δt too short for the
+ * precision. That is not an error in the data, so the check is `not-applicable` (the analysis
+ * then uses no transport of this interval: docs/conditions.md, "Transport resolution"), never
+ * failed.
  */
 export function resolutionCheck(resolution: TransportResolution, transport: ArrayLike<number>): Check {
   let max = 0;
   for (let i = 0; i < transport.length; i++) max = Math.max(max, Math.abs(transport[i]!));
   const value = max > 0 ? resolution.rate / max : resolution.rate > 0 ? Number.MAX_VALUE : 0;
-  return {
+  const description = `4√n·u·‖a‖²/Δt / max|T| (${resolution.precision} resolution of the largest transport rate) ≤ ${1 / RESOLVED_FACTOR}`;
+  if (value <= 1 / RESOLVED_FACTOR) return check(value, 1 / RESOLVED_FACTOR, 'pass', description);
+  return check(
     value,
-    threshold: 1 / RESOLVED_FACTOR,
-    pass: value <= 1 / RESOLVED_FACTOR,
-    description:
-      `4√n·u·‖a‖²/Δt / max|T| (${resolution.precision} resolution of the largest transport rate): above ${1 / RESOLVED_FACTOR}, ` +
-      'the transport is below what this precision resolves at this Δt, so T, flux and velocity are rounding noise ' +
-      '(a lazy interval, or Δt too short: use longer intervals or --backend cpu)',
-  };
+    1 / RESOLVED_FACTOR,
+    'not-applicable',
+    description,
+    `the transport is below what ${resolution.precision} resolves at this Δt, so this interval's T, flux and velocity are rounding noise and are not used: a lazy interval, or Δt too short (use longer intervals or --backend cpu)`,
+  );
 }

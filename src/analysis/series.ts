@@ -18,10 +18,11 @@ import type { HostMatrixData } from '../algorithms/operators.ts';
 import { DisposedError, InvalidArgumentError } from '../errors.ts';
 import type { GpuContext } from '../gpu/context.ts';
 import { assignShell } from '../reference/shells.ts';
+import { spectralChecks } from './checks.ts';
 import { validateCheckpoint, type CheckpointData } from './checkpointData.ts';
 import { Float64SeriesBackend } from './float64SeriesBackend.ts';
 import { GpuSeriesBackend } from './gpuSeriesBackend.ts';
-import { katoChecks, katoFromProjections, type KatoResult } from './kato.ts';
+import { katoFromProjections, type KatoResult } from './kato.ts';
 import { largestEigenvalueBound } from './lambdaMax.ts';
 import { resolutionCheck, transportResolution, type TransportResolution } from './resolution.ts';
 import type { BackendCheckpoint, CheckpointSpectrum, LanczosDiagnostics, SeriesBackend } from './seriesBackend.ts';
@@ -146,7 +147,7 @@ export interface IntervalResult extends IntervalQuantities {
   /**
    * What the interval resolves: the error scale of the flow matrix and of every transport rate and
    * flux (4√n·u·‖a‖²/Δt), and which flux and velocity boundaries are resolved (docs/accuracy.md).
-   * On the GPU (f32) the check `transportResolution` fails when even the largest rate is not.
+   * On the GPU (f32) the check `transportResolution` is not applicable when even the largest rate is not.
    */
   readonly resolution: TransportResolution;
 }
@@ -167,7 +168,7 @@ export interface SeriesResult {
   readonly coverage: SeriesCoverage;
 }
 
-/** ⊥ above this share of ‖e‖² at any checkpoint is warned about. */
+/** ⊥ (or ∅) above this share of ‖e‖² at any checkpoint is warned about. */
 export const COMPLEMENT_WARNING_SHARE = 0.05;
 
 /** What a series' grid and eigenpairs cover (see {@link SeriesResult.coverage}). */
@@ -185,7 +186,7 @@ export interface SeriesCoverage {
   readonly maxFloorShare: number;
   /** Checkpoints that returned fewer eigenpairs than asked for. */
   readonly rankShortfalls: number;
-  /** Plain-language warnings (clamped eigenvalues, ⊥ above COMPLEMENT_WARNING_SHARE, rank shortfalls); empty when none. */
+  /** Plain-language warnings (clamped eigenvalues, ⊥ or ∅ above COMPLEMENT_WARNING_SHARE, rank shortfalls); empty when none. */
   readonly warnings: string[];
 }
 
@@ -405,22 +406,7 @@ export class GrsdSeries implements Disposable {
       layerKernelDrift = Float64Array.from(cp.layers, (l, i) => relativeDifference(l, this.#firstLayers![i]!));
     }
     assertFiniteResults('timeScale', overflow, { dissipation });
-    const share = (e: number): number => (e2 > 0 ? e / e2 : 0);
-    const returned = lambda.length;
-    const requested = held.spectrum.requested;
-    const capture: CheckpointCapture = {
-      requested,
-      returned,
-      shortfall:
-        returned >= requested
-          ? null
-          : lanczos?.breakdown
-            ? `Lanczos broke down after ${lanczos.steps} steps: the Krylov space of the start vector holds only ${returned} eigenpairs (an invariant subspace; the rest of e is in ⊥)`
-            : `the eigensolver returned ${returned} of ${requested} eigenpairs`,
-      unconverged: lanczos ? returned - lanczos.converged : 0,
-      complementShare: share(energy[grid.complementIndex]!),
-      floorShare: share(energy[grid.floorIndex]!),
-    };
+    const capture = checkpointCapture(held.spectrum, energy, grid);
     return {
       index: this.checkpoints.length,
       t: cp.t,
@@ -481,11 +467,6 @@ export class GrsdSeries implements Disposable {
       dt,
       q.flux,
     );
-    const checks = {
-      ...q.checks,
-      ...(kato ? katoChecks(q.transport, kato, prev.result.energy, dt, grid.size) : {}),
-      ...(resolution.precision === 'float32' ? { transportResolution: resolutionCheck(resolution, q.transport) } : {}),
-    };
     const projector = projectorChange(
       transport.overlap,
       prev.result.amplitudes.length,
@@ -495,6 +476,11 @@ export class GrsdSeries implements Disposable {
       grid.computedCount,
     );
     const kernelDrift = cp.kernel && prev.kernel ? relativeDifference(cp.kernel, prev.kernel) : null;
+    const checks = {
+      ...q.checks,
+      ...spectralChecks(grid, prev.result, cur, q, projector, kato),
+      ...(resolution.precision === 'float32' ? { transportResolution: resolutionCheck(resolution, q.transport) } : {}),
+    };
     return { ...q, checks, index: this.intervals.length, kato, kernelDrift, projectorChange: projector, resolution };
   }
 
@@ -533,6 +519,26 @@ export async function analyzeSeries(
   return series.result();
 }
 
+/** What a checkpoint's eigenpairs hold and whether all that were asked for came back (see {@link CheckpointCapture}). */
+function checkpointCapture(spectrum: CheckpointSpectrum, energy: Float64Array, grid: ShellGrid): CheckpointCapture {
+  const { requested, lanczos, residualNorm2: e2 } = spectrum;
+  const returned = spectrum.values.length;
+  const share = (e: number): number => (e2 > 0 ? e / e2 : 0);
+  let shortfall: string | null = null;
+  if (returned < requested)
+    shortfall = lanczos?.breakdown
+      ? `Lanczos broke down after ${lanczos.steps} steps: the Krylov space of the start vector holds only ${returned} eigenpairs (an invariant subspace; the rest of e is in ⊥)`
+      : `the eigensolver returned ${returned} of ${requested} eigenpairs`;
+  return {
+    requested,
+    returned,
+    shortfall,
+    unconverged: lanczos ? returned - lanczos.converged : 0,
+    complementShare: share(energy[grid.complementIndex]!),
+    floorShare: share(energy[grid.floorIndex]!),
+  };
+}
+
 /** The coverage summary of a series (see {@link SeriesCoverage}). */
 export function seriesCoverage(
   grid: ShellGrid,
@@ -546,6 +552,7 @@ export function seriesCoverage(
   let maxComplement = 0;
   let maxFloor = 0;
   const heavy: CheckpointResult[] = [];
+  const unresolved: CheckpointResult[] = [];
   const short: CheckpointResult[] = [];
   for (const c of checkpoints) {
     largest = Math.max(largest, c.eigenvalues[0] ?? 0);
@@ -554,6 +561,7 @@ export function seriesCoverage(
     maxComplement = Math.max(maxComplement, c.capture.complementShare);
     maxFloor = Math.max(maxFloor, c.capture.floorShare);
     if (c.capture.complementShare > COMPLEMENT_WARNING_SHARE) heavy.push(c);
+    if (c.capture.floorShare > COMPLEMENT_WARNING_SHARE) unresolved.push(c);
     if (c.capture.shortfall) short.push(c);
   }
   const pct = (v: number) => `${(100 * v).toPrecision(3)}%`;
@@ -574,6 +582,13 @@ export function seriesCoverage(
       `the complement shell ⊥ holds more than ${pct(COMPLEMENT_WARNING_SHARE)} of ‖e‖² at ${heavy.length} of ${checkpoints.length} checkpoint(s) ` +
         `(up to ${pct(maxComplement)}; checkpoints ${list(heavy, (c) => `: ${pct(c.capture.complementShare)} with ${c.capture.returned} eigenpairs`)}): ` +
         'the analysed shells miss that part of the residual; raise the rank or use rank auto',
+    );
+  if (unresolved.length > 0)
+    warnings.push(
+      `the floor shell ∅ holds more than ${pct(COMPLEMENT_WARNING_SHARE)} of ‖e‖² at ${unresolved.length} of ${checkpoints.length} checkpoint(s) ` +
+        `(up to ${pct(maxFloor)}; checkpoints ${list(unresolved, (c) => `: ${pct(c.capture.floorShare)}`)}): that part of the residual lies ` +
+        `in eigenvalues below the floor ${grid.floor.toPrecision(3)}, not resolved into shells; lower the floor if the backend resolves them ` +
+        '(f32 Lanczos on K: ≈ 1e-5·λ_max; float64 or a Jacobian: further)',
     );
   if (short.length > 0)
     warnings.push(

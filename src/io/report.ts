@@ -127,7 +127,8 @@ function warnings(source: FigureSource): string[] {
   // The analysis's own warnings first (schema 2); ours only for what they do not cover.
   const out: string[] = (source.warnings ?? []).map(escapeHtml);
   const said = (symbol: string) => (source.warnings ?? []).some((w) => w.includes(symbol));
-  if (facts.maxComplementShare > RESIDUAL_SHARE_WARNING && !said('⊥'))
+  // The series' coverage warns about ⊥ itself when it holds more than 5% (src/analysis/series.ts).
+  if (facts.maxComplementShare > RESIDUAL_SHARE_WARNING && !source.coverage)
     out.push(
       `Up to <b>${(100 * facts.maxComplementShare).toFixed(1)}%</b> of ‖e‖² is in ⊥, outside the computed eigenvectors: the shell figures and the verdicts describe only the rest. Rerun with a larger <code>--rank</code> (n = ${facts.n}).`,
     );

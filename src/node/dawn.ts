@@ -19,6 +19,8 @@ import { create, globals } from 'webgpu';
 import { NoAdapterError, InvalidArgumentError, type AdapterAttempt } from '../errors.ts';
 import { GpuContext, type GpuContextCommonOptions, type GpuMode } from '../gpu/context.ts';
 import { tryRoute, type RouteSuccess } from '../gpu/acquire.ts';
+import { docsUrl } from '../version.ts';
+import { missingLibrariesHint } from './libraries.ts';
 
 /** Backends `createNodeGpuContext` can be asked for. */
 export const NODE_BACKENDS = ['auto', 'default', 'vulkan', 'metal', 'd3d12', 'swiftshader', 'opengles', 'opengl'] as const;
@@ -45,7 +47,7 @@ export const LINUX_HINT =
   'To get a software adapter on Debian/Ubuntu without a GPU, install either\n' +
   '  - Mesa (compatibility mode, fastest):  apt-get install -y libegl1 libegl-mesa0 libgl1-mesa-dri libgles2   (backend "opengles")\n' +
   '  - SwiftShader (core mode):             apt-get install -y chromium libvulkan1                          (backend "swiftshader")\n' +
-  'With a GPU, install its Vulkan driver and libvulkan1. See docs/platforms.md.';
+  `With a GPU, install its Vulkan driver and libvulkan1. See ${docsUrl('platforms.md')}.`;
 
 interface RouteSpec {
   readonly route: string;
@@ -140,6 +142,10 @@ export async function createNodeGpuContext(options: NodeGpuContextOptions = {}):
       attempts.push({ route: spec.route, ok: false, detail: spec.unavailable });
       continue;
     }
+    const failed = (detail: string): AdapterAttempt => {
+      const hint = missingLibrariesHint(spec.route);
+      return { route: spec.route, ok: false, detail: hint ? `${detail}; ${hint}` : detail };
+    };
     const saved = new Map<string, string | undefined>();
     for (const [key, value] of Object.entries(spec.env ?? {})) {
       saved.set(key, process.env[key]);
@@ -153,9 +159,9 @@ export async function createNodeGpuContext(options: NodeGpuContextOptions = {}):
         found = { result, instance };
         break;
       }
-      attempts.push(result);
+      attempts.push(failed(result.detail));
     } catch (error) {
-      attempts.push({ route: spec.route, ok: false, detail: (error as Error).message.split('\n')[0] ?? String(error) });
+      attempts.push(failed((error as Error).message.split('\n')[0] ?? String(error)));
     } finally {
       for (const [key, value] of saved) {
         if (value === undefined) delete process.env[key];

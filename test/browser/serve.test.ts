@@ -19,7 +19,7 @@ import { RunWriter } from '../../src/node/run.ts';
 import { trainingRun } from '../helpers/trainingRun.ts';
 import { screenshot, withChromium } from '../helpers/browser.ts';
 
-const OPTIONS = { permutations: 100, seed: 0 };
+const OPTIONS = { permutations: 100, seed: 0, fitWindow: 'auto' as const };
 const run = trainingRun({ steps: 60, checkpoints: 6 });
 const checkpoints = [...run.checkpoints()];
 let root = '';
@@ -30,7 +30,11 @@ let writer: RunWriter;
 beforeAll(async () => {
   root = mkdtempSync(join(tmpdir(), 'grsd-serve-page-'));
   const dir = join(root, 'run');
-  live = new LiveRun(dir, { ...liveAnalysis('cpu', describeBackend(null), { ...OPTIONS, backend: 'cpu' }), pollMs: 100, settleMs: 0 });
+  live = new LiveRun(dir, {
+    ...liveAnalysis('cpu', describeBackend(null, { mode: 'requested', reason: '--backend cpu' }), { ...OPTIONS, backend: 'cpu' }),
+    pollMs: 100,
+    settleMs: 0,
+  });
   server = await startLiveServer(live, { title: 'grsd serve: run', port: 0 });
   live.start();
   writer = await RunWriter.create(dir, { timeScale: run.timeScale, timeUnit: 'steps' });

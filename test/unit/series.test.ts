@@ -289,12 +289,33 @@ describe('series pipeline (float64 CPU backend)', () => {
     expect(iv.checks.transportResolution).toBeUndefined();
     iv.flux.forEach((p, b) => expect(iv.resolution.fluxResolved[b]).toBe(Math.abs(p) >= 10 * iv.resolution.rate ? 1 : 0));
     expect(Array.from(iv.resolution.velocityResolved)).toEqual(Array.from(iv.resolution.fluxResolved.subarray(1)));
-    // The f32 check: resolved transport passes, a transport at 5× its resolution fails, zero transport fails.
+    // The f32 check: resolved transport passes; a transport at 5× its resolution and zero transport are rounding:
+    // not applicable (the analysis uses no transport of such an interval), never a failure (docs/conditions.md).
     const f32 = transportResolution('float32', 2 ** -24, 100, 1, 1, [0, 1]);
     expect(f32.rate).toBeCloseTo(4 * 10 * 2 ** -24, 20);
-    expect(resolutionCheck(f32, [0, 20 * f32.rate]).pass).toBe(true);
-    expect(resolutionCheck(f32, [0, 5 * f32.rate]).pass).toBe(false);
-    expect(resolutionCheck(f32, [0, 0]).pass).toBe(false);
+    expect(resolutionCheck(f32, [0, 20 * f32.rate]).status).toBe('pass');
+    expect(resolutionCheck(f32, [0, 5 * f32.rate]).status).toBe('not-applicable');
+    expect(resolutionCheck(f32, [0, 0]).status).toBe('not-applicable');
+    expect(resolutionCheck(f32, [0, 0]).message).toMatch(/lazy interval/);
     expect(Array.from(f32.fluxResolved)).toEqual([0, 1]);
+  });
+
+  test('coverage: ∅ and ⊥ shares per checkpoint, with a warning when either holds more than 5% of ‖e‖²', async () => {
+    // λ_k = 10^{−k/2}: λ below 1e-5·λ_max lie in ∅; equal amplitudes put 5 of 16 modes' energy there (floor 10^{−5.25}·λ_ref).
+    const n = 16;
+    const kernel = new Float64Array(n * n);
+    for (let k = 0; k < n; k++) kernel[k * n + k] = 10 ** (-k / 2 - 0.1);
+    const cps: CheckpointData[] = [{ t: 0, kernel, residual: new Float64Array(n).fill(1) }];
+    const full = await analyzeSeries('cpu', cps, { rank: n });
+    const c = full.checkpoints[0]!.capture;
+    expect(c.floorShare).toBeCloseTo(5 / 16, 12);
+    expect(c.complementShare).toBeCloseTo(0, 12);
+    expect(full.coverage.warnings).toHaveLength(1);
+    expect(full.coverage.warnings[0]).toMatch(/floor shell ∅ holds more than 5\.00% of ‖e‖² at 1 of 1 .*up to 31\.3%/);
+    const truncated = await analyzeSeries('cpu', cps, { rank: 4 });
+    expect(truncated.checkpoints[0]!.capture.complementShare).toBeCloseTo(12 / 16, 12);
+    expect(truncated.checkpoints[0]!.capture.floorShare).toBe(0);
+    expect(truncated.coverage.warnings).toHaveLength(1);
+    expect(truncated.coverage.warnings[0]).toMatch(/^the complement shell ⊥ holds more than 5\.00%/);
   });
 });

@@ -21,7 +21,7 @@ import type { ManifestCheckpoint } from '../../src/io/manifest.ts';
 import { LiveRun } from '../../src/node/liveRun.ts';
 import { trainingRun, type TrainingCheckpoint } from '../helpers/trainingRun.ts';
 
-const OPTIONS = { permutations: 100, seed: 0, backend: 'cpu' as const };
+const OPTIONS = { permutations: 100, seed: 0, backend: 'cpu' as const, fitWindow: 'auto' as const };
 const run = trainingRun({ steps: 60, checkpoints: 6, layers: false });
 const checkpoints: TrainingCheckpoint[] = [...run.checkpoints()];
 let root = '';
@@ -55,7 +55,10 @@ async function analyzeJson(dir: string): Promise<unknown> {
 }
 
 function liveRun(dir: string, settleMs: number): LiveRun {
-  return new LiveRun(dir, { ...liveAnalysis('cpu', describeBackend(null), OPTIONS), settleMs });
+  return new LiveRun(dir, {
+    ...liveAnalysis('cpu', describeBackend(null, { mode: 'requested', reason: '--backend cpu' }), OPTIONS),
+    settleMs,
+  });
 }
 
 describe('LiveRun: a run directory analysed while it is written', () => {

@@ -16,7 +16,7 @@ import { FileFormatError, FileReadError } from '../../errors.ts';
 import { toJsonText } from '../../io/json.ts';
 import { LiveRun, type LiveRunOptions } from '../../node/liveRun.ts';
 import { startLiveServer, staticSource, type LiveSource } from '../../node/liveServer.ts';
-import { contextFor, describeBackend } from '../backend.ts';
+import { chooseBackend, describeBackend } from '../backend.ts';
 import type { CliIo } from '../io.ts';
 import { nonNegativeInt, positiveInt } from '../options.ts';
 import { addRunAnalysisOptions, analysisDocument, runGrid, runSeriesOptions, type RunAnalysisOptions } from './analyze.ts';
@@ -105,10 +105,11 @@ export async function serve(target: string, options: ServeOptions, io: CliIo, si
   const watch = info === null || info.isDirectory();
   let source: LiveSource;
   let live: LiveRun | null = null;
-  const ctx = watch ? await contextFor(options.backend) : null;
+  // The backend as named, or auto: the adapter found (no measurement: the work is not known yet).
+  const { ctx, selection } = watch ? await chooseBackend(options.backend, io) : { ctx: null, selection: undefined };
   try {
     if (watch) {
-      live = new LiveRun(target, { ...liveAnalysis(ctx ?? 'cpu', describeBackend(ctx), options), pollMs: options.poll });
+      live = new LiveRun(target, { ...liveAnalysis(ctx ?? 'cpu', describeBackend(ctx, selection), options), pollMs: options.poll });
       source = live;
     } else {
       source = staticSource(await readAnalysis(target), `finished analysis ${basename(target)}`);

@@ -137,6 +137,8 @@ export interface FigureSource {
   readonly renormalizability?: FigureRemainder;
   /** Per interval, each layer's share of Σ|T| in the exact Kato split (when per-layer kernels were given). */
   readonly layers?: readonly FigureLayerShares[];
+  /** Whether the analysis carries the series' coverage (its warnings then speak for the ⊥ share). */
+  readonly coverage?: boolean;
   /** What the analysis says makes its numbers less reliable (`coverage.warnings` and schema 2 `warnings`). */
   readonly warnings?: readonly string[];
 }
@@ -275,6 +277,7 @@ export function figureSource(json: Json): FigureSource {
     ...(r ? { renormalizability: r } : {}),
     ...(layers ? { layers } : {}),
     ...(warnings.length ? { warnings } : {}),
+    ...(json.coverage ? { coverage: true } : {}),
   };
 }
 
