@@ -29,7 +29,7 @@ import {
 } from '../kernels/lanczosUpdate.ts';
 import { createMatVec, type VectorsView } from '../kernels/matVec.ts';
 import { createScaleVectors } from '../kernels/scaleVectors.ts';
-import { allDone, resolveEigenOptions, ritzSelection, type EigenOptions, type EigenResult } from '../reference/eigsh.ts';
+import { resolveEigenOptions, ritzSelection, type EigenOptions, type EigenResult } from '../reference/eigsh.ts';
 import { bidiagonalSingularValues } from '../reference/golubKahan.ts';
 import { Random } from '../util/random.ts';
 import type { RectangularOperator } from './operators.ts';
@@ -309,13 +309,15 @@ export function golubKahanFloor(n: number, p: number, k: number, sigmaMax: numbe
  * ≈ u·λ_max. Ritz vectors are not computed by this path.
  */
 export async function eigshJacobian(operator: RectangularOperator, options: EigenOptions): Promise<EigenResult[]> {
-  const o = resolveEigenOptions(options, Math.min(operator.n, operator.p));
+  const dim = Math.min(operator.n, operator.p);
+  const o = resolveEigenOptions(options, dim);
+  const maxSteps = o.fixedSteps ?? Math.min(dim, Math.max(4 * o.k + 40, 160));
   using run = await createGolubKahan(operator, {
-    maxSteps: o.maxSteps,
+    maxSteps,
     ...(options.breakdownTolerance === undefined ? {} : { breakdownTolerance: options.breakdownTolerance }),
   });
   await run.start({ kind: 'random', seed: o.seed });
-  let m = o.initialSteps;
+  let m = o.fixedSteps ?? Math.min(maxSteps, Math.max(2 * o.k + 20, 30));
   for (;;) {
     await run.advance(m);
     const bi = await run.readBidiagonals();
@@ -336,10 +338,14 @@ export async function eigshJacobian(operator: RectangularOperator, options: Eige
         errorBounds,
         converged: Array.from(errorBounds, (b) => b <= o.tolerance * scale),
         steps: k,
+        applies: 2 * k,
+        restarts: 0,
         breakdown: bi.breakdown[l]!,
+        stopReason: 'steps' as const,
       };
     });
-    if (o.fixedSteps !== undefined || m >= o.maxSteps || allDone(results, o.k)) return results;
-    m = Math.min(o.maxSteps, Math.ceil(m * 1.5) + 10);
+    const done = results.every((r) => r.breakdown || (r.converged.length >= o.k && r.converged.every(Boolean)));
+    if (o.fixedSteps !== undefined || m >= maxSteps || done) return results;
+    m = Math.min(maxSteps, Math.ceil(m * 1.5) + 10);
   }
 }

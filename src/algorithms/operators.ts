@@ -10,6 +10,9 @@
  *
  * "Batched": an operator object holds `batch` operators (checkpoints, layers, ...); `encodeApply`
  * applies operator b to `vectors` vectors of its own, all in the same dispatches.
+ *
+ * Host matrices come as a {@link MatrixInput}: `{ data, shape: [n, n] }` (or `[batch, n, n]`),
+ * which a grsd `Tensor` satisfies, or the `{ n, data, batch }` form; see {@link matrixOperator}.
  * @module
  */
 import { DeviceLimitError, DisposedError, InvalidArgumentError } from '../errors.ts';
@@ -39,8 +42,20 @@ export interface SymmetricOperator extends Disposable {
    * x and y must not overlap. Does not submit; may use `rec.scratch`.
    */
   encodeApply(rec: Recorder, x: VectorsView, y: VectorsView, vectors: number): void;
+  /**
+   * Optional: like {@link encodeApply} for operators b in [first, first + count) only (x and y
+   * describe the whole batch). Solvers use it to stop applying operators that have converged.
+   */
+  encodeApplyItems?(rec: Recorder, x: VectorsView, y: VectorsView, vectors: number, first: number, count: number): void;
   /** Releases the GPU memory the operator owns. Idempotent. */
   dispose(): void;
+}
+
+type ApplyItems = (rec: Recorder, x: VectorsView, y: VectorsView, vectors: number, first: number, count: number) => void;
+
+/** Views shifted to batch item `first`. */
+function fromItem(v: VectorsView, first: number): VectorsView {
+  return { ...v, offset: (v.offset ?? 0) + first * v.batchStride };
 }
 
 /** The built-in operators: an apply closure and a release closure behind the interface. */
@@ -49,26 +64,37 @@ class BuiltinOperator implements SymmetricOperator {
   readonly n: number;
   readonly batch: number;
   readonly ctx: GpuContext;
-  readonly #apply: (rec: Recorder, x: VectorsView, y: VectorsView, vectors: number) => void;
+  readonly #apply: ApplyItems;
   readonly #release: () => void;
   #disposed = false;
 
-  constructor(
-    fields: { kind: string; n: number; batch: number; ctx: GpuContext },
-    apply: (rec: Recorder, x: VectorsView, y: VectorsView, vectors: number) => void,
-    release: () => void,
-  ) {
+  /**
+   * `apply` handles a range of items (x, y shifted to its first item) when `ranges` is set, else
+   * only the whole batch [0, batch).
+   */
+  constructor(fields: { kind: string; n: number; batch: number; ctx: GpuContext; ranges: boolean }, apply: ApplyItems, release: () => void) {
     this.kind = fields.kind;
     this.n = fields.n;
     this.batch = fields.batch;
     this.ctx = fields.ctx;
     this.#apply = apply;
     this.#release = release;
+    if (fields.ranges) this.encodeApplyItems = (rec, x, y, vectors, first, count) => this.#applyItems(rec, x, y, vectors, first, count);
   }
 
   encodeApply(rec: Recorder, x: VectorsView, y: VectorsView, vectors: number): void {
     if (this.#disposed) throw new DisposedError(`${this.kind} operator`);
-    this.#apply(rec, x, y, vectors);
+    this.#apply(rec, x, y, vectors, 0, this.batch);
+  }
+
+  /** Present when the operator can apply a range of its items alone (dense and Jacobian). */
+  readonly encodeApplyItems?: ApplyItems;
+
+  #applyItems(rec: Recorder, x: VectorsView, y: VectorsView, vectors: number, first: number, count: number): void {
+    if (this.#disposed) throw new DisposedError(`${this.kind} operator`);
+    if (!(Number.isInteger(first) && Number.isInteger(count) && first >= 0 && count >= 1 && first + count <= this.batch))
+      throw new InvalidArgumentError('first/count', `must select items inside [0, ${this.batch}), got [${first}, ${first + count})`);
+    this.#apply(rec, fromItem(x, first), fromItem(y, first), vectors, first, count);
   }
 
   /** Whether {@link dispose} has been called. */
@@ -108,6 +134,38 @@ export interface RectangularOperator extends Disposable {
 
 /** Host data accepted by the built-in operators (converted to f32 on upload). */
 export type HostMatrixData = Float32Array | Float64Array;
+
+/** The largest finite f32. */
+const F32_MAX = 3.4028234663852886e38;
+
+/**
+ * The power of two host data is divided by before its f32 upload: 0 when its largest magnitude
+ * is within [2⁻¹⁰⁰, 2¹⁰⁰] (stored as is), else ⌊log₂ max|a|⌋ so that the stored entries are O(1)
+ * and neither overflow nor go subnormal. The operator multiplies it back exactly (a power of two)
+ * after its products. Throws InvalidArgumentError naming `argument` when that factor is not an
+ * f32 (max|a| ≥ 2¹²⁷ or < 2⁻¹²⁶: outside what an f32 apply can return).
+ */
+export function storageExponent(data: ArrayLike<number>, argument: string): number {
+  let max = 0;
+  for (let i = 0; i < data.length; i++) max = Math.max(max, Math.abs(data[i]!));
+  if (max === 0 || (max >= 2 ** -100 && max <= 2 ** 100)) return 0;
+  const e = Math.floor(Math.log2(max));
+  if (e > 126 || e < -126) {
+    throw new InvalidArgumentError(
+      argument,
+      `largest magnitude ${max} is outside the f32 range the GPU computes in (2⁻¹²⁶ … ${F32_MAX.toExponential(2)}); ` +
+        'divide or multiply the matrix by a power of two (its eigenvalues scale by the same factor) or use the float64 cpu backend',
+    );
+  }
+  return e;
+}
+
+/** `data · 2^−e` as f32 (exact when e is an integer and the result is a normal f32). */
+function scaledF32(data: HostMatrixData, e: number): Float32Array {
+  if (e === 0) return data instanceof Float32Array ? data : Float32Array.from(data);
+  const f = 2 ** -e;
+  return Float32Array.from(data, (v) => v * f);
+}
 
 function checkDims(n: number, batch: number): void {
   if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('n', `must be a positive integer, got ${n}`);
@@ -159,8 +217,8 @@ export function assertSymmetric(data: ArrayLike<number>, n: number, batch: numbe
   }
 }
 
-async function uploadF32(ctx: GpuContext, data: HostMatrixData, label: string): Promise<GPUBuffer> {
-  const f32 = data instanceof Float32Array ? data : Float32Array.from(data);
+async function uploadF32(ctx: GpuContext, data: HostMatrixData, label: string, exponent = 0): Promise<GPUBuffer> {
+  const f32 = scaledF32(data, exponent);
   if (f32.byteLength > ctx.limits.maxBufferSize)
     throw new DeviceLimitError('maxBufferSize', f32.byteLength, ctx.limits.maxBufferSize, label);
   return ctx.uploadF32(f32, label);
@@ -191,6 +249,7 @@ export async function denseOperator(ctx: GpuContext, options: DenseOperatorOptio
     throw new InvalidArgumentError('data/buffer', 'give exactly one of `data` and `buffer`');
   let owned = false;
   let buffer: GPUBuffer;
+  let exponent = 0;
   if (options.data) {
     if (options.data.length !== batch * n * n) {
       throw new InvalidArgumentError(
@@ -200,7 +259,8 @@ export async function denseOperator(ctx: GpuContext, options: DenseOperatorOptio
     }
     assertFinite(options.data, 'data', n, n);
     assertSymmetric(options.data, n, batch, 'data', options.symmetryTolerance);
-    buffer = await uploadF32(ctx, options.data, 'dense operator');
+    exponent = storageExponent(options.data, 'data');
+    buffer = await uploadF32(ctx, options.data, 'dense operator', exponent);
     owned = true;
   } else {
     buffer = options.buffer!;
@@ -208,9 +268,11 @@ export async function denseOperator(ctx: GpuContext, options: DenseOperatorOptio
       throw new InvalidArgumentError('buffer', `holds ${buffer.size} bytes, need batch·n·n·4 = ${batch * n * n * 4}`);
   }
   const mv = await createMatVec(ctx);
+  const alpha = 2 ** exponent;
   return new BuiltinOperator(
-    { kind: 'dense', n, batch, ctx },
-    (rec, x, y, vectors) => mv.encodeT(rec, { m: { buffer, rows: n, cols: n }, x, y, batch, vectors }),
+    { kind: 'dense', n, batch, ctx, ranges: true },
+    (rec, x, y, vectors, first, count) =>
+      mv.encodeT(rec, { m: { buffer, offset: first * n * n, rows: n, cols: n }, x, y, batch: count, vectors, alpha }),
     () => {
       if (owned) ctx.destroyBuffer(buffer);
     },
@@ -239,7 +301,7 @@ interface ColumnBlock {
 
 /**
  * K = J Jᵀ for a batch of n×P Jacobians, applied as y = J (Jᵀ x) (matVecT then matVecN) without
- * ever forming K, which keeps the small eigenvalues that forming K in f32 would lose (spec §6).
+ * ever forming K, which keeps the small eigenvalues that forming K in f32 would lose (docs/accuracy.md).
  * Host Jacobians wider than one binding are stored in column blocks: K = Σ_c J_c J_cᵀ.
  */
 export async function jacobianOperator(
@@ -254,11 +316,16 @@ export async function jacobianOperator(
     throw new InvalidArgumentError('data/buffer', 'give exactly one of `data` and `buffer`');
   const maxElems = Math.floor(ctx.limits.maxStorageBufferBindingSize / 4) - ctx.limits.minStorageBufferOffsetAlignment / 4;
   const blocks: ColumnBlock[] = [];
+  // Host data is stored as 2^−e J (see storageExponent); the applies multiply 2^e back per factor.
+  let exponent = 0;
   if (options.data) {
     const data = options.data;
     if (data.length !== batch * n * p)
       throw new InvalidArgumentError('data', `expected batch·n·p = ${batch}·${n}·${p} = ${batch * n * p} values, got ${data.length}`);
     assertFinite(data, 'data', n, p);
+    exponent = storageExponent(data, 'data');
+    if (Math.abs(2 * exponent) > 126) throw new InvalidArgumentError('data', `entries of magnitude 2^${exponent} make K = J Jᵀ overflow or underflow f32`);
+    const unit = 2 ** -exponent;
     // Block width: one row of a block must fit a binding; one block (all batches) must fit a buffer.
     const maxBufElems = Math.floor(ctx.limits.maxBufferSize / 4);
     const width = Math.max(1, Math.min(p, maxElems, Math.floor(maxBufElems / (batch * n))));
@@ -266,7 +333,7 @@ export async function jacobianOperator(
       for (let c0 = 0; c0 < p; c0 += width) {
         const cols = Math.min(width, p - c0);
         const block = new Float32Array(batch * n * cols);
-        for (let r = 0; r < batch * n; r++) for (let c = 0; c < cols; c++) block[r * cols + c] = data[r * p + c0 + c]!;
+        for (let r = 0; r < batch * n; r++) for (let c = 0; c < cols; c++) block[r * cols + c] = data[r * p + c0 + c]! * unit;
         blocks.push({ buffer: await ctx.uploadF32(block, `jacobian block ${blocks.length}`), cols, owned: true });
       }
     } catch (error) {
@@ -290,10 +357,11 @@ export async function jacobianOperator(
   const widest = Math.max(...blocks.map((b) => b.cols));
   let scratch: GPUBuffer | null = null;
   let scratchElems = 0;
+  const alpha = 2 ** exponent;
   const op = new BuiltinOperator(
-    { kind: 'jacobian', n, batch, ctx },
-    (rec, x, y, vectors) => {
-      const need = batch * vectors * widest;
+    { kind: 'jacobian', n, batch, ctx, ranges: true },
+    (rec, x, y, vectors, first, count) => {
+      const need = count * vectors * widest;
       if (need > scratchElems) {
         ctx.destroyBuffer(scratch);
         scratch = ctx.createBufferSync({
@@ -305,8 +373,9 @@ export async function jacobianOperator(
       }
       blocks.forEach((block, c) => {
         const z = { buffer: scratch!, batchStride: vectors * block.cols, vectorStride: block.cols };
-        mv.encodeT(rec, { m: { buffer: block.buffer, rows: n, cols: block.cols }, x, y: z, batch, vectors });
-        mv.encodeN(rec, { m: { buffer: block.buffer, rows: n, cols: block.cols }, x: z, y, batch, vectors, beta: c === 0 ? 0 : 1 });
+        const m = { buffer: block.buffer, offset: first * n * block.cols, rows: n, cols: block.cols };
+        mv.encodeT(rec, { m, x, y: z, batch: count, vectors });
+        mv.encodeN(rec, { m, x: z, y, batch: count, vectors, alpha: alpha * alpha, beta: c === 0 ? 0 : 1 });
       });
     },
     () => {
@@ -321,14 +390,14 @@ export async function jacobianOperator(
     if (op.isDisposed) throw new DisposedError('jacobian operator');
     blocks.forEach((block, c) => {
       const xc = { ...x, offset: (x.offset ?? 0) + offsets[c]! };
-      mv.encodeN(rec, { m: { buffer: block.buffer, rows: n, cols: block.cols }, x: xc, y, batch, vectors, beta: c === 0 ? 0 : 1 });
+      mv.encodeN(rec, { m: { buffer: block.buffer, rows: n, cols: block.cols }, x: xc, y, batch, vectors, alpha, beta: c === 0 ? 0 : 1 });
     });
   };
   const encodeJt = (rec: Recorder, x: VectorsView, y: VectorsView, vectors: number): void => {
     if (op.isDisposed) throw new DisposedError('jacobian operator');
     blocks.forEach((block, c) => {
       const yc = { ...y, offset: (y.offset ?? 0) + offsets[c]! };
-      mv.encodeT(rec, { m: { buffer: block.buffer, rows: n, cols: block.cols }, x, y: yc, batch, vectors });
+      mv.encodeT(rec, { m: { buffer: block.buffer, rows: n, cols: block.cols }, x, y: yc, batch, vectors, alpha });
     });
   };
   return Object.assign(op, { p, encodeJ, encodeJt });
@@ -361,6 +430,8 @@ function checkCsr(a: Csr, n: number, b: number): void {
         throw new InvalidArgumentError(`${where}.colIdx`, `entry ${q} = ${j} is outside [0, ${n})`);
       const v = a.values[q]!;
       if (!Number.isFinite(v)) throw new InvalidArgumentError(`${where}.values`, `entry (${i}, ${j}) is ${v} (values must be finite)`);
+      if (Math.abs(v) > F32_MAX)
+        throw new InvalidArgumentError(`${where}.values`, `entry (${i}, ${j}) = ${v} exceeds the f32 range (${F32_MAX.toExponential(2)})`);
       entries.set(i * n + j, (entries.get(i * n + j) ?? 0) + v);
     }
   }
@@ -407,7 +478,7 @@ export async function csrOperator(ctx: GpuContext, options: CsrOperatorOptions):
   };
   const apply = await createCsrMatVec(ctx);
   return new BuiltinOperator(
-    { kind: 'csr', n, batch, ctx },
+    { kind: 'csr', n, batch, ctx, ranges: false },
     (rec, x, y, vectors) => apply.encode(rec, buffers, n, batch, x, y, vectors),
     () => {
       for (const b of Object.values(buffers)) ctx.destroyBuffer(b);
@@ -456,8 +527,53 @@ export async function wgslOperator(ctx: GpuContext, options: WgslOperatorOptions
     'wgsl operator userData',
   );
   return new BuiltinOperator(
-    { kind: 'wgsl', n, batch, ctx },
+    { kind: 'wgsl', n, batch, ctx, ranges: false },
     (rec, x, y, vectors) => apply.encode(rec, userData, n, batch, x, y, vectors),
     () => ctx.destroyBuffer(userData),
   );
+}
+
+/**
+ * A dense symmetric matrix (or a batch) on the host, as scipy users hold it: row-major `data`
+ * with `shape` [n, n] or [batch, n, n] — a grsd `Tensor` is one — or grsd's `{ n, data, batch }`
+ * form. Any numeric typed array or number array works; it is converted to f32 on upload.
+ */
+export type MatrixInput =
+  | { readonly data: ArrayLike<number> | BigInt64Array | BigUint64Array; readonly shape: readonly number[] }
+  | { readonly n: number; readonly data: ArrayLike<number>; readonly batch?: number };
+
+/** The `{ n, batch, data }` of a {@link MatrixInput} (typed errors naming `argument`). */
+export function denseMatrixOf(input: MatrixInput, argument = 'matrix'): { n: number; batch: number; data: HostMatrixData } {
+  if (typeof input !== 'object' || input === null || !('data' in input))
+    throw new InvalidArgumentError(argument, 'must be { data, shape: [n, n] } (e.g. a Tensor) or { n, data, batch? }');
+  const raw = input.data;
+  if (raw instanceof BigInt64Array || raw instanceof BigUint64Array)
+    throw new InvalidArgumentError(`${argument}.data`, 'holds 64-bit integers: convert the matrix to float32 or float64');
+  if (typeof raw !== 'object' || raw === null || typeof (raw as ArrayLike<number>).length !== 'number')
+    throw new InvalidArgumentError(`${argument}.data`, 'must be a typed array or an array of numbers');
+  const data = raw instanceof Float32Array || raw instanceof Float64Array ? raw : Float64Array.from(raw as ArrayLike<number>);
+  let n: number;
+  let batch: number;
+  if ('shape' in input) {
+    const shape = input.shape;
+    if (!Array.isArray(shape) || (shape.length !== 2 && shape.length !== 3))
+      throw new InvalidArgumentError(`${argument}.shape`, `must be [n, n] or [batch, n, n], got ${JSON.stringify(shape)}`);
+    const [a, b] = shape.slice(-2) as [number, number];
+    if (a !== b) throw new InvalidArgumentError(`${argument}.shape`, `must be square, got ${a}×${b}`);
+    n = a;
+    batch = shape.length === 3 ? shape[0]! : 1;
+  } else {
+    n = input.n;
+    batch = input.batch ?? 1;
+  }
+  checkDims(n, batch);
+  if (data.length !== batch * n * n)
+    throw new InvalidArgumentError(`${argument}.data`, `has ${data.length} values, shape needs batch·n·n = ${batch * n * n}`);
+  return { n, batch, data };
+}
+
+/** A {@link denseOperator} from a {@link MatrixInput}. */
+export async function matrixOperator(ctx: GpuContext, input: MatrixInput, options: { symmetryTolerance?: number } = {}): Promise<SymmetricOperator> {
+  const { n, batch, data } = denseMatrixOf(input);
+  return denseOperator(ctx, { n, batch, data, ...options });
 }
