@@ -220,7 +220,7 @@ export class KrylovGpuBackend implements Disposable {
         }
       }
       // ‖w‖² of lanes lane0 + t·p, t < count, at consecutive positions first·p + t.
-      dot.encode(rec, this.#w, this.#w, this.#lane.norm2, { n, batch: count, stride: p * n }, first * p, 'sum');
+      dot.encode(rec, this.#w, this.#w, this.#lane.norm2, { n, batch: count, stride: p * n, offset: lane0 * n }, first * p, 'sum');
       krylov.normalize(rec, {
         ...this.#lane,
         norm2Base: first * p,
@@ -309,7 +309,7 @@ export class KrylovGpuBackend implements Disposable {
     if (operator.encodeApplyItems) for (const run of runs) operator.encodeApplyItems(rec, x, w, p, run.first, run.count);
     else operator.encodeApply(rec, x, w, p);
     if (!this.#exponentSet) {
-      for (const run of runs) dot.encode(rec, this.#w, null, this.#maxAbs, { n: p * n, batch: run.count }, run.first, 'maxAbs');
+      for (const run of runs) dot.encode(rec, this.#w, null, this.#maxAbs, { n: p * n, batch: run.count, offset: run.first * p * n }, run.first, 'maxAbs');
       // maxAbs was read at the right offsets only for active items; the others keep their exponent unset.
       krylov.exponent(rec, this.#maxAbs, this.#exponent, items);
       this.#exponentSet = true;
@@ -327,7 +327,7 @@ export class KrylovGpuBackend implements Disposable {
         seed: this.#options.seed,
         tick,
       });
-      dot.encode(rec, this.#w, this.#w, this.#lane.norm0, { n, batch: run.count * p }, lane0, 'sum');
+      dot.encode(rec, this.#w, this.#w, this.#lane.norm0, { n, batch: run.count * p, offset: lane0 * n }, lane0, 'sum');
       const m = this.#basisMatrix(run.first);
       const wv: VectorsView = { buffer: this.#w, offset: lane0 * n, batchStride: p * n, vectorStride: n };
       for (const hb of h) {
@@ -429,7 +429,14 @@ export async function createKrylovGpu(operator: SymmetricOperator, options: Kryl
   const { n, batch: items } = operator;
   const p = options.block;
   const lanes = items * p;
-  const [mv, dot, krylov, scale] = await Promise.all([createMatVec(ctx), createBatchedDot(ctx), createKrylovKernels(ctx), createScaleVectors(ctx)]);
+  // On software adapters a split reduction costs an extra dispatch per product and buys nothing
+  // on a few CPU cores: the CGS products run unsplit there.
+  const [mv, dot, krylov, scale] = await Promise.all([
+    createMatVec(ctx, ctx.adapter.software ? { targetWorkgroups: 1 } : {}),
+    createBatchedDot(ctx),
+    createKrylovKernels(ctx),
+    createScaleVectors(ctx),
+  ]);
   const allocated = Math.min(options.capacity, Math.max(4 * p, 32));
   const bytes = items * allocated * n * 4;
   if (bytes > ctx.limits.maxBufferSize)

@@ -139,32 +139,29 @@ export type HostMatrixData = Float32Array | Float64Array;
 const F32_MAX = 3.4028234663852886e38;
 
 /**
- * The power of two host data is divided by before its f32 upload: 0 when its largest magnitude
- * is within [2⁻¹⁰⁰, 2¹⁰⁰] (stored as is), else ⌊log₂ max|a|⌋ so that the stored entries are O(1)
- * and neither overflow nor go subnormal. The operator multiplies it back exactly (a power of two)
- * after its products. Throws InvalidArgumentError naming `argument` when that factor is not an
- * f32 (max|a| ≥ 2¹²⁷ or < 2⁻¹²⁶: outside what an f32 apply can return).
+ * Checks that host data can be computed with in f32: every entry ≤ 3.4e38 in magnitude (beyond,
+ * it would become ±Inf) and the largest magnitude ≥ 2⁻¹²⁰ (below, the products of an apply fall
+ * into f32's subnormal range, which some GPUs flush to zero). Throws InvalidArgumentError naming
+ * `argument`. Within the range, eigensolvers scale by powers of two themselves, so the scale of an
+ * operator does not matter (docs/accuracy.md, "Scale").
  */
-export function storageExponent(data: ArrayLike<number>, argument: string): number {
+export function assertF32Range(data: ArrayLike<number>, argument: string): void {
   let max = 0;
-  for (let i = 0; i < data.length; i++) max = Math.max(max, Math.abs(data[i]!));
-  if (max === 0 || (max >= 2 ** -100 && max <= 2 ** 100)) return 0;
-  const e = Math.floor(Math.log2(max));
-  if (e > 126 || e < -126) {
+  let at = 0;
+  for (let i = 0; i < data.length; i++) {
+    const a = Math.abs(data[i]!);
+    if (a > max) ((max = a), (at = i));
+  }
+  if (max > F32_MAX)
     throw new InvalidArgumentError(
       argument,
-      `largest magnitude ${max} is outside the f32 range the GPU computes in (2⁻¹²⁶ … ${F32_MAX.toExponential(2)}); ` +
-        'divide or multiply the matrix by a power of two (its eigenvalues scale by the same factor) or use the float64 cpu backend',
+      `entry ${at} = ${data[at]} exceeds the f32 range (±${F32_MAX.toExponential(2)}); divide the matrix by a power of two (its eigenvalues scale by the same factor) or use the float64 cpu backend`,
     );
-  }
-  return e;
-}
-
-/** `data · 2^−e` as f32 (exact when e is an integer and the result is a normal f32). */
-function scaledF32(data: HostMatrixData, e: number): Float32Array {
-  if (e === 0) return data instanceof Float32Array ? data : Float32Array.from(data);
-  const f = 2 ** -e;
-  return Float32Array.from(data, (v) => v * f);
+  if (max > 0 && max < 2 ** -120)
+    throw new InvalidArgumentError(
+      argument,
+      `its largest magnitude ${max} is below 2⁻¹²⁰: f32 products would be subnormal; multiply the matrix by a power of two (its eigenvalues scale by the same factor) or use the float64 cpu backend`,
+    );
 }
 
 function checkDims(n: number, batch: number): void {
@@ -217,8 +214,8 @@ export function assertSymmetric(data: ArrayLike<number>, n: number, batch: numbe
   }
 }
 
-async function uploadF32(ctx: GpuContext, data: HostMatrixData, label: string, exponent = 0): Promise<GPUBuffer> {
-  const f32 = scaledF32(data, exponent);
+async function uploadF32(ctx: GpuContext, data: HostMatrixData, label: string): Promise<GPUBuffer> {
+  const f32 = data instanceof Float32Array ? data : Float32Array.from(data);
   if (f32.byteLength > ctx.limits.maxBufferSize)
     throw new DeviceLimitError('maxBufferSize', f32.byteLength, ctx.limits.maxBufferSize, label);
   return ctx.uploadF32(f32, label);
@@ -249,7 +246,6 @@ export async function denseOperator(ctx: GpuContext, options: DenseOperatorOptio
     throw new InvalidArgumentError('data/buffer', 'give exactly one of `data` and `buffer`');
   let owned = false;
   let buffer: GPUBuffer;
-  let exponent = 0;
   if (options.data) {
     if (options.data.length !== batch * n * n) {
       throw new InvalidArgumentError(
@@ -259,8 +255,8 @@ export async function denseOperator(ctx: GpuContext, options: DenseOperatorOptio
     }
     assertFinite(options.data, 'data', n, n);
     assertSymmetric(options.data, n, batch, 'data', options.symmetryTolerance);
-    exponent = storageExponent(options.data, 'data');
-    buffer = await uploadF32(ctx, options.data, 'dense operator', exponent);
+    assertF32Range(options.data, 'data');
+    buffer = await uploadF32(ctx, options.data, 'dense operator');
     owned = true;
   } else {
     buffer = options.buffer!;
@@ -268,11 +264,9 @@ export async function denseOperator(ctx: GpuContext, options: DenseOperatorOptio
       throw new InvalidArgumentError('buffer', `holds ${buffer.size} bytes, need batch·n·n·4 = ${batch * n * n * 4}`);
   }
   const mv = await createMatVec(ctx);
-  const alpha = 2 ** exponent;
   return new BuiltinOperator(
     { kind: 'dense', n, batch, ctx, ranges: true },
-    (rec, x, y, vectors, first, count) =>
-      mv.encodeT(rec, { m: { buffer, offset: first * n * n, rows: n, cols: n }, x, y, batch: count, vectors, alpha }),
+    (rec, x, y, vectors, first, count) => mv.encodeT(rec, { m: { buffer, offset: first * n * n, rows: n, cols: n }, x, y, batch: count, vectors }),
     () => {
       if (owned) ctx.destroyBuffer(buffer);
     },
@@ -316,16 +310,12 @@ export async function jacobianOperator(
     throw new InvalidArgumentError('data/buffer', 'give exactly one of `data` and `buffer`');
   const maxElems = Math.floor(ctx.limits.maxStorageBufferBindingSize / 4) - ctx.limits.minStorageBufferOffsetAlignment / 4;
   const blocks: ColumnBlock[] = [];
-  // Host data is stored as 2^−e J (see storageExponent); the applies multiply 2^e back per factor.
-  let exponent = 0;
   if (options.data) {
     const data = options.data;
     if (data.length !== batch * n * p)
       throw new InvalidArgumentError('data', `expected batch·n·p = ${batch}·${n}·${p} = ${batch * n * p} values, got ${data.length}`);
     assertFinite(data, 'data', n, p);
-    exponent = storageExponent(data, 'data');
-    if (Math.abs(2 * exponent) > 126) throw new InvalidArgumentError('data', `entries of magnitude 2^${exponent} make K = J Jᵀ overflow or underflow f32`);
-    const unit = 2 ** -exponent;
+    assertF32Range(data, 'data');
     // Block width: one row of a block must fit a binding; one block (all batches) must fit a buffer.
     const maxBufElems = Math.floor(ctx.limits.maxBufferSize / 4);
     const width = Math.max(1, Math.min(p, maxElems, Math.floor(maxBufElems / (batch * n))));
@@ -333,7 +323,7 @@ export async function jacobianOperator(
       for (let c0 = 0; c0 < p; c0 += width) {
         const cols = Math.min(width, p - c0);
         const block = new Float32Array(batch * n * cols);
-        for (let r = 0; r < batch * n; r++) for (let c = 0; c < cols; c++) block[r * cols + c] = data[r * p + c0 + c]! * unit;
+        for (let r = 0; r < batch * n; r++) for (let c = 0; c < cols; c++) block[r * cols + c] = data[r * p + c0 + c]!;
         blocks.push({ buffer: await ctx.uploadF32(block, `jacobian block ${blocks.length}`), cols, owned: true });
       }
     } catch (error) {
@@ -357,7 +347,6 @@ export async function jacobianOperator(
   const widest = Math.max(...blocks.map((b) => b.cols));
   let scratch: GPUBuffer | null = null;
   let scratchElems = 0;
-  const alpha = 2 ** exponent;
   const op = new BuiltinOperator(
     { kind: 'jacobian', n, batch, ctx, ranges: true },
     (rec, x, y, vectors, first, count) => {
@@ -375,7 +364,7 @@ export async function jacobianOperator(
         const z = { buffer: scratch!, batchStride: vectors * block.cols, vectorStride: block.cols };
         const m = { buffer: block.buffer, offset: first * n * block.cols, rows: n, cols: block.cols };
         mv.encodeT(rec, { m, x, y: z, batch: count, vectors });
-        mv.encodeN(rec, { m, x: z, y, batch: count, vectors, alpha: alpha * alpha, beta: c === 0 ? 0 : 1 });
+        mv.encodeN(rec, { m, x: z, y, batch: count, vectors, beta: c === 0 ? 0 : 1 });
       });
     },
     () => {
@@ -390,14 +379,14 @@ export async function jacobianOperator(
     if (op.isDisposed) throw new DisposedError('jacobian operator');
     blocks.forEach((block, c) => {
       const xc = { ...x, offset: (x.offset ?? 0) + offsets[c]! };
-      mv.encodeN(rec, { m: { buffer: block.buffer, rows: n, cols: block.cols }, x: xc, y, batch, vectors, alpha, beta: c === 0 ? 0 : 1 });
+      mv.encodeN(rec, { m: { buffer: block.buffer, rows: n, cols: block.cols }, x: xc, y, batch, vectors, beta: c === 0 ? 0 : 1 });
     });
   };
   const encodeJt = (rec: Recorder, x: VectorsView, y: VectorsView, vectors: number): void => {
     if (op.isDisposed) throw new DisposedError('jacobian operator');
     blocks.forEach((block, c) => {
       const yc = { ...y, offset: (y.offset ?? 0) + offsets[c]! };
-      mv.encodeT(rec, { m: { buffer: block.buffer, rows: n, cols: block.cols }, x, y: yc, batch, vectors, alpha });
+      mv.encodeT(rec, { m: { buffer: block.buffer, rows: n, cols: block.cols }, x, y: yc, batch, vectors });
     });
   };
   return Object.assign(op, { p, encodeJ, encodeJt });

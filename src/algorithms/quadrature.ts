@@ -143,7 +143,8 @@ export interface SpectralDensityEstimate {
 /**
  * The SLQ density of one operator from its probes' rules: counts = n · mean_j (mass of probe j's
  * Gauss rule in each bin), smoothed by default (see {@link DensityOptions}). Default edges: 40
- * bins over the nodes (positive nodes for log spacing) plus 3σ on each side when smoothing.
+ * bins over the nodes (positive nodes for log spacing) plus 4σ on each side when smoothing (the
+ * mass outside, ≤ Φ(−4) ≈ 3e-5 of a node's, is reported in `below`/`above`).
  * The last two forms (a bin count or explicit edges) give the plain histogram, as before.
  */
 export function slqDensity(
@@ -184,7 +185,7 @@ export function slqDensity(
     sigma = o.sigma ?? (coord(hi) - coord(lo)) / steps;
     if (!(sigma >= 0) || !Number.isFinite(sigma)) throw new InvalidArgumentError('sigma', `must be a finite number ≥ 0, got ${sigma}`);
   }
-  const edges = o.edges ?? densityEdges(lo, hi, bins, spacing, 3 * sigma);
+  const edges = o.edges ?? densityEdges(lo, hi, bins, spacing, 4 * sigma);
   const { counts, below, above } = gaussianSpectralDensity(
     rules.map((r) => r.nodes),
     rules.map((r) => r.weights),

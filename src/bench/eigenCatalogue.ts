@@ -155,7 +155,7 @@ export function eigenCatalogue(size: CatalogueSize = 'test'): EigenCase[] {
     cases.push(make(`graph Laplacian, 6 components of ${size1}`, 6 * size1, 8, 'smallest', disconnectedLaplacian(6, size1, rng)));
   }
   {
-    const n = big ? 1000 : 200;
+    const n = big ? 1000 : 120;
     const values = logUniform(n, 7, rng);
     const a = matrixWithSpectrum(values, rng);
     cases.push(make('7-decade spectrum, largest', n, 10, 'largest', a));

@@ -49,6 +49,8 @@ export interface BatchedDotShape {
   readonly batch: number;
   /** Elements between the starts of consecutive rows (≥ n). Default n. */
   readonly stride?: number;
+  /** Element of x (and y) where row 0 starts. Default 0. */
+  readonly offset?: number;
 }
 
 /** What {@link BatchedDot.encode} reduces: Σ x·y (y given) or Σ x (y null), or max |x|. */
@@ -59,7 +61,7 @@ const MODE = { dot: 0, sum: 1, maxAbs: 2 } as const;
 /** A prepared batched dot product (pipelines compiled), recordable into any {@link Recorder}. */
 export interface BatchedDot {
   /**
-   * Records `out[outOffset + b] = Σ_i x[b·s+i]·y[b·s+i]` for b < batch, s the row stride
+   * Records `out[outOffset + b] = Σ_i x[o+b·s+i]·y[o+b·s+i]` for b < batch, s the row stride and o the offset
    * (`y = null`: plain sums; `reduction: "maxAbs"`: max_i |x[b·s+i]|, y ignored, +Inf for a row
    * holding a non-finite value). Buffers are read/written in f32 elements and are not retained.
    */
@@ -103,6 +105,7 @@ export async function createBatchedDot(ctx: GpuContext): Promise<BatchedDot> {
     n: number,
     stride: number,
     batch: number,
+    offset: number,
   ): void {
     const segmentsPerRow = Math.ceil(n / segment);
     const totalSegments = segmentsPerRow * batch;
@@ -111,8 +114,8 @@ export async function createBatchedDot(ctx: GpuContext): Promise<BatchedDot> {
       const count = Math.min(perChunk, totalSegments - first);
       const startRow = Math.floor(first / segmentsPerRow);
       const lastRow = Math.floor((first + count - 1) / segmentsPerRow);
-      const start = startRow * stride + (first % segmentsPerRow) * segment;
-      const end = lastRow * stride + Math.min(n, (((first + count - 1) % segmentsPerRow) + 1) * segment);
+      const start = offset + startRow * stride + (first % segmentsPerRow) * segment;
+      const end = offset + lastRow * stride + Math.min(n, (((first + count - 1) % segmentsPerRow) + 1) * segment);
       const input = alignedRange(start, end, align);
       const output = alignedRange(dstOffset + first, dstOffset + first + count, align);
       const params = rec.uniform('batchedDot params', BatchedDotParams, {
@@ -121,7 +124,7 @@ export async function createBatchedDot(ctx: GpuContext): Promise<BatchedDot> {
         segmentsPerRow,
         firstSegment: first,
         segmentCount: count,
-        baseElement: start,
+        baseElement: start - offset,
         xShift: input.shift,
         yShift: input.shift,
         outShift: output.shift,
@@ -142,29 +145,34 @@ export async function createBatchedDot(ctx: GpuContext): Promise<BatchedDot> {
     encode(rec, x, y, out, shape, outOffset = 0, reduction = 'sum') {
       const { n, batch } = shape;
       const stride = shape.stride ?? n;
+      const offset = shape.offset ?? 0;
+      if (!Number.isInteger(offset) || offset < 0) throw new InvalidArgumentError('offset', `must be an integer ≥ 0, got ${offset}`);
       if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('n', `must be a positive integer, got ${n}`);
       if (!Number.isInteger(batch) || batch < 1) throw new InvalidArgumentError('batch', `must be a positive integer, got ${batch}`);
       if (!Number.isInteger(stride) || stride < n) throw new InvalidArgumentError('stride', `must be an integer ≥ n = ${n}, got ${stride}`);
-      if ((batch - 1) * stride + n >= 2 ** 32) throw new DeviceLimitError('elements per buffer', (batch - 1) * stride + n, 2 ** 32 - 1, 'batchedDot');
+      if (offset + (batch - 1) * stride + n >= 2 ** 32)
+        throw new DeviceLimitError('elements per buffer', offset + (batch - 1) * stride + n, 2 ** 32 - 1, 'batchedDot');
       const first = reduction === 'maxAbs' ? MODE.maxAbs : y ? MODE.dot : MODE.sum;
       const rest = reduction === 'maxAbs' ? MODE.maxAbs : MODE.sum;
       let src = x;
       let srcY = y;
       let len = n;
       let srcStride = stride;
+      let srcOffset = offset;
       let mode: number = first;
       for (;;) {
         const spr = Math.ceil(len / segment);
         if (spr === 1) {
-          pass(rec, mode, src, srcY, out, outOffset, len, srcStride, batch);
+          pass(rec, mode, src, srcY, out, outOffset, len, srcStride, batch, srcOffset);
           return;
         }
         const partials = rec.scratch(spr * batch * 4, 'batchedDot partials');
-        pass(rec, mode, src, srcY, partials, 0, len, srcStride, batch);
+        pass(rec, mode, src, srcY, partials, 0, len, srcStride, batch, srcOffset);
         src = partials;
         srcY = null;
         len = spr;
         srcStride = spr;
+        srcOffset = 0;
         mode = rest;
       }
     },

@@ -1,7 +1,8 @@
 /**
- * Lanczos quadrature, SLQ densities and the Golub–Kahan path on the GPU (spec §3 T4 (c), (d), (e),
- * (g) and §6): moment exactness, Chebyshev–Markov–Stieltjes bracketing, the Marchenko–Pastur
- * density, small eigenvalues of J Jᵀ through Golub–Kahan, Hellmann–Feynman.
+ * Lanczos quadrature, SLQ densities and the Golub–Kahan path on the GPU (docs/accuracy.md): moment
+ * exactness, Chebyshev–Markov–Stieltjes bracketing, the Marchenko–Pastur density, finite densities
+ * for degenerate spectra, log-spaced smoothed densities, small eigenvalues of J Jᵀ through
+ * Golub–Kahan, Hellmann–Feynman.
  */
 import { describe, expect } from 'vitest';
 import { eigsh } from '../../src/algorithms/eigsh.ts';
@@ -93,6 +94,57 @@ describe(`quadrature and Golub–Kahan on ${gpuBackend}`, () => {
     });
     expect(est.counts.reduce((s, c) => s + c, 0)).toBeCloseTo(p, 3);
     expect(ks).toBeLessThanOrEqual(0.05);
+  });
+
+  gpuTest('SLQ of degenerate spectra (zero matrix, identity·1e-30): every density finite, counts sum to n', async () => {
+    const n = 40;
+    for (const scale of [0, 1e-30]) {
+      const data = new Float32Array(n * n);
+      for (let i = 0; i < n; i++) data[i * n + i] = scale;
+      using op = await denseOperator(getCtx(), { n, data });
+      const [rules] = await lanczosQuadrature(op, { steps: 6, probes: 4 });
+      for (const smoothing of ['none', 'gaussian'] as const) {
+        const est = slqDensity(rules!, n, { bins: 4, smoothing });
+        expect(Array.from(est.density).every(Number.isFinite), `scale ${scale}, ${smoothing}`).toBe(true);
+        expect(est.counts.reduce((a, c) => a + c, 0) + est.below + est.above).toBeCloseTo(n, 6);
+      }
+    }
+  });
+
+  gpuTest('log-spaced, smoothed SLQ on a 6-decade spectrum: W1 in log10 λ ≤ 0.15 decades, well below linear bins', async () => {
+    const n = 200;
+    const r = rng('logslq');
+    const values = Float64Array.from({ length: n }, () => 10 ** (-6 * r.uniform()));
+    const m = withSpectrum(values, 'Qlog');
+    using op = await denseOperator(getCtx(), { n, data: m.data });
+    const [rules] = await lanczosQuadrature(op, { steps: 100, probes: 4, seed: 1 });
+    const logs = Array.from(m.values, (v) => Math.log10(Math.max(v, 1e-300))).sort((a, b) => a - b);
+    // W1 (in decades) between the estimate's CDF (linear inside each bin in log10 λ) and the truth's.
+    const w1 = (est: { edges: Float64Array; counts: Float64Array; below: number }): number => {
+      const le = Array.from(est.edges, (e) => (e > 0 ? Math.log10(e) : -Infinity));
+      const lo = -7;
+      const hi = 0.5;
+      const steps = 3000;
+      let total = 0;
+      for (let k = 0; k < steps; k++) {
+        const x = lo + ((k + 0.5) * (hi - lo)) / steps;
+        let f = est.below;
+        for (let b = 0; b < est.counts.length; b++) {
+          if (le[b + 1]! <= x) f += est.counts[b]!;
+          else if (le[b]! < x) f += (est.counts[b]! * (x - le[b]!)) / (le[b + 1]! - le[b]!);
+        }
+        let g = 0;
+        for (const v of logs) if (v <= x) g++;
+        total += (Math.abs(f - g) / n) * ((hi - lo) / steps);
+      }
+      return total;
+    };
+    const logged = w1(slqDensity(rules!, n, { bins: 40, spacing: 'log' }));
+    const linear = w1(slqDensity(rules!, n, { bins: 40, smoothing: 'none' }));
+    // Measured: float64 quadrature 0.075 (log, smoothed) vs 0.22 (linear); f32 on llvmpipe 0.12 vs
+    // 0.20 (the f32 nodes of the bottom decades are rounding-limited).
+    expect(logged).toBeLessThanOrEqual(0.15);
+    expect(linear).toBeGreaterThan(1.5 * logged);
   });
 
   gpuTest('§6 Golub–Kahan on J: λ = σ² down to 1e-8·λmax, where Lanczos on K = JJᵀ is lost; every bound holds', async () => {
