@@ -93,12 +93,13 @@ export interface ResolvedEigenOptions {
 }
 
 /**
- * The default memory budget: max(2k + 20 + p, min(n + 2p, 128)) basis vectors per operator (p the
- * block size). Up to 128 vectors the whole Krylov space of small problems fits (no restart at all);
- * beyond, 2k + 20 + p — ARPACK's 2k + 1 plus room for the thick restart's locked vectors.
+ * The default memory budget: min(max(2k + 20 + p, 128), n + 2p) basis vectors per operator (p the
+ * block size), and at least k + 2p: 2k + 20 + p is ARPACK's 2k + 1 plus room for the thick
+ * restart's locked vectors; up to 128 vectors are always allowed (small problems fit whole, hard
+ * ends converge without restarts); more than n + 2p is never useful (the space has n dimensions).
  */
 export function defaultMaxVectors(n: number, k: number, p: number): number {
-  return Math.max(2 * k + 20 + p, Math.min(n + 2 * p, 128));
+  return Math.max(k + 2 * p, Math.min(Math.max(2 * k + 20 + p, 128), n + 2 * p));
 }
 
 const positiveInteger = (name: string, v: number): void => {

@@ -113,7 +113,8 @@ describe('eigshF64: multiplicity, verification, restarts, stop reasons', () => {
     }
     expect(defaultMaxVectors(1000, 10, 1)).toBe(128);
     expect(defaultMaxVectors(1000, 100, 2)).toBe(222);
-    expect(defaultMaxVectors(30, 10, 1)).toBe(41);
+    expect(defaultMaxVectors(30, 10, 1)).toBe(32);
+    expect(defaultMaxVectors(256, 256, 1)).toBe(258);
   });
 
   test('ritzOrder: descending for largest, ascending for smallest, top then bottom for both', () => {
