@@ -225,6 +225,40 @@ describe(`quadrature and Golub–Kahan on ${gpuBackend}`, () => {
     }
   });
 
+  gpuTest('Golub–Kahan and Lanczos on the same Jacobian satisfy the same contract: eigshJacobian and eigsh(J(Jᵀx)) agree, every bound holds', async () => {
+    const ctx = getCtx();
+    const n = 50;
+    const p = 70;
+    const j = Float64Array.from(randomF32(n * p, 'gkcons'));
+    const truth = symmetricEigen(matmul(j, transpose(j, n, p), n, p, n), n).values;
+    const top = Array.from(truth).reverse();
+    using op = await jacobianOperator(ctx, { n, p, data: j });
+    const [gk] = await eigshJacobian(op, { k: 6, which: 'largest' });
+    using lz = await eigsh(op, { k: 6, which: 'largest' });
+    for (const r of [gk!, lz.results[0]!]) {
+      expect(r.converged.every(Boolean)).toBe(true);
+      r.eigenvalues.forEach((v, i) => {
+        expect(Math.abs(v - top[i]!)).toBeLessThanOrEqual(r.errorBounds[i]!);
+        expect(Math.abs(v - top[i]!)).toBeLessThanOrEqual(1e-5 * top[0]!);
+      });
+    }
+    gk!.eigenvalues.forEach((v, i) => expect(Math.abs(v - lz.results[0]!.eigenvalues[i]!)).toBeLessThanOrEqual(2e-5 * top[0]!));
+  });
+
+  gpuTest('Golub–Kahan at any scale: J × 1e±15 (λ × 1e±30) gives the scaled eigenvalues, not a false breakdown', async () => {
+    const ctx = getCtx();
+    const n = 40;
+    const p = 60;
+    const j = Float64Array.from(randomF32(n * p, 'gkscale'));
+    const base = Array.from(symmetricEigen(matmul(j, transpose(j, n, p), n, p, n), n).values).reverse();
+    for (const s of [1e15, 1e-15]) {
+      using op = await jacobianOperator(ctx, { n, p, data: j.map((v) => v * s) });
+      const [r] = await eigshJacobian(op, { k: 4, which: 'largest' });
+      expect(r!.stopReason).toBe('converged');
+      r!.eigenvalues.forEach((v, i) => expect(Math.abs(v / (s * s) - base[i]!), `×${s}`).toBeLessThanOrEqual(1e-5 * base[0]!));
+    }
+  });
+
   gpuTest('bad options: steps > n, probes 0 → typed errors', async () => {
     using op = await denseOperator(getCtx(), { n: 5, data: new Float32Array(25).fill(1) });
     await expect(lanczosQuadrature(op, { steps: 6 })).rejects.toBeInstanceOf(InvalidArgumentError);
