@@ -15,14 +15,7 @@ import { DisposedError, InvalidArgumentError } from '../errors.ts';
 import type { GpuContext } from '../gpu/context.ts';
 import { readStaging, record } from '../gpu/recorder.ts';
 import { krylovEigen, type KrylovRequest, type KrylovResponse, type KrylovSettings } from '../reference/krylov.ts';
-import {
-  eigenResultOf,
-  probeVector,
-  resolveEigenOptions,
-  type EigenOptions,
-  type EigenResult,
-  type Which,
-} from '../reference/eigsh.ts';
+import { eigenResultOf, probeVector, resolveEigenOptions, type EigenOptions, type EigenResult, type Which } from '../reference/eigsh.ts';
 import { createKrylovGpu, type KrylovGpuOptions } from './krylovGpu.ts';
 import { matrixOperator, type MatrixInput, type SymmetricOperator } from './operators.ts';
 
@@ -36,7 +29,9 @@ export interface GpuEigenOptions extends EigenOptions {
    * Start block instead of the seeded random one, e.g. the residual: [batch][blockSize][n] (host) or
    * the same layout at `offset` (elements) of a GPU buffer (borrowed).
    */
-  readonly start?: { readonly kind: 'host'; readonly data: Float32Array | Float64Array } | { readonly kind: 'gpu'; readonly buffer: GPUBuffer; readonly offset?: number };
+  readonly start?:
+    | { readonly kind: 'host'; readonly data: Float32Array | Float64Array }
+    | { readonly kind: 'gpu'; readonly buffer: GPUBuffer; readonly offset?: number };
 }
 
 /** Results of {@link eigsh}; owns the GPU Ritz vectors when `vectors: "gpu"`. */
@@ -127,10 +122,16 @@ async function solve(operator: SymmetricOperator, options: GpuEigenOptions): Pro
   let start: KrylovGpuOptions['start'];
   if (options.start?.kind === 'host') {
     if (options.start.data.length !== batch * p * n)
-      throw new InvalidArgumentError('start', `expected batch·blockSize·n = ${batch}·${p}·${n} = ${batch * p * n} values, got ${options.start.data.length}`);
+      throw new InvalidArgumentError(
+        'start',
+        `expected batch·blockSize·n = ${batch}·${p}·${n} = ${batch * p * n} values, got ${options.start.data.length}`,
+      );
     for (let i = 0; i < options.start.data.length; i++)
       if (!Number.isFinite(options.start.data[i]!))
-        throw new InvalidArgumentError('start', `entry ${i % n} of start vector ${Math.floor(i / n)} is ${options.start.data[i]} (must be finite)`);
+        throw new InvalidArgumentError(
+          'start',
+          `entry ${i % n} of start vector ${Math.floor(i / n)} is ${options.start.data[i]} (must be finite)`,
+        );
     start = { kind: 'host', data: options.start.data, shared: false };
   } else if (options.start?.kind === 'gpu') {
     start = options.start;

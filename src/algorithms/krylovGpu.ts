@@ -30,7 +30,9 @@ export interface KrylovGpuOptions {
   /** Rows per operator the driver may use (the memory budget). */
   readonly capacity: number;
   /** Start block, [items][p][n] (the same vectors for every operator when `shared`). */
-  readonly start: { readonly kind: 'host'; readonly data: Float32Array | Float64Array; readonly shared: boolean } | { readonly kind: 'gpu'; readonly buffer: GPUBuffer; readonly offset?: number };
+  readonly start:
+    | { readonly kind: 'host'; readonly data: Float32Array | Float64Array; readonly shared: boolean }
+    | { readonly kind: 'gpu'; readonly buffer: GPUBuffer; readonly offset?: number };
   readonly seed: number;
   /** Relative hole tolerance (see krylovNormalize.wgsl). */
   readonly holeTolerance: number;
@@ -92,7 +94,17 @@ export class KrylovGpuBackend implements Disposable {
     operator: SymmetricOperator,
     options: KrylovGpuOptions,
     kernels: Kernels,
-    buffers: { basis: GPUBuffer; allocated: number; w: GPUBuffer; norm0: GPUBuffer; norm2: GPUBuffer; hole: GPUBuffer; inv: GPUBuffer; exponent: GPUBuffer; maxAbs: GPUBuffer },
+    buffers: {
+      basis: GPUBuffer;
+      allocated: number;
+      w: GPUBuffer;
+      norm0: GPUBuffer;
+      norm2: GPUBuffer;
+      hole: GPUBuffer;
+      inv: GPUBuffer;
+      exponent: GPUBuffer;
+      maxAbs: GPUBuffer;
+    },
   ) {
     this.ctx = operator.ctx;
     this.operator = operator;
@@ -140,7 +152,12 @@ export class KrylovGpuBackend implements Disposable {
     const next = Math.min(this.capacity, Math.max(rows, 2 * this.allocated));
     const bytes = items * next * n * 4;
     if (bytes > ctx.limits.maxBufferSize)
-      throw new DeviceLimitError('maxBufferSize', bytes, ctx.limits.maxBufferSize, `a Krylov basis of ${items} operators × ${next} vectors × n = ${n}`);
+      throw new DeviceLimitError(
+        'maxBufferSize',
+        bytes,
+        ctx.limits.maxBufferSize,
+        `a Krylov basis of ${items} operators × ${next} vectors × n = ${n}`,
+      );
     using group = new BufferGroup(ctx);
     const grown = await group.storage(items * next * n, 'krylov basis');
     const old = this.basis;
@@ -309,7 +326,8 @@ export class KrylovGpuBackend implements Disposable {
     if (operator.encodeApplyItems) for (const run of runs) operator.encodeApplyItems(rec, x, w, p, run.first, run.count);
     else operator.encodeApply(rec, x, w, p);
     if (!this.#exponentSet) {
-      for (const run of runs) dot.encode(rec, this.#w, null, this.#maxAbs, { n: p * n, batch: run.count, offset: run.first * p * n }, run.first, 'maxAbs');
+      for (const run of runs)
+        dot.encode(rec, this.#w, null, this.#maxAbs, { n: p * n, batch: run.count, offset: run.first * p * n }, run.first, 'maxAbs');
       // maxAbs was read at the right offsets only for active items; the others keep their exponent unset.
       krylov.exponent(rec, this.#maxAbs, this.#exponent, items);
       this.#exponentSet = true;
@@ -440,7 +458,12 @@ export async function createKrylovGpu(operator: SymmetricOperator, options: Kryl
   const allocated = Math.min(options.capacity, Math.max(4 * p, 32));
   const bytes = items * allocated * n * 4;
   if (bytes > ctx.limits.maxBufferSize)
-    throw new DeviceLimitError('maxBufferSize', bytes, ctx.limits.maxBufferSize, `a Krylov basis of ${items} operators × ${allocated} vectors × n = ${n}`);
+    throw new DeviceLimitError(
+      'maxBufferSize',
+      bytes,
+      ctx.limits.maxBufferSize,
+      `a Krylov basis of ${items} operators × ${allocated} vectors × n = ${n}`,
+    );
   using group = new BufferGroup(ctx);
   const buffers = {
     basis: await group.storage(items * allocated * n, 'krylov basis'),

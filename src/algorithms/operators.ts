@@ -72,7 +72,11 @@ class BuiltinOperator implements SymmetricOperator {
    * `apply` handles a range of items (x, y shifted to its first item) when `ranges` is set, else
    * only the whole batch [0, batch).
    */
-  constructor(fields: { kind: string; n: number; batch: number; ctx: GpuContext; ranges: boolean }, apply: ApplyItems, release: () => void) {
+  constructor(
+    fields: { kind: string; n: number; batch: number; ctx: GpuContext; ranges: boolean },
+    apply: ApplyItems,
+    release: () => void,
+  ) {
     this.kind = fields.kind;
     this.n = fields.n;
     this.batch = fields.batch;
@@ -266,7 +270,8 @@ export async function denseOperator(ctx: GpuContext, options: DenseOperatorOptio
   const mv = await createMatVec(ctx);
   return new BuiltinOperator(
     { kind: 'dense', n, batch, ctx, ranges: true },
-    (rec, x, y, vectors, first, count) => mv.encodeT(rec, { m: { buffer, offset: first * n * n, rows: n, cols: n }, x, y, batch: count, vectors }),
+    (rec, x, y, vectors, first, count) =>
+      mv.encodeT(rec, { m: { buffer, offset: first * n * n, rows: n, cols: n }, x, y, batch: count, vectors }),
     () => {
       if (owned) ctx.destroyBuffer(buffer);
     },
@@ -562,7 +567,11 @@ export function denseMatrixOf(input: MatrixInput, argument = 'matrix'): { n: num
 }
 
 /** A {@link denseOperator} from a {@link MatrixInput}. */
-export async function matrixOperator(ctx: GpuContext, input: MatrixInput, options: { symmetryTolerance?: number } = {}): Promise<SymmetricOperator> {
+export async function matrixOperator(
+  ctx: GpuContext,
+  input: MatrixInput,
+  options: { symmetryTolerance?: number } = {},
+): Promise<SymmetricOperator> {
   const { n, batch, data } = denseMatrixOf(input);
   return denseOperator(ctx, { n, batch, data, ...options });
 }

@@ -154,9 +154,14 @@ export function slqDensity(
 ): SpectralDensityEstimate {
   if (rules.length === 0) throw new InvalidArgumentError('rules', 'need at least one probe');
   const o: DensityOptions =
-    typeof options === 'number' ? { bins: options, smoothing: 'none' } : options instanceof Float64Array ? { edges: options, smoothing: 'none' } : options;
+    typeof options === 'number'
+      ? { bins: options, smoothing: 'none' }
+      : options instanceof Float64Array
+        ? { edges: options, smoothing: 'none' }
+        : options;
   const spacing = o.spacing ?? 'linear';
-  if (spacing !== 'linear' && spacing !== 'log') throw new InvalidArgumentError('spacing', `must be "linear" or "log", got "${String(spacing)}"`);
+  if (spacing !== 'linear' && spacing !== 'log')
+    throw new InvalidArgumentError('spacing', `must be "linear" or "log", got "${String(spacing)}"`);
   const smoothing = o.smoothing ?? 'gaussian';
   if (smoothing !== 'gaussian' && smoothing !== 'none')
     throw new InvalidArgumentError('smoothing', `must be "gaussian" or "none", got "${String(smoothing)}"`);

@@ -149,7 +149,9 @@ export function eigenCatalogue(size: CatalogueSize = 'test'): EigenCase[] {
     cases.push(make('1e-6 cluster at the top', n, 6, 'largest', matrixWithSpectrum(values, rng)));
   }
   cases.push(make(big ? '2-D Laplacian 28²' : '2-D Laplacian 16²', big ? 784 : 256, 12, 'largest', laplacian(big ? [28, 28] : [16, 16])));
-  cases.push(make(big ? '3-D Laplacian 10³' : '3-D Laplacian 6³', big ? 1000 : 216, 10, 'largest', laplacian(big ? [10, 10, 10] : [6, 6, 6])));
+  cases.push(
+    make(big ? '3-D Laplacian 10³' : '3-D Laplacian 6³', big ? 1000 : 216, 10, 'largest', laplacian(big ? [10, 10, 10] : [6, 6, 6])),
+  );
   {
     const size1 = big ? 80 : 20;
     cases.push(make(`graph Laplacian, 6 components of ${size1}`, 6 * size1, 8, 'smallest', disconnectedLaplacian(6, size1, rng)));
@@ -186,7 +188,15 @@ export function eigenCatalogue(size: CatalogueSize = 'test'): EigenCase[] {
     const n = big ? 400 : 100;
     const base = matrixWithSpectrum(logUniform(n, 3, rng), rng);
     for (const s of [1e20, 1e-20, 1e30, 1e-30]) {
-      cases.push(make(`scaled ×${s.toExponential(0)}`, n, 6, 'largest', base.map((v) => v * s)));
+      cases.push(
+        make(
+          `scaled ×${s.toExponential(0)}`,
+          n,
+          6,
+          'largest',
+          base.map((v) => v * s),
+        ),
+      );
     }
   }
   return cases;

@@ -138,7 +138,11 @@ export function resolveEigenOptions(options: EigenOptions, n: number, minToleran
   if (options.steps !== undefined) {
     const m = options.steps;
     positiveInteger('steps', m);
-    if (m * p < k) throw new InvalidArgumentError('steps', `must be ≥ k = ${k} (steps · blockSize ≥ k, blockSize ${p}) to produce k Ritz values, got ${m}`);
+    if (m * p < k)
+      throw new InvalidArgumentError(
+        'steps',
+        `must be ≥ k = ${k} (steps · blockSize ≥ k, blockSize ${p}) to produce k Ritz values, got ${m}`,
+      );
     if (m * p > n) throw new InvalidArgumentError('steps', `cannot exceed n = ${n} (steps · blockSize ≤ n, blockSize ${p}), got ${m}`);
     return { k, which, fixedSteps: m, blockSize: p, maxVectors: p * (m + 1), tolerance, seed, verify: false, maxApplies };
   }

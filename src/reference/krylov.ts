@@ -378,7 +378,6 @@ export function* krylovEigen(settings: KrylovSettings): Generator<KrylovRequest,
   }
   let rows = p;
   let tick = 0;
-  let restarts = 0;
   // Verification: 16 vectors after a locking restart (float64 catalogue: 8 missed a copy in a 28²
   // Laplacian, 16 and 32 found every copy; docs/accuracy.md).
   const verifySteps = Math.max(2, Math.ceil(16 / p));
@@ -400,7 +399,8 @@ export function* krylovEigen(settings: KrylovSettings): Generator<KrylovRequest,
       let room = Infinity;
       for (const it of items) if (it.phase !== 'done') room = Math.min(room, Math.ceil((n - it.validRows(rows)) / p));
       steps = Math.max(1, Math.min(steps, room));
-      for (const it of items) if (it.phase !== 'done') steps = Math.min(steps, Math.max(1, Math.ceil((settings.maxApplies - it.applies) / p)));
+      for (const it of items)
+        if (it.phase !== 'done') steps = Math.min(steps, Math.max(1, Math.ceil((settings.maxApplies - it.applies) / p)));
     }
     if (items.some((it) => it.verifyRequested)) {
       rows = yield* restart();
@@ -420,7 +420,8 @@ export function* krylovEigen(settings: KrylovSettings): Generator<KrylovRequest,
       if (!active[b]) continue;
       item.exponent = rec.exponent[b]!;
       absorb(item, b, rec, rows, steps);
-      if (rec.loss) for (let s2 = 0; s2 < steps; s2++) for (let v = 0; v < p; v++) item.loss = Math.max(item.loss, rec.loss[s2 * lanes + b * p + v]!);
+      if (rec.loss)
+        for (let s2 = 0; s2 < steps; s2++) for (let v = 0; v < p; v++) item.loss = Math.max(item.loss, rec.loss[s2 * lanes + b * p + v]!);
       item.steps += steps;
       item.applies += steps * p;
     }
@@ -541,7 +542,6 @@ export function* krylovEigen(settings: KrylovSettings): Generator<KrylovRequest,
    * (locked) and lose their frontier, so the next steps start from random vectors.
    */
   function* restart(): Generator<KrylovRequest, number, KrylovResponse> {
-    restarts++;
     const applied = rows - p;
     const target = Math.min(cap - 2 * p, k + Math.max(0, Math.floor((cap - 2 * p - k) / 2)));
     const plans = items.map((item) => {

@@ -8,7 +8,14 @@
  */
 import { InvalidArgumentError } from '../errors.ts';
 import { scaleExponent } from './krylovKernels.ts';
-import { CandidateFlag, krylovRandom, type CandidateRecords, type KrylovRequest, type KrylovResponse, type SyncKrylovBackend } from './krylov.ts';
+import {
+  CandidateFlag,
+  krylovRandom,
+  type CandidateRecords,
+  type KrylovRequest,
+  type KrylovResponse,
+  type SyncKrylovBackend,
+} from './krylov.ts';
 
 /** A batch of symmetric operators on the host, applied in float64. */
 export interface CpuOperator {
@@ -77,7 +84,10 @@ export class KrylovF64Backend implements SyncKrylovBackend {
     }
   }
 
-  #records(steps: number, withCoef: boolean): CandidateRecords & { coef: Float64Array; norm: Float64Array; flags: Uint8Array; loss: Float64Array } {
+  #records(
+    steps: number,
+    withCoef: boolean,
+  ): CandidateRecords & { coef: Float64Array; norm: Float64Array; flags: Uint8Array; loss: Float64Array } {
     const lanes = this.items * this.p;
     return {
       coef: new Float64Array(withCoef ? steps * lanes * this.cap : 0),

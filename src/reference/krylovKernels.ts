@@ -31,7 +31,14 @@ export function krylovPrepareF64(
   w: Float64Array,
   hole: ArrayLike<number>,
   exponent: ArrayLike<number>,
-  a: { readonly n: number; readonly firstLane: number; readonly lanes: number; readonly block: number; readonly seed: number; readonly tick: number },
+  a: {
+    readonly n: number;
+    readonly firstLane: number;
+    readonly lanes: number;
+    readonly block: number;
+    readonly seed: number;
+    readonly tick: number;
+  },
 ): Float64Array {
   for (let l = a.firstLane; l < a.firstLane + a.lanes; l++) {
     const base = l * a.n;

@@ -160,7 +160,8 @@ export function gaussianSpectralDensity(
   checkEdges(edges);
   if (!(n > 0) || !Number.isFinite(n)) throw new InvalidArgumentError('n', `expected a finite number > 0, got ${n}`);
   if (!(sigma >= 0) || !Number.isFinite(sigma)) throw new InvalidArgumentError('sigma', `expected a finite number ≥ 0, got ${sigma}`);
-  if (coordinate === 'log' && !(edges[0]! > 0)) throw new InvalidArgumentError('edges', `log coordinate needs positive edges, got ${edges[0]}`);
+  if (coordinate === 'log' && !(edges[0]! > 0))
+    throw new InvalidArgumentError('edges', `log coordinate needs positive edges, got ${edges[0]}`);
   const x = (v: number): number => (coordinate === 'log' ? Math.log10(v) : v);
   const bins = edges.length - 1;
   const xe = Float64Array.from(edges, x);
@@ -232,7 +233,8 @@ function checkEdges(edges: Float64Array): void {
  */
 export function densityEdges(lo: number, hi: number, bins: number, coordinate: DensityCoordinate, margin = 0): Float64Array {
   if (!Number.isInteger(bins) || bins < 1) throw new InvalidArgumentError('bins', `must be a positive integer, got ${bins}`);
-  if (!(Number.isFinite(lo) && Number.isFinite(hi) && lo <= hi)) throw new InvalidArgumentError('range', `expected finite lo ≤ hi, got [${lo}, ${hi}]`);
+  if (!(Number.isFinite(lo) && Number.isFinite(hi) && lo <= hi))
+    throw new InvalidArgumentError('range', `expected finite lo ≤ hi, got [${lo}, ${hi}]`);
   if (coordinate === 'log' && !(lo > 0)) throw new InvalidArgumentError('range', `log spacing needs a positive range, got [${lo}, ${hi}]`);
   let a = coordinate === 'log' ? Math.log10(lo) : lo;
   let b = coordinate === 'log' ? Math.log10(hi) : hi;

@@ -57,7 +57,13 @@ const MAX_SWEEPS_PER_VALUE = 60;
  *   60 QL sweeps — with finite input this does not happen (implicit QL converges cubically).
  * @internal
  */
-export function tql2InPlace(d: Float64Array, e: Float64Array, z: Float64Array | null, cols: number, maxSweeps = MAX_SWEEPS_PER_VALUE): void {
+export function tql2InPlace(
+  d: Float64Array,
+  e: Float64Array,
+  z: Float64Array | null,
+  cols: number,
+  maxSweeps = MAX_SWEEPS_PER_VALUE,
+): void {
   const m = d.length;
   if (m === 0) return;
   e[m - 1] = 0;

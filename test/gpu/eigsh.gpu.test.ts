@@ -102,7 +102,10 @@ describe(`eigsh on ${gpuBackend}`, () => {
   });
 
   gpuTest('host data beyond the f32 range is refused with a typed error naming it (never silently Inf or flushed)', async (ctx) => {
-    const base = withSpectrum(Float64Array.from({ length: 20 }, (_, i) => 2 ** (-i / 5)), 'scale');
+    const base = withSpectrum(
+      Float64Array.from({ length: 20 }, (_, i) => 2 ** (-i / 5)),
+      'scale',
+    );
     for (const s of [1e40, 1e-40]) {
       const data = Float64Array.from(base.data, (v) => v * s);
       const e = await eigsh(ctx, { data, shape: [20, 20] }, { k: 4 }).catch((x: unknown) => x);
@@ -123,40 +126,49 @@ describe(`eigsh on ${gpuBackend}`, () => {
     expect((e as InvalidArgumentError).argument).toBe('operator');
   });
 
-  gpuTest('Ritz vectors: on the host (‖Ku − θu‖ ≤ bound + floor, orthonormal) and on the GPU ([batch][k][n], freed with the solution)', async (ctx) => {
-    const c = eigenCatalogue('test').find((x) => x.name === 'multiplicity 2 at the top, rotated')!;
-    using sol = await solveCase(ctx, c, { vectors: 'host', tolerance: 1e-5 });
-    const r = sol.results[0]!;
-    const { n } = c;
-    const norm = normOf(c);
-    for (let v = 0; v < c.k; v++) {
-      const x = r.vectors!.subarray(v * n, (v + 1) * n);
-      let res = 0;
-      let len = 0;
-      for (let i = 0; i < n; i++) {
-        let s = 0;
-        for (let j = 0; j < n; j++) s += c.data[i * n + j]! * x[j]!;
-        res += (s - r.eigenvalues[v]! * x[i]!) ** 2;
-        len += x[i]! ** 2;
+  gpuTest(
+    'Ritz vectors: on the host (‖Ku − θu‖ ≤ bound + floor, orthonormal) and on the GPU ([batch][k][n], freed with the solution)',
+    async (ctx) => {
+      const c = eigenCatalogue('test').find((x) => x.name === 'multiplicity 2 at the top, rotated')!;
+      using sol = await solveCase(ctx, c, { vectors: 'host', tolerance: 1e-5 });
+      const r = sol.results[0]!;
+      const { n } = c;
+      const norm = normOf(c);
+      for (let v = 0; v < c.k; v++) {
+        const x = r.vectors!.subarray(v * n, (v + 1) * n);
+        let res = 0;
+        let len = 0;
+        for (let i = 0; i < n; i++) {
+          let s = 0;
+          for (let j = 0; j < n; j++) s += c.data[i * n + j]! * x[j]!;
+          res += (s - r.eigenvalues[v]! * x[i]!) ** 2;
+          len += x[i]! ** 2;
+        }
+        expect(Math.sqrt(res)).toBeLessThanOrEqual(1e-4 * norm);
+        expect(Math.abs(Math.sqrt(len) - 1)).toBeLessThan(1e-4);
+        for (let w = 0; w < v; w++) {
+          let d = 0;
+          for (let i = 0; i < n; i++) d += x[i]! * r.vectors![w * n + i]!;
+          expect(Math.abs(d)).toBeLessThan(1e-3);
+        }
       }
-      expect(Math.sqrt(res)).toBeLessThanOrEqual(1e-4 * norm);
-      expect(Math.abs(Math.sqrt(len) - 1)).toBeLessThan(1e-4);
-      for (let w = 0; w < v; w++) {
-        let d = 0;
-        for (let i = 0; i < n; i++) d += x[i]! * r.vectors![w * n + i]!;
-        expect(Math.abs(d)).toBeLessThan(1e-3);
-      }
-    }
-    const m = withSpectrum(Float64Array.from({ length: 50 }, (_, i) => 1 / (i + 1)), 'gv');
-    const gpu = await eigsh(ctx, { data: stack([m, m]), shape: [2, 50, 50] }, { k: 3, vectors: 'gpu' });
-    expect(gpu.vectorBuffer!.size).toBeGreaterThanOrEqual(2 * 3 * 50 * 4);
-    const live = ctx.liveBufferCount;
-    gpu.dispose();
-    expect(ctx.liveBufferCount).toBe(live - 1);
-  });
+      const m = withSpectrum(
+        Float64Array.from({ length: 50 }, (_, i) => 1 / (i + 1)),
+        'gv',
+      );
+      const gpu = await eigsh(ctx, { data: stack([m, m]), shape: [2, 50, 50] }, { k: 3, vectors: 'gpu' });
+      expect(gpu.vectorBuffer!.size).toBeGreaterThanOrEqual(2 * 3 * 50 * 4);
+      const live = ctx.liveBufferCount;
+      gpu.dispose();
+      expect(ctx.liveBufferCount).toBe(live - 1);
+    },
+  );
 
   gpuTest('fixed steps: exactly that many block steps, no restart; the result says so', async (ctx) => {
-    const m = withSpectrum(Float64Array.from({ length: 80 }, (_, i) => 1 / (i + 1)), 'fixed');
+    const m = withSpectrum(
+      Float64Array.from({ length: 80 }, (_, i) => 1 / (i + 1)),
+      'fixed',
+    );
     using sol = await eigsh(ctx, { data: m.data, shape: [80, 80] }, { k: 4, steps: 20 });
     const r = sol.results[0]!;
     expect(r.steps).toBe(20);

@@ -30,7 +30,11 @@ async function put(group: BufferGroup, data: Float32Array | Uint32Array | Int32A
   return buffer;
 }
 
-async function run(ctx: GpuContext, encode: (rec: Recorder) => void, reads: readonly (readonly [GPUBuffer, number])[]): Promise<ArrayBuffer[]> {
+async function run(
+  ctx: GpuContext,
+  encode: (rec: Recorder) => void,
+  reads: readonly (readonly [GPUBuffer, number])[],
+): Promise<ArrayBuffer[]> {
   const staged = await record(ctx, 'krylov kernel test', (rec) => {
     encode(rec);
     return reads.map(([b, n]) => rec.stage(b, 0, Math.max(1, n) * 4));
@@ -132,60 +136,68 @@ describe(`krylov kernels on ${gpuBackend}: vs their float64 twins`, () => {
     const [raw] = await run(ctx, (rec) => k.prepare(rec, { w: wb, hole: hb, exponent: eb, ...args }), [[wb, w0.length]]);
     const got = new Float32Array(raw!);
     const ref = krylovPrepareF64(Float64Array.from(w0), hole, exponent, args);
-    for (let i = 0; i < got.length; i++) if (got[i] !== Math.fround(ref[i]!)) expect.fail(`w[${i}] = ${got[i]}, twin ${Math.fround(ref[i]!)}`);
+    for (let i = 0; i < got.length; i++)
+      if (got[i] !== Math.fround(ref[i]!)) expect.fail(`w[${i}] = ${got[i]}, twin ${Math.fround(ref[i]!)}`);
     // The random entries are f32 values in (−1, 1).
     const v = krylovRandom(77, 1, 12345, 5);
     expect(Math.fround(v)).toBe(v);
     expect(Math.abs(v)).toBeLessThan(1);
   });
 
-  gpuTest('krylovNormalize: hole test, inverse norm and records on a strided lane range, with zero, Inf, NaN and negative inputs', async () => {
-    const ctx = getCtx();
-    const lanes = 300;
-    const norm0 = randomF32(lanes, 'n0').map((v) => Math.abs(v) * 10);
-    const norm2c = randomF32(lanes, 'n2').map((v) => Math.abs(v));
-    const specials = [0, Infinity, NaN, -1, 1e-20, 1e-12];
-    for (let t = 0; t < specials.length; t++) norm2c[t * 7] = specials[t]!;
-    norm0[9] = Infinity;
-    norm0[10] = 0;
-    const hole0 = Uint32Array.from({ length: lanes }, (_, l) => l % 3);
-    const tol = 64 * U * Math.sqrt(1000);
-    const a = { firstLane: 1, laneStride: 2, count: 140, recBase: 5, tol, norm2Base: 4 };
-    const k = await createKrylovKernels(ctx);
-    using group = new BufferGroup(ctx);
-    const n0 = await put(group, norm0, 'norm0');
-    const n2 = await put(group, norm2c, 'norm2');
-    const hb = await put(group, hole0.map((h) => (h ? 1 : 0)), 'hole');
-    const inv = await put(group, new Float32Array(lanes).fill(-9), 'inv');
-    const rn = await put(group, new Float32Array(lanes + 5).fill(-9), 'recNorm');
-    const rf = await put(group, new Uint32Array(lanes + 5).fill(99), 'recFlags');
-    const [holeRaw, invRaw, rnRaw, rfRaw] = await run(
-      ctx,
-      (rec) => k.normalize(rec, { norm0: n0, norm2: n2, hole: hb, inv, recNorm: rn, recFlags: rf, ...a }),
-      [
-        [hb, lanes],
-        [inv, lanes],
-        [rn, lanes + 5],
-        [rf, lanes + 5],
-      ],
-    );
-    const s = {
-      hole: Uint32Array.from(hole0, (h) => (h ? 1 : 0)),
-      inv: new Float64Array(lanes).fill(-9),
-      recNorm: new Float64Array(lanes + 5).fill(-9),
-      recFlags: new Uint32Array(lanes + 5).fill(99),
-    };
-    krylovNormalizeF64(norm0, norm2c, s, a);
-    expect(Array.from(new Uint32Array(holeRaw!))).toEqual(Array.from(s.hole));
-    expect(Array.from(new Uint32Array(rfRaw!))).toEqual(Array.from(s.recFlags));
-    const close = (got: Float32Array, ref: Float64Array, what: string) => {
-      for (let i = 0; i < ref.length; i++) {
-        const r = ref[i]!;
-        if (r === -9 || r === 0) expect(got[i], `${what}[${i}]`).toBe(Math.fround(r));
-        else expect(Math.abs(got[i]! - r), `${what}[${i}]`).toBeLessThanOrEqual(2.5 * 2 * U * Math.abs(r));
-      }
-    };
-    close(new Float32Array(invRaw!), s.inv, 'inv');
-    close(new Float32Array(rnRaw!), s.recNorm, 'recNorm');
-  });
+  gpuTest(
+    'krylovNormalize: hole test, inverse norm and records on a strided lane range, with zero, Inf, NaN and negative inputs',
+    async () => {
+      const ctx = getCtx();
+      const lanes = 300;
+      const norm0 = randomF32(lanes, 'n0').map((v) => Math.abs(v) * 10);
+      const norm2c = randomF32(lanes, 'n2').map((v) => Math.abs(v));
+      const specials = [0, Infinity, NaN, -1, 1e-20, 1e-12];
+      for (let t = 0; t < specials.length; t++) norm2c[t * 7] = specials[t]!;
+      norm0[9] = Infinity;
+      norm0[10] = 0;
+      const hole0 = Uint32Array.from({ length: lanes }, (_, l) => l % 3);
+      const tol = 64 * U * Math.sqrt(1000);
+      const a = { firstLane: 1, laneStride: 2, count: 140, recBase: 5, tol, norm2Base: 4 };
+      const k = await createKrylovKernels(ctx);
+      using group = new BufferGroup(ctx);
+      const n0 = await put(group, norm0, 'norm0');
+      const n2 = await put(group, norm2c, 'norm2');
+      const hb = await put(
+        group,
+        hole0.map((h) => (h ? 1 : 0)),
+        'hole',
+      );
+      const inv = await put(group, new Float32Array(lanes).fill(-9), 'inv');
+      const rn = await put(group, new Float32Array(lanes + 5).fill(-9), 'recNorm');
+      const rf = await put(group, new Uint32Array(lanes + 5).fill(99), 'recFlags');
+      const [holeRaw, invRaw, rnRaw, rfRaw] = await run(
+        ctx,
+        (rec) => k.normalize(rec, { norm0: n0, norm2: n2, hole: hb, inv, recNorm: rn, recFlags: rf, ...a }),
+        [
+          [hb, lanes],
+          [inv, lanes],
+          [rn, lanes + 5],
+          [rf, lanes + 5],
+        ],
+      );
+      const s = {
+        hole: Uint32Array.from(hole0, (h) => (h ? 1 : 0)),
+        inv: new Float64Array(lanes).fill(-9),
+        recNorm: new Float64Array(lanes + 5).fill(-9),
+        recFlags: new Uint32Array(lanes + 5).fill(99),
+      };
+      krylovNormalizeF64(norm0, norm2c, s, a);
+      expect(Array.from(new Uint32Array(holeRaw!))).toEqual(Array.from(s.hole));
+      expect(Array.from(new Uint32Array(rfRaw!))).toEqual(Array.from(s.recFlags));
+      const close = (got: Float32Array, ref: Float64Array, what: string) => {
+        for (let i = 0; i < ref.length; i++) {
+          const r = ref[i]!;
+          if (r === -9 || r === 0) expect(got[i], `${what}[${i}]`).toBe(Math.fround(r));
+          else expect(Math.abs(got[i]! - r), `${what}[${i}]`).toBeLessThanOrEqual(2.5 * 2 * U * Math.abs(r));
+        }
+      };
+      close(new Float32Array(invRaw!), s.inv, 'inv');
+      close(new Float32Array(rnRaw!), s.recNorm, 'recNorm');
+    },
+  );
 });

@@ -37,6 +37,5 @@ export function checkContract(c: EigenCase, r: EigenResult, tolerance: number, a
 /** The catalogue's tolerance: 1e-5, as the i-th-value check (docs/accuracy.md, "What converged guarantees"). */
 export const caseTolerance = (_c: EigenCase): number => 1e-5;
 
-
 /** The float64 oracle's error allowance for case c: 8·n·ε·‖A‖. */
 export const f64Oracle = (c: EigenCase): number => 8 * c.n * 2 ** -53 * normOf(c);

@@ -115,8 +115,7 @@ function workCase(index: number, size: CatalogueSize, tolerance: number): BenchC
         const r = sol.results[0]!;
         defaultBudget = { applies: r.applies, error: wantedError(c, Array.from(r.eigenvalues)) };
       }
-      const f64 =
-        c.n <= scale.f64MaxN ? eigshF64(denseCpuOperator(c.n, 1, c.data), { ...options, maxVectors: budget })[0]! : null;
+      const f64 = c.n <= scale.f64MaxN ? eigshF64(denseCpuOperator(c.n, 1, c.data), { ...options, maxVectors: budget })[0]! : null;
       // ARPACK at the same (absolute) tolerance: tol_A·|θ_i| ≤ tol·‖A‖ for every wanted value.
       const want = wantedValues(c.values, c.k, c.which);
       const maxWanted = Math.max(...Array.from(want, Math.abs));
@@ -139,7 +138,8 @@ function workCase(index: number, size: CatalogueSize, tolerance: number): BenchC
       const arpackOk = result?.converged === true && arpackError <= Math.max(tolerance, 1e-5);
       const notes: string[] = [];
       if (result && !result.converged) notes.push(`ARPACK did not converge within ${result.matvecs} matvecs`);
-      if (result?.converged && !arpackOk) notes.push(`ARPACK reported convergence but its values are off by ${arpackError.toExponential(1)}·‖A‖`);
+      if (result?.converged && !arpackOk)
+        notes.push(`ARPACK reported convergence but its values are off by ${arpackError.toExponential(1)}·‖A‖`);
       if (grsd.stop !== 'converged' && grsd.stop !== 'exhausted') notes.push(`grsd stopped: ${grsd.stop}`);
       return {
         label: c.name,
@@ -154,7 +154,9 @@ function workCase(index: number, size: CatalogueSize, tolerance: number): BenchC
           appliesDefaultBudget: defaultBudget.applies,
           errorDefaultBudget: defaultBudget.error,
           ...(f64 ? { appliesF64: f64.applies } : {}),
-          ...(result?.matvecs !== undefined ? { appliesArpack: result.matvecs, arpackConverged: arpackOk ? 1 : 0, errorArpack: arpackError } : {}),
+          ...(result?.matvecs !== undefined
+            ? { appliesArpack: result.matvecs, arpackConverged: arpackOk ? 1 : 0, errorArpack: arpackError }
+            : {}),
           ...(arpackOk ? { ratioToArpack: grsd.applies / result!.matvecs! } : {}),
         },
         peers: [arpack],

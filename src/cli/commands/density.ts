@@ -50,7 +50,11 @@ export function registerDensity(program: Command, io: CliIo): void {
     .option('--probes <P>', `random probe vectors per matrix (1 … ${OPTION_LIMITS.probes})`, intInRange(1, OPTION_LIMITS.probes), 16)
     .option('--steps <m>', 'Lanczos steps per probe (at most n)', positiveInt, 40)
     .option('--bins <B>', `histogram bins over the range of the nodes (1 … ${OPTION_LIMITS.bins})`, intInRange(1, OPTION_LIMITS.bins), 40)
-    .addOption(new Option('--spacing <s>', 'bins of equal width in λ, or in log₁₀ λ (for spectra over decades)').choices(['linear', 'log']).default('linear'))
+    .addOption(
+      new Option('--spacing <s>', 'bins of equal width in λ, or in log₁₀ λ (for spectra over decades)')
+        .choices(['linear', 'log'])
+        .default('linear'),
+    )
     .addOption(
       new Option('--smoothing <s>', 'spread each Gauss node as a Gaussian (smooth density) or bin the nodes as they are')
         .choices(['gaussian', 'none'])
@@ -89,7 +93,10 @@ export function registerDensity(program: Command, io: CliIo): void {
         } else {
           rules = quadratureF64(denseCpuOperator(batch.n, batch.batch, batch.data), options.steps, options.probes, options.seed);
         }
-        const results = rules.map((probes, b) => ({ name: batch.names[b]!, probes, density: slqDensity(probes, batch.n, {
+        const results = rules.map((probes, b) => ({
+          name: batch.names[b]!,
+          probes,
+          density: slqDensity(probes, batch.n, {
             bins: options.bins,
             spacing: options.spacing,
             smoothing: options.smoothing,
