@@ -12,6 +12,7 @@ import { denseOperator, jacobianOperator, wgslOperator } from '../../src/algorit
 import { eigenCatalogue, mixedBatch, type EigenCase } from '../../src/bench/eigenCatalogue.ts';
 import { InvalidArgumentError } from '../../src/errors.ts';
 import type { GpuContext } from '../../src/gpu/context.ts';
+import type { Tensor } from '../../src/io/tensor.ts';
 import { createNodeGpuContext } from '../../src/node/dawn.ts';
 import { denseCpuOperator, eigshF64 } from '../../src/reference/eigsh.ts';
 import { matmul, transpose } from '../../src/reference/linalg.ts';
@@ -161,6 +162,24 @@ describe(`eigsh on ${gpuBackend}`, () => {
       const live = ctx.liveBufferCount;
       gpu.dispose();
       expect(ctx.liveBufferCount).toBe(live - 1);
+    },
+  );
+
+  gpuTest(
+    'input forms: a grsd Tensor, { data, shape } with any numeric array, { n, data }, and an operator give the same values',
+    async (ctx) => {
+      const m = withSpectrum(
+        Float64Array.from({ length: 30 }, (_, i) => 1 / (i + 1)),
+        'forms',
+      );
+      const tensor: Tensor = { dtype: 'f32', shape: [30, 30], data: m.data };
+      using a = await eigsh(ctx, tensor, { k: 3 });
+      using b = await eigsh(ctx, { data: Array.from(m.data), shape: [30, 30] }, { k: 3 });
+      using c = await eigsh(ctx, { n: 30, data: m.data }, { k: 3 });
+      using op = await denseOperator(ctx, { n: 30, data: m.data });
+      using d = await eigsh(op, { k: 3 });
+      for (const s of [b, c, d]) expect(Array.from(s.results[0]!.eigenvalues)).toEqual(Array.from(a.results[0]!.eigenvalues));
+      expect(Math.abs(a.results[0]!.eigenvalues[0]! - m.values[29]!)).toBeLessThan(1e-6);
     },
   );
 
