@@ -439,7 +439,9 @@ describe('registry of benchmark groups (extension point)', () => {
   const extra: BenchGroup = { id: 'extra-group', title: 'Extra', description: 'later', cases: () => [] };
 
   test('built-ins, registration, selection', () => {
-    expect(benchGroups().map((g) => g.id)).toEqual(expect.arrayContaining(['apply', 'lanczos', 'eigsh', 'slq', 'binning', 'transport', 'pipeline']));
+    expect(benchGroups().map((g) => g.id)).toEqual(
+      expect.arrayContaining(['apply', 'lanczos', 'eigsh', 'slq', 'binning', 'transport', 'pipeline']),
+    );
     registerBenchGroup(extra);
     try {
       registerBenchGroup(extra); // same object: no-op
