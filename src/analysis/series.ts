@@ -214,6 +214,27 @@ export function defaultFloorRelative(precision: 'float32' | 'float64', n: number
 }
 
 /**
+ * The shell grid a series builds from its `gridOptions` for a largest eigenvalue `lambdaMax`, on
+ * a backend of `precision`, for residuals of length n (the default floor depends on both). Exported
+ * so that callers can tell whether a new λ_max would change a series' grid (`grsd serve`).
+ */
+export function seriesGrid(
+  o: NonNullable<SeriesOptions['gridOptions']>,
+  lambdaMax: number,
+  precision: 'float32' | 'float64',
+  n: number,
+): ShellGrid {
+  return ShellGrid.create({
+    ...(o.lambdaRef === undefined ? {} : { lambdaRef: o.lambdaRef }),
+    ...(o.width === undefined ? {} : { width: o.width }),
+    ...(o.shellsPerDecade === undefined ? {} : { shellsPerDecade: o.shellsPerDecade }),
+    floor: o.floor ?? (o.floorRelative ?? defaultFloorRelative(precision, n)) * lambdaMax,
+    lambdaMax,
+    headroom: o.headroom ?? 1,
+  });
+}
+
+/**
  * A streaming GRSD analysis. Push checkpoints in time order; each push returns the checkpoint's
  * results and, from the second on, the interval's. Owns GPU memory for the previous checkpoint:
  * dispose it (or use `using`).
@@ -301,14 +322,7 @@ export class GrsdSeries implements Disposable {
         'gridOptions.lambdaMax',
         `the largest eigenvalue is ${top}; a shell grid needs a positive λ_max (is the kernel zero?)`,
       );
-    this.#grid = ShellGrid.create({
-      ...(o.lambdaRef === undefined ? {} : { lambdaRef: o.lambdaRef }),
-      ...(o.width === undefined ? {} : { width: o.width }),
-      ...(o.shellsPerDecade === undefined ? {} : { shellsPerDecade: o.shellsPerDecade }),
-      floor: o.floor ?? (o.floorRelative ?? defaultFloorRelative(this.#compute.precision, n)) * top,
-      lambdaMax: top,
-      headroom: o.headroom ?? 1,
-    });
+    this.#grid = seriesGrid(o, top, this.#compute.precision, n);
     return this.#grid;
   }
 

@@ -43,7 +43,8 @@ export interface LiveRunState {
  */
 export interface LiveRunGrid {
   bound(data: CheckpointData, manifest: RunManifest): Promise<number>;
-  sameGrid(manifest: RunManifest, a: number, b: number): boolean;
+  /** Whether run bounds a and b give the same grid for residuals of length n. */
+  sameGrid(manifest: RunManifest, a: number, b: number, n: number): boolean;
 }
 
 /** Options of {@link LiveRun}. */
@@ -213,7 +214,7 @@ export class LiveRun {
       return;
     }
     const lambdaMax = Math.max(this.#lambdaMax, await grid.bound(data, manifest));
-    if (this.#series && !grid.sameGrid(manifest, this.#seriesLambdaMax, lambdaMax)) {
+    if (this.#series && !grid.sameGrid(manifest, this.#seriesLambdaMax, lambdaMax, data.residual.length)) {
       this.#status(
         'analysing',
         `λ_max grew to ${lambdaMax.toPrecision(4)}, which changes the shell grid: analysing checkpoints 0–${i - 1} again`,

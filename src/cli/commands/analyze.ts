@@ -8,7 +8,6 @@
  */
 import { InvalidArgumentError as CommanderArgumentError, type Command } from 'commander';
 import { COMPLEMENT_WARNING_SHARE, GrsdSeries, runLambdaMaxBound, type SeriesOptions, type SeriesResult } from '../../analysis/series.ts';
-import { ShellGrid } from '../../analysis/shellGrid.ts';
 import { analyzeGrsd, type GrsdAnalysis } from '../../analysis/grsdAnalysis.ts';
 import { analysisJson } from '../../io/analysisJson.ts';
 import type { RunManifest } from '../../io/manifest.ts';
@@ -103,22 +102,6 @@ export function runSeriesOptions(manifest: RunManifest, options: Omit<RunAnalysi
       headroom: options.headroom ?? 1,
     },
   };
-}
-
-/**
- * The shell grid a series with these options builds (as GrsdSeries does from `gridOptions`), so
- * that `grsd serve` can tell whether a larger λ_max bound changes the grid.
- */
-export function runGrid(series: SeriesOptions): ShellGrid {
-  const o = series.gridOptions!;
-  return ShellGrid.create({
-    ...(o.lambdaRef === undefined ? {} : { lambdaRef: o.lambdaRef }),
-    ...(o.width === undefined ? {} : { width: o.width }),
-    ...(o.shellsPerDecade === undefined ? {} : { shellsPerDecade: o.shellsPerDecade }),
-    floor: o.floor ?? (o.floorRelative ?? 1e-5) * o.lambdaMax!,
-    lambdaMax: o.lambdaMax!,
-    headroom: o.headroom ?? 1,
-  });
 }
 
 /**
@@ -318,7 +301,11 @@ export function addRunAnalysisOptions(command: Command): Command {
     .option('--headroom <k>', 'extra shells above λ_max (default 1)', nonNegativeInt)
     .option('--steps <m>', 'Lanczos steps per checkpoint, between a numeric --rank and n (default adaptive)', positiveInt)
     .option('--shells-per-decade <k>', 'shell width h = ln10/k (default 4)', positiveNumber)
-    .option('--floor-relative <f>', 'floor λ_floor = f·λ_max (default: 1e-5 on the GPU, 100·n·u on the float64 cpu backend; docs/accuracy.md)', positiveNumber)
+    .option(
+      '--floor-relative <f>',
+      'floor λ_floor = f·λ_max (default: 1e-5 on the GPU, 100·n·u on the float64 cpu backend; docs/accuracy.md)',
+      positiveNumber,
+    )
     .option('--lambda-ref <λ>', 'grid anchor λ_ref (default 1)', positiveNumber)
     .option('--seed <seed>', 'seed of the Lanczos start vectors (0 … 2^32 − 1)', seedOption, 0)
     .option('--root <DIR>', 'allow the manifest to name files under DIR, a directory above RUN (default: only files inside RUN)')

@@ -9,7 +9,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import type { Command } from 'commander';
-import { GrsdSeries, runLambdaMaxBound } from '../../analysis/series.ts';
+import { GrsdSeries, runLambdaMaxBound, seriesGrid } from '../../analysis/series.ts';
 import type { GpuContext } from '../../gpu/context.ts';
 import type { RunManifest } from '../../io/manifest.ts';
 import { FileFormatError, FileReadError } from '../../errors.ts';
@@ -19,7 +19,7 @@ import { startLiveServer, staticSource, type LiveSource } from '../../node/liveS
 import { chooseBackend, describeBackend } from '../backend.ts';
 import type { CliIo } from '../io.ts';
 import { nonNegativeInt, positiveInt } from '../options.ts';
-import { addRunAnalysisOptions, analysisDocument, runGrid, runSeriesOptions, type RunAnalysisOptions } from './analyze.ts';
+import { addRunAnalysisOptions, analysisDocument, runSeriesOptions, type RunAnalysisOptions } from './analyze.ts';
 
 interface ServeOptions extends RunAnalysisOptions {
   port: number;
@@ -68,15 +68,19 @@ export function liveAnalysis(
   description: Record<string, unknown>,
   options: RunAnalysisOptions,
 ): Pick<LiveRunOptions, 'createSeries' | 'grid' | 'analyze' | 'read'> {
-  const grid = (m: RunManifest, lambdaMax: number) => runGrid(runSeriesOptions(m, options, lambdaMax));
+  // The grid a series builds for a λ_max bound (same function as GrsdSeries; the default floor
+  // depends on the backend's precision and on n, the residual length of the run).
+  const precision = backend === 'cpu' ? 'float64' : 'float32';
+  const grid = (m: RunManifest, lambdaMax: number, n: number) =>
+    seriesGrid(runSeriesOptions(m, options, lambdaMax).gridOptions!, lambdaMax, precision, n);
   return {
     createSeries: (manifest, lambdaMax) => new GrsdSeries(backend, runSeriesOptions(manifest, options, options.lambdaMax ?? lambdaMax!)),
     ...(options.lambdaMax === undefined
       ? {
           grid: {
             bound: (data, m) => runLambdaMaxBound(backend, [data], { timeScale: m.timeScale, seed: options.seed }),
-            sameGrid: (m, a, b) => {
-              const [g, h] = [grid(m, a), grid(m, b)];
+            sameGrid: (m, a, b, n) => {
+              const [g, h] = [grid(m, a, n), grid(m, b, n)];
               return g.lambdaRef === h.lambdaRef && g.width === h.width && g.alphaMin === h.alphaMin && g.count === h.count;
             },
           },
