@@ -196,8 +196,10 @@ function fitRows(source: FigureSource): [string, string, string][] {
   return [
     [
       'loss exponent ξ',
-      le?.ok ? `${fmt(le.xi)} ± ${fmt(le.xiStdErr)}` : reason(le),
-      'L(t) ∝ t^−ξ fitted on the tail (the later half of log t) of the measured loss.',
+      le?.ok
+        ? `${fmt(le.xi)} ± ${fmt(le.xiStdErr)} over t ∈ [${num(le.tMin)}, ${num(le.tMax)}]${le.model ? ` (${escapeHtml(le.model)} model${typeof le.xiPowerLaw === 'number' ? `; plain power law ${fmt(le.xiPowerLaw)}` : ''})` : ''}`
+        : reason(le),
+      'L(t) ∝ t^−ξ: the decay exponent of the loss, fitted on the window where it follows the spectrum (before the slowest modes dominate; docs/conditions.md).',
     ],
     [
       'ξ̂₀ (initial spectrum)',

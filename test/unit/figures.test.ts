@@ -225,10 +225,22 @@ describe('figure specs: structure', () => {
     expect(f.rows.every((r) => (r.t as number) > 0)).toBe(true);
   });
 
+  test('loss: with the finite-spectrum model the line is the plain power law over the window, ξ in the title', () => {
+    const s = handSource('steps');
+    const f = lossFigure({
+      ...s,
+      fits: { ...s.fits!, lossExponent: { ok: true, xi: 0.8, xiStdErr: 0.05, tMin: 2, tMax: 20, model: 'finite-spectrum', xiPowerLaw: 1 } },
+    })!;
+    expect(f.title).toBe('Loss L(t), ξ = 0.800 ± 0.050 (finite-spectrum model)');
+    const line = f.rows.filter((r) => String(r.series).startsWith('power law over the fit window, slope 1.000'));
+    expect(line.map((r) => r.t)).toEqual([2, 20]);
+    expect(Math.log((line[0]!.loss as number) / (line[1]!.loss as number)) / Math.log(10)).toBeCloseTo(1, 12);
+  });
+
   test('loss: a failed tail fit is said in the caption and leaves no fit series', () => {
     const s = handSource('steps');
     const f = lossFigure({ ...s, fits: { ...s.fits!, lossExponent: { ok: false, reason: 'need at least 3 checkpoints' } } })!;
-    expect(f.caption).toMatch(/no tail fit: need at least 3 checkpoints/);
+    expect(f.caption).toMatch(/no fit: need at least 3 checkpoints/);
     expect(f.rows.some((r) => String(r.series).startsWith('tail fit'))).toBe(false);
   });
 

@@ -79,6 +79,10 @@ export interface FigureLossFit {
   readonly xiStdErr: number;
   readonly tMin: number;
   readonly tMax: number;
+  /** 'finite-spectrum' or 'power-law' (schema 2). */
+  readonly model?: string;
+  /** The plain power-law slope over the same points (schema 2). */
+  readonly xiPowerLaw?: number;
 }
 
 /** The `fits` fields the figures read. */

@@ -358,15 +358,24 @@ export function lossFigure(source: FigureSource): Figure | null {
   if (measured.length === 0) return null;
   const fit = source.fits?.lossExponent;
   const MEASURED = 'measured';
-  const FIT = fit?.ok ? `tail fit, ξ = ${fit.xi.toFixed(3)} ± ${fit.xiStdErr.toFixed(3)}` : null;
+  // The line drawn over the fit window is a plain power law through the measured points there: its
+  // slope is the fit's ξ for the power-law model, and `xiPowerLaw` (the plain slope over the same
+  // points) when ξ comes from the finite-spectrum model, whose curve needs more than the JSON holds.
+  const plain = fit?.ok && fit.model === 'finite-spectrum' && typeof fit.xiPowerLaw === 'number';
+  const slope = fit?.ok ? (plain ? fit.xiPowerLaw! : fit.xi) : 0;
+  const FIT = fit?.ok
+    ? plain
+      ? `power law over the fit window, slope ${slope.toFixed(3)}`
+      : `tail fit, ξ = ${fit.xi.toFixed(3)} ± ${fit.xiStdErr.toFixed(3)}`
+    : null;
   const LAZY = 'lazy (fixed-kernel) prediction';
   const rows: Record<string, Cell>[] = measured.map((p) => ({ ...p, series: MEASURED }));
   if (fit?.ok && FIT) {
-    // The tail fit is an OLS line in (ln t, ln L) over [tMin, tMax]; its intercept given ξ is mean(ln L + ξ ln t).
+    // An OLS line in (ln t, ln L) over [tMin, tMax] with slope −ξ has the intercept mean(ln L + ξ ln t).
     const tail = measured.filter((p) => p.t >= fit.tMin * (1 - 1e-12) && p.t <= fit.tMax * (1 + 1e-12));
     if (tail.length > 0) {
-      const lnA = tail.reduce((s, p) => s + Math.log(p.loss) + fit.xi * Math.log(p.t), 0) / tail.length;
-      for (const t of [fit.tMin, fit.tMax]) rows.push({ t, loss: Math.exp(lnA - fit.xi * Math.log(t)), series: FIT });
+      const lnA = tail.reduce((s, p) => s + Math.log(p.loss) + slope * Math.log(p.t), 0) / tail.length;
+      for (const t of [fit.tMin, fit.tMax]) rows.push({ t, loss: Math.exp(lnA - slope * Math.log(t)), series: FIT });
     }
   }
   const lazy = (source.fits?.lazyPrediction ?? []).filter((p) => p.t > 0 && p.predicted > 0);
@@ -378,11 +387,13 @@ export function lossFigure(source: FigureSource): Figure | null {
     colours[FIT] = '#cf222e';
     dashes[FIT] = [2, 2];
   }
-  const title = fit?.ok ? `Loss L(t), tail exponent ξ = ${fit.xi.toFixed(3)} ± ${fit.xiStdErr.toFixed(3)}` : 'Loss L(t)';
+  const title = fit?.ok
+    ? `Loss L(t), ξ = ${fit.xi.toFixed(3)} ± ${fit.xiStdErr.toFixed(3)}${fit.model ? ` (${fit.model} model)` : ''}`
+    : 'Loss L(t)';
   return {
     id: 'loss',
     title,
-    caption: `Loss L = ‖e‖²/(2N) at the checkpoints, the power-law fit of its tail and the loss a fixed kernel would give${fit && !fit.ok ? ` (no tail fit: ${fit.reason})` : ''}; t = 0 is off the log axis.`,
+    caption: `Loss L = ‖e‖²/(2N) at the checkpoints, the power law over the window the exponent was fitted on${plain ? ' (ξ itself is the finite-spectrum model’s, docs/conditions.md)' : ''} and the loss a fixed kernel would give${fit && !fit.ok ? ` (no fit: ${fit.reason})` : ''}; t = 0 is off the log axis.`,
     rows,
     spec: spec(title, {
       data: { values: rows },
