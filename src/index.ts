@@ -115,6 +115,19 @@ export * from './io/index.ts';
 export { parseManifest, type RunManifest, type ManifestCheckpoint } from './io/manifest.ts';
 export { analysisJson, checkpointJson, intervalJson, shellLabels, ANALYSIS_SCHEMA_VERSION } from './io/analysisJson.ts';
 
+// Figures (Vega-Lite specs shared by the report, grsd serve and the visualizer; vega loads on first render) and the HTML report.
+export * from './io/figures/index.ts';
+export {
+  analysisReportBody,
+  analysisSummaryHtml,
+  backendProse,
+  failedChecks,
+  renderAnalysisReport,
+  REPORT_STYLE,
+  type FailedCheck,
+  type ReportOptions,
+} from './io/report.ts';
+
 export * as reference from './reference/index.ts';
 export { Random } from './util/random.ts';
 export type { LanczosLaneBuffers } from './kernels/lanczosUpdate.ts';

@@ -25,4 +25,4 @@ export {
   type ReadLimits,
 } from './node/files.ts';
 export { readManifest, loadCheckpoint, RunWriter, type RunWriterOptions, type RunCheckpointInput } from './node/run.ts';
-export { renderReport, reportFigures, renderSvg } from './io/report.ts';
+export { renderReport, reportFigures } from './io/report.ts';

@@ -1,8 +1,8 @@
 /**
  * The `grsd demo` outputs: a JSON document (the finding, the statistics over seeds, every run's
- * full analysis) and a self-contained HTML report (the finding first, then ε_LSI against depth
- * with error bars, the tables over seeds, and the figures of the deepest run of each
- * architecture). Both open with the same sentence as the terminal summary.
+ * analysis) and a self-contained HTML report (the finding first, then ε_LSI against depth with
+ * error bars, the tables over seeds, and one collapsible section per network with its full
+ * analysis report). Both open with the same sentence as the terminal summary.
  * @module
  */
 import type { DepthStudy } from '../experiments/depthStudy.ts';
@@ -11,7 +11,9 @@ import { CONDITIONS } from '../experiments/depthSummary.ts';
 import type { SeedSummary } from '../experiments/statistics.ts';
 import { GRSD_VERSION } from '../version.ts';
 import { analysisJson } from './analysisJson.ts';
-import { renderSvg, reportFigures } from './report.ts';
+import { depthFigure, renderSvg } from './figures/index.ts';
+import { analysisReportBody, backendProse, escapeHtml, reportPage } from './report.ts';
+import { slimAnalysisJson } from './slimAnalysis.ts';
 
 /** Version of the demo JSON layout (2: statistics over seeds). */
 export const DEMO_SCHEMA_VERSION = 2;
@@ -90,8 +92,17 @@ function cellJson(c: DepthCell): Record<string, unknown> {
   };
 }
 
-/** The demo's JSON document. */
-export function demoJson(study: DepthStudy, backend: Record<string, unknown>): Record<string, unknown> {
+/** Options of {@link demoJson} and {@link renderDemoReport}. */
+export interface DemoOutputOptions {
+  /**
+   * Keep each run's per-interval matrices (flow, Kato) in report.json and each figure's data in
+   * report.html (default true). Either way the derivable `transport` arrays are left out.
+   */
+  readonly data?: boolean;
+}
+
+/** The demo's JSON document (each run's analysis without derivable arrays; see slimAnalysisJson). */
+export function demoJson(study: DepthStudy, backend: Record<string, unknown>, options: DemoOutputOptions = {}): Record<string, unknown> {
   const { summary } = study;
   return {
     schemaVersion: DEMO_SCHEMA_VERSION,
@@ -111,83 +122,29 @@ export function demoJson(study: DepthStudy, backend: Record<string, unknown>): R
       train: { finalLoss: r.train.finalLoss, steps: r.train.steps, seconds: r.train.seconds, losses: Array.from(r.train.losses) },
       diagnostics: r.diagnostics,
       seconds: r.seconds,
-      analysis: analysisJson(r.series, backend, { ...r.analysis }),
+      analysis: slimAnalysisJson(analysisJson(r.series, backend, { ...r.analysis, timeUnit: 'steps' }), { matrices: options.data ?? true }),
     })),
   };
 }
 
-const escape = (s: string): string =>
-  s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+const VERDICT_COLOUR: Record<string, string> = { pass: '#1a7f37', marginal: '#9a6700', fail: '#cf222e', 'not-computable': '#57606a' };
+const EFFECT_COLOUR: Record<string, string> = { found: '#1a7f37', suggestive: '#9a6700', 'not-found': '#cf222e', undetermined: '#57606a' };
 
-/** ε_LSI against depth: per-seed points, mean ± SE error bars, the threshold. */
-async function epsilonFigure(study: DepthStudy): Promise<string> {
-  const { summary } = study;
-  const seedPoints = summary.cells.flatMap((c) =>
-    c.epsilonLSI.values.flatMap((v, i) =>
-      v === null ? [] : [{ architecture: c.architecture, depth: c.depth, seed: c.epsilonLSI.seeds[i], epsilon: v }],
-    ),
-  );
-  const means = summary.cells.flatMap((c) => {
-    const { mean, standardError } = c.epsilonLSI;
-    if (mean === null) return [];
-    const se = standardError ?? 0;
-    return [{ architecture: c.architecture, depth: c.depth, mean, low: Math.max(mean - se, 1e-3), high: mean + se }];
-  });
-  const x = { field: 'depth', type: 'quantitative', scale: { type: 'log', base: 2 }, title: 'depth L' } as const;
-  const threshold = summary.scans[0]?.threshold ?? 0.3;
-  return renderSvg({
-    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-    width: 460,
-    height: 280,
-    title: `ε_LSI against depth (mean ± SE over ${summary.seeds.length} seeds; pass ≤ ${threshold})`,
-    layer: [
-      {
-        data: { values: seedPoints },
-        mark: { type: 'point', opacity: 0.45, size: 25 },
-        encoding: {
-          x,
-          y: { field: 'epsilon', type: 'quantitative', scale: { type: 'log' }, title: 'ε_LSI' },
-          color: { field: 'architecture', type: 'nominal' },
-        },
-      },
-      {
-        data: { values: means },
-        layer: [
-          {
-            mark: { type: 'line', point: true },
-            encoding: { x, y: { field: 'mean', type: 'quantitative' }, color: { field: 'architecture', type: 'nominal' } },
-          },
-          {
-            mark: { type: 'errorbar', ticks: true },
-            encoding: {
-              x,
-              y: { field: 'low', type: 'quantitative' },
-              y2: { field: 'high' },
-              color: { field: 'architecture', type: 'nominal' },
-            },
-          },
-        ],
-      },
-      {
-        data: { values: [{ y: threshold }] },
-        mark: { type: 'rule', strokeDash: [4, 4] },
-        encoding: { y: { field: 'y', type: 'quantitative' } },
-      },
-    ],
-  } as never);
-}
-
-/** The demo's self-contained HTML report. */
-export async function renderDemoReport(study: DepthStudy, backend: Record<string, unknown>): Promise<string> {
-  const { summary, config } = study;
+/** The demo's self-contained HTML report: the finding, the statistics over seeds, ε_LSI against depth, then one collapsible section per network. */
+export async function renderDemoReport(
+  study: DepthStudy,
+  backend: Record<string, unknown>,
+  options: DemoOutputOptions = {},
+): Promise<string> {
+  const { summary, config: c } = study;
   const seeds = summary.seeds.length;
-  const color: Record<string, string> = { pass: '#1a7f37', marginal: '#9a6700', fail: '#cf222e', 'not-computable': '#57606a' };
+  const verdict = (v: string | undefined) => `<span style="color:${VERDICT_COLOUR[v ?? ''] ?? '#1f2328'}">${escapeHtml(v ?? '—')}</span>`;
   const cells = summary.cells
     .map(
-      (c) =>
-        `<tr><td>${c.architecture}</td><td>${c.depth}</td><td>${meanSe(c.finalLoss, 2, expo)}</td><td>${meanSe(c.xi)}</td><td>${meanSe(c.velocityExponent)}</td><td>${meanSe(c.sharpness)}</td><td><b>${meanSe(c.epsilonLSI)}</b></td><td>${c.epsilonLSI.values.map((v) => fixed(v, 3)).join(', ')}</td>${CONDITIONS.map(
+      (x) =>
+        `<tr><td>${x.architecture}</td><td>${x.depth}</td><td>${meanSe(x.finalLoss, 2, expo)}</td><td>${meanSe(x.xi)}</td><td>${meanSe(x.velocityExponent)}</td><td>${meanSe(x.sharpness)}</td><td><b>${meanSe(x.epsilonLSI)}</b></td><td>${x.epsilonLSI.values.map((v) => fixed(v, 3)).join(', ')}</td>${CONDITIONS.map(
           (k) => {
-            const v = c.verdicts[k];
+            const v = x.verdicts[k];
             return `<td title="pass ${v.pass}, marginal ${v.marginal}, fail ${v.fail}, not computable ${v.notComputable}">${v.pass}/${seeds}</td>`;
           },
         ).join('')}</tr>`,
@@ -195,53 +152,60 @@ export async function renderDemoReport(study: DepthStudy, backend: Record<string
     .join('\n');
   const comparisons = summary.comparisons
     .map(
-      (c) =>
-        `<tr><td>${c.depth}</td><td>${c.reference} − ${c.architecture}</td><td>${fixed(c.difference, 3)}${c.standardError === null ? '' : ` ± ${fixed(c.standardError, 3)}`}</td><td>${c.welch ? `${c.welch.pGreater.toPrecision(2)} (t = ${c.welch.t.toFixed(2)}, df = ${c.welch.degreesOfFreedom.toFixed(1)})` : '—'}</td><td>${c.permutation ? `${c.permutation.pValue.toPrecision(2)} (smallest possible ${c.permutation.smallestPValue.toPrecision(2)})` : '—'}</td></tr>`,
+      (x) =>
+        `<tr><td>${x.depth}</td><td>${x.reference} − ${x.architecture}</td><td>${fixed(x.difference, 3)}${x.standardError === null ? '' : ` ± ${fixed(x.standardError, 3)}`}</td><td>${x.welch ? `${x.welch.pGreater.toPrecision(2)} (t = ${x.welch.t.toFixed(2)}, df = ${x.welch.degreesOfFreedom.toFixed(1)})` : '—'}</td><td>${x.permutation ? `${x.permutation.pValue.toPrecision(2)} (smallest possible ${x.permutation.smallestPValue.toPrecision(2)})` : '—'}</td></tr>`,
     )
     .join('\n');
   const scans = summary.scans
     .map((s) => {
       const i = s.criticalDepthInterval;
-      return `<li>${s.architecture}: L* = ${s.criticalDepth ?? 'none'}, 95% bootstrap interval ${i.lower ?? 'none'}–${i.upper ?? 'none'} (no depth reached ε_LSI ≤ ${s.threshold} in ${(100 * i.noneFraction).toFixed(0)}% of ${i.replicates} resamples); d ln ε_LSI / d ln L = ${meanSe(s.slope, 3)} (per-seed slopes ${s.slope.values.map((v) => fixed(v, 3)).join(', ')})</li>`;
+      return `<li>${s.architecture}: L* = ${s.criticalDepth ?? 'none'}, 95% bootstrap interval ${i.lower ?? 'none'}–${i.upper ?? 'none'} (no depth reached ε_LSI ≤ ${s.threshold} in ${(100 * i.noneFraction).toFixed(0)}% of ${i.replicates} resamples of the seeds); d ln ε_LSI / d ln L = ${meanSe(s.slope, 3)} (per-seed slopes ${s.slope.values.map((v) => fixed(v, 3)).join(', ')})</li>`;
     })
     .join('');
+  const threshold = summary.scans[0]?.threshold ?? 0.3;
+  const depth = depthFigure(
+    summary.cells.map((x) => ({
+      architecture: x.architecture,
+      depth: x.depth,
+      epsilon: x.epsilonLSI.mean,
+      stdErr: x.epsilonLSI.standardError,
+      seeds: x.epsilonLSI.values.filter((v) => v !== null).length,
+      values: x.epsilonLSI.values,
+    })),
+    threshold,
+  );
+  // One section per network, collapsed: its header, verdicts, exponents and figures.
   const sections: string[] = [];
-  for (const arch of config.architectures) {
-    const deepest = study.runs.filter((r) => r.architecture === arch).sort((a, b) => b.depth - a.depth || a.seed - b.seed)[0];
-    if (!deepest) continue;
-    const figures = await reportFigures(deepest.series, deepest.analysis);
-    const reasons = Object.entries(deepest.analysis.conditions)
-      .map(([k, c]) => `<li><b>${k}</b> <span style="color:${color[c.verdict]}">${c.verdict}</span>: ${escape(c.reason)}</li>`)
-      .join('');
+  const runs = [...study.runs].sort((a, b) => a.architecture.localeCompare(b.architecture) || a.depth - b.depth || a.seed - b.seed);
+  for (const r of runs) {
+    const json = analysisJson(r.series, backend, { ...r.analysis, timeUnit: 'steps' });
+    const id = `${r.architecture}-L${r.depth}-s${r.seed}-`;
+    const badges = Object.entries(r.analysis.conditions)
+      .map(([k, x]) => `${k} ${verdict(x.verdict)}`)
+      .join(' · ');
+    const body = await analysisReportBody(json, { idPrefix: id, level: 3, ...(options.data === undefined ? {} : { data: options.data }) });
     sections.push(
-      `<h2>${arch}, depth ${deepest.depth}, seed ${deepest.seed}</h2><ul>${reasons}</ul>${Object.values(figures)
-        .map((svg) => `<figure>${svg}</figure>`)
-        .join('')}`,
+      `<details id="${id}section"><summary>${escapeHtml(r.architecture)}, depth ${r.depth}, seed ${r.seed}: ε_LSI ${fixed(r.analysis.theory.lsi?.epsilon ?? null, 3)} · ${badges}</summary>\n${body}\n</details>`,
     );
   }
-  const effectColor = { found: '#1a7f37', suggestive: '#9a6700', 'not-found': '#cf222e', undetermined: '#57606a' }[summary.finding.effect];
-  return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>grsd demo</title>
-<style>body{font-family:system-ui,sans-serif;max-width:1150px;margin:2em auto;padding:0 1em;color:#1f2328}
-table{border-collapse:collapse;margin:0.5em 0}td,th{border:1px solid #d0d7de;padding:4px 8px}figure{display:inline-block;margin:0.5em;vertical-align:top}
-.caveat{color:#57606a;margin:0.3em 0 0.3em 1.2em}.finding{font-size:1.15em;border-left:4px solid ${effectColor};padding:0.4em 0.8em;background:#f6f8fa}</style></head><body>
-<h1>grsd demo: does residual learning produce log-shift invariance beyond a depth threshold?</h1>
-<p class="finding">${escape(summary.finding.sentence)}</p>
-${summary.finding.caveats.map((c) => `<p class="caveat">${escape(c)}</p>`).join('\n')}
-<p>grsd ${GRSD_VERSION}. ${config.architectures.join(' and ')} networks at depths ${config.depths.join(', ')}, ${seeds} seeds each
-(seeds ${summary.seeds.join(', ')}: each draws its own task sample and initialization), trained by full-batch gradient descent on a
-teacher–student task (${config.task.points} points on S^${config.task.inputDim - 1}, the probe set; width ${config.width}, ${config.activation},
-${config.parametrization}, η = ${config.learningRate}, ${config.steps} steps, a checkpoint every ${config.checkpointEvery} steps).
-Study time ${study.seconds.toFixed(0)} s. Backend: ${escape(JSON.stringify(backend))}.
-Small networks on a small probe set: read the result as a demonstration of the pipeline and of the statistic, not as evidence about large models.</p>
-<figure>${await epsilonFigure(study)}</figure>
+  const finding = summary.finding;
+  const intro = `<p style="font-size:1.15em;border-left:4px solid ${EFFECT_COLOUR[finding.effect]};padding:0.4em 0.8em;background:#f6f8fa" class="finding">${escapeHtml(finding.sentence)}</p>
+${finding.caveats.map((x) => `<p class="note caveat">${escapeHtml(x)}</p>`).join('\n')}
+<p>grsd ${GRSD_VERSION}. ${c.architectures.join(' and ')} networks at depths ${c.depths.join(', ')}, ${seeds} seeds each
+(seeds ${summary.seeds.join(', ')}: each draws its own task sample and initialization; both architectures see the same task at a seed),
+trained by full-batch gradient descent on a teacher–student task (${c.task.points} points on S^${c.task.inputDim - 1}, the probe set;
+width ${c.width}, ${c.activation}, ${c.parametrization}, η = ${c.learningRate}, ${c.steps} steps, a checkpoint every ${c.checkpointEvery} steps).
+Study time ${study.seconds.toFixed(0)} s. Backend: ${escapeHtml(backendProse(backend))}.
+Small networks on a small probe set: read the result as a demonstration of the pipeline and of the statistic, not as evidence about large models.
+How the study and its statistics work: docs/lab.md, "The depth study".</p>
+${depth ? `<figure id="depth"><div class="plot">${await renderSvg(depth.spec)}</div><figcaption>${escapeHtml(depth.caption)}</figcaption><p class="downloads">Download: <a href="#" data-download="svg" data-figure="depth">SVG</a> · <a href="#" data-download="csv" data-figure="depth">CSV</a> · <a href="#" data-download="json" data-figure="depth">JSON</a></p></figure><script type="application/json" class="grsd-figure-data">${JSON.stringify({ depth: depth.rows }).replace(/</g, '\\u003c')}</script>` : ''}
 <h2>Per architecture and depth (mean ± standard error over seeds)</h2>
 <table><tr><th>architecture</th><th>depth</th><th>final loss</th><th>ξ</th><th>a</th><th>max λ(M)</th><th>ε_LSI</th><th>ε_LSI per seed</th><th>C1</th><th>C2</th><th>C3</th><th>C4</th></tr>
 ${cells}</table>
-<p>max λ(M): the largest eigenvalue of the per-step operator M = (η/N)·K over the run; above 2, gradient descent is unstable along it (the edge of stability), and the kernel moves by large steps between checkpoints. C1–C4: seeds passing (hover for the other verdicts).</p>
+<p class="note">max λ(M): the largest eigenvalue of the per-step operator M = (η/N)·K over the run; above 2, gradient descent is unstable along it (the edge of stability), and the kernel moves by large steps between checkpoints. C1–C4: seeds passing (hover for the other verdicts).</p>
 ${comparisons ? `<h2>plain − residual in ε_LSI</h2><table><tr><th>depth</th><th>difference</th><th>mean ± SE</th><th>Welch p (one-sided)</th><th>exact permutation p (one-sided)</th></tr>\n${comparisons}</table>` : ''}
 <ul>${scans}</ul>
-${sections.join('\n')}
-</body></html>
-`;
+<h2>Every network</h2>
+<p class="note">One section per network and seed (click to open): its run header, verdicts with reasons, exponents and figures, as <code>grsd analyze --report</code> gives them.</p>`;
+  return reportPage('grsd demo: does residual learning produce log-shift invariance beyond a depth threshold?', intro, sections.join('\n'));
 }

@@ -118,7 +118,7 @@ describe(`benchmark suite on ${gpuBackend}`, () => {
         'pipeline',
         'test-extension',
       ]);
-      expect(report.goals.map((g) => g.id)).toEqual(['apply-bandwidth', 'lanczos-overhead', 'gpu-vs-lapack']);
+      expect(report.goals.map((g) => g.id)).toEqual(['apply-bandwidth', 'lanczos-overhead', 'gpu-vs-lapack', 'eigsh-work-vs-arpack']);
       expect(JSON.parse(JSON.stringify(report))).toEqual(report);
 
       // Roofline.
@@ -202,7 +202,7 @@ describe(`benchmark suite on ${gpuBackend}`, () => {
       expect(md).toContain('## Lanczos (CGS2), fixed steps');
       expect(md).toContain('test-extension');
     },
-    60_000,
+    240_000, // SwiftShader under load: about 50 s quiet, over 60 s on a busy machine
   );
 
   gpuTest('GPU timestamps are used exactly when the device has timestamp-query', async (ctx) => {

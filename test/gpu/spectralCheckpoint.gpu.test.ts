@@ -69,7 +69,7 @@ describe(`spectral checkpoint (eigsh + amplitudes) on ${gpuBackend} vs float64`,
     expect(Math.max(...Array.from(ref.amplitudes.subarray(0, r), Math.abs))).toBeGreaterThan(0.1);
   });
 
-  gpuTest('a rank-5 Jacobian kernel asked for 8 pairs: Lanczos breaks down and says so; what it returns is right', async (ctx) => {
+  gpuTest('a rank-5 Jacobian kernel asked for 8 pairs: all 8 come back, past the invariant subspace, each within its bound', async (ctx) => {
     const n = 40;
     const p = 5;
     const jac = randomF32(n * p, 'spectral J');
@@ -78,10 +78,12 @@ describe(`spectral checkpoint (eigsh + amplitudes) on ${gpuBackend} vs float64`,
     using op = await jacobianOperator(ctx, { n, p, data: jac });
     using cp = await spectralCheckpoint(op, residual, { rank: 8 });
     expect(cp.requested).toBe(8);
+    // The Krylov space of the start vector is exhausted after p steps (breakdown); the solver goes on
+    // with fresh vectors orthogonal to the basis, so the zero eigenvalues fill the remaining slots.
     expect(cp.lanczos.breakdown).toBe(true);
-    expect(cp.rank).toBeGreaterThanOrEqual(p);
-    expect(cp.rank).toBeLessThan(8);
-    for (let k = 0; k < p; k++) expect(Math.abs(cp.values[k]! - ref.values[k]!)).toBeLessThanOrEqual(cp.errorBounds[k]!);
+    expect(cp.rank).toBe(8);
+    for (let k = 0; k < 8; k++) expect(Math.abs(cp.values[k]! - ref.values[k]!)).toBeLessThanOrEqual(cp.errorBounds[k]!);
+    for (let k = p; k < 8; k++) expect(Math.abs(ref.values[k]!)).toBeLessThan(1e-12 * ref.values[0]!);
   });
 
   gpuTest('bad input: rank above n, NaN in the residual, a batch of operators → InvalidArgumentError naming it', async (ctx) => {

@@ -31,6 +31,8 @@ interface DemoOptions {
   checkpointEvery?: number;
   saveRuns?: string;
   backend?: ComputeBackend;
+  pretty?: boolean;
+  reportData: boolean;
 }
 
 /** Parses "2,4,8,16" into distinct positive integers, ascending. */
@@ -81,6 +83,11 @@ export function registerDemo(program: Command, io: CliIo): void {
     .option('--quick', `a smaller study (${DEMO_QUICK_CONFIG.seeds} seeds, depths ${DEMO_QUICK_CONFIG.depths.join(' and ')})`)
     .addOption(jsonOption('the JSON report', 'report.json'))
     .option('--report <FILE>', 'where to write the HTML report', 'report.html')
+    .option('--pretty', 'indent the JSON (default compact)')
+    .option(
+      '--no-report-data',
+      "leave each network's per-interval matrices out of the JSON and the figure data out of the HTML (much smaller files)",
+    )
     .option('--seed <seed>', 'first seed of the tasks, the initializations and the analysis (0 … 2^32 − 1)', seedOption)
     .option(
       '--seeds <N>',
@@ -131,14 +138,20 @@ export function registerDemo(program: Command, io: CliIo): void {
                 onLabCheckpoint: async (run, cp) => {
                   const dir = join(options.saveRuns!, `${run.architecture}-L${run.depth}-seed${run.seed}`);
                   let writer = writers.get(dir);
-                  if (!writer) writers.set(dir, (writer = await RunWriter.create(dir, { timeScale: cp.timeScale, overwrite: true })));
+                  if (!writer)
+                    writers.set(
+                      dir,
+                      (writer = await RunWriter.create(dir, { timeScale: cp.timeScale, timeUnit: 'steps', overwrite: true })),
+                    );
                   await writer.add({ t: cp.step, kernel: cp.kernel, residual: cp.residual, layers: cp.layers });
                 },
               }),
         });
         progress.stop();
-        const jsonFile = await writeJsonOutput(io, options.json, demoJson(study, backend));
-        await writeFileAtomic(options.report, await renderDemoReport(study, backend));
+        const jsonFile = await writeJsonOutput(io, options.json, demoJson(study, backend, { data: options.reportData }), {
+          pretty: options.pretty === true,
+        });
+        await writeFileAtomic(options.report, await renderDemoReport(study, backend, { data: options.reportData }));
         const saved = writers.size > 0 ? `; runs in ${options.saveRuns} (${writers.size} directories)` : '';
         const wrote = `Wrote ${[options.report, jsonFile].filter(Boolean).join(' and ')} in ${duration(study.seconds)}${saved}`;
         writeTextReport(io, options.json, `${demoTable(study)}\n${wrote}`);

@@ -1,0 +1,34 @@
+/**
+ * Rendering of the figure specs: Vega-Lite → Vega → SVG with Vega's headless view (no browser, no
+ * network; in Node and in browsers alike). vega and vega-lite are imported on first use only, so
+ * importing `grsd` or `grsd/node` does not load them.
+ * @module
+ */
+import type { TopLevelSpec } from 'vega-lite';
+
+type VegaModule = typeof import('vega');
+type VegaLiteModule = typeof import('vega-lite');
+let modules: Promise<[VegaModule, VegaLiteModule]> | undefined;
+
+/** vega and vega-lite, loaded once on demand. */
+export function loadVega(): Promise<[VegaModule, VegaLiteModule]> {
+  modules ??= Promise.all([import('vega'), import('vega-lite')]);
+  return modules;
+}
+
+/** Compiles a Vega-Lite spec to a Vega spec (what a page with only the vega runtime can draw). */
+export async function compileSpec(spec: TopLevelSpec): Promise<object> {
+  const [, vl] = await loadVega();
+  return vl.compile(spec).spec;
+}
+
+/** Renders a Vega-Lite spec to a standalone SVG document string. */
+export async function renderSvg(spec: TopLevelSpec): Promise<string> {
+  const [vega, vl] = await loadVega();
+  const view = new vega.View(vega.parse(vl.compile(spec).spec), { renderer: 'none' });
+  try {
+    return await view.toSVG();
+  } finally {
+    view.finalize();
+  }
+}
