@@ -146,14 +146,4 @@ export type { CandidateOptions, LognormalFit, PowerLawScan, TruncatedPowerLawFit
 
 // The training lab and the depth study (grsd demo, the visualizer).
 export * from './lab/index.ts';
-export {
-  runDepthStudy,
-  checkpointSteps,
-  studyTask,
-  DEMO_CONFIG,
-  DEMO_QUICK_CONFIG,
-  type DepthStudy,
-  type DepthStudyConfig,
-  type DepthStudyHooks,
-  type DepthRun,
-} from './experiments/depthStudy.ts';
+export * from './experiments/index.ts';

@@ -11,7 +11,7 @@ import {
   analysisJson,
   analysisSummaryHtml,
   analyzeGrsd,
-  checkpointSteps,
+  checkpointSchedule,
   createGpuContext,
   DEMO_CONFIG,
   figureSource,
@@ -247,7 +247,7 @@ async function run(ctx: GpuContext | null, backend: Backend, config: DepthStudyC
         }
       : { kind: 'cpu', precision: 'float64' };
   const started = performance.now();
-  const eta = new Eta(config.steps, checkpointSteps(config.steps, config.checkpointEvery, config.checkpointGrowth).length);
+  const eta = new Eta(config.steps, checkpointSchedule(config.steps, config.checkpointEvery, config.checkpointGrowth).length);
   let count = 0;
   stopRequested = false;
   $('summary').replaceChildren();

@@ -49,7 +49,7 @@ export interface DepthStudyConfig {
   readonly checkpointEvery: number;
   /**
    * Growth of the checkpoint spacing: Δt ≈ (growth − 1)·t, from 1 step up to `checkpointEvery`
-   * ({@link checkpointSteps}). Default 1 (uniform).
+   * ({@link checkpointSchedule}). Default 1 (uniform).
    */
   readonly checkpointGrowth?: number;
   /** Seeds per (architecture, depth), ≥ 1 (≥ 2 for standard errors). */
@@ -175,7 +175,7 @@ export interface DepthStudyHooks {
  * spacing grows geometrically from one step to `every` steps: dense where the kernel moves fastest
  * (the start of training), uniform afterwards. Distinct integers, ascending.
  */
-export function checkpointSteps(steps: number, every: number, growth = 1): number[] {
+export function checkpointSchedule(steps: number, every: number, growth = 1): number[] {
   if (!Number.isInteger(steps) || steps < 1) throw new InvalidArgumentError('steps', `must be a positive integer, got ${steps}`);
   if (!Number.isInteger(every) || every < 1 || every > steps) {
     throw new InvalidArgumentError('checkpointEvery', `must be an integer in 1…${steps} (the steps), got ${every}`);
@@ -190,6 +190,16 @@ export function checkpointSteps(steps: number, every: number, growth = 1): numbe
     out.push(t);
   }
   return out;
+}
+
+/** The log-spaced checkpoint steps: 0 and `count − 1` steps geometrically spaced up to `steps` (distinct integers). */
+export function checkpointSteps(steps: number, count: number): number[] {
+  if (!Number.isInteger(steps) || steps < 1) throw new InvalidArgumentError('steps', `must be a positive integer, got ${steps}`);
+  if (!Number.isInteger(count) || count < 2) throw new InvalidArgumentError('checkpoints', `must be an integer ≥ 2, got ${count}`);
+  const out = new Set<number>([0]);
+  for (let i = 0; i < count - 1; i++) out.add(Math.max(1, Math.round(steps ** (i / Math.max(1, count - 2)))));
+  out.add(steps);
+  return [...out].sort((a, b) => a - b);
 }
 
 /** The seeds of a study: seed, seed + 1, …, seed + seeds − 1. */
@@ -213,7 +223,7 @@ function validate(config: DepthStudyConfig): void {
   if (!Number.isInteger(config.task.points) || config.task.points < 2) {
     throw new InvalidArgumentError('task.points', `must be an integer ≥ 2 (the probe points), got ${config.task.points}`);
   }
-  checkpointSteps(config.steps, config.checkpointEvery, config.checkpointGrowth);
+  checkpointSchedule(config.steps, config.checkpointEvery, config.checkpointGrowth);
 }
 
 /** The study's task at `seed`: the probe set is the training set. */
@@ -260,7 +270,7 @@ export async function runDepthStudy(ctx: GpuContext, config: DepthStudyConfig, h
   const start = performance.now();
   const seeds = studySeeds(config);
   const tasks = seeds.map((s) => studyTask(config, s));
-  const steps = checkpointSteps(config.steps, config.checkpointEvery, config.checkpointGrowth);
+  const steps = checkpointSchedule(config.steps, config.checkpointEvery, config.checkpointGrowth);
   const batches = config.architectures.flatMap((architecture) => config.depths.map((depth) => ({ architecture, depth })));
 
   const wantTiming = hooks.onEstimate !== undefined || hooks.onProgress !== undefined;

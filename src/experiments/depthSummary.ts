@@ -14,10 +14,10 @@ import {
   finiteValues,
   logLogSlope,
   mean,
-  permutationTest,
+  twoSamplePermutationTest,
   seedSummary,
   welchTest,
-  type PermutationTest,
+  type TwoSamplePermutationTest,
   type SeedSummary,
   type WelchTest,
 } from './statistics.ts';
@@ -82,7 +82,7 @@ export interface DepthComparison {
   /** One-sided alternative: reference > architecture (`pGreater`). */
   readonly welch: WelchTest | null;
   /** Exact permutation test over seeds, one-sided (reference > architecture). */
-  readonly permutation: PermutationTest | null;
+  readonly permutation: TwoSamplePermutationTest | null;
 }
 
 /** L* and the depth slope of one architecture. */
@@ -205,7 +205,7 @@ export function summarizeDepthStudy(outcomes: readonly RunOutcome[], options: Su
           difference: ref.length && arch.length ? mean(ref) - mean(arch) : null,
           standardError: seRef !== null && seArch !== null ? Math.hypot(seRef, seArch) : null,
           welch: welchTest(ref, arch),
-          permutation: ref.length && arch.length ? permutationTest(ref, arch, { alternative: 'greater' }) : null,
+          permutation: ref.length && arch.length ? twoSamplePermutationTest(ref, arch, { alternative: 'greater' }) : null,
         });
       }
     }

@@ -147,7 +147,7 @@ export function welchTest(a: readonly number[], b: readonly number[]): WelchTest
 }
 
 /** A permutation test of mean(a) − mean(b) over the relabellings of the pooled values. */
-export interface PermutationTest {
+export interface TwoSamplePermutationTest {
   readonly difference: number;
   /** `greater`: H₁ mean(a) > mean(b); `two-sided`: H₁ mean(a) ≠ mean(b). */
   readonly alternative: 'greater' | 'two-sided';
@@ -175,11 +175,11 @@ export function binomial(n: number, k: number): number {
  * the original sizes, the observed one included) when there are at most `maxExact` splits, else
  * `samples` random relabellings (p = (1 + #{≥ observed})/(1 + samples)). Ties count as extreme.
  */
-export function permutationTest(
+export function twoSamplePermutationTest(
   a: readonly number[],
   b: readonly number[],
   options: { alternative?: 'greater' | 'two-sided'; maxExact?: number; samples?: number; seed?: number } = {},
-): PermutationTest | null {
+): TwoSamplePermutationTest | null {
   if (a.length < 1 || b.length < 1) return null;
   const alternative = options.alternative ?? 'greater';
   const pooled = [...a, ...b];

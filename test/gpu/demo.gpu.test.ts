@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect } from 'vitest';
 import { EXIT } from '../../src/cli/exitCodes.ts';
 import { runCli } from '../../src/cli/program.ts';
 import { InvalidArgumentError } from '../../src/errors.ts';
-import { checkpointSteps, DEMO_QUICK_CONFIG, runDepthStudy, type DepthStudyConfig } from '../../src/experiments/depthStudy.ts';
+import { checkpointSchedule, DEMO_QUICK_CONFIG, runDepthStudy, type DepthStudyConfig } from '../../src/experiments/depthStudy.ts';
 import { demoJson, demoTable } from '../../src/io/demoReport.ts';
 import { gpuBackend, gpuTest, useGpu } from '../helpers/gpu.ts';
 
@@ -60,7 +60,9 @@ describe(`grsd demo (${gpuBackend})`, () => {
     expect(report.runs).toHaveLength(config.architectures.length * config.depths.length * seeds.length);
     for (const run of report.runs) {
       expect(seeds).toContain(run.seed);
-      expect(run.analysis.checkpoints.length).toBe(checkpointSteps(config.steps, config.checkpointEvery, config.checkpointGrowth).length);
+      expect(run.analysis.checkpoints.length).toBe(
+        checkpointSchedule(config.steps, config.checkpointEvery, config.checkpointGrowth).length,
+      );
       for (const c of ['C1', 'C2', 'C3', 'C4']) expect(VERDICTS).toContain(run.analysis.conditions[c].verdict);
     }
   }

@@ -12,7 +12,7 @@ import {
   criticalDepth,
   logLogSlope,
   mean,
-  permutationTest,
+  twoSamplePermutationTest,
   regularizedBeta,
   seedSummary,
   studentTUpperTail,
@@ -66,25 +66,25 @@ describe('Student t and Welch (against scipy)', () => {
 describe('permutation test', () => {
   test('3 vs 3: 20 splits, the most extreme gives p = 1/20 one-sided, 2/20 two-sided', () => {
     expect(binomial(6, 3)).toBe(20);
-    const p = permutationTest([4, 5, 6], [1, 2, 3])!;
+    const p = twoSamplePermutationTest([4, 5, 6], [1, 2, 3])!;
     expect(p.exact).toBe(true);
     expect(p.arrangements).toBe(20);
     expect(p.pValue).toBeCloseTo(1 / 20, 15);
     expect(p.smallestPValue).toBeCloseTo(1 / 20, 15);
-    const two = permutationTest([4, 5, 6], [1, 2, 3], { alternative: 'two-sided' })!;
+    const two = twoSamplePermutationTest([4, 5, 6], [1, 2, 3], { alternative: 'two-sided' })!;
     expect(two.pValue).toBeCloseTo(2 / 20, 15);
     expect(two.smallestPValue).toBeCloseTo(2 / 20, 15);
     // Wrong direction: every split is at least as large, p = 1.
-    expect(permutationTest([1, 2, 3], [4, 5, 6])!.pValue).toBe(1);
+    expect(twoSamplePermutationTest([1, 2, 3], [4, 5, 6])!.pValue).toBe(1);
   });
 
   test('a hand count: {3, 4, 5} vs {1, 2, 6}: 7 of the 20 splits have a sum ≥ 12, p = 7/20', () => {
     // {4,5,6} 15, {3,5,6} 14, {3,4,6} 13, {2,5,6} 13, {3,4,5} 12, {2,4,6} 12, {1,5,6} 12.
-    expect(permutationTest([3, 4, 5], [1, 2, 6])!.pValue).toBeCloseTo(7 / 20, 15);
+    expect(twoSamplePermutationTest([3, 4, 5], [1, 2, 6])!.pValue).toBeCloseTo(7 / 20, 15);
   });
 
   test('against scipy.stats.permutation_test (5 vs 4, exact): p = 5/126', () => {
-    const p = permutationTest([1.2, 0.4, 2.2, 1.9, 0.7], [0.1, 0.8, -0.3, 0.5])!;
+    const p = twoSamplePermutationTest([1.2, 0.4, 2.2, 1.9, 0.7], [0.1, 0.8, -0.3, 0.5])!;
     expect(p.arrangements).toBe(126);
     expect(p.pValue).toBeCloseTo(0.03968253968253968, 15);
   });
@@ -92,7 +92,7 @@ describe('permutation test', () => {
   test('Monte Carlo relabelling agrees with the exact count within its sampling error', () => {
     const a = [1.2, 0.4, 2.2, 1.9, 0.7];
     const b = [0.1, 0.8, -0.3, 0.5];
-    const mc = permutationTest(a, b, { maxExact: 10, samples: 20_000, seed: 3 })!;
+    const mc = twoSamplePermutationTest(a, b, { maxExact: 10, samples: 20_000, seed: 3 })!;
     expect(mc.exact).toBe(false);
     const exact = 5 / 126;
     expect(Math.abs(mc.pValue - exact)).toBeLessThan(4 * Math.sqrt((exact * (1 - exact)) / 20_000));
@@ -100,7 +100,7 @@ describe('permutation test', () => {
   });
 
   test('negative control: equal samples give no evidence', () => {
-    expect(permutationTest([1, 2, 3], [1, 2, 3])!.pValue).toBeGreaterThanOrEqual(0.5);
+    expect(twoSamplePermutationTest([1, 2, 3], [1, 2, 3])!.pValue).toBeGreaterThanOrEqual(0.5);
   });
 });
 
