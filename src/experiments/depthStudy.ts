@@ -14,7 +14,15 @@
  */
 import { DEFAULT_THRESHOLDS } from '../analysis/conditions.ts';
 import { analyzeGrsd, type GrsdAnalysis } from '../analysis/grsdAnalysis.ts';
-import { analyzeSeries, type CheckpointData, type CheckpointResult, type IntervalResult, type SeriesResult } from '../analysis/series.ts';
+import {
+  analyzeSeries,
+  defaultFloorRelative,
+  type CheckpointData,
+  type CheckpointResult,
+  type IntervalResult,
+  type SeriesOptions,
+  type SeriesResult,
+} from '../analysis/series.ts';
 import type { ShellGrid } from '../analysis/shellGrid.ts';
 import { InvalidArgumentError } from '../errors.ts';
 import type { GpuContext } from '../gpu/context.ts';
@@ -251,6 +259,20 @@ function studyModel(config: DepthStudyConfig, architecture: Exclude<Architecture
   };
 }
 
+/**
+ * The series options of a study run: the whole-run grid with the floor of the data's precision.
+ * The lab's kernels are f32 (≈ n·2⁻²⁴·λ_max rounding in every eigenvalue), so even the float64
+ * analysis puts eigenvalues below the f32 floor into ∅: below it they are the data's rounding.
+ */
+function seriesOptions(config: DepthStudyConfig, seed?: number): SeriesOptions {
+  return {
+    timeScale: config.learningRate / config.task.points,
+    ...(seed === undefined ? {} : { seed }),
+    ...(config.rank === undefined ? {} : { rank: config.rank }),
+    gridOptions: { floorRelative: defaultFloorRelative('float32', config.task.points) },
+  };
+}
+
 /** Predicted seconds per unit of each kind of work, from the timing probe. */
 interface CostModel {
   /** One optimizer step of all seeds, per parameter tensor. */
@@ -335,11 +357,7 @@ export async function runDepthStudy(ctx: GpuContext, config: DepthStudyConfig, h
     predictedDone += trainPredicted;
     for (const [r, seed] of seeds.entries()) {
       const a0 = performance.now();
-      const series = await analyzeSeries(config.analysisBackend === 'gpu' ? ctx : 'cpu', collected[r]!, {
-        timeScale: config.learningRate / config.task.points,
-        seed,
-        ...(config.rank === undefined ? {} : { rank: config.rank }),
-      });
+      const series = await analyzeSeries(config.analysisBackend === 'gpu' ? ctx : 'cpu', collected[r]!, seriesOptions(config, seed));
       collected[r] = []; // the kernels are no longer needed
       const gains = diagnostics[r]!.layerGains;
       const analysis = analyzeGrsd(series, {
@@ -428,7 +446,7 @@ async function probeCosts(ctx: GpuContext, config: DepthStudyConfig, tasks: read
   let analysis = 0;
   for (let pass = 0; pass < 2; pass++) {
     const a0 = performance.now();
-    await analyzeSeries(config.analysisBackend === 'gpu' ? ctx : 'cpu', probe, { timeScale: config.learningRate / config.task.points });
+    await analyzeSeries(config.analysisBackend === 'gpu' ? ctx : 'cpu', probe, seriesOptions(config));
     analysis = (performance.now() - a0) / 1000 / probe.length;
   }
   return {

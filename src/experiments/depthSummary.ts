@@ -280,7 +280,7 @@ function scanArchitecture(
   };
 }
 
-const f2 = (v: number | null): string => (v === null ? '—' : v.toFixed(2));
+const f2 = (v: number | null): string => (v === null ? '—' : v.toFixed(2).replace(/^-(0\.0+)$/, '$1'));
 const pm = (s: SeedSummary): string =>
   s.mean === null ? '—' : s.standardError === null ? f2(s.mean) : `${f2(s.mean)} ± ${f2(s.standardError)}`;
 const pValue = (p: number): string => (p < 0.001 ? p.toExponential(1) : p.toPrecision(2));
@@ -367,8 +367,10 @@ function qualify(cells: readonly DepthCell[], c: DepthComparison): string[] {
     const range = unstable.map((x) => x.sharpness.mean!);
     const otherMax = sharpest(other);
     const contrast = Number.isFinite(otherMax) && otherMax <= 2 ? `, ${other} ones do not (≤ ${f2(otherMax)})` : '';
+    const lo = f2(Math.min(...range));
+    const hi = f2(Math.max(...range));
     out.push(
-      `${capitalize(architecture)} networks at depth${depths.length > 1 ? 's' : ''} ${depths.join(', ')} train at the edge of stability at this learning rate (max λ(M) ${f2(Math.min(...range))}–${f2(Math.max(...range))} > 2: gradient descent is unstable along the top eigendirection)${contrast}; the comparison is at one common learning rate, and part of the difference in ε_LSI may come from that instability rather than from the architecture alone.`,
+      `${capitalize(architecture)} networks at depth${depths.length > 1 ? 's' : ''} ${depths.join(', ')} train at the edge of stability at this learning rate (max λ(M) ${lo === hi ? lo : `${lo}–${hi}`} > 2: gradient descent is unstable along the top eigendirection)${contrast}; the comparison is at one common learning rate, and part of the difference in ε_LSI may come from that instability rather than from the architecture alone.`,
     );
   }
   const p = c.permutation;
