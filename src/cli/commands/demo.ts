@@ -110,7 +110,7 @@ export function registerDemo(program: Command, io: CliIo): void {
       // Measured times on llvmpipe, 2 cores (docs/lab.md): the yardstick of the slow-adapter warning.
       const { ctx, selection } = await gpuContextFor(options.backend as NodeBackend | undefined, io, {
         what: `grsd demo${options.quick ? ' --quick' : ''}`,
-        llvmpipeSeconds: options.quick ? 25 : 240,
+        llvmpipeSeconds: options.quick ? 15 : 240,
       });
       try {
         const backend = describeBackend(ctx, selection);
