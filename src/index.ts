@@ -1,26 +1,44 @@
 /**
- * `grsd`: the platform-neutral entry. Works in browsers (with `navigator.gpu`, a caller's
+ * `grsd`: the platform-neutral core. Works in browsers (with `navigator.gpu`, a caller's
  * `GPUDevice` or a TypeGPU root) and in Node with a device from any source. Imports no Node
- * built-ins; Node-only helpers (Dawn acquisition, file reading, the HTML report) live in
- * `grsd/node`, and the float64 reference backend in `grsd/reference`.
+ * built-ins. Beside it: `grsd/node` (Dawn acquisition, files, run directories, the HTML report),
+ * `grsd/lab` (the training lab and the depth study) and `grsd/reference` (the float64 reference
+ * backend).
+ *
+ * Every export is listed by name: the surface is recorded in test/package/api-surface.txt and a
+ * change to it is deliberate.
  * @module
  */
-export * from './errors.ts';
+export {
+  GrsdError,
+  NoAdapterError,
+  GpuValidationError,
+  GpuOutOfMemoryError,
+  DeviceLostError,
+  DeviceLimitError,
+  InvalidArgumentError,
+  FileFormatError,
+  FileReadError,
+  DisposedError,
+  InternalError,
+  type GrsdErrorCode,
+  type AdapterAttempt,
+} from './errors.ts';
 export { GRSD_VERSION } from './version.ts';
 
 // GPU runtime.
 export { GpuContext, type AdapterDescription, type GpuContextCommonOptions, type GpuMode } from './gpu/context.ts';
 export { createGpuContext, type CreateGpuContextOptions } from './gpu/acquire.ts';
-export { LIMIT_NAMES, WORKGROUP_SIZE_CAP, type EffectiveLimits } from './gpu/limits.ts';
-export { BufferUsage, MapMode } from './gpu/flags.ts';
-export { record, readStaging, Recorder } from './gpu/recorder.ts';
+export type { EffectiveLimits } from './gpu/limits.ts';
+/** Opaque: the command recorder that operators' `encodeApply` receives from grsd's algorithms. */
+export type { Recorder } from './gpu/recorder.ts';
 
-// Kernels (for people composing their own GPU pipelines).
-export { batchedDotGpu, createBatchedDot, type BatchedDot, type BatchedDotShape } from './kernels/batchedDot.ts';
-export { createGemm, gemmGpu, type Gemm, type GemmArgs, type GemmHostArgs, type GemmOperand } from './kernels/gemm.ts';
-export { createMatVec, type MatVec, type MatVecArgs, type MatrixView, type VectorsView } from './kernels/matVec.ts';
+// Kernels, one call each (upload, run, read back).
+export { batchedDotGpu, type BatchedDotShape } from './kernels/batchedDot.ts';
+export { gemmGpu, type GemmHostArgs, type GemmShapeArgs, type GemmOperandLayout } from './kernels/gemm.ts';
+export type { VectorsView } from './kernels/matVec.ts';
 
-// Algorithms: operators, Lanczos, eigenpairs, Golub–Kahan, quadrature.
+// Algorithms: operators, eigenpairs (Lanczos, Golub–Kahan on J), quadrature, the transport matrix.
 export {
   denseOperator,
   jacobianOperator,
@@ -34,28 +52,9 @@ export {
   type WgslOperatorOptions,
   type HostMatrixData,
 } from './algorithms/operators.ts';
-export { createLanczos, LanczosRun, type LanczosOptions, type LanczosStart, type LanczosTridiagonals } from './algorithms/lanczos.ts';
-export {
-  eigsh,
-  f32BoundFloor,
-  type EigenSolution,
-  type GpuEigenOptions,
-  type EigenOptions,
-  type EigenResult,
-  type Which,
-} from './algorithms/eigsh.ts';
-export { createGolubKahan, GolubKahanRun, eigshJacobian, type Bidiagonals } from './algorithms/golubKahan.ts';
-export {
-  createFlowEstimator,
-  estimateFlow,
-  flowMatrixGpu,
-  uploadFlowInput,
-  validateFlowInput,
-  type FlowEstimateShape,
-  type FlowEstimator,
-  type FlowEstimatorBuffers,
-  type FlowMatrixInput,
-} from './algorithms/flowEstimator.ts';
+export { eigsh, type EigenSolution, type GpuEigenOptions, type EigenOptions, type EigenResult, type Which } from './algorithms/eigsh.ts';
+export { eigshJacobian } from './algorithms/golubKahan.ts';
+export { flowMatrixGpu, type FlowMatrixInput } from './algorithms/flowEstimator.ts';
 export {
   lanczosQuadrature,
   golubKahanQuadrature,
@@ -65,8 +64,9 @@ export {
   type SpectralDensityEstimate,
 } from './algorithms/quadrature.ts';
 
-// Analysis: shells, transport, the series pipeline, streaming, fits, LSI, conditions.
+// Analysis: shells, the series pipeline, streaming, transport, fits, LSI, conditions, summaries.
 export { ShellGrid, DEFAULT_WIDTH, type ShellGridOptions } from './analysis/shellGrid.ts';
+export type { ShellBinning } from './reference/shells.ts';
 export {
   GrsdSeries,
   analyzeSeries,
@@ -77,26 +77,67 @@ export {
   type SeriesResult,
   type SeriesStep,
 } from './analysis/series.ts';
-export { streamAnalysis, uploadStep, type GpuStepBuffers, type StreamedStep, type StreamOptions } from './analysis/stream.ts';
+export { streamAnalysis, type GpuStepBuffers, type StreamedStep, type StreamOptions } from './analysis/stream.ts';
 export { intervalQuantities, fluxFromTransport, velocityFromFlux, type Check, type IntervalQuantities } from './analysis/transport.ts';
-export * from './analysis/fits.ts';
-export * from './analysis/lsi.ts';
-export * from './analysis/conditions.ts';
+export {
+  fitVelocity,
+  rigidity,
+  fitLossExponent,
+  fitSpectrumExponent,
+  fitTauberian,
+  fitFrontier,
+  frontier,
+  lazyFrontier,
+  lazyLossPrediction,
+  type FitFailure,
+  type VelocityFit,
+  type VelocityFitOptions,
+  type Rigidity,
+  type LossExponentFit,
+  type SpectrumExponentFit,
+  type TauberianFit,
+  type FrontierFit,
+} from './analysis/fits.ts';
+export {
+  renormalizedCouplings,
+  inertialWindow,
+  lsiStatistic,
+  lsiPermutationTest,
+  type RenormalizedCouplings,
+  type LsiStatistic,
+  type PermutationTest,
+} from './analysis/lsi.ts';
+export {
+  assessC1,
+  assessC2,
+  assessC3,
+  assessC4,
+  depthScan,
+  nfdDiagnostics,
+  DEFAULT_THRESHOLDS,
+  type Verdict,
+  type ConditionResult,
+  type ModelDiagnostics,
+  type ConditionThresholds,
+  type C4Inputs,
+  type DepthScan,
+  type NfdDiagnostics,
+} from './analysis/conditions.ts';
 export { analyzeGrsd, type GrsdAnalysis, type GrsdAnalysisOptions, type FitsSection, type TheorySection } from './analysis/grsdAnalysis.ts';
-
-// Diagnostics.
-export { runSelfTest, type SelfTestCheck, type SelfTestResult } from './diagnostics/selfTest.ts';
-export { doctorReport, DOCTOR_SCHEMA_VERSION, type DoctorReport } from './diagnostics/doctor.ts';
-
-// Formats.
-export * from './io/index.ts';
-export { parseManifest, type RunManifest, type ManifestCheckpoint } from './io/manifest.ts';
-export { analysisJson, checkpointJson, intervalJson, shellLabels, ANALYSIS_SCHEMA_VERSION } from './io/analysisJson.ts';
-
-export * as reference from './reference/index.ts';
-export { Random } from './util/random.ts';
-export type { LanczosLaneBuffers } from './kernels/lanczosUpdate.ts';
-export type { ShellBinning } from './reference/shells.ts';
+export {
+  summary,
+  checkpointSummary,
+  SUMMARY_COLUMNS,
+  type SummaryCell,
+  type AnalysisSummaryRow,
+  type RunSummaryRow,
+  type StudySummaryRow,
+  type CheckpointSummaryRow,
+  type StudyCheckpointSummaryRow,
+  type StudyRunKey,
+  type AnalyzedRun,
+  type AnalyzedStudy,
+} from './analysis/summary.ts';
 export {
   fitPowerLawTail,
   type PowerLawTailOptions,
@@ -108,16 +149,29 @@ export {
 } from './analysis/powerLawTail.ts';
 export type { CandidateOptions, LognormalFit, PowerLawScan, TruncatedPowerLawFit, VuongTest } from './reference/powerLawTail.ts';
 
-// The training lab and the depth study (grsd demo, the visualizer).
-export * from './lab/index.ts';
+// Diagnostics.
+export { runSelfTest, type SelfTestCheck, type SelfTestResult } from './diagnostics/selfTest.ts';
+export { doctorReport, DOCTOR_SCHEMA_VERSION, type DoctorReport } from './diagnostics/doctor.ts';
+
+// Formats: tensors in memory (files are in grsd/node), the run manifest, the analysis JSON.
 export {
-  runDepthStudy,
-  checkpointSteps,
-  studyTask,
-  DEMO_CONFIG,
-  DEMO_QUICK_CONFIG,
-  type DepthStudy,
-  type DepthStudyConfig,
-  type DepthStudyHooks,
-  type DepthRun,
-} from './experiments/depthStudy.ts';
+  type DType,
+  type TensorData,
+  type Tensor,
+  DTYPES,
+  isDType,
+  elementCount,
+  checkTensor,
+  tensorToFloat64,
+  tensorToFloat32,
+} from './io/tensor.ts';
+export { parseNpy, encodeNpy } from './io/npy.ts';
+export { parseNpz, encodeNpz, type EncodeNpzOptions } from './io/npz.ts';
+export { parseSafetensors, parseSafetensorsMetadata, encodeSafetensors, SAFETENSORS_MAX_HEADER_BYTES } from './io/safetensors.ts';
+export { MAX_TENSOR_BYTES } from './io/binary.ts';
+export { toJsonText } from './io/json.ts';
+export { parseManifest, type RunManifest, type ManifestCheckpoint } from './io/manifest.ts';
+export { analysisJson, checkpointJson, intervalJson, shellLabels, ANALYSIS_SCHEMA_VERSION } from './io/analysisJson.ts';
+
+// Utilities.
+export { Random } from './util/random.ts';

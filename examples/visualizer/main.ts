@@ -3,16 +3,8 @@
  * GRSD quantities live as the checkpoints stream through the pipeline. Everything runs locally
  * (no network access). URL parameters preset the controls; `?auto=1` runs at load (used by tests).
  */
-import {
-  createGpuContext,
-  DEMO_CONFIG,
-  GrsdError,
-  runDepthStudy,
-  type CheckpointResult,
-  type DepthStudyConfig,
-  type GpuContext,
-  type IntervalResult,
-} from 'grsd';
+import { createGpuContext, GrsdError, type CheckpointResult, type GpuContext, type IntervalResult } from 'grsd';
+import { DEMO_CONFIG, runDepthStudy, type DepthStudyConfig } from 'grsd/lab';
 import { diverging, heatmap, lines, viridis, type Series } from './plots.ts';
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;

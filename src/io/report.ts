@@ -5,17 +5,24 @@
  * loss with its fitted exponent, and the table of condition verdicts.
  * @module
  */
-import * as vega from 'vega';
-import { compile, type TopLevelSpec } from 'vega-lite';
+import type { TopLevelSpec } from 'vega-lite';
 import type { GrsdAnalysis } from '../analysis/grsdAnalysis.ts';
 import type { SeriesResult } from '../analysis/series.ts';
 import { GRSD_VERSION } from '../version.ts';
+import { importOptional } from './optionalImport.ts';
 
 const escape = (s: string): string =>
   s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 
-/** Renders a Vega-Lite spec to an SVG string. */
+/**
+ * Renders a Vega-Lite spec to an SVG string. Vega and Vega-Lite (optional dependencies, 23 MB,
+ * and a top-level await that would stop `require('grsd/node')`) are loaded on the first call.
+ */
 export async function renderSvg(spec: TopLevelSpec): Promise<string> {
+  const [vega, { compile }] = await Promise.all([
+    importOptional(() => import('vega'), 'vega', 'Writing a report'),
+    importOptional(() => import('vega-lite'), 'vega-lite', 'Writing a report'),
+  ]);
   const view = new vega.View(vega.parse(compile(spec).spec), { renderer: 'none' });
   try {
     return await view.toSVG();

@@ -14,7 +14,7 @@
  * @module
  */
 import { existsSync } from 'node:fs';
-import { create, globals } from 'webgpu';
+import { importOptional } from '../io/optionalImport.ts';
 import { NoAdapterError, InvalidArgumentError, type AdapterAttempt } from '../errors.ts';
 import { GpuContext, type GpuContextCommonOptions, type GpuMode } from '../gpu/context.ts';
 import { tryRoute, type RouteSuccess } from '../gpu/acquire.ts';
@@ -86,7 +86,10 @@ function routeSpec(backend: Exclude<NodeBackend, 'auto'>): RouteSpec {
   }
 }
 
-function installGlobals(): void {
+/** Dawn (the optional `webgpu` package), loaded on first use so that importing grsd/node does not load it. */
+const loadDawn = () => importOptional(() => import('webgpu'), 'webgpu', 'A WebGPU device in Node (Dawn)');
+
+function installGlobals(globals: object): void {
   // Some libraries (TypeGPU among them) read GPUBufferUsage & co. from globalThis.
   for (const [key, value] of Object.entries(globals)) {
     if (!(key in globalThis)) (globalThis as Record<string, unknown>)[key] = value;
@@ -114,7 +117,8 @@ export async function createNodeGpuContext(options: NodeGpuContextOptions = {}):
       `expected one of ${NODE_BACKENDS.join(', ')}, got "${backend}"${options.backend === undefined ? ' (from GRSD_BACKEND)' : ''}`,
     );
   }
-  installGlobals();
+  const { create, globals } = await loadDawn();
+  installGlobals(globals);
   if (!process.env.EGL_PLATFORM) process.env.EGL_PLATFORM = 'surfaceless';
   const order: Exclude<NodeBackend, 'auto'>[] = backend === 'auto' ? ['default', 'opengles', 'swiftshader'] : [backend];
   const attempts: AdapterAttempt[] = [];
