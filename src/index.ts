@@ -21,6 +21,7 @@ export {
   FileReadError,
   DisposedError,
   InternalError,
+  MissingDependencyError,
   type GrsdErrorCode,
   type AdapterAttempt,
 } from './errors.ts';
@@ -30,8 +31,8 @@ export { GRSD_VERSION } from './version.ts';
 export { GpuContext, type AdapterDescription, type GpuContextCommonOptions, type GpuMode } from './gpu/context.ts';
 export { createGpuContext, type CreateGpuContextOptions } from './gpu/acquire.ts';
 export type { EffectiveLimits } from './gpu/limits.ts';
-/** Opaque: the command recorder that operators' `encodeApply` receives from grsd's algorithms. */
-export type { Recorder } from './gpu/recorder.ts';
+// Opaque to users: the recorder that an operator's `encodeApply` receives from grsd's algorithms.
+export { Recorder } from './gpu/recorder.ts';
 
 // Kernels, one call each (upload, run, read back).
 export { batchedDotGpu, type BatchedDotShape } from './kernels/batchedDot.ts';
