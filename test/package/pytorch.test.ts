@@ -15,12 +15,10 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
+import { ROOT, torchPython } from './helpers.ts';
 
-const ROOT = resolve(import.meta.dirname, '../..');
 const CLI = resolve(ROOT, 'dist/cli.js');
-const PYTHON = process.env.GRSD_PYTHON ?? (existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3');
-const probe = spawnSync(PYTHON, ['-c', 'import torch, numpy, sklearn; print(torch.__version__)'], { encoding: 'utf8' });
-const missing = probe.status === 0 ? null : `${PYTHON} cannot import torch, numpy and sklearn: ${(probe.stderr || String(probe.error)).trim().split('\n').at(-1)}`;
+const { python: PYTHON, missing, torch } = torchPython();
 if (missing && !process.env.CI) console.warn(`test/package/pytorch.test.ts skipped: ${missing}`);
 
 const work = mkdtempSync(join(tmpdir(), 'grsd-torch-'));
@@ -28,7 +26,7 @@ afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 const python = (args: string[]) => spawnSync(PYTHON, args, { cwd: ROOT, encoding: 'utf8', timeout: 300_000 });
 
-describe.skipIf(missing !== null && !process.env.CI)(`PyTorch exporter (torch ${probe.stdout.trim() || 'missing'})`, () => {
+describe.skipIf(missing !== null && !process.env.CI)(`PyTorch exporter (torch ${torch || 'missing'})`, () => {
   test('python and its packages are available', () => {
     expect(missing).toBeNull();
   });
