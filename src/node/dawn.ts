@@ -86,6 +86,14 @@ function routeSpec(backend: Exclude<NodeBackend, 'auto'>): RouteSpec {
   }
 }
 
+/**
+ * One Dawn instance per route, created on first use and kept for the life of the process (as a
+ * browser has one `navigator.gpu`). An instance left to the garbage collector after its device was
+ * destroyed is finalized during process exit, and Dawn then aborts or segfaults in its teardown
+ * (reproduced: create a context, dispose it, let the script end).
+ */
+const instances = new Map<string, GPU>();
+
 /** Dawn (the optional `webgpu` package), loaded on first use so that importing grsd/node does not load it. */
 const loadDawn = () => importOptional(() => import('webgpu'), 'webgpu', 'A WebGPU device in Node (Dawn)');
 
@@ -135,7 +143,8 @@ export async function createNodeGpuContext(options: NodeGpuContextOptions = {}):
       process.env[key] = value;
     }
     try {
-      const instance = create(spec.flags);
+      const instance = instances.get(spec.route) ?? create(spec.flags);
+      instances.set(spec.route, instance);
       const result = await tryRoute(instance, spec.route, spec.level, options.powerPreference, options.optionalFeatures);
       if ('device' in result) {
         attempts.push(result.attempt);
