@@ -1,6 +1,14 @@
 #!/usr/bin/env node
-// Runs after tsup (npm run build): makes dist/*.d.ts compile in a strict consumer project
-// (`skipLibCheck: false`, any `lib`, TypeScript 5 or 6). See docs/platforms.md, "TypeScript".
+// Runs after tsup (npm run build).
+//
+// JavaScript: esbuild's code splitting leaves bare `import './chunk-X.js';` lines in the entries
+// for chunks whose bindings only other chunks use. With the package's "sideEffects": false, a
+// consumer's esbuild then warns that it ignores them ("ignored-bare-import"). They carry nothing
+// (the chunks are side-effect free and their importers import them), so they are blanked in the
+// package entries, keeping line numbers for the source maps.
+//
+// Declarations: make dist/*.d.ts compile in a strict consumer project (`skipLibCheck: false`,
+// any `lib`, TypeScript 5 or 6). See docs/platforms.md, "TypeScript".
 //
 // 1. typegpu. grsd's public types mention TypeGPU's root (the `root` option and `ctx.root`), and
 //    the opaque Recorder mentions TypeGPU schemas. typegpu 0.12's own declarations fail
@@ -42,6 +50,11 @@ const STAND_IN_NAMES = new Set(['TgpuRoot', 'd']);
 
 const LIBS = '/// <reference lib="dom" />\n/// <reference lib="esnext.disposable" />\n';
 
+for (const entry of ENTRIES) {
+  const path = join(dist, `${entry}.js`);
+  writeFileSync(path, readFileSync(path, 'utf8').replace(/^import '\.\/chunk-[\w-]+\.js';$/gm, ''));
+}
+
 const files = readdirSync(dist).filter((f) => f.endsWith('.d.ts'));
 for (const file of files) {
   const path = join(dist, file);
@@ -54,12 +67,12 @@ for (const file of files) {
       .filter((n) => n && !STAND_IN_NAMES.has(n));
     if (unknown.length > 0) {
       throw new Error(
-        `${file} imports ${unknown.join(', ')} from typegpu: declare it in the stand-in of scripts/finish-dts.mjs or keep it out of the public types`,
+        `${file} imports ${unknown.join(', ')} from typegpu: declare it in the stand-in of scripts/finish-build.mjs or keep it out of the public types`,
       );
     }
     return `import {${names}} from './typegpu.js';`;
   });
-  if (/from 'typegpu'|import\('typegpu'\)/.test(text)) throw new Error(`${file} still refers to typegpu in a form finish-dts does not handle`);
+  if (/from 'typegpu'|import\('typegpu'\)/.test(text)) throw new Error(`${file} still refers to typegpu in a form finish-build does not handle`);
   if (ENTRIES.includes(file.replace(/\.d\.ts$/, '')) && !text.startsWith(LIBS)) text = LIBS + text;
   writeFileSync(path, text);
 }
@@ -72,4 +85,4 @@ for (const entry of ENTRIES) {
     `/// <reference types="@webgpu/types" />\n// TypeScript < 6.0: the WebGPU types come from @webgpu/types (from 6.0 on, the dom lib has them).\nexport * from '../${entry}.js';\n`,
   );
 }
-console.log(`finish-dts: ${files.length} declaration files made self-contained; ts5 wrappers for ${ENTRIES.join(', ')}`);
+console.log(`finish-build: bare chunk imports blanked in ${ENTRIES.join(', ')}; ${files.length} declaration files made self-contained; ts5 wrappers for ${ENTRIES.join(', ')}`);
