@@ -136,6 +136,22 @@ export class FileReadError extends GrsdError {
   }
 }
 
+/**
+ * A path named inside an input (a manifest field) resolves, after symbolic links, outside the
+ * directory it is confined to (docs/formats.md, Security and limits). Nothing was read from it.
+ */
+export class PathOutsideRootError extends FileReadError {
+  /** The field that names the path, e.g. `checkpoints[3].kernel`. */
+  readonly field: string;
+  /** The directory the path must stay in. */
+  readonly root: string;
+  constructor(file: string, field: string, root: string, problem: string) {
+    super(file, `${field}: ${problem}`);
+    this.field = field;
+    this.root = root;
+  }
+}
+
 /** A disposed resource was used. */
 export class DisposedError extends GrsdError {
   constructor(what: string) {

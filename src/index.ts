@@ -57,6 +57,18 @@ export { eigsh, type EigenSolution, type GpuEigenOptions, type EigenOptions, typ
 export { eigshJacobian } from './algorithms/golubKahan.ts';
 export { flowMatrixGpu, type FlowMatrixInput } from './algorithms/flowEstimator.ts';
 export {
+  spectralCheckpoint,
+  GpuSpectralCheckpoint,
+  type SpectralCheckpointOptions,
+  type LanczosDiagnostics,
+} from './algorithms/spectralCheckpoint.ts';
+export {
+  intervalTransport,
+  type IntervalTransport,
+  type IntervalTransportInput,
+  type TransportBasis,
+} from './algorithms/intervalTransport.ts';
+export {
   lanczosQuadrature,
   golubKahanQuadrature,
   slqDensity,
@@ -71,41 +83,59 @@ export type { ShellBinning } from './reference/shells.ts';
 export {
   GrsdSeries,
   analyzeSeries,
+  runLambdaMaxBound,
+  seriesCoverage,
+  COMPLEMENT_WARNING_SHARE,
+  type CheckpointCapture,
   type CheckpointData,
   type CheckpointResult,
   type IntervalResult,
+  type SeriesCoverage,
   type SeriesOptions,
   type SeriesResult,
   type SeriesStep,
 } from './analysis/series.ts';
+export { transportResolution, RESOLVED_FACTOR, type TransportResolution } from './analysis/resolution.ts';
+export type { KatoResult } from './analysis/kato.ts';
 export { streamAnalysis, type GpuStepBuffers, type StreamedStep, type StreamOptions } from './analysis/stream.ts';
-export { intervalQuantities, fluxFromTransport, velocityFromFlux, type Check, type IntervalQuantities } from './analysis/transport.ts';
+export { intervalQuantities, fluxFromTransport, velocityFromFlux, type IntervalOptions, type IntervalQuantities } from './analysis/transport.ts';
+export { spectralChecks, stepSize, type Check, type CheckStatus, type StepSize } from './analysis/checks.ts';
 export {
   fitVelocity,
   rigidity,
-  fitLossExponent,
+  interiorBoundaries,
   fitSpectrumExponent,
   fitTauberian,
   fitFrontier,
   frontier,
   lazyFrontier,
+  fitProfilePeak,
+  profilePeak,
   lazyLossPrediction,
   type FitFailure,
   type VelocityFit,
   type VelocityFitOptions,
+  type InteriorBoundaries,
   type Rigidity,
-  type LossExponentFit,
   type SpectrumExponentFit,
+  type SpectrumExponentOptions,
   type TauberianFit,
   type FrontierFit,
+  type ProfilePeakFit,
+  type LazyPredictionPoint,
 } from './analysis/fits.ts';
+export { fitLossExponent, type LossPoint, type LossExponentOptions, type LossExponentFit } from './analysis/lossExponent.ts';
+export { fitScaleFreeDrift, type DriftWindow, type ScaleFreeDrift } from './analysis/drift.ts';
+export { renormalizabilityRemainder, type RenormalizabilityRemainder } from './analysis/renormalizability.ts';
 export {
   renormalizedCouplings,
   inertialWindow,
   lsiStatistic,
+  lsiProjection,
   lsiPermutationTest,
   type RenormalizedCouplings,
   type LsiStatistic,
+  type LsiProjection,
   type PermutationTest,
 } from './analysis/lsi.ts';
 export {
@@ -141,6 +171,7 @@ export {
 } from './analysis/summary.ts';
 export {
   fitPowerLawTail,
+  fitPowerLawTailCpu,
   type PowerLawTailOptions,
   type PowerLawTailResult,
   type PowerLawTailFit,
@@ -167,7 +198,7 @@ export {
   tensorToFloat32,
 } from './io/tensor.ts';
 export { parseNpy, encodeNpy } from './io/npy.ts';
-export { parseNpz, encodeNpz, type EncodeNpzOptions } from './io/npz.ts';
+export { parseNpz, encodeNpz, NPZ_LIMITS, type EncodeNpzOptions, type NpzLimits } from './io/npz.ts';
 export { parseSafetensors, parseSafetensorsMetadata, encodeSafetensors, SAFETENSORS_MAX_HEADER_BYTES } from './io/safetensors.ts';
 export { MAX_TENSOR_BYTES } from './io/binary.ts';
 export { toJsonText } from './io/json.ts';

@@ -14,6 +14,8 @@ export {
   writeSafetensorsFile,
   writeJsonFile,
   detectTensorFormat,
+  READ_LIMITS,
+  type ReadLimits,
 } from './node/files.ts';
 export { readManifest, loadCheckpoint, RunWriter, type RunWriterOptions, type RunCheckpointInput } from './node/run.ts';
 export { renderReport, reportFigures } from './io/report.ts';

@@ -1,5 +1,5 @@
 /**
- * The discrete transport estimator of spec §1.7 on the GPU: from the old eigenvectors U (rOld × n,
+ * The discrete transport estimator (docs/math.md, "Transport between checkpoints") on the GPU: from the old eigenvectors U (rOld × n,
  * checkpoint i), the new V (rNew × n, checkpoint i+1), the residual a = e_{i+1} and the shell
  * indices of both eigenbases, the flow matrix F (shells × shells, row σ = new shell, column τ = old
  * shell) with the complement shell ⊥ (columns and the total close in float64, rows to f32
@@ -54,7 +54,7 @@ export interface FlowEstimateShape {
   readonly rOld: number;
   readonly rNew: number;
   readonly n: number;
-  /** Computed shells: the window plus ∅ (ShellGrid.count + 1). */
+  /** Computed shells: the window plus ∅ (`ShellGrid.computedCount`). */
   readonly shells: number;
   /** Compute β = V a on the GPU (true) or take it from `beta` (the caller has it already). */
   readonly computeBeta: boolean;

@@ -1,15 +1,19 @@
 /**
- * What a researcher reads off a run (spec §1.11–§1.12): power-law fits of the velocity field
- * v = c(t) λ^a per window with the rigidity check, the loss exponent ξ from the loss curve, from
- * the initial shell spectrum and in Tauberian form, the resolution frontier ℓ̄_D(t) and its
- * exponent, and the closed-form lazy prediction of the loss.
+ * What a researcher reads off a run (docs/conditions.md): power-law fits of the velocity field
+ * v = c(t) λ^a per window on the interior boundaries with the rigidity check, the loss exponent ξ
+ * from the initial shell spectrum and in Tauberian form (the loss-curve fit is in
+ * lossExponent.ts), the resolution frontier ℓ̄_D(t) and the profile peak with their exponents, and
+ * the closed-form lazy prediction of the loss.
  *
  * Degenerate data never throws and never returns NaN: fits report `ok: false` with a `reason`.
  * @module
  */
-import { bootstrapSlope, digamma, fitLine, gamma, median, stdDev } from './regression.ts';
+import { RESOLVED_FACTOR } from './resolution.ts';
+import { bootstrapSlope, digamma, fitLine, gamma, median, minimizeScalar, stdDev } from './regression.ts';
 import type { CheckpointResult, IntervalResult } from './series.ts';
 import type { ShellGrid } from './shellGrid.ts';
+
+export * from './lossExponent.ts';
 
 /** A fit that could not be made: why. */
 export interface FitFailure {
@@ -17,7 +21,7 @@ export interface FitFailure {
   readonly reason: string;
 }
 
-/** v = c·λ^a fitted on one interval's boundaries (spec §1.11). */
+/** v = c·λ^a fitted on one interval's boundaries (docs/conditions.md, "Velocity exponent"). */
 export interface VelocityFit {
   readonly ok: true;
   readonly interval: number;
@@ -43,8 +47,11 @@ export interface VelocityFit {
 
 /** Options of {@link fitVelocity}. */
 export interface VelocityFitOptions {
-  /** |Π| below this fraction of max|Π| is noise. Default 1e-3. */
-  readonly noiseFloor?: number;
+  /**
+   * |Π| below this (absolute, in energy per unit time) is rounding noise. Default: the interval's
+   * resolution ({@link fluxResolution}) — the run's scale, never the interval's own largest flux.
+   */
+  readonly fluxFloor?: number;
   /** Required fraction of boundaries with the median sign. Default 0.9. */
   readonly signConsistency?: number;
   /** Minimum boundaries. Default 4. */
@@ -54,30 +61,46 @@ export interface VelocityFitOptions {
   /** Bootstrap resamples for the CI. Default 1000. */
   readonly bootstrap?: number;
   readonly seed?: number;
-  /** Restrict to boundaries with λ in [lambdaMin, lambdaMax] (the inertial window). */
+  /** Restrict to boundaries with λ in [lambdaMin, lambdaMax] (the interior of the inertial window, see {@link interiorBoundaries}). */
   readonly lambdaMin?: number;
   readonly lambdaMax?: number;
 }
 
-/** Fits ln|v(b)| = ln|c| + a ln b over one interval's valid, above-noise boundaries. */
+/**
+ * The smallest flux an interval resolves (energy per unit time): RESOLVED_FACTOR × the error scale
+ * of its rates, 4√n·u·‖e_{i+1}‖²/Δt (docs/accuracy.md, "Transport resolution").
+ */
+export function fluxResolution(interval: Pick<IntervalResult, 'resolution'>): number {
+  return RESOLVED_FACTOR * interval.resolution.rate;
+}
+
+/** Whether an interval's largest transport rate is resolved (at least RESOLVED_FACTOR times its error scale). */
+export function transportResolved(interval: Pick<IntervalResult, 'resolution' | 'transport'>): boolean {
+  let max = 0;
+  for (let i = 0; i < interval.transport.length; i++) max = Math.max(max, Math.abs(interval.transport[i]!));
+  return max > 0 && max >= RESOLVED_FACTOR * interval.resolution.rate;
+}
+
+/** Fits ln|v(b)| = ln|c| + a ln b over one interval's valid, resolved boundaries. */
 export function fitVelocity(interval: IntervalResult, options: VelocityFitOptions = {}): VelocityFit | FitFailure {
-  const noise = options.noiseFloor ?? 1e-3;
+  const floor = options.fluxFloor ?? fluxResolution(interval);
   const minPoints = options.minPoints ?? 4;
   const fluxAt = interval.velocityBoundaries.map((_, i) => interval.flux[i + 1]!);
-  const maxFlux = fluxAt.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
-  if (!(maxFlux > 0)) return { ok: false, reason: 'no flux across any boundary (lazy interval: v ≡ 0)' };
+  if (!fluxAt.some((v) => Math.abs(v) > floor))
+    return { ok: false, reason: `no boundary flux above the resolution ${floor.toPrecision(2)} (lazy interval: v ≡ 0 up to rounding)` };
   const idx: number[] = [];
   interval.velocityBoundaries.forEach((b, i) => {
     if (!interval.velocityValid[i]) return;
-    if (Math.abs(fluxAt[i]!) < noise * maxFlux) return;
+    if (!(Math.abs(fluxAt[i]!) > floor)) return;
     if (options.lambdaMin !== undefined && b < options.lambdaMin) return;
     if (options.lambdaMax !== undefined && b > options.lambdaMax) return;
     idx.push(i);
   });
-  if (idx.length < minPoints) return { ok: false, reason: `only ${idx.length} boundaries above the noise floor (need ${minPoints})` };
+  if (idx.length < minPoints)
+    return { ok: false, reason: `only ${idx.length} interior boundaries with resolved flux (need ${minPoints})` };
   const signs = idx.map((i) => Math.sign(interval.velocity[i]!));
   const sign = (median(signs) >= 0 ? 1 : -1) as 1 | -1;
-  const consistency = signs.filter((s) => s === sign).length / signs.length;
+  const consistency = signs.filter((v) => v === sign).length / signs.length;
   if (consistency < (options.signConsistency ?? 0.9)) {
     return {
       ok: false,
@@ -110,7 +133,70 @@ export function fitVelocity(interval: IntervalResult, options: VelocityFitOption
   };
 }
 
-/** The rigidity check (spec §1.11): a stable across windows while c(t) varies. */
+/** Where the flux sums are complete: the inertial window less the coupling reach at both ends. */
+export interface InteriorBoundaries {
+  /** Inertial window [first, last + 1) of window-shell indices. */
+  readonly window: readonly [number, number];
+  /**
+   * Coupling reach w₀.₉ in shells: the smallest w with 90% of Σ|⟨T⟩| over the window's pairs at
+   * distance ≤ w (≥ 1).
+   */
+  readonly margin: number;
+  /** The boundaries b_{first+margin} … b_{last+1−margin} (λ range of the fit). */
+  readonly lambdaMin: number;
+  readonly lambdaMax: number;
+  /** How many boundaries that leaves. */
+  readonly boundaries: number;
+}
+
+/**
+ * The interior boundaries of the inertial window: the flux Π_b sums every transfer across b, and
+ * within `margin` shells of the window's ends part of those transfers involve shells outside it
+ * (the spectrum's ends): the velocity there is truncated and biases the exponent (−0.05 to −0.16
+ * on exactly log-shift-invariant 16-mode runs). Boundaries at least the coupling reach w₀.₉ from
+ * both ends are kept (docs/conditions.md, "Velocity exponent").
+ */
+export function interiorBoundaries(
+  grid: ShellGrid,
+  intervals: readonly IntervalResult[],
+  window: readonly [number, number],
+): InteriorBoundaries {
+  const [lo, hi] = window;
+  const s = grid.size;
+  const byDistance = new Float64Array(Math.max(1, hi - lo));
+  let total = 0;
+  for (let a = lo; a < hi; a++)
+    for (let b = lo; b < hi; b++) {
+      if (a === b) continue;
+      let mean = 0;
+      for (const iv of intervals) mean += iv.transport[a * s + b]! / intervals.length;
+      byDistance[Math.abs(a - b)]! += Math.abs(mean);
+      total += Math.abs(mean);
+    }
+  let margin = 1;
+  if (total > 0) {
+    let acc = 0;
+    for (let w = 1; w < byDistance.length; w++) {
+      acc += byDistance[w]!;
+      if (acc >= 0.9 * total) {
+        margin = w;
+        break;
+      }
+    }
+  }
+  const edges = grid.edges;
+  const first = lo + margin;
+  const last = hi - margin;
+  return {
+    window,
+    margin,
+    lambdaMin: edges[Math.min(first, edges.length - 1)]! * (1 - 1e-9),
+    lambdaMax: edges[Math.max(0, last)]! * (1 + 1e-9),
+    boundaries: Math.max(0, last - first + 1),
+  };
+}
+
+/** The rigidity check (docs/conditions.md, C4): a stable across windows while c(t) varies. */
 export interface Rigidity {
   readonly ok: true;
   readonly windows: number;
@@ -139,52 +225,7 @@ export function rigidity(fits: readonly (VelocityFit | FitFailure)[], maxStd = 0
   };
 }
 
-/** ξ from a power-law tail fit of the loss curve L(t) ~ t^{−ξ}. */
-export interface LossExponentFit {
-  readonly ok: true;
-  readonly xi: number;
-  readonly xiStdErr: number;
-  readonly xiCI: readonly [number, number] | null;
-  readonly r2: number;
-  readonly points: number;
-  readonly tMin: number;
-  readonly tMax: number;
-}
-
-/**
- * Fits ln L = const − ξ ln t over the tail of the loss curve: the points with t > 0 whose ln t lies
- * in the last `tailFraction` (default 0.5) of the log-time range. Needs ≥ 3 points.
- */
-export function fitLossExponent(
-  times: readonly number[],
-  losses: readonly number[],
-  options: { tailFraction?: number; bootstrap?: number; seed?: number } = {},
-): LossExponentFit | FitFailure {
-  const pts = times.map((t, i) => [t, losses[i]!] as const).filter(([t, l]) => t > 0 && l > 0);
-  if (pts.length < 3) return { ok: false, reason: `need at least 3 checkpoints with t > 0 and L > 0, have ${pts.length}` };
-  const lt = pts.map(([t]) => Math.log(t));
-  const lo = Math.min(...lt);
-  const hi = Math.max(...lt);
-  const cut = hi - (options.tailFraction ?? 0.5) * (hi - lo);
-  let tail = pts.filter(([t]) => Math.log(t) >= cut - 1e-12);
-  if (tail.length < 3) tail = pts.slice(-3);
-  const x = tail.map(([t]) => Math.log(t));
-  const y = tail.map(([, l]) => Math.log(l));
-  const line = fitLine(x, y);
-  const ci = bootstrapSlope(x, y, { samples: options.bootstrap ?? 1000, seed: options.seed ?? 0 });
-  return {
-    ok: true,
-    xi: -line.slope,
-    xiStdErr: line.slopeStdErr,
-    xiCI: ci ? [-ci[1], -ci[0]] : null,
-    r2: line.r2,
-    points: tail.length,
-    tMin: Math.exp(x[0]!),
-    tMax: Math.exp(x.at(-1)!),
-  };
-}
-
-/** ξ̂₀ from the initial shell spectrum: E_{α+1}(0)/E_α(0) = e^{ξh} on the low-λ side (spec §1.12). */
+/** ξ̂₀ from the initial shell spectrum: E_{α+1}(0)/E_α(0) = e^{ξh} on the low-λ side (docs/conditions.md). */
 export interface SpectrumExponentFit {
   readonly ok: true;
   readonly xi: number;
@@ -193,25 +234,52 @@ export interface SpectrumExponentFit {
   readonly shells: readonly number[];
 }
 
+/** Options of {@link fitSpectrumExponent}. */
+export interface SpectrumExponentOptions {
+  /** Eigenvalues per shell (e.g. a checkpoint's `counts`): only shells with ≥ `minModes` are used. Without it every shell counts as full. */
+  readonly counts?: ArrayLike<number>;
+  /** Default 8: with fewer modes the shell energy is dominated by which modes fall in it. */
+  readonly minModes?: number;
+  /** Shells needed. Default 4. */
+  readonly minShells?: number;
+  /** Shells holding less than this fraction of the window's energy are skipped. Default 1e-12. */
+  readonly minFraction?: number;
+  /** Only shells whose upper boundary is ≤ lambdaMax. */
+  readonly lambdaMax?: number;
+}
+
 /**
- * Fits ln E_α(0) = const + ξ·h·α over the window shells below the energy peak (the low-λ side)
- * holding at least `minFraction` (default 1e-12) of the energy, optionally only shells whose upper
- * boundary is ≤ `lambdaMax` (to stay clear of the few-mode top of a spectrum); needs ≥ 3 shells.
+ * Fits ln E_α(0) = const + ξ·h·α over the window shells below the energy peak holding at least
+ * `minModes` eigenvalues, leaving out the lowest occupied shell (cut by the smallest eigenvalue or
+ * the rank, so only partly filled). On the calibration runs (n = 400…2000) this recovers κ/ν to
+ * 0.017; one-mode shells at the spectrum's top gave errors up to 0.15.
  */
 export function fitSpectrumExponent(
   grid: ShellGrid,
   energy: ArrayLike<number>,
-  options: { minFraction?: number; lambdaMax?: number } = {},
+  options: SpectrumExponentOptions = {},
 ): SpectrumExponentFit | FitFailure {
   const minFraction = options.minFraction ?? 1e-12;
+  const minModes = options.minModes ?? 8;
+  const minShells = options.minShells ?? 4;
   const edges = grid.edges;
   const top = options.lambdaMax === undefined ? grid.count : edges.findIndex((b, i) => i > 0 && b > options.lambdaMax!) - 1;
   const window = Array.from({ length: Math.max(0, top < 0 ? grid.count : top) }, (_, i) => energy[i]!);
-  const total = window.reduce((s, v) => s + v, 0);
+  const total = window.reduce((acc, v) => acc + v, 0);
   if (!(total > 0)) return { ok: false, reason: 'no energy in the window shells' };
-  const peak = window.indexOf(Math.max(...window));
-  const shells = window.map((e, i) => [i, e] as const).filter(([i, e]) => i < peak && e > minFraction * total);
-  if (shells.length < 3) return { ok: false, reason: `only ${shells.length} populated shells below the energy peak (need 3)` };
+  const counts = options.counts;
+  const lowest = counts ? window.findIndex((_, i) => counts[i]! > 0) : window.findIndex((e) => e > 0);
+  const full = (i: number): boolean => (counts ? counts[i]! >= minModes : true) && i > lowest;
+  const candidates = window.map((e, i) => [i, e] as const).filter(([i]) => full(i));
+  if (candidates.length === 0)
+    return { ok: false, reason: `no shell above the lowest occupied one holds ≥ ${minModes} eigenvalues` };
+  const peak = candidates.reduce((best, c) => (c[1] > best[1] ? c : best))[0];
+  const shells = candidates.filter(([i, e]) => i < peak && e > minFraction * total);
+  if (shells.length < minShells)
+    return {
+      ok: false,
+      reason: `only ${shells.length} shells with ≥ ${minModes} eigenvalues lie below the energy peak above the lowest occupied shell (need ${minShells}): the spectrum is too short or too coarse for a spectral exponent`,
+    };
   const line = fitLine(
     shells.map(([i]) => i * grid.width),
     shells.map(([, e]) => Math.log(e)),
@@ -219,52 +287,87 @@ export function fitSpectrumExponent(
   return { ok: true, xi: line.slope, xiStdErr: line.slopeStdErr, r2: line.r2, shells: shells.map(([i]) => i) };
 }
 
-/** Tauberian form: μ_e([0, λ]) ≃ A λ^ξ ⇒ L(t) ≃ (A/2N) Γ(1+ξ) (2t)^{−ξ} (spec §1.12). */
+/** Tauberian form: μ_e([0, λ]) ≃ A λ^ξ ⇒ L(t) ≃ (A/2N) Γ(1+ξ) (2t)^{−ξ} (docs/conditions.md). */
 export interface TauberianFit {
   readonly ok: true;
   readonly xi: number;
   readonly amplitude: number;
   readonly r2: number;
+  /** The cutoff λ_min of the model and the boundaries fitted. */
+  readonly lambdaMin: number;
+  readonly boundaries: readonly number[];
+  /** Energy below λ_min (∅, ⊥ and any computed mode under it), counted in the cumulative measure. */
+  readonly below: number;
   /** Predicted loss at the given times (t > 0). */
   readonly predictedLoss: readonly { t: number; loss: number }[];
 }
 
 /**
- * Fits the cumulative spectral measure of the initial residual at the window boundaries below the
- * energy peak (ln F(b) = ln A + ξ ln b, F including ∅) and predicts L(t).
+ * Fits the cumulative spectral measure of the initial residual, F(b) = μ_e([0, b]), at the upper
+ * boundaries of the shells with ≥ `minModes` eigenvalues up to the energy peak. Everything below
+ * the smallest resolved eigenvalue λ_min (∅, and ⊥, whose modes are the smallest) is counted in F;
+ * above it the measure of a power law cut at λ_min is A(b^ξ − λ_min^ξ), which is fitted (ln A in
+ * closed form, ξ by a one-dimensional search). A plain power law in b bends near λ_min (log-slope
+ * ξ/(1 − (λ_min/b)^ξ)) and gave ξ 0.1–0.4 too high. Predicts L(t) from the fitted A and ξ.
  */
 export function fitTauberian(
   grid: ShellGrid,
-  energy: ArrayLike<number>,
+  checkpoint: Pick<CheckpointResult, 'energy' | 'counts' | 'eigenvalues'>,
   times: readonly number[],
   probePoints: number,
+  options: { minModes?: number } = {},
 ): TauberianFit | FitFailure {
+  const minModes = options.minModes ?? 8;
   const edges = grid.edges;
+  const { energy, counts } = checkpoint;
+  const resolved = Array.from(checkpoint.eigenvalues).filter((l) => l >= grid.floor);
+  if (resolved.length === 0) return { ok: false, reason: 'no eigenvalue above the floor' };
+  const lambdaMin = Math.min(...resolved);
   const window = Array.from({ length: grid.count }, (_, i) => energy[i]!);
-  const peak = window.indexOf(Math.max(...window));
-  let cumulative = energy[grid.floorIndex]!;
-  const pts: [number, number][] = [];
-  for (let i = 0; i < peak; i++) {
+  const full = window.map((_, i) => counts[i]! >= minModes);
+  const fullEnergies = window.filter((_, i) => full[i]);
+  if (fullEnergies.length === 0) return { ok: false, reason: `no shell holds ≥ ${minModes} eigenvalues` };
+  const peak = window.findIndex((e, i) => full[i] && e === Math.max(...fullEnergies));
+  const below = energy[grid.floorIndex]! + Math.max(0, energy[grid.complementIndex]!);
+  let cumulative = 0;
+  const b: number[] = [];
+  const g: number[] = [];
+  for (let i = 0; i <= peak; i++) {
     cumulative += window[i]!;
-    if (cumulative > 0) pts.push([Math.log(edges[i + 1]!), Math.log(cumulative)]);
+    if (full[i] && cumulative > 0 && edges[i + 1]! > lambdaMin) {
+      b.push(edges[i + 1]!);
+      g.push(cumulative);
+    }
   }
-  if (pts.length < 3) return { ok: false, reason: `only ${pts.length} boundaries below the energy peak with cumulative energy (need 3)` };
-  const line = fitLine(
-    pts.map((p) => p[0]),
-    pts.map((p) => p[1]),
-  );
-  const xi = line.slope;
-  const amplitude = Math.exp(line.intercept);
+  if (b.length < 3)
+    return { ok: false, reason: `only ${b.length} shell boundaries with ≥ ${minModes} eigenvalues below up to the energy peak (need 3)` };
+  const lg = g.map(Math.log);
+  const shape = (xi: number): number[] => b.map((v) => Math.log(v ** xi - lambdaMin ** xi));
+  const residual = (xi: number): number => {
+    const m = shape(xi);
+    const r = lg.map((v, i) => v - m[i]!);
+    const mean = r.reduce((acc, v) => acc + v, 0) / r.length;
+    return r.reduce((acc, v) => acc + (v - mean) ** 2, 0);
+  };
+  const xi = minimizeScalar(residual, 1e-3, 10, { grid: 64, tol: 1e-9 });
+  const m = shape(xi);
+  const lnA = lg.reduce((acc, v, i) => acc + v - m[i]!, 0) / lg.length;
+  const mean = lg.reduce((acc, v) => acc + v, 0) / lg.length;
+  const tot = lg.reduce((acc, v) => acc + (v - mean) ** 2, 0);
+  const amplitude = Math.exp(lnA);
   return {
     ok: true,
     xi,
     amplitude,
-    r2: line.r2,
+    r2: tot > 0 ? 1 - residual(xi) / tot : 1,
+    lambdaMin,
+    boundaries: b,
+    below,
     predictedLoss: times.filter((t) => t > 0).map((t) => ({ t, loss: (amplitude / (2 * probePoints)) * gamma(1 + xi) * (2 * t) ** -xi })),
   };
 }
 
-/** The dissipation-weighted spectral position ℓ̄_D(t) = Σ D_α ℓ_α / Σ D_α, ℓ_α = ln λ̄_α (spec §1.12). */
+/** The dissipation-weighted spectral position ℓ̄_D(t) = Σ D_α ℓ_α / Σ D_α, ℓ_α = ln λ̄_α (docs/conditions.md, Frontier). */
 export function frontier(grid: ShellGrid, checkpoint: CheckpointResult): number | null {
   const centers = grid.centers;
   let num = 0;
@@ -299,27 +402,115 @@ export function fitFrontier(grid: ShellGrid, checkpoints: readonly CheckpointRes
   return { ok: true, positions, exponent: -line.slope, exponentStdErr: line.slopeStdErr, r2: line.r2 };
 }
 
-/** The lazy frontier law ℓ̄_D(t) = ψ(1+ξ) − ln 2t for a pure power law (spec §1.12). */
+/** The lazy frontier law ℓ̄_D(t) = ψ(1+ξ) − ln 2t for a pure power law (docs/conditions.md, Frontier). */
 export function lazyFrontier(xi: number, t: number): number {
   return digamma(1 + xi) - Math.log(2 * t);
 }
 
 /**
- * The closed-form lazy prediction of L(t) from the first checkpoint (spec §1.12):
- * L(t) = (1/2N) [Σ_k c_k(t₀)² e^{−2λ_k (t − t₀)} + E_⊥(t₀)] (the complement is not dissipated in
- * this estimate), and the ratio measured/predicted per checkpoint.
+ * The peak of the smoothed log-shell energy profile ln E_α (the paper's empirical statistic,
+ * docs/conditions.md "Profile peak"): ln E over the window shells smoothed with the kernel
+ * [1, 2, 1]/4 (populated neighbours only), its largest value refined by a parabola through the
+ * neighbours, returned as ℓ_peak = ln λ at the peak. Null when the peak sits on the first or last
+ * populated shell (the profile has no interior maximum). For a lazy power law
+ * ĝ(ℓ) ∝ e^{ξℓ − 2te^ℓ}, λ_peak = ξ/(2t).
+ */
+export function profilePeak(grid: ShellGrid, energy: ArrayLike<number>): number | null {
+  const c = grid.count;
+  const ln = Array.from({ length: c }, (_, i) => (energy[i]! > 0 ? Math.log(energy[i]!) : null));
+  const smooth = ln.map((v, i) => {
+    if (v === null) return null;
+    let num = 2 * v;
+    let den = 2;
+    for (const j of [i - 1, i + 1]) if (j >= 0 && j < c && ln[j] !== null) ((num += ln[j]!), (den += 1));
+    return num / den;
+  });
+  let best = -1;
+  for (let i = 0; i < c; i++) if (smooth[i] !== null && (best < 0 || smooth[i]! > smooth[best]!)) best = i;
+  if (best <= 0 || best >= c - 1 || smooth[best - 1] === null || smooth[best + 1] === null) return null;
+  const [y0, y1, y2] = [smooth[best - 1]!, smooth[best]!, smooth[best + 1]!];
+  const curvature = y0 - 2 * y1 + y2;
+  const offset = curvature < 0 ? (0.5 * (y0 - y2)) / curvature : 0;
+  return Math.log(grid.centers[best]!) + offset * grid.width;
+}
+
+/** ℓ_peak(t) per checkpoint with its displacement, and the exponent −dℓ_peak/d ln t. */
+export interface ProfilePeakFit {
+  readonly ok: true;
+  /** ℓ_peak = ln λ_peak per checkpoint (null where the profile has no interior peak) and its change since the previous checkpoint. */
+  readonly positions: readonly { t: number; position: number | null; displacement: number | null }[];
+  /** −dℓ_peak/d ln t over the checkpoints with t > 0 and a peak (1 for lazy dynamics, 1 + c₀ with scale-free drift). */
+  readonly exponent: number;
+  readonly exponentStdErr: number;
+  readonly r2: number;
+}
+
+/** Fits ℓ_peak against ln t (≥ 3 checkpoints with t > 0 and a peak). */
+export function fitProfilePeak(grid: ShellGrid, checkpoints: readonly CheckpointResult[]): ProfilePeakFit | FitFailure {
+  let previous: number | null = null;
+  const positions = checkpoints.map((cp) => {
+    const position = profilePeak(grid, cp.energy);
+    const displacement = position !== null && previous !== null ? position - previous : null;
+    previous = position;
+    return { t: cp.t, position, displacement };
+  });
+  const pts = positions.filter((p): p is { t: number; position: number; displacement: number | null } => p.t > 0 && p.position !== null);
+  if (pts.length < 3) return { ok: false, reason: `the energy profile has an interior peak at ${pts.length} checkpoints with t > 0 (need 3)` };
+  const line = fitLine(
+    pts.map((p) => Math.log(p.t)),
+    pts.map((p) => p.position),
+  );
+  return { ok: true, positions, exponent: -line.slope, exponentStdErr: line.slopeStdErr, r2: line.r2 };
+}
+
+/** The lazy loss prediction at one checkpoint (docs/conditions.md, "Lazy prediction"). */
+export interface LazyPredictionPoint {
+  readonly t: number;
+  /** Bracket of the lazy loss: ⊥ kept (high) or decayed at the largest rate its modes can have, 2λ_r (low). */
+  readonly low: number;
+  readonly high: number;
+  /** (low + high)/2. */
+  readonly predicted: number;
+  readonly measured: number;
+  /** measured / predicted (0 when the prediction is 0). */
+  readonly ratio: number;
+  /** low ≤ measured ≤ high up to 1e-9 relative (rounding). */
+  readonly within: boolean;
+}
+
+/**
+ * The closed-form lazy prediction of L(t) from the first checkpoint, had the kernel stayed fixed:
+ * L(t) = (1/2N)[Σ_k c_k(t₀)² e^{−2λ_k(t − t₀)} + E_⊥(t)] over the computed modes. ⊥ holds the
+ * modes not computed, all with eigenvalues in [0, λ_r] (λ_r the smallest computed one), so its
+ * energy E_⊥(t₀)·e^{−2μ(t−t₀)} with μ ∈ [0, λ_r] is bracketed: the prediction is an interval.
+ * With every eigenpair computed (⊥ empty), E_⊥ = ‖e‖² − Σc² is rounding and counts as 0, so the
+ * prediction is a number and never negative.
  */
 export function lazyLossPrediction(
   first: CheckpointResult,
   checkpoints: readonly CheckpointResult[],
   probePoints: number,
   complementIndex: number,
-): { t: number; predicted: number; measured: number; ratio: number }[] {
+): LazyPredictionPoint[] {
+  const perpModes = first.counts[complementIndex]!;
+  const perp = perpModes > 0 ? Math.max(0, first.energy[complementIndex]!) : 0;
+  const lambdaR = first.eigenvalues.length ? Math.max(0, first.eigenvalues[first.eigenvalues.length - 1]!) : 0;
   return checkpoints.map((c) => {
     const dt = c.t - first.t;
-    let s = first.energy[complementIndex]!;
-    first.eigenvalues.forEach((lam, k) => (s += first.amplitudes[k]! ** 2 * Math.exp(-2 * lam * dt)));
-    const predicted = s / (2 * probePoints);
-    return { t: c.t, predicted, measured: c.loss, ratio: predicted > 0 ? c.loss / predicted : 0 };
+    let modes = 0;
+    first.eigenvalues.forEach((lam, k) => (modes += first.amplitudes[k]! ** 2 * Math.exp(-2 * Math.max(0, lam) * dt)));
+    const low = (modes + perp * Math.exp(-2 * lambdaR * dt)) / (2 * probePoints);
+    const high = (modes + perp) / (2 * probePoints);
+    const predicted = 0.5 * (low + high);
+    const tol = 1e-9 * Math.max(high, c.loss);
+    return {
+      t: c.t,
+      low,
+      high,
+      predicted,
+      measured: c.loss,
+      ratio: predicted > 0 ? c.loss / predicted : 0,
+      within: c.loss >= low - tol && c.loss <= high + tol,
+    };
   });
 }

@@ -1,19 +1,34 @@
 /**
- * The Kato-form transport estimator (spec §1.7, end) on the host from the projected kernel change
- * G = U (ΔM/Δt) Uᵀ (r × r, computed on the GPU):
+ * The Kato-form transport estimator (docs/math.md, "Transport between checkpoints", Kato form) on
+ * the host from the projected kernel change G = U (ΔM/Δt) Uᵀ (r × r, computed by the series
+ * backend):
  *
  *   T_{στ} = 2 Σ_{k∈σ, j∈τ} c_k c_j G_kj (λ_k − λ_j) / ((λ_k − λ_j)² + δ²),
  *
  * with c, λ, U of the interval's first checkpoint. It is linear in ΔM, so per-layer kernels give
- * an exact split T = Σ_l T^{(l)} (spec §4.3).
+ * an exact split T = Σ_l T^{(l)}. T does not depend on the scale of M (λ, G and δ all scale with
+ * timeScale), so it is evaluated on the un-scaled θ, where no timeScale can overflow.
+ *
+ * The checks that compare it with T^Δ/Δt and its per-layer split are in checks.ts
+ * (docs/conditions.md, "Interval checks").
  * @module
  */
 
+/** The Kato-form estimator of one interval (shell matrices (S+2)², ⊥ row and column zero). */
+export interface KatoResult {
+  readonly transport: Float64Array;
+  readonly perLayer: Float64Array[];
+  /** δ in λ units (δ = deltaRelative·λ_max of the interval's first checkpoint). */
+  readonly delta: number;
+  readonly coherence: Float64Array;
+  readonly terms: Float64Array;
+}
+
 /**
- * The Kato transport and the phase coherence of its terms (spec §2 C2b): with
+ * The Kato transport and the phase coherence of its terms (docs/math.md): with
  * w_kj = 2 c_k c_j G_kj (λ_k − λ_j)/((λ_k − λ_j)² + δ²), T_στ = Σ w and
  * Z_στ = |Σ w| / √(Σ w²) over k∈σ, j∈τ (0 where a pair has no terms); `terms` counts the pairs.
- * All are (shells+1)² with the ⊥ row and column zero (`shells` = count + 1: window + ∅).
+ * All are (shells+1)² with the ⊥ row and column zero (`shells` = `ShellGrid.computedCount`: window + ∅).
  * `g` is r×r row-major with g[k][j] = u_kᵀ (ΔM/Δt) u_j.
  */
 export function katoTerms(
@@ -56,6 +71,32 @@ export function katoTransport(
   delta: number,
 ): Float64Array {
   return katoTerms(g, c, lambda, index, shells, delta).transport;
+}
+
+/**
+ * The Kato estimator from the backend's un-scaled projections G = U (K_new − K_old) Uᵀ (the whole
+ * kernel first, then each layer) and the first checkpoint's θ (un-scaled eigenvalues), amplitudes
+ * and shell indices: g = G/Δt, δ_θ = deltaRelative·θ_max. `delta` is reported in λ units.
+ */
+export function katoFromProjections(
+  projections: readonly Float64Array[],
+  dt: number,
+  first: { readonly theta: ArrayLike<number>; readonly amplitudes: ArrayLike<number>; readonly index: ArrayLike<number> },
+  computed: number,
+  deltaRelative: number,
+  timeScale: number,
+): KatoResult {
+  const deltaTheta = deltaRelative * (first.theta[0] ?? 0);
+  const rate = (g: Float64Array) => Float64Array.from(g, (v) => v / dt);
+  const [kernel, ...layers] = projections;
+  const full = katoTerms(rate(kernel!), first.amplitudes, first.theta, first.index, computed, deltaTheta);
+  return {
+    transport: full.transport,
+    perLayer: layers.map((g) => katoTransport(rate(g), first.amplitudes, first.theta, first.index, computed, deltaTheta)),
+    delta: deltaTheta * timeScale,
+    coherence: full.coherence,
+    terms: full.terms,
+  };
 }
 
 /** Frobenius norm of a matrix. */

@@ -284,34 +284,15 @@ function compareOnTail(tail: Float64Array, xmin: number, alpha: number): PowerLa
  * ```
  */
 export async function fitPowerLawTail(data: ArrayLike<number>, options: PowerLawTailOptions = {}): Promise<PowerLawTailResult> {
-  const sorted = sortPositiveData(data, 'data');
-  const candOptions = resolveCandidateOptions(options);
-  const { minTail } = candOptions;
-  const bootstrap = options.bootstrap ?? DEFAULT_BOOTSTRAP;
-  if (!Number.isInteger(bootstrap) || bootstrap < 0)
-    throw new InvalidArgumentError('bootstrap', `must be a non-negative integer, got ${bootstrap}`);
-  const seed = options.seed ?? 0;
-  if (!Number.isFinite(seed)) throw new InvalidArgumentError('seed', `must be a finite number, got ${seed}`);
-  const gpuMinWork = options.gpuMinWork ?? DEFAULT_GPU_MIN_WORK;
-  if (!(gpuMinWork >= 0)) throw new InvalidArgumentError('gpuMinWork', `must be ≥ 0, got ${gpuMinWork}`);
   const context = options.context ?? 'cpu';
+  if (context === 'cpu') return fitPowerLawTailCpu(data, options);
+  const prepared = prepare(data, options);
+  if (!prepared.ok) return prepared.failure;
+  const { sorted, cand, candOptions, bootstrap, seed } = prepared;
   const n = sorted.length;
-  if (n < minTail) {
-    return { ok: false, code: 'too-few-points', reason: `${n} points is fewer than minTail = ${minTail}`, n, minTail };
-  }
-  const cand = powerLawCandidates(sorted, candOptions);
-  if (cand.start.length === 0) {
-    return {
-      ok: false,
-      code: 'no-candidate',
-      reason: `no candidate x_min has a tail of ≥ ${minTail} points that is not a single repeated value`,
-      n,
-      minTail,
-    };
-  }
+  const ctx = context;
   const observed: DataSet = { sorted, cand };
-  const ctx = context === 'cpu' ? null : context;
-  const useGpu = ctx !== null && scanWork(observed) >= gpuMinWork && gpuCanScan(ctx, observed);
+  const useGpu = scanWork(observed) >= prepared.gpuMinWork && gpuCanScan(ctx, observed);
 
   let scan: PowerLawScan;
   if (useGpu) {
@@ -325,24 +306,7 @@ export async function fitPowerLawTail(data: ArrayLike<number>, options: PowerLaw
   } else {
     scan = powerLawScan(sorted, cand);
   }
-  const best = argminKs(scan.ks);
-  const k = cand.start[best]!;
-  const alpha = scan.alphas[best]!;
-  const nTail = n - k;
-  const ks = useGpu ? powerLawKs(sorted, k, alpha) : scan.ks[best]!;
-  const fit: {
-    -readonly [K in keyof PowerLawTailFit]: PowerLawTailFit[K];
-  } = {
-    ok: true,
-    xmin: sorted[k]!,
-    alpha,
-    alphaStdErr: (alpha - 1) / Math.sqrt(nTail),
-    ks,
-    nTail,
-    n,
-    scan,
-    backend: useGpu ? 'gpu' : 'cpu',
-  };
+  const fit = observedFit(sorted, cand, scan, useGpu);
 
   if (bootstrap > 0) {
     const rng = new Random(seed);
@@ -351,7 +315,7 @@ export async function fitPowerLawTail(data: ArrayLike<number>, options: PowerLaw
     const pending: DataSet[] = [];
     const flush = async (): Promise<void> => {
       if (pending.length === 0) return;
-      const results = await scanGpu(ctx!, pending);
+      const results = await scanGpu(ctx, pending);
       pending.forEach((set, b) => {
         const c = argminKs(results[b]!);
         const kc = set.cand.start[c]!;
@@ -361,8 +325,9 @@ export async function fitPowerLawTail(data: ArrayLike<number>, options: PowerLaw
     };
     let pendingElements = 0;
     let pendingWork = 0;
+    const k = n - fit.nTail;
     for (let b = 0; b < bootstrap; b++) {
-      const synth = semiParametricSample(sorted, k, alpha, rng).sort();
+      const synth = semiParametricSample(sorted, k, fit.alpha, rng).sort();
       const sc = powerLawCandidates(synth, candOptions);
       if (sc.start.length === 0) {
         failed++;
@@ -383,12 +348,109 @@ export async function fitPowerLawTail(data: ArrayLike<number>, options: PowerLaw
       }
     }
     await flush();
-    const exceed = synthKs.filter((d) => d >= ks).length;
-    const count = synthKs.length;
-    if (count > 0) fit.pValue = exceed / count;
-    fit.bootstrap = { count, exceed, failed, ks: Float64Array.from(synthKs) };
+    attachBootstrap(fit, synthKs, failed);
   }
-
-  if (options.compare ?? true) fit.comparisons = compareOnTail(sorted.subarray(k), sorted[k]!, alpha);
+  if (options.compare ?? true) fit.comparisons = compareOnTail(sorted.subarray(n - fit.nTail), fit.xmin, fit.alpha);
   return fit;
+}
+
+/**
+ * {@link fitPowerLawTail} on the CPU, synchronously (float64 scans, exact pruning in the
+ * bootstrap): the same result as `fitPowerLawTail(data, { context: 'cpu', … })`.
+ */
+export function fitPowerLawTailCpu(data: ArrayLike<number>, options: Omit<PowerLawTailOptions, 'context'> = {}): PowerLawTailResult {
+  const prepared = prepare(data, options);
+  if (!prepared.ok) return prepared.failure;
+  const { sorted, cand, candOptions, bootstrap, seed } = prepared;
+  const n = sorted.length;
+  const fit = observedFit(sorted, cand, powerLawScan(sorted, cand), false);
+  if (bootstrap > 0) {
+    const rng = new Random(seed);
+    const synthKs: number[] = [];
+    let failed = 0;
+    const k = n - fit.nTail;
+    for (let b = 0; b < bootstrap; b++) {
+      const synth = semiParametricSample(sorted, k, fit.alpha, rng).sort();
+      const sc = powerLawCandidates(synth, candOptions);
+      if (sc.start.length === 0) failed++;
+      else synthKs.push(powerLawScanMin(synth, sc, nearestCandidate(sc.start, k)).ks);
+    }
+    attachBootstrap(fit, synthKs, failed);
+  }
+  if (options.compare ?? true) fit.comparisons = compareOnTail(sorted.subarray(n - fit.nTail), fit.xmin, fit.alpha);
+  return fit;
+}
+
+type MutableFit = { -readonly [K in keyof PowerLawTailFit]: PowerLawTailFit[K] };
+
+/** Validated options and the candidates, or the failure for too little data. */
+function prepare(
+  data: ArrayLike<number>,
+  options: PowerLawTailOptions,
+):
+  | {
+      ok: true;
+      sorted: Float64Array;
+      cand: PowerLawCandidates;
+      candOptions: ReturnType<typeof resolveCandidateOptions>;
+      bootstrap: number;
+      seed: number;
+      gpuMinWork: number;
+    }
+  | { ok: false; failure: PowerLawTailFailure } {
+  const sorted = sortPositiveData(data, 'data');
+  const candOptions = resolveCandidateOptions(options);
+  const { minTail } = candOptions;
+  const bootstrap = options.bootstrap ?? DEFAULT_BOOTSTRAP;
+  if (!Number.isInteger(bootstrap) || bootstrap < 0)
+    throw new InvalidArgumentError('bootstrap', `must be a non-negative integer, got ${bootstrap}`);
+  const seed = options.seed ?? 0;
+  if (!Number.isFinite(seed)) throw new InvalidArgumentError('seed', `must be a finite number, got ${seed}`);
+  const gpuMinWork = options.gpuMinWork ?? DEFAULT_GPU_MIN_WORK;
+  if (!(gpuMinWork >= 0)) throw new InvalidArgumentError('gpuMinWork', `must be ≥ 0, got ${gpuMinWork}`);
+  const n = sorted.length;
+  if (n < minTail) {
+    return { ok: false, failure: { ok: false, code: 'too-few-points', reason: `${n} points is fewer than minTail = ${minTail}`, n, minTail } };
+  }
+  const cand = powerLawCandidates(sorted, candOptions);
+  if (cand.start.length === 0) {
+    return {
+      ok: false,
+      failure: {
+        ok: false,
+        code: 'no-candidate',
+        reason: `no candidate x_min has a tail of ≥ ${minTail} points that is not a single repeated value`,
+        n,
+        minTail,
+      },
+    };
+  }
+  return { ok: true, sorted, cand, candOptions, bootstrap, seed, gpuMinWork };
+}
+
+/** The fit at the scan's KS minimum (α̂, its SE and D recomputed in float64 there). */
+function observedFit(sorted: Float64Array, cand: PowerLawCandidates, scan: PowerLawScan, useGpu: boolean): MutableFit {
+  const n = sorted.length;
+  const best = argminKs(scan.ks);
+  const k = cand.start[best]!;
+  const alpha = scan.alphas[best]!;
+  const nTail = n - k;
+  return {
+    ok: true,
+    xmin: sorted[k]!,
+    alpha,
+    alphaStdErr: (alpha - 1) / Math.sqrt(nTail),
+    ks: useGpu ? powerLawKs(sorted, k, alpha) : scan.ks[best]!,
+    nTail,
+    n,
+    scan,
+    backend: useGpu ? 'gpu' : 'cpu',
+  };
+}
+
+function attachBootstrap(fit: MutableFit, synthKs: readonly number[], failed: number): void {
+  const exceed = synthKs.filter((d) => d >= fit.ks).length;
+  const count = synthKs.length;
+  if (count > 0) fit.pValue = exceed / count;
+  fit.bootstrap = { count, exceed, failed, ks: Float64Array.from(synthKs) };
 }

@@ -128,3 +128,37 @@ export function gamma(x: number): number {
   for (let i = 1; i < g + 2; i++) a += c[i]! / (x + i);
   return Math.sqrt(2 * Math.PI) * t ** (x + 0.5) * Math.exp(-t) * a;
 }
+
+/**
+ * Minimizes a function of one variable on [lo, hi]: a scan of `grid` (default 64) equally spaced
+ * points brackets the smallest value, then golden-section search narrows the bracket to `tol`
+ * (default 1e-10·(hi − lo)). Non-finite values count as +∞. For the one-parameter profile fits
+ * (the other parameters solved in closed form at each point), whose objectives are smooth.
+ */
+export function minimizeScalar(f: (x: number) => number, lo: number, hi: number, options: { grid?: number; tol?: number } = {}): number {
+  const grid = Math.max(3, options.grid ?? 64);
+  const value = (x: number): number => {
+    const v = f(x);
+    return Number.isFinite(v) ? v : Infinity;
+  };
+  let best = 0;
+  let bestValue = Infinity;
+  const step = (hi - lo) / (grid - 1);
+  for (let i = 0; i < grid; i++) {
+    const v = value(lo + i * step);
+    if (v < bestValue) ((bestValue = v), (best = i));
+  }
+  let a = lo + Math.max(0, best - 1) * step;
+  let b = lo + Math.min(grid - 1, best + 1) * step;
+  const tol = options.tol ?? 1e-10 * (hi - lo);
+  const g = (Math.sqrt(5) - 1) / 2;
+  let c = b - g * (b - a);
+  let d = a + g * (b - a);
+  let fc = value(c);
+  let fd = value(d);
+  while (b - a > tol) {
+    if (fc <= fd) ((b = d), (d = c), (fd = fc), (c = b - g * (b - a)), (fc = value(c)));
+    else ((a = c), (c = d), (fc = fd), (d = a + g * (b - a)), (fd = value(d)));
+  }
+  return 0.5 * (a + b);
+}

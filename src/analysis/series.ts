@@ -1,61 +1,51 @@
 /**
  * The GRSD series pipeline: checkpoints of a training run in, shell energies, dissipation,
  * flow/transport matrices, flux and velocity out — streaming (one checkpoint at a time, for
- * visualizers) or all at once.
+ * visualizers) or all at once (docs/math.md).
  *
- * Per checkpoint (GPU path): the top-r eigenpairs of K by batched Lanczos with Ritz vectors kept
- * on the GPU (eigsh), λ = timeScale·θ, amplitudes c = U e (matVecN), shell assignment and
- * per-shell sums (shellAssign/shellReduce). Per interval: α = U_i e_{i+1}, O = U_i U_{i+1}ᵀ (gemm),
- * g = Oᵀα (matVecT), the 2-D segmented reduction (shellFlow/shellFlowReduce), then the complement
- * shell and everything else in float64 on the host (spec §1.7–§1.9). With dense kernels
- * (or per-layer kernels) the Kato-form estimator and its exact per-layer split are added.
- *
- * The `'cpu'` backend runs the same pipeline in float64 from dense eigendecompositions: it is the
- * reference the GPU path is tested against.
+ * `GrsdSeries` is the orchestrator: it validates every checkpoint (one validation for every
+ * backend, src/analysis/checkpointData.ts), fixes the shell grid, scales λ = timeScale·θ, assigns
+ * shells in float64, keeps the per-checkpoint and per-interval bookkeeping and notifies listeners.
+ * The numerical work is a {@link SeriesBackend}'s (src/analysis/seriesBackend.ts): the float64
+ * reference on the host (`'cpu'`), or the GPU (src/algorithms/spectralCheckpoint.ts and
+ * intervalTransport.ts). Per checkpoint the backend returns the top-r eigenvalues and the
+ * amplitudes c = U e; per interval the flow matrix of the transport estimator, the overlap O = U Vᵀ
+ * and the Kato projections; everything else (transport, dissipation, flux, velocity, the Kato
+ * terms and the checks) is float64 host arithmetic here and in transport.ts and kato.ts.
  * @module
  */
-import { eigsh } from '../algorithms/eigsh.ts';
-import { createFlowEstimator } from '../algorithms/flowEstimator.ts';
-import { assertFinite, denseOperator, jacobianOperator, type HostMatrixData, type SymmetricOperator } from '../algorithms/operators.ts';
-import { InvalidArgumentError } from '../errors.ts';
+import type { HostMatrixData } from '../algorithms/operators.ts';
+import { DisposedError, InvalidArgumentError } from '../errors.ts';
 import type { GpuContext } from '../gpu/context.ts';
-import { BufferGroup } from '../gpu/bufferGroup.ts';
-import { readStaging, record } from '../gpu/recorder.ts';
-import { createGemm } from '../kernels/gemm.ts';
-import { createMatVec } from '../kernels/matVec.ts';
-import { createShellBinning } from '../kernels/shellBinning.ts';
-import { matmul, transpose } from '../reference/linalg.ts';
 import { assignShell } from '../reference/shells.ts';
-import { symmetricEigen } from '../reference/symmetricEigen.ts';
-import { completeFlow, flowMatrixF64 } from '../reference/transport.ts';
-import { frobenius, katoTerms, katoTransport } from './kato.ts';
+import { spectralChecks } from './checks.ts';
+import { validateCheckpoint, type CheckpointData } from './checkpointData.ts';
+import { Float64SeriesBackend } from './float64SeriesBackend.ts';
+import { GpuSeriesBackend } from './gpuSeriesBackend.ts';
+import { katoFromProjections, type KatoResult } from './kato.ts';
+import { largestEigenvalueBound } from './lambdaMax.ts';
+import { resolutionCheck, transportResolution, type TransportResolution } from './resolution.ts';
+import type { BackendCheckpoint, CheckpointSpectrum, LanczosDiagnostics, SeriesBackend } from './seriesBackend.ts';
 import { ShellGrid } from './shellGrid.ts';
-import { intervalQuantities, type Check, type IntervalQuantities } from './transport.ts';
+import { intervalQuantities, type IntervalQuantities } from './transport.ts';
 
-/** One checkpoint of a run. Exactly one of `kernel`, `operator` and `jacobian`. */
-export interface CheckpointData {
-  /** Time (strictly increasing along the series), in the run's time unit. */
-  readonly t: number;
-  /** Dense empirical NTK K (n×n, row-major, symmetric). */
-  readonly kernel?: HostMatrixData;
-  /** The NTK as a GPU operator (borrowed; GPU backend only; no Kato estimator). */
-  readonly operator?: SymmetricOperator;
-  /** Jacobian J (n×p, row-major): K = J Jᵀ. */
-  readonly jacobian?: { readonly p: number; readonly data: HostMatrixData };
-  /** Residual e = f(X) − Y (n values). */
-  readonly residual: ArrayLike<number>;
-  /** Per-layer kernels K_l (n×n each, Σ_l K_l = K) for the exact Kato split (spec §4.3). */
-  readonly layers?: readonly HostMatrixData[];
-  /** Name used in error messages (e.g. the file it came from). */
-  readonly label?: string;
-}
+export type { CheckpointData };
+
+/** Eigenpairs per checkpoint by default (and where `rank: 'auto'` starts). */
+const DEFAULT_RANK = 256;
 
 /** Options of the series pipeline. */
 export interface SeriesOptions {
-  /** M = timeScale·K (spec §1.1): η/N for per-step time, 1/N for gradient-flow time. Default 1. */
+  /** M = timeScale·K (docs/math.md, "The operator"): η/N for per-step time, 1/N for gradient-flow time. Default 1. */
   readonly timeScale?: number;
-  /** Eigenpairs per checkpoint. Default min(n, 256). The rest of the residual is the complement ⊥. */
-  readonly rank?: number;
+  /**
+   * Eigenpairs per checkpoint; the rest of the residual is the complement ⊥. A number (default
+   * min(n, 256)), or `'auto'`: per checkpoint the smallest rank, doubling from min(n, 256) (or from
+   * the previous checkpoint's rank), whose eigenpairs hold `captureShare` of ‖e‖², up to n.
+   */
+  readonly rank?: number | 'auto';
+  /** With `rank: 'auto'`: the share of ‖e‖² the computed eigenpairs must hold (window + ∅). Default 0.99. */
+  readonly captureShare?: number;
   /** Lanczos steps per checkpoint (default: adaptive, see eigsh). */
   readonly steps?: number;
   /** Seed of the Lanczos start vectors. Default 0. */
@@ -68,7 +58,7 @@ export interface SeriesOptions {
     readonly shellsPerDecade?: number;
     /** Absolute floor; default floorRelative·λ_max. */
     readonly floor?: number;
-    /** Default 1e-5 (spec §1.3, f32 Lanczos on K). */
+    /** Default 1e-5 (docs/math.md, "Shells"; docs/accuracy.md: f32 Lanczos on K resolves down to ≈ 1e-5·λ_max). */
     readonly floorRelative?: number;
     /** Largest λ to hold (default: λ_max of the first checkpoint, or of all with analyzeSeries). */
     readonly lambdaMax?: number;
@@ -76,9 +66,9 @@ export interface SeriesOptions {
   };
   /** Probe-set size N for the loss L = ‖e‖²/(2N). Default n. */
   readonly probePoints?: number;
-  /** Multiplier of λc² in the instantaneous dissipation (spec §1.9). Default 2. */
+  /** Multiplier of λc² in the instantaneous dissipation (docs/math.md, "Shells"). Default 2. */
   readonly dissipationFactor?: number;
-  /** Flux locality w (spec §1.8). Default 1. */
+  /** Flux locality w (docs/math.md, "Flux and velocity"). Default 1. */
   readonly locality?: number;
   /** Velocity floor ε_g. Default 1e-6. */
   readonly gEpsilon?: number;
@@ -112,13 +102,31 @@ export interface CheckpointResult {
   /** Eigenvalues above the window, clamped into the top shell. */
   readonly clampedAbove: number;
   /** Lanczos diagnostics (GPU path). */
-  readonly lanczos: { readonly steps: number; readonly breakdown: boolean; readonly converged: number } | null;
-  /** n·IPR_k = n Σ_i u_ki⁴ of each eigenvector (≈ 3 for random directions; spec §2 C2c), when computed (see `iprCheckpoints`). */
+  readonly lanczos: LanczosDiagnostics | null;
+  /** How much of the residual the computed eigenpairs hold, and whether the rank asked for was delivered. */
+  readonly capture: CheckpointCapture;
+  /** n·IPR_k = n Σ_i u_ki⁴ of each eigenvector (≈ 3 for random directions; condition C2c, docs/conditions.md), when computed (see `iprCheckpoints`). */
   readonly ipr: Float64Array | null;
-  /** tr K_l / tr K per layer kernel (spec §2 C1a companion), when layers are given. */
+  /** tr K_l / tr K per layer kernel (condition C1a companion, docs/conditions.md), when layers are given. */
   readonly layerTraceShare: Float64Array | null;
-  /** ‖K_l(t) − K_l(t₀)‖_F / ‖K_l(t₀)‖_F per layer relative to the first checkpoint (spec §4.3), when layers are given. */
+  /** ‖K_l(t) − K_l(t₀)‖_F / ‖K_l(t₀)‖_F per layer relative to the first checkpoint (docs/math.md, Kato form), when layers are given. */
   readonly layerKernelDrift: Float64Array | null;
+}
+
+/** What a checkpoint's eigenpairs capture (see {@link CheckpointResult.capture}). */
+export interface CheckpointCapture {
+  /** Eigenpairs asked for in the final solve (with `rank: 'auto'`, after growing). */
+  readonly requested: number;
+  /** Eigenpairs returned. */
+  readonly returned: number;
+  /** Why fewer than `requested` were returned; null when all were. */
+  readonly shortfall: string | null;
+  /** Returned eigenpairs whose error bound missed the convergence tolerance (GPU; 0 on the float64 backend). */
+  readonly unconverged: number;
+  /** E_⊥/‖e‖²: the share of the residual outside the computed eigenpairs (0 when e = 0). */
+  readonly complementShare: number;
+  /** E_∅/‖e‖²: the share in computed eigenpairs below the floor. */
+  readonly floorShare: number;
 }
 
 /** Per-interval results: {@link IntervalQuantities} plus the Kato estimator when computed. */
@@ -126,22 +134,22 @@ export interface IntervalResult extends IntervalQuantities {
   readonly index: number;
   /**
    * Kato-form transport rates ((S+2)², ⊥ row/column zero), its per-layer split, δ, and the phase
-   * coherence Z_στ = |Σ w|/√(Σ w²) of its mode-pair terms (spec §2 C2b).
+   * coherence Z_στ = |Σ w|/√(Σ w²) of its mode-pair terms (docs/math.md).
    */
-  readonly kato: {
-    readonly transport: Float64Array;
-    readonly perLayer: Float64Array[];
-    readonly delta: number;
-    readonly coherence: Float64Array;
-    readonly terms: Float64Array;
-  } | null;
+  readonly kato: KatoResult | null;
   /** ‖K_{i+1} − K_i‖_F / ‖K_i‖_F (dense kernels given on the host), else null. */
   readonly kernelDrift: number | null;
   /**
    * ‖P^{(i+1)}_α − P^{(i)}_α‖_F² per computed shell (window + ∅), from O = UVᵀ:
-   * n_α + n'_α − 2 Σ_{j∈α, k∈α'} O_jk² (spec §2 C3c).
+   * n_α + n'_α − 2 Σ_{j∈α, k∈α'} O_jk² (condition C3c, docs/conditions.md).
    */
   readonly projectorChange: Float64Array;
+  /**
+   * What the interval resolves: the error scale of the flow matrix and of every transport rate and
+   * flux (4√n·u·‖a‖²/Δt), and which flux and velocity boundaries are resolved (docs/accuracy.md).
+   * On the GPU (f32) the check `transportResolution` is not applicable when even the largest rate is not.
+   */
+  readonly resolution: TransportResolution;
 }
 
 /** What one push produces. */
@@ -156,23 +164,38 @@ export interface SeriesResult {
   readonly timeScale: number;
   readonly checkpoints: CheckpointResult[];
   readonly intervals: IntervalResult[];
+  /** What the grid and the eigenpairs cover, over the whole series, with warnings. */
+  readonly coverage: SeriesCoverage;
 }
 
-/** State kept from the previous checkpoint for the next interval. */
+/** ⊥ (or ∅) above this share of ‖e‖² at any checkpoint is warned about. */
+export const COMPLEMENT_WARNING_SHARE = 0.05;
+
+/** What a series' grid and eigenpairs cover (see {@link SeriesResult.coverage}). */
+export interface SeriesCoverage {
+  /** λ_max the grid was built for (null for a grid given as such) and whether it came from the first checkpoint only. */
+  readonly grid: { readonly lambdaMax: number | null; readonly fromFirstCheckpoint: boolean; readonly top: number };
+  /** The largest eigenvalue λ of the run. */
+  readonly largestEigenvalue: number;
+  /** Eigenvalues above the grid's top boundary, clamped into the top shell, over all checkpoints. */
+  readonly clampedAbove: number;
+  /** Checkpoints with at least one clamped eigenvalue. */
+  readonly clampedCheckpoints: number;
+  /** The largest E_⊥/‖e‖² and E_∅/‖e‖² over the checkpoints. */
+  readonly maxComplementShare: number;
+  readonly maxFloorShare: number;
+  /** Checkpoints that returned fewer eigenpairs than asked for. */
+  readonly rankShortfalls: number;
+  /** Plain-language warnings (clamped eigenvalues, ⊥ or ∅ above COMPLEMENT_WARNING_SHARE, rank shortfalls); empty when none. */
+  readonly warnings: string[];
+}
+
+/** The checkpoint kept for the next interval: its results and the backend's state. */
 interface Previous {
   readonly result: CheckpointResult;
-  readonly label: string;
-  /** GPU path: eigenvectors [r][n], residual, shell indices (u32), kernel operators for Kato. */
-  readonly gpu?: {
-    vectors: GPUBuffer;
-    residual: GPUBuffer;
-    index: GPUBuffer;
-    operator: SymmetricOperator;
-    ownsOperator: boolean;
-    layers: SymmetricOperator[];
-  };
-  /** CPU path: eigenvectors [r][n] f64 rows, residual, dense kernels. */
-  readonly cpu?: { vectors: Float64Array; residual: Float64Array; kernel: Float64Array; layers: Float64Array[] };
+  readonly held: BackendCheckpoint;
+  readonly layers: number;
+  readonly kernel: HostMatrixData | null;
 }
 
 /**
@@ -185,11 +208,14 @@ export class GrsdSeries implements Disposable {
   readonly options: SeriesOptions;
   readonly checkpoints: CheckpointResult[] = [];
   readonly intervals: IntervalResult[] = [];
+  readonly #compute: SeriesBackend;
   #grid: ShellGrid | undefined;
+  #gridLambdaMax: { lambdaMax: number; fromFirstCheckpoint: boolean } | null = null;
+  /** The rank of the previous checkpoint's final solve (where `rank: 'auto'` starts). */
+  #lastRank = 0;
   #n: number | undefined;
   #previous: Previous | null = null;
   #firstLayers: readonly HostMatrixData[] | null = null;
-  #previousKernel: HostMatrixData | null = null;
   #disposed = false;
   readonly #listeners = { checkpoint: new Set<(c: CheckpointResult) => void>(), interval: new Set<(i: IntervalResult) => void>() };
 
@@ -209,14 +235,24 @@ export class GrsdSeries implements Disposable {
   constructor(backend: GpuContext | 'cpu', options: SeriesOptions = {}) {
     const ts = options.timeScale ?? 1;
     if (!(ts > 0 && Number.isFinite(ts))) throw new InvalidArgumentError('timeScale', `must be a positive finite number, got ${ts}`);
-    if (options.rank !== undefined && !(Number.isInteger(options.rank) && options.rank >= 1))
-      throw new InvalidArgumentError('rank', `must be a positive integer, got ${options.rank}`);
+    if (options.rank !== undefined && options.rank !== 'auto' && !(Number.isInteger(options.rank) && options.rank >= 1))
+      throw new InvalidArgumentError('rank', `must be a positive integer or 'auto', got ${options.rank}`);
+    const share = options.captureShare;
+    if (share !== undefined && !(share > 0 && share <= 1))
+      throw new InvalidArgumentError('captureShare', `must be in (0, 1], got ${share}`);
     if (options.probePoints !== undefined && !(Number.isInteger(options.probePoints) && options.probePoints >= 1)) {
       throw new InvalidArgumentError('probePoints', `must be a positive integer, got ${options.probePoints}`);
     }
     this.backend = backend;
     this.options = options;
     this.#grid = options.grid;
+    this.#compute =
+      backend === 'cpu'
+        ? new Float64SeriesBackend()
+        : new GpuSeriesBackend(backend, {
+            ...(options.steps === undefined ? {} : { steps: options.steps }),
+            ...(options.seed === undefined ? {} : { seed: options.seed }),
+          });
   }
 
   /** The shell grid (defined after the first checkpoint unless given). */
@@ -231,59 +267,20 @@ export class GrsdSeries implements Disposable {
   /** Everything produced so far. */
   result(): SeriesResult {
     if (!this.#grid) throw new InvalidArgumentError('checkpoints', 'no checkpoint has been pushed yet');
-    return { grid: this.#grid, timeScale: this.timeScale, checkpoints: this.checkpoints, intervals: this.intervals };
-  }
-
-  #validate(cp: CheckpointData): { n: number; label: string } {
-    const index = this.checkpoints.length;
-    const label = cp.label ?? `checkpoint ${index}`;
-    const where = `checkpoints[${index}] (${label})`;
-    const sources = [cp.kernel, cp.operator, cp.jacobian].filter((x) => x !== undefined).length;
-    if (sources !== 1) throw new InvalidArgumentError(where, 'give exactly one of `kernel`, `operator` and `jacobian`');
-    if (cp.operator && this.backend === 'cpu') throw new InvalidArgumentError(where, 'a GPU operator needs the GPU backend');
-    if (!Number.isFinite(cp.t)) throw new InvalidArgumentError(`${where}.t`, `must be finite, got ${cp.t}`);
-    const prev = this.#previous?.result.t;
-    if (prev !== undefined && !(cp.t > prev))
-      throw new InvalidArgumentError(`${where}.t`, `times must increase strictly: ${cp.t} after ${prev}`);
-    const n = cp.residual.length;
-    if (n < 1) throw new InvalidArgumentError(`${where}.residual`, 'is empty');
-    if (this.#n !== undefined && n !== this.#n)
-      throw new InvalidArgumentError(
-        `${where}.residual`,
-        `has ${n} values but earlier checkpoints have n = ${this.#n} (all checkpoints must use the same probe set)`,
-      );
-    assertFinite(cp.residual, `${where}.residual`, 1, n);
-    if (cp.kernel && cp.kernel.length !== n * n)
-      throw new InvalidArgumentError(
-        `${where}.kernel`,
-        `has ${cp.kernel.length} values; the residual has n = ${n}, so n² = ${n * n} are needed`,
-      );
-    if (cp.operator && cp.operator.n !== n)
-      throw new InvalidArgumentError(`${where}.operator`, `has n = ${cp.operator.n} but the residual has ${n} values`);
-    if (cp.jacobian && cp.jacobian.data.length !== n * cp.jacobian.p) {
-      throw new InvalidArgumentError(
-        `${where}.jacobian`,
-        `has ${cp.jacobian.data.length} values; n·p = ${n}·${cp.jacobian.p} = ${n * cp.jacobian.p} are needed`,
-      );
-    }
-    cp.layers?.forEach((layer, l) => {
-      if (layer.length !== n * n)
-        throw new InvalidArgumentError(`${where}.layers[${l}]`, `has ${layer.length} values; n² = ${n * n} are needed`);
-    });
-    const prevLayers = this.#previous ? (this.#previous.gpu?.layers.length ?? this.#previous.cpu?.layers.length ?? 0) : undefined;
-    if (prevLayers !== undefined && (cp.layers?.length ?? 0) !== prevLayers) {
-      throw new InvalidArgumentError(
-        `${where}.layers`,
-        `has ${cp.layers?.length ?? 0} layer kernels but the previous checkpoint had ${prevLayers}`,
-      );
-    }
-    return { n, label };
+    return {
+      grid: this.#grid,
+      timeScale: this.timeScale,
+      checkpoints: this.checkpoints,
+      intervals: this.intervals,
+      coverage: seriesCoverage(this.#grid, this.#gridLambdaMax, this.checkpoints),
+    };
   }
 
   #ensureGrid(lambdaMax: number): ShellGrid {
     if (this.#grid) return this.#grid;
     const o = this.options.gridOptions ?? {};
     const top = o.lambdaMax ?? lambdaMax;
+    this.#gridLambdaMax = { lambdaMax: top, fromFirstCheckpoint: o.lambdaMax === undefined };
     if (!(top > 0))
       throw new InvalidArgumentError(
         'gridOptions.lambdaMax',
@@ -300,19 +297,48 @@ export class GrsdSeries implements Disposable {
     return this.#grid;
   }
 
-  #katoDelta(lambdaMax: number): number | null {
+  /** δ/λ_max of the Kato estimator, or null when it is off. */
+  #katoDeltaRelative(): number | null {
     const k = this.options.kato ?? true;
     if (k === false) return null;
-    return ((typeof k === 'object' ? k.deltaRelative : undefined) ?? 1e-6) * lambdaMax;
+    return (typeof k === 'object' ? k.deltaRelative : undefined) ?? 1e-6;
   }
 
   /** Adds a checkpoint; returns its results and, from the second on, the interval's. */
   async push(cp: CheckpointData): Promise<SeriesStep> {
-    if (this.#disposed) throw new InvalidArgumentError('series', 'was disposed');
-    const { n, label } = this.#validate(cp);
+    if (this.#disposed) throw new DisposedError('GrsdSeries');
+    const previous = this.#previous;
+    const { n, label } = validateCheckpoint(cp, {
+      index: this.checkpoints.length,
+      cpu: this.backend === 'cpu',
+      ...(previous ? { previousT: previous.result.t, layers: previous.layers } : {}),
+      ...(this.#n === undefined ? {} : { n: this.#n }),
+    });
+    const held = await this.#compute.checkpoint(cp, { ...this.#rankPolicy(n), ipr: this.#wantIpr(), label });
+    let step: SeriesStep;
+    try {
+      const checkpoint = this.#checkpointResult(cp, n, held, label);
+      const interval = previous ? await this.#interval(previous, checkpoint, held, cp) : null;
+      if (interval) {
+        const where = `checkpoints[${checkpoint.index}] (${label}).t`;
+        assertFiniteResults(where, `rates over Δt = ${interval.t1 - interval.t0} after t = ${interval.t0} overflow float64`, {
+          transport: interval.transport,
+          dissipation: interval.dissipation,
+          flux: interval.flux,
+          velocity: interval.velocity,
+          velocityLog: interval.velocityLog,
+          ...(interval.kato ? { 'kato.transport': interval.kato.transport } : {}),
+        });
+      }
+      step = { checkpoint, interval };
+    } catch (error) {
+      this.#compute.release(held);
+      throw error;
+    }
+    if (previous) this.#compute.release(previous.held);
+    this.#previous = { result: step.checkpoint, held, layers: cp.layers?.length ?? 0, kernel: cp.kernel ?? null };
     this.#n = n;
-    const step = this.backend === 'cpu' ? this.#pushCpu(cp, n, label) : await this.#pushGpu(this.backend, cp, n, label);
-    this.#previousKernel = cp.kernel ?? null;
+    this.#lastRank = held.spectrum.requested;
     this.checkpoints.push(step.checkpoint);
     if (step.interval) this.intervals.push(step.interval);
     for (const listener of this.#listeners.checkpoint) listener(step.checkpoint);
@@ -320,19 +346,39 @@ export class GrsdSeries implements Disposable {
     return step;
   }
 
-  /** Shared per-checkpoint bookkeeping from eigenvalues and amplitudes (host, float64). */
-  #checkpointResult(
-    cp: CheckpointData,
-    n: number,
-    lambda: Float64Array,
-    c: Float64Array,
-    index: Int32Array,
-    flagged: number,
-    lanczos: CheckpointResult['lanczos'],
-    ipr: Float64Array | null,
-  ): CheckpointResult {
-    const grid = this.#grid!;
-    const e2 = Array.from(cp.residual).reduce((s, v) => s + v * v, 0);
+  /** The first rank to solve with and, for `rank: 'auto'`, when to solve again with twice as many. */
+  #rankPolicy(n: number): { rank: number; grow?: (s: CheckpointSpectrum) => number | null } {
+    const rank = this.options.rank;
+    const initial = Math.min(n, DEFAULT_RANK);
+    if (rank !== 'auto') return { rank: Math.min(rank ?? initial, n) };
+    const target = this.options.captureShare ?? 0.99;
+    return {
+      rank: Math.min(n, Math.max(initial, this.#lastRank)),
+      grow: (s) => {
+        // Stop at n, when Lanczos delivered fewer than asked (a larger rank cannot help), or on target.
+        if (s.requested >= n || s.values.length < s.requested || !(s.residualNorm2 > 0)) return null;
+        let captured = 0;
+        for (const c of s.amplitudes) captured += c * c;
+        return captured >= target * s.residualNorm2 ? null : Math.min(n, 2 * s.requested);
+      },
+    };
+  }
+
+  /** Per-checkpoint bookkeeping from the backend's spectrum (host, float64). */
+  #checkpointResult(cp: CheckpointData, n: number, held: BackendCheckpoint, label: string): CheckpointResult {
+    const { values, amplitudes: c, residualNorm2: e2, lanczos, ipr } = held.spectrum;
+    const ts = this.timeScale;
+    const lambda = Float64Array.from(values, (v) => ts * v);
+    const overflow = `timeScale·θ = ${ts}·θ leaves the float64 range at checkpoints[${this.checkpoints.length}] (${label})`;
+    assertFiniteResults('timeScale', overflow, { eigenvalues: lambda });
+    const grid = this.#ensureGrid(Math.max(lambda[0] ?? 0, 0));
+    const index = new Int32Array(lambda.length);
+    let flagged = 0;
+    lambda.forEach((lam, k) => {
+      const a = assignShell(lam, grid);
+      index[k] = a.index;
+      if (a.boundary) flagged++;
+    });
     const energy = new Float64Array(grid.size);
     const dissipation = new Float64Array(grid.size);
     const counts = new Float64Array(grid.size);
@@ -359,6 +405,8 @@ export class GrsdSeries implements Disposable {
       layerTraceShare = Float64Array.from(traces, (t) => (total > 0 ? t / total : 0));
       layerKernelDrift = Float64Array.from(cp.layers, (l, i) => relativeDifference(l, this.#firstLayers![i]!));
     }
+    assertFiniteResults('timeScale', overflow, { dissipation });
+    const capture = checkpointCapture(held.spectrum, energy, grid);
     return {
       index: this.checkpoints.length,
       t: cp.t,
@@ -368,11 +416,12 @@ export class GrsdSeries implements Disposable {
       energy,
       dissipation,
       counts,
-      amplitudes: c,
+      amplitudes: Float64Array.from(c),
       shellIndex: index,
       boundaryFlagged: flagged,
       clampedAbove,
       lanczos,
+      capture,
       ipr,
       layerTraceShare,
       layerKernelDrift,
@@ -384,367 +433,62 @@ export class GrsdSeries implements Disposable {
     return mode === 'all' || (mode === 'first' && this.checkpoints.length === 0);
   }
 
-  #interval(
-    prev: CheckpointResult,
-    cur: CheckpointResult,
-    flow: Float64Array,
-    kato: IntervalResult['kato'],
-    projector: Float64Array,
-    kernelDrift: number | null,
-  ): IntervalResult {
-    const q = intervalQuantities(this.#grid!, prev.t, cur.t, flow, prev.energy, cur.energy, {
+  /** The interval from the previous checkpoint to `cur`: the backend's transport, then float64 bookkeeping. */
+  async #interval(prev: Previous, cur: CheckpointResult, held: BackendCheckpoint, cp: CheckpointData): Promise<IntervalResult> {
+    const grid = this.#grid!;
+    const deltaRelative = this.#katoDeltaRelative();
+    const withKato = deltaRelative !== null && prev.result.amplitudes.length > 0;
+    const transport = await this.#compute.interval(
+      prev.held,
+      held,
+      { oldIndex: prev.result.shellIndex, newIndex: cur.shellIndex, computed: grid.computedCount },
+      withKato,
+    );
+    const dt = cur.t - prev.result.t;
+    const q = intervalQuantities(grid, prev.result.t, cur.t, transport.flow, prev.result.energy, cur.energy, {
       ...(this.options.locality === undefined ? {} : { locality: this.options.locality }),
       ...(this.options.gEpsilon === undefined ? {} : { gEpsilon: this.options.gEpsilon }),
     });
-    const checks: Record<string, Check> = { ...q.checks };
-    if (kato) {
-      const s = this.#grid!.size;
-      // Compare on the computed shells only (the Kato form has no ⊥ row/column).
-      const masked = Float64Array.from(q.transport, (v, e) => (Math.floor(e / s) === s - 1 || e % s === s - 1 ? 0 : v));
-      // Relative to ‖T^Δ/Δt‖, floored at the f32 noise level of the flows (1e-5·ΣE/Δt) so that a lazy
-      // interval (T ≈ 0 in both estimators) does not compare noise with noise.
-      const noise = (1e-5 * prev.energy.reduce((a, v) => a + Math.abs(v), 0)) / (cur.t - prev.t);
-      const diff = frobenius(Float64Array.from(kato.transport, (v, e) => v - masked[e]!)) / Math.max(frobenius(masked), noise, 1e-300);
-      checks.katoConsistency = {
-        value: diff,
-        threshold: 0.1,
-        pass: diff <= 0.1,
-        description: '‖T_Kato − T^Δ/Δt‖_F / max(‖T^Δ/Δt‖_F, 1e-5·ΣE/Δt) on computed shells (O(Δt) agreement)',
-      };
-      if (kato.perLayer.length > 0) {
-        const sum = new Float64Array(kato.transport.length);
-        for (const l of kato.perLayer) l.forEach((v, e) => (sum[e]! += v));
-        const split = frobenius(Float64Array.from(sum, (v, e) => v - kato.transport[e]!)) / (frobenius(kato.transport) + 1e-300);
-        checks.layerSplit = {
-          value: split,
-          threshold: 1e-3,
-          pass: split <= 1e-3,
-          description: '‖Σ_l T^(l) − T_Kato‖_F / ‖T_Kato‖_F (exact in exact arithmetic)',
-        };
-      }
-    }
-    return { ...q, checks, index: this.intervals.length, kato, kernelDrift, projectorChange: projector };
-  }
-
-  #pushCpu(cp: CheckpointData, n: number, label: string): SeriesStep {
-    const ts = this.timeScale;
-    let kernel: Float64Array;
-    if (cp.kernel) kernel = Float64Array.from(cp.kernel);
-    else {
-      const j = Float64Array.from(cp.jacobian!.data);
-      kernel = matmul(j, transpose(j, n, cp.jacobian!.p), n, cp.jacobian!.p, n);
-    }
-    const eig = symmetricEigen(kernel, n, { vectors: true });
-    const r = Math.min(this.options.rank ?? Math.min(n, 256), n);
-    const order = Array.from({ length: r }, (_, i) => n - 1 - i);
-    const lambda = Float64Array.from(order, (i) => ts * eig.values[i]!);
-    const vectors = new Float64Array(r * n);
-    order.forEach((i, row) => vectors.set(eig.vectors!.subarray(i * n, (i + 1) * n), row * n));
-    const residual = Float64Array.from(cp.residual);
-    const c = Float64Array.from({ length: r }, (_, k) => {
-      let s = 0;
-      for (let i = 0; i < n; i++) s += vectors[k * n + i]! * residual[i]!;
-      return s;
-    });
-    const grid = this.#ensureGrid(lambda[0]!);
-    const index = new Int32Array(r);
-    let flagged = 0;
-    lambda.forEach((lam, k) => {
-      const a = assignShell(lam, grid);
-      index[k] = a.index;
-      if (a.boundary) flagged++;
-    });
-    const result = this.#checkpointResult(
-      cp,
-      n,
-      lambda,
-      c,
-      index,
-      flagged,
-      null,
-      this.#wantIpr() ? inverseParticipation(vectors, r, n) : null,
+    const kato = withKato
+      ? katoFromProjections(
+          transport.projections,
+          dt,
+          { theta: prev.held.spectrum.values, amplitudes: prev.result.amplitudes, index: prev.result.shellIndex },
+          grid.computedCount,
+          deltaRelative,
+          this.timeScale,
+        )
+      : null;
+    const resolution = transportResolution(
+      this.#compute.precision,
+      this.#compute.unitRoundoff,
+      held.spectrum.n,
+      cur.residualNorm2,
+      dt,
+      q.flux,
     );
-    const layers = (cp.layers ?? []).map((l) => Float64Array.from(l));
-    let interval: IntervalResult | null = null;
-    const prev = this.#previous;
-    if (prev?.cpu) {
-      const flow = flowMatrixF64(prev.cpu.vectors, vectors, residual, prev.result.shellIndex, index, grid.count + 1);
-      const delta = this.#katoDelta(prev.result.eigenvalues[0] ?? 0);
-      let kato: IntervalResult['kato'] = null;
-      if (delta !== null) {
-        const dt = cp.t - prev.result.t;
-        const project = (a: Float64Array, b: Float64Array): Float64Array => {
-          const u = prev.cpu!.vectors;
-          const rp = prev.result.amplitudes.length;
-          const diff = Float64Array.from(a, (v, e) => (ts * (v - b[e]!)) / dt);
-          const au = matmul(diff, transpose(u, rp, n), n, n, rp);
-          return matmul(u, au, rp, n, rp);
-        };
-        const kt = (g: Float64Array) =>
-          katoTransport(g, prev.result.amplitudes, prev.result.eigenvalues, prev.result.shellIndex, grid.count + 1, delta);
-        const full = katoTerms(
-          project(kernel, prev.cpu.kernel),
-          prev.result.amplitudes,
-          prev.result.eigenvalues,
-          prev.result.shellIndex,
-          grid.count + 1,
-          delta,
-        );
-        kato = {
-          transport: full.transport,
-          perLayer: layers.map((l, i) => kt(project(l, prev.cpu!.layers[i]!))),
-          delta,
-          coherence: full.coherence,
-          terms: full.terms,
-        };
-      }
-      const rOld = prev.result.amplitudes.length;
-      const o = matmul(prev.cpu.vectors, transpose(vectors, r, n), rOld, n, r);
-      const projector = projectorChange(o, rOld, r, prev.result.shellIndex, index, grid.count + 1);
-      const drift = cp.kernel && this.#previousKernel ? relativeDifference(cp.kernel, this.#previousKernel) : null;
-      interval = this.#interval(prev.result, result, flow, kato, projector, drift);
-    }
-    this.#previous = { result, label, cpu: { vectors, residual, kernel, layers } };
-    return { checkpoint: result, interval };
-  }
-
-  async #pushGpu(ctx: GpuContext, cp: CheckpointData, n: number, label: string): Promise<SeriesStep> {
-    const ts = this.timeScale;
-    const owned: SymmetricOperator[] = [];
-    using group = new BufferGroup(ctx);
-    const make = (elements: number, what: string): Promise<GPUBuffer> => group.storage(elements, what);
-    let kept = false;
-    try {
-      let op: SymmetricOperator;
-      if (cp.operator) op = cp.operator;
-      else if (cp.kernel) owned.push((op = await denseOperator(ctx, { n, data: cp.kernel })));
-      else owned.push((op = await jacobianOperator(ctx, { n, p: cp.jacobian!.p, data: cp.jacobian!.data })));
-      const layerOps: SymmetricOperator[] = [];
-      for (const layer of cp.layers ?? []) {
-        const l = await denseOperator(ctx, { n, data: layer });
-        owned.push(l);
-        layerOps.push(l);
-      }
-      const r = Math.min(this.options.rank ?? Math.min(n, 256), n);
-      using sol = await eigsh(op, {
-        k: r,
-        which: 'largest',
-        vectors: 'gpu',
-        seed: this.options.seed ?? 0,
-        ...(this.options.steps === undefined ? {} : { steps: Math.max(this.options.steps, r) }),
-      });
-      const er = sol.results[0]!;
-      const rr = er.eigenvalues.length;
-      const lambda = Float64Array.from(er.eigenvalues, (v) => ts * v);
-      const grid = this.#ensureGrid(Math.max(lambda[0] ?? 0, 0));
-      // Keep the Ritz vectors: copy [rr][n] out of the solution's buffer (freed with it).
-      const vectors = await make(rr * n, `${label} eigenvectors`);
-      const residual = await make(n, `${label} residual`);
-      const amplitudes = await make(rr, `${label} amplitudes`);
-      const values = await make(rr, `${label} eigenvalues`);
-      const index = await make(rr, `${label} shell index`);
-      const flag = await make(rr, `${label} boundary flags`);
-      const shells = grid.count + 1;
-      const sums = {
-        weight: await make(shells, 'shell energy'),
-        lambdaWeight: await make(shells, 'shell λ·energy'),
-        counts: await make(shells, 'shell counts'),
-      };
-      ctx.device.queue.writeBuffer(residual, 0, Float32Array.from(cp.residual));
-      ctx.device.queue.writeBuffer(values, 0, Float32Array.from(lambda));
-      const [mv, binning] = await Promise.all([createMatVec(ctx), createShellBinning(ctx)]);
-      const wantIpr = this.#wantIpr();
-      const staged = await record(ctx, `${label}: amplitudes and shells`, (rec) => {
-        if (rr > 0) rec.copy(sol.vectorBuffer!, 0, vectors, 0, rr * n * 4);
-        if (rr > 0) {
-          mv.encodeN(rec, {
-            m: { buffer: vectors, rows: rr, cols: n },
-            x: { buffer: residual, batchStride: n, vectorStride: n },
-            y: { buffer: amplitudes, batchStride: rr, vectorStride: rr },
-            batch: 1,
-            vectors: 1,
-          });
-          binning.encode(rec, { values, amplitudes, index, flag, ...sums }, grid, { batch: 1, len: rr, stride: rr }, true);
-        }
-        const out = [rec.stage(amplitudes, 0, rr * 4), rec.stage(index, 0, rr * 4), rec.stage(flag, 0, rr * 4)];
-        if (wantIpr && rr > 0) out.push(rec.stage(vectors, 0, rr * n * 4));
-        return out;
-      });
-      const [cRaw, iRaw, fRaw, vectorsRaw] = await Promise.all(staged.map((s) => readStaging(ctx, s)));
-      const c = Float64Array.from(new Float32Array(cRaw!));
-      const idx = Int32Array.from(new Uint32Array(iRaw!));
-      const flagged = new Uint32Array(fRaw!).reduce((s, v) => s + v, 0);
-      const ipr = vectorsRaw ? inverseParticipation(new Float32Array(vectorsRaw), rr, n) : null;
-      const result = this.#checkpointResult(
-        cp,
-        n,
-        lambda,
-        c,
-        idx,
-        flagged,
-        { steps: er.steps, breakdown: er.breakdown, converged: er.converged.filter(Boolean).length },
-        ipr,
-      );
-      const interval = this.#previous?.gpu
-        ? await this.#gpuInterval(
-            ctx,
-            this.#previous,
-            result,
-            {
-              vectors,
-              residual,
-              index,
-              op,
-              layers: layerOps,
-              kernelDrift: cp.kernel && this.#previousKernel ? relativeDifference(cp.kernel, this.#previousKernel) : null,
-            },
-            n,
-          )
-        : null;
-      this.#releasePrevious();
-      this.#previous = { result, label, gpu: { vectors, residual, index, operator: op, ownsOperator: !cp.operator, layers: layerOps } };
-      // Keep what the next interval needs (vectors, residual, shell indices, operators); release the rest.
-      group.keep(vectors, residual, index);
-      kept = true;
-      return { checkpoint: result, interval };
-    } finally {
-      if (!kept) for (const o of owned) o.dispose();
-    }
-  }
-
-  async #gpuInterval(
-    ctx: GpuContext,
-    prev: Previous,
-    cur: CheckpointResult,
-    now: {
-      vectors: GPUBuffer;
-      residual: GPUBuffer;
-      index: GPUBuffer;
-      op: SymmetricOperator;
-      layers: SymmetricOperator[];
-      kernelDrift: number | null;
-    },
-    n: number,
-  ): Promise<IntervalResult> {
-    const grid = this.#grid!;
-    const shells = grid.count + 1;
-    const rOld = prev.result.amplitudes.length;
-    const rNew = cur.amplitudes.length;
-    const p = prev.gpu!;
-    const [estimator, gemm] = await Promise.all([createFlowEstimator(ctx), createGemm(ctx)]);
-    using scratch = new BufferGroup(ctx);
-    const make = (elements: number, what: string): Promise<GPUBuffer> => scratch.storage(elements, what);
-    const alpha = await make(rOld, 'α = U a');
-    const beta = await make(rNew, 'β = V a');
-    const o = await make(rOld * rNew, 'O = U Vᵀ');
-    const g = await make(rNew, 'g = Oᵀα');
-    const core = await make(shells * shells, 'flow core');
-    ctx.device.queue.writeBuffer(beta, 0, Float32Array.from(cur.amplitudes));
-    const delta = this.#katoDelta(prev.result.eigenvalues[0] ?? 0);
-    const withKato = delta !== null && rOld > 0;
-    const katoOps: [SymmetricOperator, SymmetricOperator][] = withKato
-      ? [[now.op, p.operator], ...now.layers.map((l, i): [SymmetricOperator, SymmetricOperator] => [l, p.layers[i]!])]
-      : [];
-    const projections = await Promise.all(katoOps.map(() => make(rOld * rOld, 'U ΔK Uᵀ')));
-    const applied = withKato ? await make(2 * rOld * n, 'K U') : null;
-    const staged = await record(ctx, `interval ${this.intervals.length}: transport`, (rec) => {
-      estimator.encode(
-        rec,
-        {
-          oldVectors: p.vectors,
-          newVectors: now.vectors,
-          residual: now.residual,
-          oldIndex: p.index,
-          newIndex: now.index,
-          alpha,
-          beta,
-          overlap: o,
-          g,
-          core,
-        },
-        { rOld, rNew, n, shells, computeBeta: false },
-      );
-      // Kato: G = U (K_new − K_old) Uᵀ, for the kernel and each layer.
-      katoOps.forEach(([kNew, kOld], i) => {
-        const vecs = { buffer: p.vectors, batchStride: rOld * n, vectorStride: n };
-        kNew.encodeApply(rec, vecs, { buffer: applied!, batchStride: rOld * n, vectorStride: n }, rOld);
-        kOld.encodeApply(rec, vecs, { buffer: applied!, offset: rOld * n, batchStride: rOld * n, vectorStride: n }, rOld);
-        gemm.encode(rec, {
-          a: { buffer: p.vectors },
-          b: { buffer: applied! },
-          c: { buffer: projections[i]! },
-          m: rOld,
-          n: rOld,
-          k: n,
-          transB: true,
-        });
-        gemm.encode(rec, {
-          a: { buffer: p.vectors },
-          b: { buffer: applied!, offset: rOld * n },
-          c: { buffer: projections[i]! },
-          m: rOld,
-          n: rOld,
-          k: n,
-          transB: true,
-          alpha: -1,
-          beta: 1,
-        });
-      });
-      return [
-        rec.stage(alpha, 0, rOld * 4),
-        rec.stage(g, 0, rNew * 4),
-        rec.stage(core, 0, shells * shells * 4),
-        rec.stage(o, 0, rOld * rNew * 4),
-        ...projections.map((b) => rec.stage(b, 0, rOld * rOld * 4)),
-      ];
-    });
-    const raw = await Promise.all(staged.map((s) => readStaging(ctx, s)));
-    const flow = completeFlow({
-      core: new Float32Array(raw[0 + 2]!),
-      shells,
-      alpha: new Float32Array(raw[0]!),
-      beta: cur.amplitudes,
-      g: new Float32Array(raw[1]!),
-      oldIndex: prev.result.shellIndex,
-      newIndex: cur.shellIndex,
-      norm2: cur.residualNorm2,
-    });
-    let kato: IntervalResult['kato'] = null;
-    if (withKato) {
-      const scaleFactor = this.timeScale / (cur.t - prev.result.t);
-      const kt = (bytes: ArrayBuffer) =>
-        katoTransport(
-          Float64Array.from(new Float32Array(bytes), (v) => v * scaleFactor),
-          prev.result.amplitudes,
-          prev.result.eigenvalues,
-          prev.result.shellIndex,
-          shells,
-          delta!,
-        );
-      const g0 = Float64Array.from(new Float32Array(raw[4]!), (v) => v * scaleFactor);
-      const full = katoTerms(g0, prev.result.amplitudes, prev.result.eigenvalues, prev.result.shellIndex, shells, delta!);
-      kato = { transport: full.transport, perLayer: raw.slice(5).map(kt), delta: delta!, coherence: full.coherence, terms: full.terms };
-    }
-    const projector = projectorChange(new Float32Array(raw[3]!), rOld, rNew, prev.result.shellIndex, cur.shellIndex, shells);
-    return this.#interval(prev.result, cur, flow, kato, projector, now.kernelDrift);
-  }
-
-  #releasePrevious(): void {
-    const p = this.#previous?.gpu;
-    if (!p || this.backend === 'cpu') return;
-    const ctx = this.backend;
-    ctx.destroyBuffer(p.vectors);
-    ctx.destroyBuffer(p.residual);
-    ctx.destroyBuffer(p.index);
-    if (p.ownsOperator) p.operator.dispose();
-    for (const l of p.layers) l.dispose();
+    const projector = projectorChange(
+      transport.overlap,
+      prev.result.amplitudes.length,
+      cur.amplitudes.length,
+      prev.result.shellIndex,
+      cur.shellIndex,
+      grid.computedCount,
+    );
+    const kernelDrift = cp.kernel && prev.kernel ? relativeDifference(cp.kernel, prev.kernel) : null;
+    const checks = {
+      ...q.checks,
+      ...spectralChecks(grid, prev.result, cur, q, projector, kato),
+      ...(resolution.precision === 'float32' ? { transportResolution: resolutionCheck(resolution, q.transport) } : {}),
+    };
+    return { ...q, checks, index: this.intervals.length, kato, kernelDrift, projectorChange: projector, resolution };
   }
 
   /** Releases the GPU memory held for the next interval. Idempotent. */
   dispose(): void {
     if (this.#disposed) return;
     this.#disposed = true;
-    this.#releasePrevious();
+    if (this.#previous) this.#compute.release(this.#previous.held);
     this.#previous = null;
   }
 
@@ -754,8 +498,8 @@ export class GrsdSeries implements Disposable {
 }
 
 /**
- * Runs the whole series at once. Without a grid, λ_max is first estimated for every checkpoint
- * (a few Lanczos steps, or the dense eigenvalues on the CPU) so that the grid covers the run.
+ * Runs the whole series at once. Without a grid, λ_max is first bounded for every checkpoint
+ * (see {@link largestEigenvalueBound}) so that the grid covers the run.
  */
 export async function analyzeSeries(
   backend: GpuContext | 'cpu',
@@ -765,46 +509,157 @@ export async function analyzeSeries(
   if (checkpoints.length === 0) throw new InvalidArgumentError('checkpoints', 'need at least one checkpoint');
   const grid = options.grid;
   if (!grid && options.gridOptions?.lambdaMax === undefined) {
-    const ts = options.timeScale ?? 1;
-    let top = 0;
-    for (const cp of checkpoints) top = Math.max(top, ts * (await largestEigenvalue(backend, cp)));
-    const o = options.gridOptions ?? {};
-    options = { ...options, gridOptions: { ...o, lambdaMax: top } };
+    const top = await runLambdaMaxBound(backend, checkpoints, options);
+    options = { ...options, gridOptions: { ...options.gridOptions, lambdaMax: top } };
+  } else {
+    validateSeries(checkpoints, backend === 'cpu');
   }
   using series = new GrsdSeries(backend, grid ? { ...options, grid } : options);
   for (const cp of checkpoints) await series.push(cp);
   return series.result();
 }
 
-/** λ_max of a checkpoint's kernel (un-scaled): 30 Lanczos steps on the GPU, exact on the CPU. */
-async function largestEigenvalue(backend: GpuContext | 'cpu', cp: CheckpointData): Promise<number> {
-  const n = cp.residual.length;
-  if (backend === 'cpu') {
-    const kernel = cp.kernel
-      ? Float64Array.from(cp.kernel)
-      : matmul(
-          Float64Array.from(cp.jacobian!.data),
-          transpose(Float64Array.from(cp.jacobian!.data), n, cp.jacobian!.p),
-          n,
-          cp.jacobian!.p,
-          n,
-        );
-    const v = symmetricEigen(kernel, n).values;
-    return v[n - 1]!;
+/** What a checkpoint's eigenpairs hold and whether all that were asked for came back (see {@link CheckpointCapture}). */
+function checkpointCapture(spectrum: CheckpointSpectrum, energy: Float64Array, grid: ShellGrid): CheckpointCapture {
+  const { requested, lanczos, residualNorm2: e2 } = spectrum;
+  const returned = spectrum.values.length;
+  const share = (e: number): number => (e2 > 0 ? e / e2 : 0);
+  let shortfall: string | null = null;
+  if (returned < requested)
+    shortfall = lanczos?.breakdown
+      ? `Lanczos broke down after ${lanczos.steps} steps: the Krylov space of the start vector holds only ${returned} eigenpairs (an invariant subspace; the rest of e is in ⊥)`
+      : `the eigensolver returned ${returned} of ${requested} eigenpairs`;
+  return {
+    requested,
+    returned,
+    shortfall,
+    unconverged: lanczos ? returned - lanczos.converged : 0,
+    complementShare: share(energy[grid.complementIndex]!),
+    floorShare: share(energy[grid.floorIndex]!),
+  };
+}
+
+/** The coverage summary of a series (see {@link SeriesCoverage}). */
+export function seriesCoverage(
+  grid: ShellGrid,
+  built: { lambdaMax: number; fromFirstCheckpoint: boolean } | null,
+  checkpoints: readonly CheckpointResult[],
+): SeriesCoverage {
+  const top = grid.edges[grid.count]!;
+  let largest = 0;
+  let clamped = 0;
+  let clampedCheckpoints = 0;
+  let maxComplement = 0;
+  let maxFloor = 0;
+  const heavy: CheckpointResult[] = [];
+  const unresolved: CheckpointResult[] = [];
+  const short: CheckpointResult[] = [];
+  for (const c of checkpoints) {
+    largest = Math.max(largest, c.eigenvalues[0] ?? 0);
+    clamped += c.clampedAbove;
+    if (c.clampedAbove > 0) clampedCheckpoints++;
+    maxComplement = Math.max(maxComplement, c.capture.complementShare);
+    maxFloor = Math.max(maxFloor, c.capture.floorShare);
+    if (c.capture.complementShare > COMPLEMENT_WARNING_SHARE) heavy.push(c);
+    if (c.capture.floorShare > COMPLEMENT_WARNING_SHARE) unresolved.push(c);
+    if (c.capture.shortfall) short.push(c);
   }
-  let op = cp.operator;
-  const owned = !op;
-  if (!op)
-    op = cp.kernel
-      ? await denseOperator(backend, { n, data: cp.kernel })
-      : await jacobianOperator(backend, { n, p: cp.jacobian!.p, data: cp.jacobian!.data });
-  try {
-    using sol = await eigsh(op, { k: 1, steps: Math.min(n, 30) });
-    const r = sol.results[0]!;
-    return (r.eigenvalues[0] ?? 0) + r.errorBounds[0]!;
-  } finally {
-    if (owned) op.dispose();
+  const pct = (v: number) => `${(100 * v).toPrecision(3)}%`;
+  const list = (cs: CheckpointResult[], what: (c: CheckpointResult) => string) =>
+    cs
+      .slice(0, 6)
+      .map((c) => `${c.index} (t = ${c.t}${what(c)})`)
+      .join(', ') + (cs.length > 6 ? `, … (${cs.length} in all)` : '');
+  const warnings: string[] = [];
+  if (clamped > 0)
+    warnings.push(
+      `${clamped} eigenvalue(s) at ${clampedCheckpoints} checkpoint(s) lie above the grid's top boundary ${top.toPrecision(4)} ` +
+        `and were clamped into the top shell (largest λ = ${largest.toPrecision(4)}${built?.fromFirstCheckpoint ? ', the grid was built from the first checkpoint' : ''}): ` +
+        'build the grid from the whole run or raise λ_max / the headroom',
+    );
+  if (heavy.length > 0)
+    warnings.push(
+      `the complement shell ⊥ holds more than ${pct(COMPLEMENT_WARNING_SHARE)} of ‖e‖² at ${heavy.length} of ${checkpoints.length} checkpoint(s) ` +
+        `(up to ${pct(maxComplement)}; checkpoints ${list(heavy, (c) => `: ${pct(c.capture.complementShare)} with ${c.capture.returned} eigenpairs`)}): ` +
+        'the analysed shells miss that part of the residual; raise the rank or use rank auto',
+    );
+  if (unresolved.length > 0)
+    warnings.push(
+      `the floor shell ∅ holds more than ${pct(COMPLEMENT_WARNING_SHARE)} of ‖e‖² at ${unresolved.length} of ${checkpoints.length} checkpoint(s) ` +
+        `(up to ${pct(maxFloor)}; checkpoints ${list(unresolved, (c) => `: ${pct(c.capture.floorShare)}`)}): that part of the residual lies ` +
+        `in eigenvalues below the floor ${grid.floor.toPrecision(3)}, not resolved into shells; lower the floor if the backend resolves them ` +
+        '(f32 Lanczos on K: ≈ 1e-5·λ_max; float64 or a Jacobian: further)',
+    );
+  if (short.length > 0)
+    warnings.push(
+      `${short.length} checkpoint(s) returned fewer eigenpairs than asked for (${list(short, (c) => `: ${c.capture.returned} of ${c.capture.requested}`)}): ${short[0]!.capture.shortfall}`,
+    );
+  return {
+    grid: { lambdaMax: built?.lambdaMax ?? null, fromFirstCheckpoint: built?.fromFirstCheckpoint ?? false, top },
+    largestEigenvalue: largest,
+    clampedAbove: clamped,
+    clampedCheckpoints,
+    maxComplementShare: maxComplement,
+    maxFloorShare: maxFloor,
+    rankShortfalls: short.length,
+    warnings,
+  };
+}
+
+/**
+ * Refuses results that left the float64 range (an extreme timeScale or Δt with finite inputs):
+ * InvalidArgumentError naming `argument`, never a NaN or ∞ in a result.
+ */
+function assertFiniteResults(argument: string, problem: string, arrays: Record<string, ArrayLike<number>>): void {
+  for (const [name, values] of Object.entries(arrays)) {
+    for (let i = 0; i < values.length; i++) {
+      if (!Number.isFinite(values[i]!)) throw new InvalidArgumentError(argument, `${problem} (${name}[${i}] = ${values[i]})`);
+    }
   }
+}
+
+/** Validates a series checkpoint by checkpoint (what each push would check); returns the checker. */
+function seriesValidator(cpu: boolean): (cp: CheckpointData) => void {
+  let previous: { t: number; n: number; layers: number } | undefined;
+  let index = 0;
+  return (cp) => {
+    const { n } = validateCheckpoint(cp, {
+      index: index++,
+      cpu,
+      ...(previous ? { previousT: previous.t, n: previous.n, layers: previous.layers } : {}),
+    });
+    previous = { t: cp.t, n, layers: cp.layers?.length ?? 0 };
+  };
+}
+
+/** Validates a whole series up front, before any of it is computed. */
+function validateSeries(checkpoints: readonly CheckpointData[], cpu: boolean): void {
+  const validate = seriesValidator(cpu);
+  for (const cp of checkpoints) validate(cp);
+}
+
+/**
+ * An upper bound on λ_max = timeScale·θ_max over a whole run, validating every checkpoint as a
+ * push would (first pass of a whole-run grid; see {@link largestEigenvalueBound}). Checkpoints
+ * can come one at a time (e.g. read from files) so that the run need not fit in memory.
+ */
+export async function runLambdaMaxBound(
+  backend: GpuContext | 'cpu',
+  checkpoints: Iterable<CheckpointData> | AsyncIterable<CheckpointData>,
+  options: Pick<SeriesOptions, 'timeScale' | 'seed'> = {},
+  onCheckpoint?: (done: number) => void,
+): Promise<number> {
+  const validate = seriesValidator(backend === 'cpu');
+  const ts = options.timeScale ?? 1;
+  let top = 0;
+  let done = 0;
+  for await (const cp of checkpoints) {
+    validate(cp);
+    top = Math.max(top, ts * (await largestEigenvalueBound(backend, cp, options.seed ?? 0)));
+    onCheckpoint?.(++done);
+  }
+  if (!Number.isFinite(top)) throw new InvalidArgumentError('timeScale', `timeScale·λ_max = ${ts}·θ_max leaves the float64 range`);
+  return top;
 }
 
 /** ‖P'_σ − P_σ‖_F² per computed shell from O = UVᵀ (rOld × rNew): n_σ + n'_σ − 2 Σ_{old(j)=σ=new(k)} O_jk². */
@@ -835,20 +690,6 @@ export function relativeDifference(a: ArrayLike<number>, b: ArrayLike<number>): 
     nb += b[i]! ** 2;
   }
   return nb > 0 ? Math.sqrt(d / nb) : d > 0 ? Number.MAX_VALUE : 0;
-}
-
-/** n·IPR_k = n Σ_i u_ki⁴ of each of the r rows of `vectors` (r × n). */
-export function inverseParticipation(vectors: ArrayLike<number>, r: number, n: number): Float64Array {
-  return Float64Array.from({ length: r }, (_, k) => {
-    let s = 0;
-    let norm = 0;
-    for (let i = 0; i < n; i++) {
-      const v = vectors[k * n + i]!;
-      s += v ** 4;
-      norm += v * v;
-    }
-    return norm > 0 ? (n * s) / (norm * norm) : 0;
-  });
 }
 
 function trace(k: ArrayLike<number>, n: number): number {

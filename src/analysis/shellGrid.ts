@@ -1,5 +1,5 @@
 /**
- * The logarithmic resolution-shell grid of spec §1.3, fixed across all checkpoints of a run.
+ * The logarithmic resolution-shell grid of docs/math.md ("Shells"), fixed across all checkpoints of a run.
  *
  * Shell α is [b_α, b_{α+1}) with b_α = λ_ref·e^{αh}. The window holds shells alphaMin … alphaMax;
  * the floor λ_floor is snapped to the window's lowest boundary, so every λ ≥ λ_floor lies in a
@@ -9,9 +9,9 @@
  * @module
  */
 import { InvalidArgumentError } from '../errors.ts';
-import type { ShellBinning } from '../reference/shells.ts';
+import { complementShell, computedShellCount, floorShell, shellArrayLength, type ShellBinning } from '../reference/shells.ts';
 
-/** Default shell width: 4 shells per decade (spec §1.3). */
+/** Default shell width: 4 shells per decade (docs/math.md, "Shells"). */
 export const DEFAULT_WIDTH = Math.log(10) / 4;
 
 /** Options of {@link ShellGrid.create}. */
@@ -32,11 +32,19 @@ export interface ShellGridOptions {
   readonly boundaryTolerance?: number;
 }
 
-/** A fixed shell grid. Implements the {@link ShellBinning} numbers the kernels take. */
+/**
+ * A fixed shell grid. Implements the {@link ShellBinning} numbers the kernels take.
+ *
+ * Three shell counts, named once here and used everywhere:
+ * - {@link count}: the window shells (alphaMin … alphaMax);
+ * - {@link computedCount}: the window plus ∅, the shells computed eigenpairs fall into;
+ * - {@link size}: the window, ∅ and ⊥, the length of every shell array.
+ */
 export class ShellGrid implements ShellBinning {
   readonly lambdaRef: number;
   readonly width: number;
   readonly alphaMin: number;
+  /** Window shells (see the class documentation for the three counts). */
   readonly count: number;
   readonly floor: number;
   readonly boundaryTolerance: number;
@@ -99,19 +107,24 @@ export class ShellGrid implements ShellBinning {
     return g;
   }
 
+  /** Shells that computed eigenpairs fall into: the window shells and ∅ (count + 1). */
+  get computedCount(): number {
+    return computedShellCount(this.count);
+  }
+
+  /** Length of shell arrays: the window shells, ∅ and ⊥ (count + 2). */
+  get size(): number {
+    return shellArrayLength(this.count);
+  }
+
   /** Index of ∅ in shell arrays. */
   get floorIndex(): number {
-    return this.count;
+    return floorShell(this.count);
   }
 
   /** Index of ⊥ in shell arrays. */
   get complementIndex(): number {
-    return this.count + 1;
-  }
-
-  /** Length of shell arrays: window shells + ∅ + ⊥. */
-  get size(): number {
-    return this.count + 2;
+    return complementShell(this.count);
   }
 
   /** Boundaries b_alphaMin … b_{alphaMax+1} (count + 1 values). */

@@ -3,7 +3,7 @@
  * every result uploaded to GPU buffers with documented layouts, so a renderer can draw without a
  * round trip through the CPU.
  *
- * Buffer layouts (all f32 little-endian unless stated; S = grid.count + 2 shells in the order
+ * Buffer layouts (all f32 little-endian unless stated; S = grid.size shells in the order
  * window shells (ascending λ), ∅, ⊥):
  * - `energy`, `dissipation`, `counts`: S values.
  * - `flow`, `transport`: S×S row-major, row = destination (new) shell, column = source (old) shell.

@@ -1,5 +1,11 @@
-/** A progress bar on stderr (cli-progress) when stderr is a terminal; silent otherwise (CI, pipes, tests). */
+/**
+ * Progress of long commands on stderr (docs/cli.md): a bar (cli-progress) when stderr is a
+ * terminal; one line per step when it is a pipe or a file (CI logs, `2> log`), so that a
+ * 20-minute run shows where it is; nothing with `--quiet` or `GRSD_NO_PROGRESS=1`.
+ * @module
+ */
 import cliProgress from 'cli-progress';
+import type { CliIo } from './io.ts';
 
 /** A minimal progress interface. */
 export interface Progress {
@@ -8,16 +14,58 @@ export interface Progress {
   stop(): void;
 }
 
-/** A cli-progress bar, or a no-op when stderr is not a TTY (or GRSD_NO_PROGRESS=1). */
-export function createProgress(): Progress {
-  if (!process.stderr.isTTY || process.env.GRSD_NO_PROGRESS === '1') return { start() {}, update() {}, stop() {} };
+const SILENT: Progress = { start() {}, update() {}, stop() {} };
+
+/** How a command's progress is shown on `io`: `'bar'`, `'lines'` or `'none'`. */
+export function progressMode(io: CliIo): 'bar' | 'lines' | 'none' {
+  if (io.quiet || process.env.GRSD_NO_PROGRESS === '1') return 'none';
+  return io.stderrIsTTY && io.stderrStream ? 'bar' : 'lines';
+}
+
+/**
+ * Progress for `command` (e.g. `"grsd analyze"`): a bar on a terminal, else lines like
+ * `grsd analyze: [3/16] checkpoints` (one per update, the same value never twice).
+ */
+export function createProgress(io: CliIo, command: string): Progress {
+  const mode = progressMode(io);
+  if (mode === 'none') return SILENT;
+  if (mode === 'lines') {
+    let total = 0;
+    let label = '';
+    let last = -1;
+    const print = (value: number): void => {
+      if (value === last) return;
+      last = value;
+      io.err(`${command}: [${value}/${total}] ${label}`);
+    };
+    return {
+      start: (t, l) => {
+        total = t;
+        label = l;
+        last = -1;
+        print(0);
+      },
+      update: (value, l) => {
+        if (l !== undefined) label = l;
+        print(value);
+      },
+      stop: () => {},
+    };
+  }
   const bar = new cliProgress.SingleBar(
-    { format: ' {bar} {value}/{total} {label}', hideCursor: true, clearOnComplete: true, stream: process.stderr },
+    { format: ' {bar} {value}/{total} {label}', hideCursor: true, clearOnComplete: true, stream: io.stderrStream },
     cliProgress.Presets.shades_classic,
   );
+  let running = false;
   return {
-    start: (total, label) => bar.start(total, 0, { label }),
+    start: (total, label) => {
+      running = true;
+      bar.start(total, 0, { label });
+    },
     update: (value, label) => bar.update(value, label === undefined ? {} : { label }),
-    stop: () => bar.stop(),
+    stop: () => {
+      if (running) bar.stop();
+      running = false;
+    },
   };
 }

@@ -65,6 +65,9 @@ export interface GpuContextInit extends GpuContextCommonOptions {
   readonly keepAlive?: unknown;
 }
 
+/** The object that owns each context's device (Dawn's instance), held for the context's whole life, disposed or not. */
+const owners = new WeakMap<GpuContext, unknown>();
+
 const SOFTWARE_PATTERN = /llvmpipe|lavapipe|swiftshader|software|softpipe|warp|microsoft basic render/i;
 
 /**
@@ -91,8 +94,6 @@ export class GpuContext implements Disposable {
   readonly uncapturedErrors: string[] = [];
 
   readonly #owned: boolean;
-  /** Holds the Dawn instance (or other owner) alive until the device is lost; see {@link dispose}. */
-  readonly #keepAlive: { value: unknown };
   #lost: DeviceLostError | null = null;
   #disposed = false;
   readonly #pending = new Set<(error: DeviceLostError) => void>();
@@ -110,7 +111,7 @@ export class GpuContext implements Disposable {
     this.device = device;
     this.root = init.root ?? tgpu.initFromDevice({ device });
     this.#owned = init.owned;
-    this.#keepAlive = { value: init.keepAlive };
+    if (init.keepAlive !== undefined) owners.set(this, init.keepAlive);
     this.limits = effectiveLimits(device, init.maxBindingBytes);
     this.workgroupSize = workgroupSizeFor(this.limits);
     const info = init.info ?? (device as GPUDevice & { adapterInfo?: GPUAdapterInfo }).adapterInfo;
@@ -287,7 +288,7 @@ export class GpuContext implements Disposable {
 
   /**
    * Releases the context: destroys every buffer it still tracks and, when it owns the device,
-   * destroys the device and drops the native instance. Borrowed devices are left alone.
+   * destroys the device. Borrowed devices are left alone.
    * Pending work rejects with {@link DeviceLostError} (`reason: "disposed"`) when the device goes.
    * Idempotent.
    */
@@ -300,9 +301,8 @@ export class GpuContext implements Disposable {
     const lost = new DeviceLostError('disposed', 'the context was disposed');
     for (const reject of this.#pending) reject(lost);
     this.#pending.clear();
-    // Drop the Dawn instance only once its device is gone (see docs/platforms.md): freeing it
-    // earlier lets the garbage collector pull it from under live native objects.
-    if (this.#owned) void this.device.lost.then(() => (this.#keepAlive.value = undefined));
+    // The owner held in `owners` (Dawn's instance) is not dropped here: the device object
+    // outlives dispose(), and the instance must outlive it (docs/platforms.md).
   }
 
   [Symbol.dispose](): void {

@@ -8,8 +8,14 @@
 import type { CheckpointResult, IntervalResult, SeriesResult } from '../analysis/series.ts';
 import { GRSD_VERSION } from '../version.ts';
 
-/** Version of the analysis JSON layout. Bumped on incompatible changes. */
-export const ANALYSIS_SCHEMA_VERSION = 1;
+/**
+ * Version of the analysis JSON layout. Bumped on incompatible changes. 2: checks carry `status`
+ * (pass, fail, not-applicable) and `message`; `theory.transportLevel` is the largest share of
+ * ‖e‖² moved between two shells in an interval (was max|T|/max|D|); the fit sections of
+ * docs/conditions.md (loss-exponent window and model, lazy-prediction bracket, drift, profile peak,
+ * eigenvalue tail, renormalizability) and `warnings`.
+ */
+export const ANALYSIS_SCHEMA_VERSION = 2;
 
 const matrix = (m: Float64Array, s: number): number[][] => Array.from({ length: s }, (_, r) => Array.from(m.subarray(r * s, (r + 1) * s)));
 
@@ -34,6 +40,7 @@ export function checkpointJson(c: CheckpointResult): Record<string, unknown> {
     boundaryFlagged: c.boundaryFlagged,
     clampedAbove: c.clampedAbove,
     lanczos: c.lanczos,
+    capture: c.capture,
   };
 }
 
@@ -58,10 +65,17 @@ export function intervalJson(iv: IntervalResult, size: number): Record<string, u
       ? { delta: iv.kato.delta, transport: matrix(iv.kato.transport, size), perLayer: iv.kato.perLayer.map((m) => matrix(m, size)) }
       : null,
     checks: iv.checks,
+    resolution: {
+      precision: iv.resolution.precision,
+      flow: iv.resolution.flow,
+      rate: iv.resolution.rate,
+      fluxResolved: Array.from(iv.resolution.fluxResolved, Boolean),
+      velocityResolved: Array.from(iv.resolution.velocityResolved, Boolean),
+    },
   };
 }
 
-/** The whole analysis as a JSON-ready object (extra sections, e.g. fits, are merged in by callers). */
+/** The whole analysis as a JSON-ready object; `extra` holds the sections of analyzeGrsd (fits, theory, conditions, warnings). */
 export function analysisJson(
   series: SeriesResult,
   backend: Record<string, unknown>,
@@ -79,6 +93,7 @@ export function analysisJson(
       floorIndex: series.grid.floorIndex,
       complementIndex: series.grid.complementIndex,
     },
+    coverage: series.coverage,
     checkpoints: series.checkpoints.map(checkpointJson),
     intervals: series.intervals.map((iv) => intervalJson(iv, size)),
     ...extra,

@@ -291,12 +291,18 @@ export function concatBytes(parts: readonly Uint8Array[]): Uint8Array<ArrayBuffe
   return out;
 }
 
-/** A short printable rendering of some bytes for error messages, e.g. `"PK\x03\x04"`. */
-export function showBytes(bytes: Uint8Array, limit = 8): string {
-  let s = '';
-  for (let i = 0; i < Math.min(bytes.length, limit); i++) {
-    const b = bytes[i]!;
-    s += b >= 0x20 && b < 0x7f && b !== 0x22 && b !== 0x5c ? String.fromCharCode(b) : `\\x${b.toString(16).padStart(2, '0')}`;
-  }
-  return `"${s}${bytes.length > limit ? '…' : ''}"`;
+/**
+ * What the first bytes of a file look like, in words, never echoing them: error messages about
+ * a file that is not what it should be must not print its content (it may be someone else's
+ * file: docs/formats.md, Security and limits).
+ */
+export function describeStart(bytes: Uint8Array): string {
+  const starts = (magic: readonly number[]): boolean => bytes.length >= magic.length && magic.every((b, i) => bytes[i] === b);
+  if (bytes.length === 0) return 'the file is empty';
+  if (starts([0x50, 0x4b, 0x03, 0x04]) || starts([0x50, 0x4b, 0x05, 0x06])) return 'it starts like a zip archive (.npz)';
+  if (starts([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59])) return 'it starts like a .npy file';
+  if (bytes.length >= 9 && bytes[8] === 0x7b && bytes[6] === 0 && bytes[7] === 0) return 'it starts like a .safetensors file';
+  const head = bytes.subarray(0, 64);
+  const text = head.every((b) => (b >= 0x20 && b < 0x7f) || b === 0x09 || b === 0x0a || b === 0x0d || b >= 0x80);
+  return text ? 'it starts with text' : 'it starts with binary data';
 }

@@ -17,7 +17,7 @@ export {
   tensorToFloat32,
 } from './tensor.ts';
 export { parseNpy, encodeNpy, NPY_MAGIC } from './npy.ts';
-export { parseNpz, encodeNpz, type EncodeNpzOptions } from './npz.ts';
+export { parseNpz, encodeNpz, NPZ_LIMITS, type EncodeNpzOptions, type NpzLimits } from './npz.ts';
 export { parseSafetensors, parseSafetensorsMetadata, encodeSafetensors, SAFETENSORS_MAX_HEADER_BYTES } from './safetensors.ts';
 export { toJsonText } from './json.ts';
 export { MAX_TENSOR_BYTES } from './binary.ts';

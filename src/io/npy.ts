@@ -19,7 +19,7 @@ import {
   fortranToC,
   HOST_LITTLE_ENDIAN,
   shapeSize,
-  showBytes,
+  describeStart,
 } from './binary.ts';
 
 /** The six bytes every `.npy` file starts with. */
@@ -84,7 +84,7 @@ export function parseNpy(bytes: Uint8Array, file: string): Tensor {
   };
   const magicLength = Math.min(bytes.length, NPY_MAGIC.length);
   for (let i = 0; i < magicLength; i++) {
-    if (bytes[i] !== NPY_MAGIC[i]) fail(`not a .npy file: bad magic ${showBytes(bytes.subarray(0, 6))}, expected "\\x93NUMPY"`);
+    if (bytes[i] !== NPY_MAGIC[i]) fail(`not a .npy file: ${describeStart(bytes)}, not with the .npy magic "\\x93NUMPY"`);
   }
   if (bytes.length < 8) fail(`truncated header: the file is only ${bytes.length} bytes long`);
   const major = bytes[6]!;

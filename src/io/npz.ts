@@ -1,14 +1,16 @@
 /**
  * NumPy `.npz` archives (`numpy.savez`, `numpy.savez_compressed`): zip files whose members are
  * `.npy` files. The zip container is read here (central directory, ZIP64 records, CRC-32 check);
- * deflated members are inflated with fflate. Browser-safe.
+ * deflated members are inflated with fflate's streaming inflater, a bounded chunk at a time, so
+ * that no member ever produces more than its directory claims and the limits allow
+ * (docs/formats.md, Security and limits). Browser-safe.
  * @module
  */
-import { inflateSync, deflateSync } from 'fflate';
+import { Inflate, deflateSync } from 'fflate';
 import { FileFormatError, InvalidArgumentError } from '../errors.ts';
 import { checkTensor, type Tensor } from './tensor.ts';
 import { parseNpy, encodeNpy } from './npy.ts';
-import { concatBytes, crc32, MAX_TENSOR_BYTES, showBytes } from './binary.ts';
+import { concatBytes, crc32, describeStart, MAX_TENSOR_BYTES } from './binary.ts';
 
 const SIG_LOCAL = 0x04034b50;
 const SIG_CENTRAL = 0x02014b50;
@@ -16,8 +18,35 @@ const SIG_EOCD = 0x06054b50;
 const SIG_ZIP64_LOCATOR = 0x07064b50;
 const SIG_ZIP64_EOCD = 0x06064b50;
 
-/** The largest member accepted: a maximal `.npy` payload plus room for its header. */
-const MAX_MEMBER_BYTES = MAX_TENSOR_BYTES + 2 ** 20;
+/** Limits on what reading one archive may produce (docs/formats.md, Security and limits). */
+export interface NpzLimits {
+  /** The most bytes one member may hold uncompressed. Default {@link NPZ_LIMITS}`.maxMemberBytes`. */
+  readonly maxMemberBytes?: number;
+  /** The most bytes all members together may hold uncompressed. Default {@link NPZ_LIMITS}`.maxArchiveBytes`. */
+  readonly maxArchiveBytes?: number;
+}
+
+/**
+ * The default limits: one member may hold a maximal tensor (2 GiB, the readers' limit) plus 1 MiB
+ * for its `.npy` header; the whole archive 4 GiB. Both are checked against the directory before
+ * anything is inflated, and inflation stops as soon as a member produces more than it claims.
+ */
+export const NPZ_LIMITS: Readonly<Required<NpzLimits>> = Object.freeze({
+  maxMemberBytes: MAX_TENSOR_BYTES + 2 ** 20,
+  maxArchiveBytes: 2 ** 32,
+});
+
+/** Compressed bytes given to the inflater at a time: one push produces at most ~1032× this (16.5 MiB). */
+const INFLATE_CHUNK = 16 * 1024;
+
+function resolveLimits(limits: NpzLimits): Required<NpzLimits> {
+  const out = { ...NPZ_LIMITS, ...Object.fromEntries(Object.entries(limits).filter(([, v]) => v !== undefined)) };
+  for (const key of ['maxMemberBytes', 'maxArchiveBytes'] as const) {
+    const v = out[key];
+    if (!(Number.isSafeInteger(v) && v >= 0)) throw new InvalidArgumentError(`limits.${key}`, `must be a non-negative integer, got ${v}`);
+  }
+  return out;
+}
 
 /** One member of a zip archive, as its central directory describes it. */
 interface ZipEntry {
@@ -37,23 +66,47 @@ interface ZipEntry {
  * member's CRC-32 is verified. Keys are the member names without their `.npy` suffix, in archive
  * order; directory entries are skipped.
  *
+ * Limits ({@link NpzLimits}, defaults {@link NPZ_LIMITS}): the sizes the directory claims are
+ * checked first (each member, and their sum), so an archive over a limit is refused before
+ * anything is inflated; a deflated member is inflated in bounded chunks and refused as soon as it
+ * produces more bytes than it claims (a "deflate bomb" costs at most one chunk of extra work).
+ *
  * @param bytes - the whole file.
  * @param file - names the file in errors.
+ * @param limits - the most bytes one member and the whole archive may hold uncompressed.
  * @returns the tensors by name, in archive order.
  * @throws {@link FileFormatError} naming `file` for archive faults (not a zip: bad magic; truncated
  *   archive; a damaged central directory; encryption, multi-disk archives or compression methods
- *   other than stored/deflate; duplicate names), and naming `file:member` for member faults
- *   (corrupted deflate data, CRC-32 mismatch, member data past the end, a member that is not a
- *   valid `.npy` file). No partial result is ever returned.
+ *   other than stored/deflate; duplicate names; more uncompressed bytes than `maxArchiveBytes`),
+ *   and naming `file:member` for member faults (more than `maxMemberBytes`, corrupted deflate
+ *   data, data that inflates to more or less than claimed, CRC-32 mismatch, member data past the
+ *   end, a member that is not a valid `.npy` file). No partial result is ever returned.
+ *   {@link InvalidArgumentError} (`limits.*`) for a limit that is not a non-negative integer.
  * @example
  * const tensors = parseNpz(bytes, 'run.npz');
  * const w = tensors.get('weights'); // from weights.npy in the archive
  */
-export function parseNpz(bytes: Uint8Array, file: string): Map<string, Tensor> {
-  const entries = readCentralDirectory(bytes, file);
+export function parseNpz(bytes: Uint8Array, file: string, limits: NpzLimits = {}): Map<string, Tensor> {
+  const { maxMemberBytes, maxArchiveBytes } = resolveLimits(limits);
+  const entries = readCentralDirectory(bytes, file).filter((e) => !(e.name.endsWith('/') && e.size === 0));
+  let claimed = 0;
+  for (const entry of entries) {
+    if (entry.size > maxMemberBytes) {
+      throw new FileFormatError(
+        `${file}:${entry.name}`,
+        `member claims ${entry.size} bytes uncompressed, more than the ${maxMemberBytes}-byte limit per member (NpzLimits.maxMemberBytes)`,
+      );
+    }
+    claimed += entry.size;
+  }
+  if (claimed > maxArchiveBytes) {
+    throw new FileFormatError(
+      file,
+      `the members claim ${claimed} bytes uncompressed in all, more than the ${maxArchiveBytes}-byte limit per archive (NpzLimits.maxArchiveBytes)`,
+    );
+  }
   const out = new Map<string, Tensor>();
   for (const entry of entries) {
-    if (entry.name.endsWith('/') && entry.size === 0) continue;
     const key = entry.name.endsWith('.npy') ? entry.name.slice(0, -4) : entry.name;
     if (out.has(key)) throw new FileFormatError(file, `duplicate member '${entry.name}'`);
     const memberFile = `${file}:${entry.name}`;
@@ -83,9 +136,7 @@ function readCentralDirectory(bytes: Uint8Array, file: string): ZipEntry[] {
   if (n < 4 || (head !== SIG_LOCAL && head !== SIG_EOCD)) {
     const isPrefix = n < 4 && [0x50, 0x4b, 0x03, 0x04].slice(0, n).every((b, i) => bytes[i] === b);
     fail(
-      isPrefix
-        ? `truncated archive: only ${n} bytes`
-        : `not a zip archive: bad magic ${showBytes(bytes.subarray(0, 4))}, expected "PK\\x03\\x04"`,
+      isPrefix ? `truncated archive: only ${n} bytes` : `not a zip archive: ${describeStart(bytes)}, not with the zip magic "PK\\x03\\x04"`,
     );
   }
   // The end-of-central-directory record is the last 22 bytes plus a comment of up to 65535 bytes.
@@ -202,7 +253,6 @@ function extractMember(bytes: Uint8Array, entry: ZipEntry, memberFile: string): 
   const start = local + 30 + u16(bytes, local + 26) + u16(bytes, local + 28);
   const end = start + entry.compressedSize;
   if (end > bytes.length) fail(`truncated archive: the member's ${entry.compressedSize} bytes at ${start} run past the end of the data`);
-  if (entry.size > MAX_MEMBER_BYTES) fail(`member claims ${entry.size} bytes uncompressed, more than the ${MAX_MEMBER_BYTES}-byte limit`);
   const compressed = bytes.subarray(start, end);
   let data: Uint8Array;
   if (entry.method === 0) {
@@ -213,22 +263,40 @@ function extractMember(bytes: Uint8Array, entry: ZipEntry, memberFile: string): 
     if (entry.size > entry.compressedSize * 1032 + 1024) {
       fail(`member claims ${entry.size} bytes uncompressed from ${entry.compressedSize} compressed, impossible for deflate`);
     }
-    // One spare byte: fflate stops writing at the end of a given buffer, so a full buffer means "too long".
-    const outBuffer = new Uint8Array(entry.size + 1);
-    try {
-      data = inflateSync(compressed, { out: outBuffer });
-    } catch (error) {
-      return fail(`corrupted deflate data (${error instanceof Error ? error.message : String(error)})`);
-    }
-    if (data.length !== entry.size) {
-      fail(
-        `corrupted deflate data: it inflates to ${data.length === entry.size + 1 ? 'more than ' : ''}${Math.min(data.length, entry.size)} bytes, the directory says ${entry.size}`,
-      );
-    }
+    data = inflateBounded(compressed, entry.size, fail);
   }
   const crc = crc32(data);
   if (crc !== entry.crc) fail(`CRC-32 mismatch: stored ${hex32(entry.crc)}, computed ${hex32(crc)} (the member is corrupted)`);
   return data;
+}
+
+/**
+ * Inflates raw DEFLATE data that must produce exactly `size` bytes, a chunk of
+ * {@link INFLATE_CHUNK} compressed bytes at a time, stopping as soon as the output passes `size`:
+ * the work and memory spent on a lying member are bounded by `size` plus one chunk's expansion.
+ */
+function inflateBounded(compressed: Uint8Array, size: number, fail: (fault: string) => never): Uint8Array {
+  const out = new Uint8Array(size);
+  let written = 0;
+  let finished = false;
+  const inflater = new Inflate((chunk, final) => {
+    if (written + chunk.length > size) fail(`corrupted deflate data: it inflates to more than ${size} bytes, the directory says ${size}`);
+    out.set(chunk, written);
+    written += chunk.length;
+    if (final) finished = true;
+  });
+  try {
+    for (let at = 0; at < compressed.length; at += INFLATE_CHUNK) {
+      const stop = Math.min(at + INFLATE_CHUNK, compressed.length);
+      inflater.push(compressed.subarray(at, stop), stop === compressed.length);
+    }
+    if (compressed.length === 0) inflater.push(compressed, true);
+  } catch (error) {
+    if (error instanceof FileFormatError) throw error;
+    return fail(`corrupted deflate data (${error instanceof Error ? error.message : String(error)})`);
+  }
+  if (!finished || written !== size) fail(`corrupted deflate data: it inflates to ${written} bytes, the directory says ${size}`);
+  return out;
 }
 
 function hex32(v: number): string {

@@ -9,8 +9,9 @@
  * 3. `swiftshader`: core mode on Vulkan with the SwiftShader driver that Debian's chromium ships
  *    (`VK_ICD_FILENAMES` points at it for the attempt).
  *
- * The Dawn instance is kept on the context for the device's whole life: letting the garbage
- * collector free it under a live device crashes the process at random (docs/platforms.md).
+ * Dawn instances are created once per configuration and kept for the life of the process: an
+ * instance must outlive every adapter and device it made, used or not, and the garbage collector
+ * gives no order between them (freeing it first crashes the process: docs/platforms.md).
  * @module
  */
 import { existsSync } from 'node:fs';
@@ -18,6 +19,8 @@ import { importOptional } from '../io/optionalImport.ts';
 import { NoAdapterError, InvalidArgumentError, type AdapterAttempt } from '../errors.ts';
 import { GpuContext, type GpuContextCommonOptions, type GpuMode } from '../gpu/context.ts';
 import { tryRoute, type RouteSuccess } from '../gpu/acquire.ts';
+import { docsUrl } from '../version.ts';
+import { missingLibrariesHint } from './libraries.ts';
 
 /** Backends `createNodeGpuContext` can be asked for. */
 export const NODE_BACKENDS = ['auto', 'default', 'vulkan', 'metal', 'd3d12', 'swiftshader', 'opengles', 'opengl'] as const;
@@ -44,7 +47,7 @@ export const LINUX_HINT =
   'To get a software adapter on Debian/Ubuntu without a GPU, install either\n' +
   '  - Mesa (compatibility mode, fastest):  apt-get install -y libegl1 libegl-mesa0 libgl1-mesa-dri libgles2   (backend "opengles")\n' +
   '  - SwiftShader (core mode):             apt-get install -y chromium libvulkan1                          (backend "swiftshader")\n' +
-  'With a GPU, install its Vulkan driver and libvulkan1. See docs/platforms.md.';
+  `With a GPU, install its Vulkan driver and libvulkan1. See ${docsUrl('platforms.md')}.`;
 
 interface RouteSpec {
   readonly route: string;
@@ -86,16 +89,23 @@ function routeSpec(backend: Exclude<NodeBackend, 'auto'>): RouteSpec {
   }
 }
 
-/**
- * One Dawn instance per route, created on first use and kept for the life of the process (as a
- * browser has one `navigator.gpu`). An instance left to the garbage collector after its device was
- * destroyed is finalized during process exit, and Dawn then aborts or segfaults in its teardown
- * (reproduced: create a context, dispose it, let the script end).
- */
-const instances = new Map<string, GPU>();
-
 /** Dawn (the optional `webgpu` package), loaded on first use so that importing grsd/node does not load it. */
 const loadDawn = () => importOptional(() => import('webgpu'), 'webgpu', 'A WebGPU device in Node (Dawn)');
+type Dawn = Awaited<ReturnType<typeof loadDawn>>;
+
+/** Dawn instances by configuration (flags and environment), never released: see the module comment. */
+const instances = new Map<string, GPU>();
+
+/** The process's Dawn instance for `spec`, created on first use (with `spec.env` in effect). */
+function dawnInstance(spec: RouteSpec, create: Dawn['create']): GPU {
+  const key = JSON.stringify([spec.flags, spec.env ?? {}]);
+  let instance = instances.get(key);
+  if (!instance) {
+    instance = create(spec.flags);
+    instances.set(key, instance);
+  }
+  return instance;
+}
 
 function installGlobals(globals: object): void {
   // Some libraries (TypeGPU among them) read GPUBufferUsage & co. from globalThis.
@@ -137,23 +147,26 @@ export async function createNodeGpuContext(options: NodeGpuContextOptions = {}):
       attempts.push({ route: spec.route, ok: false, detail: spec.unavailable });
       continue;
     }
+    const failed = (detail: string): AdapterAttempt => {
+      const hint = missingLibrariesHint(spec.route);
+      return { route: spec.route, ok: false, detail: hint ? `${detail}; ${hint}` : detail };
+    };
     const saved = new Map<string, string | undefined>();
     for (const [key, value] of Object.entries(spec.env ?? {})) {
       saved.set(key, process.env[key]);
       process.env[key] = value;
     }
     try {
-      const instance = instances.get(spec.route) ?? create(spec.flags);
-      instances.set(spec.route, instance);
+      const instance = dawnInstance(spec, create);
       const result = await tryRoute(instance, spec.route, spec.level, options.powerPreference, options.optionalFeatures);
       if ('device' in result) {
         attempts.push(result.attempt);
         found = { result, instance };
         break;
       }
-      attempts.push(result);
+      attempts.push(failed(result.detail));
     } catch (error) {
-      attempts.push({ route: spec.route, ok: false, detail: (error as Error).message.split('\n')[0] ?? String(error) });
+      attempts.push(failed((error as Error).message.split('\n')[0] ?? String(error)));
     } finally {
       for (const [key, value] of saved) {
         if (value === undefined) delete process.env[key];

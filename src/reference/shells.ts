@@ -3,7 +3,7 @@
  * layout conventions every shell quantity follows.
  *
  * Shells: α(λ) = ⌊(ln λ − ln λ_ref)/h⌋ clamped to the window [alphaMin, alphaMin + count − 1],
- * boundaries b_α = λ_ref·e^{αh}, shells half-open [b_α, b_{α+1}) (spec §1.3). λ < floor goes to the
+ * boundaries b_α = λ_ref·e^{αh}, shells half-open [b_α, b_{α+1}) (docs/math.md, "Shells"). λ < floor goes to the
  * null shell ∅. Shell quantities are arrays of length `count + 2`:
  *   index 0 … count−1   the window shells, ascending in λ (index i is α = alphaMin + i),
  *   index count  (∅)    the floor shell: λ < floor (unresolved and null directions),
@@ -28,6 +28,10 @@ export interface ShellBinning {
   readonly boundaryTolerance: number;
 }
 
+/** Shells that computed eigenpairs fall into: the `count` window shells and ∅. */
+export const computedShellCount = (count: number): number => count + 1;
+/** Length of shell arrays: the `count` window shells, ∅ and ⊥. */
+export const shellArrayLength = (count: number): number => count + 2;
 /** Index of ∅ in shell arrays. */
 export const floorShell = (count: number): number => count;
 /** Index of ⊥ in shell arrays. */
@@ -71,7 +75,7 @@ export interface ShellSums {
 export function binShells(lambda: ArrayLike<number>, weight: ArrayLike<number>, g: ShellBinning): ShellSums {
   if (lambda.length !== weight.length)
     throw new InvalidArgumentError('weight', `length ${weight.length} differs from the ${lambda.length} eigenvalues`);
-  const s = g.count + 1;
+  const s = computedShellCount(g.count);
   const out: ShellSums = {
     weight: new Float64Array(s),
     lambdaWeight: new Float64Array(s),

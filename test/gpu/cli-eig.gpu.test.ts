@@ -84,7 +84,7 @@ describe(`grsd eig / density (${gpuBackend})`, () => {
     );
   });
 
-  test('bad input: non-square, ragged batch, NaN, asymmetric, k > n, steps < k → exit 2 naming the problem; missing or corrupt file → exit 4', async () => {
+  test('bad files (non-square, ragged batch, NaN, asymmetric, missing, corrupt) exit 4; bad options (k > n, steps < k) exit 2; each message names the problem', async () => {
     writeFileSync(join(dir, 'rect.npy'), encodeNpy(f32([3, 4], new Array(12).fill(1))));
     writeFileSync(join(dir, 'ragged.npz'), encodeNpz({ a: f32([2, 2], [1, 0, 0, 1]), b: f32([3, 3], diag([1, 2, 3])) }));
     writeFileSync(join(dir, 'nan.npy'), encodeNpy(f32([2, 2], [1, Number.NaN, Number.NaN, 1])));
@@ -92,10 +92,10 @@ describe(`grsd eig / density (${gpuBackend})`, () => {
     writeFileSync(join(dir, 'ok.npy'), encodeNpy(f32([3, 3], diag([1, 2, 3]))));
     writeFileSync(join(dir, 'corrupt.npy'), 'not a numpy file');
     const cases: [string[], number, RegExp][] = [
-      [['rect.npy'], EXIT.USAGE, /shape \[3, 4\]: expected an n×n matrix/],
-      [['ragged.npz'], EXIT.USAGE, /ragged batch: "b" is 3×3 but "a" is 2×2/],
-      [['nan.npy'], EXIT.USAGE, /entry \(0, 1\) of matrix 0 is NaN/],
-      [['asym.npy'], EXIT.USAGE, /not symmetric/],
+      [['rect.npy'], EXIT.INPUT, /shape \[3, 4\]: expected an n×n matrix/],
+      [['ragged.npz'], EXIT.INPUT, /ragged batch: "b" is 3×3 but "a" is 2×2/],
+      [['nan.npy'], EXIT.INPUT, /entry \(0, 1\) of matrix 0 is NaN/],
+      [['asym.npy'], EXIT.INPUT, /not symmetric/],
       [['ok.npy', '--k', '4'], EXIT.USAGE, /`k`: cannot exceed n = 3/],
       [['ok.npy', '--k', '3', '--steps', '2'], EXIT.USAGE, /`steps`: must be ≥ k/],
       [['missing.npy'], EXIT.INPUT, /no such file/],

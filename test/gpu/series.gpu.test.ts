@@ -10,6 +10,8 @@ import { ShellGrid } from '../../src/analysis/shellGrid.ts';
 import { gpuBackend, gpuTest, useGpu } from '../helpers/gpu.ts';
 import { fro, lazyDiagonal, offBoundary, rotatingBasis } from '../helpers/grsdCases.ts';
 import { randomF32 } from '../helpers/data.ts';
+import { InvalidArgumentError } from '../../src/errors.ts';
+import { GpuSeriesBackend } from '../../src/analysis/gpuSeriesBackend.ts';
 
 const getCtx = useGpu();
 const H = Math.log(10) / 4;
@@ -29,7 +31,7 @@ function compareEnergies(gpu: SeriesResult, cpu: SeriesResult): void {
 }
 
 describe(`series pipeline on ${gpuBackend} vs float64`, () => {
-  gpuTest('T1 lazy diagonal: energies match float64, transport ≈ 0, all checks pass', async () => {
+  gpuTest('T1 lazy diagonal: energies match float64, transport ≈ 0, no check fails; transportResolution says T is f32 noise', async () => {
     const n = 48;
     const { lambda, checkpoints } = lazyDiagonal(n, [0, 1, 4], { Lambda: 1.3 });
     expect(offBoundary(lambda, 1, H, 1e-3)).toBe(true);
@@ -40,7 +42,11 @@ describe(`series pipeline on ${gpuBackend} vs float64`, () => {
     for (const iv of gpu.intervals) {
       const energyScale = Math.max(...gpu.checkpoints[0]!.energy) / (iv.t1 - iv.t0);
       iv.transport.forEach((t) => expect(Math.abs(t)).toBeLessThan(1e-4 * energyScale));
+      // T ≡ 0: what the GPU returns is rounding noise, within its resolution, and the check says so (not applicable, not failed).
+      iv.transport.forEach((t) => expect(Math.abs(t)).toBeLessThanOrEqual(iv.resolution.rate));
       expect(Object.entries(iv.checks).filter(([, c]) => !c.pass)).toEqual([]);
+      expect(iv.checks.transportResolution!.status).toBe('not-applicable');
+      expect(Array.from(iv.resolution.velocityResolved).every((f) => f === 0)).toBe(true);
     }
   });
 
@@ -112,6 +118,115 @@ describe(`series pipeline on ${gpuBackend} vs float64`, () => {
     expect(second.interval!.t0).toBe(0);
     expect(ctx.liveBufferCount).toBeGreaterThan(before);
     series.dispose();
+    expect(ctx.liveBufferCount).toBe(before);
+  });
+
+  gpuTest('timeScale 1e40 (λ beyond f32): the same energies as float64 and as timeScale 1, nothing in ∅ that was not there', async () => {
+    const n = 24;
+    const { lambda, checkpoints } = lazyDiagonal(n, [0, 1], { Lambda: 1.3 });
+    expect(offBoundary(lambda, 1, H, 1e-3)).toBe(true);
+    const options = (ts: number) => ({ rank: n, timeScale: ts, gridOptions: { floorRelative: 1e-4, lambdaRef: ts } });
+    const gpu = await analyzeSeries(getCtx(), checkpoints, options(1e40));
+    const cpu = await analyzeSeries('cpu', checkpoints, options(1e40));
+    const unit = await analyzeSeries(getCtx(), checkpoints, options(1));
+    compareEnergies(gpu, cpu);
+    compareEnergies(gpu, unit);
+    expect(gpu.checkpoints[0]!.energy[gpu.grid.floorIndex]).toBe(unit.checkpoints[0]!.energy[unit.grid.floorIndex]);
+    expect(gpu.checkpoints[0]!.eigenvalues[0]! / 1e40).toBeCloseTo(1.3, 5);
+  });
+
+  gpuTest('bad checkpoints on the GPU path: errors name the checkpoint and its file, not `data`', async () => {
+    const ctx = getCtx();
+    const n = 3;
+    const k = Float32Array.from([2, 0.5, 0, 0.5, 1, 0, 0, 0, 1]);
+    const refused = async (cp: Partial<CheckpointData>, argument: RegExp) => {
+      using series = new GrsdSeries(ctx, { rank: n });
+      const e = await series.push({ t: 0, residual: [1, 2, 3], label: 'k0.npy', ...cp }).catch((x: unknown) => x);
+      expect(e).toBeInstanceOf(InvalidArgumentError);
+      expect((e as InvalidArgumentError).argument).toMatch(argument);
+    };
+    const nan = Float32Array.from(k);
+    nan[2] = Number.NaN;
+    await refused({ kernel: nan }, /^checkpoints\[0\] \(k0\.npy\)\.kernel$/);
+    const asymmetric = Float32Array.from(k);
+    asymmetric[1] = 0.7;
+    await refused({ kernel: asymmetric }, /^checkpoints\[0\] \(k0\.npy\)\.kernel$/);
+    await refused({ kernel: k, layers: [nan] }, /^checkpoints\[0\] \(k0\.npy\)\.layers\[0\]$/);
+    await refused({ jacobian: { p: 1, data: Float32Array.from([1, Number.NaN, 1]) } }, /^checkpoints\[0\] \(k0\.npy\)\.jacobian$/);
+  });
+
+  gpuTest(
+    'f32 resolution 4√n·u·‖a‖²/Δt bounds the GPU transport and flux errors as Δt shrinks; resolved boundaries are within 10%',
+    async () => {
+      for (const n of [16, 48]) {
+        const { at } = rotatingBasis(n, spectrum(n), 0.05, 7);
+        const grid = ShellGrid.create({ floor: 1e-4, lambdaMax: 1 });
+        for (const dt of [0.02, 1e-3, 1e-5]) {
+          const cps: CheckpointData[] = [0, dt].map((t) => ({ t, kernel: at(t).kernel, residual: at(t).residual }));
+          const g = (await analyzeSeries(getCtx(), cps, { grid, rank: n })).intervals[0]!;
+          const c = (await analyzeSeries('cpu', cps, { grid, rank: n })).intervals[0]!;
+          const { rate, fluxResolved } = g.resolution;
+          expect(g.resolution.precision).toBe('float32');
+          expect(c.resolution.precision).toBe('float64');
+          expect(rate).toBeCloseTo((4 * Math.sqrt(n) * 2 ** -24 * c.resolution.flow) / (Math.sqrt(n) * 2 ** -53 * dt), 6);
+          const where = `n = ${n}, Δt = ${dt}`;
+          g.transport.forEach((v, e) => expect(Math.abs(v - c.transport[e]!), `${where}: T[${e}]`).toBeLessThanOrEqual(rate));
+          g.flux.forEach((v, b) => {
+            expect(Math.abs(v - c.flux[b]!), `${where}: Π[${b}]`).toBeLessThanOrEqual(rate);
+            if (fluxResolved[b])
+              expect(Math.abs(v - c.flux[b]!), `${where}: resolved Π[${b}]`).toBeLessThanOrEqual(0.1 * Math.abs(c.flux[b]!));
+          });
+          // The check: resolved at Δt = 0.02 and 1e-3, not at 1e-5 (|T| ≈ 1 there, its resolution ≈ 0.3 … 0.6).
+          expect(g.checks.transportResolution!.status, where).toBe(dt > 1e-4 ? 'pass' : 'not-applicable');
+          expect(
+            fluxResolved.some((f) => f === 1),
+            where,
+          ).toBe(dt > 1e-4);
+          expect(c.checks.transportResolution, 'float64 has no f32 check').toBeUndefined();
+        }
+      }
+    },
+  );
+
+  gpuTest(
+    "rank r returns r pairs or says why not: a rank-5 Jacobian run asked for 12 (and 'auto') reports the Lanczos breakdown",
+    async () => {
+      const n = 40;
+      const p = 5;
+      const jac = randomF32(n * p, 'shortfall J');
+      const cps: CheckpointData[] = [0, 1].map((t) => ({ t, jacobian: { p, data: jac }, residual: randomF32(n, `shortfall e${t}`) }));
+      for (const rank of [12, 'auto'] as const) {
+        const res = await analyzeSeries(getCtx(), cps, { rank, gridOptions: { floorRelative: 1e-3 } });
+        for (const c of res.checkpoints) {
+          expect(c.capture.requested).toBe(rank === 'auto' ? n : 12);
+          expect(c.capture.returned).toBeLessThan(c.capture.requested);
+          expect(c.capture.shortfall).toMatch(/Lanczos broke down after \d+ steps.*holds only \d+ eigenpairs/);
+          // e is random: the 35 directions outside range(J) hold most of it, in ⊥.
+          expect(c.capture.complementShare).toBeGreaterThan(0.5);
+        }
+        expect(res.coverage.rankShortfalls).toBe(2);
+        expect(res.coverage.warnings.some((w) => /returned fewer eigenpairs than asked for/.test(w))).toBe(true);
+        expect(res.coverage.warnings.some((w) => /complement shell ⊥ holds more than/.test(w))).toBe(true);
+      }
+    },
+  );
+
+  gpuTest('GPU backend: a growing rank request solves again at 8 → 16 → 32 pairs, releasing every superseded solve', async () => {
+    const ctx = getCtx();
+    const n = 48;
+    const { checkpoints } = lazyDiagonal(n, [0]);
+    const before = ctx.liveBufferCount;
+    const backend = new GpuSeriesBackend(ctx);
+    const asked: number[] = [];
+    const held = await backend.checkpoint(checkpoints[0]!, {
+      rank: 8,
+      ipr: false,
+      label: 'growing',
+      grow: (s) => (asked.push(s.requested), s.requested < 32 ? 2 * s.requested : null),
+    });
+    expect(asked).toEqual([8, 16, 32]);
+    expect(held.spectrum.values).toHaveLength(32);
+    backend.release(held);
     expect(ctx.liveBufferCount).toBe(before);
   });
 });

@@ -1,5 +1,5 @@
 /**
- * Closed-form GRSD test cases of spec §3, as checkpoint series (float64, rounded to f32 where the
+ * Closed-form GRSD test cases (docs/conditions.md, Calibration: T1–T3), as checkpoint series (float64, rounded to f32 where the
  * GPU would see them).
  */
 import type { CheckpointData } from '../../src/analysis/series.ts';
@@ -62,7 +62,7 @@ export function lazyDiagonal(n: number, times: readonly number[], { Lambda = 1, 
  * T2: M(t) = Q(t) Λ Q(t)ᵀ with Q(t) = e^{Ωt}U0, c(t) = e^{−(Λ+A)t} c(0), A = U0ᵀΩU0, e = Q c.
  * Returns the checkpoints, and the exact Kato coupling T_{kj} = −2 A_kj c_k c_j at time t (mode level).
  */
-export function rotatingBasis(n: number, lambda: Float64Array, omegaScale: number, seed: number) {
+export function rotatingBasis(n: number, lambda: Float64Array, omegaScale: number, seed: number, amplitudes?: ArrayLike<number>) {
   const r = new Random(seed);
   const u0 = randomOrthogonal(n, r);
   const omega = new Float64Array(n * n);
@@ -75,7 +75,7 @@ export function rotatingBasis(n: number, lambda: Float64Array, omegaScale: numbe
   }
   const u0t = Float64Array.from({ length: n * n }, (_, e) => u0[(e % n) * n + Math.floor(e / n)]!);
   const a = mul(mul(u0t, omega, n), u0, n);
-  const c0 = r.normals(n);
+  const c0 = amplitudes ? Float64Array.from(amplitudes) : r.normals(n);
   const generator = Float64Array.from({ length: n * n }, (_, e) => -((Math.floor(e / n) === e % n ? lambda[e % n]! : 0) + a[e]!));
   const at = (t: number) => {
     const q = mul(expm(omega, t, n), u0, n);
@@ -103,3 +103,85 @@ export function toShells(m: Float64Array, shellOf: (k: number) => number, n: num
 
 /** Frobenius norm. */
 export const fro = (m: ArrayLike<number>): number => Math.sqrt(Array.from(m).reduce((s, v) => s + v * v, 0));
+
+/** Options of {@link lsiModeRun}. */
+export interface LsiModeRunOptions {
+  /** Modes = shells (one mode per shell). Default 16. */
+  readonly modes?: number;
+  /** Shell width h. Default ln10/4. */
+  readonly width?: number;
+  /** Geometric factor ρ of the couplings (the LSI positive) — ignored by the negatives. */
+  readonly rho?: number;
+  /** Energy profile E_k(0) = e^{ξ k h}. Default 0.4. */
+  readonly xi?: number;
+  /** Coupling decay length (in shells) of ω(d) = sgn(d) e^{−|d|/ℓ}. Default 1.5. */
+  readonly ell?: number;
+  /** 'lsi' (default): Ω_kj = ω₀ ρ^{(k+j)/2} ω(k − j); 'iid': iid antisymmetric Gaussian Ω of the same Frobenius norm; 'permuted': the LSI Ω with shuffled mode labels. */
+  readonly kind?: 'lsi' | 'iid' | 'permuted';
+  /** ‖Ω‖_F·Δt per interval. Default 0.02. */
+  readonly rotationPerInterval?: number;
+  /** ‖Ω‖_F / λ_max: how far rotation dominates decay. Default 20 (λ_max·Δt = 1e-3 per interval). */
+  readonly rotationToDecay?: number;
+  /** Checkpoints (intervals + 1). Default 4. */
+  readonly checkpoints?: number;
+  readonly seed?: number;
+}
+
+/**
+ * T3 at the mode level, through the whole pipeline: one mode per shell at the shell centres
+ * λ_k = e^{(k+½)h}, U₀ = I, a rigidly rotating basis M(t) = e^{Ωt} Λ e^{−Ωt} with the exact
+ * amplitudes c(t) = e^{−(Λ+Ω)t} c(0) (T2), c_k(0) = e^{ξkh/2} > 0. With the LSI Ω the
+ * couplings 𝒦_kj = −2Ω_kj are exactly ρ^{(k+j)/2}κ(k − j) at every t (signs never flip over the
+ * short run), so ε_LSI → 0 and a = 1 + ln ρ/h up to the O(Δt) error of T^Δ/Δt.
+ */
+export function lsiModeRun(options: LsiModeRunOptions = {}) {
+  const m = options.modes ?? 16;
+  const h = options.width ?? Math.log(10) / 4;
+  const rho = options.rho ?? 1;
+  const xi = options.xi ?? 0.4;
+  const ell = options.ell ?? 1.5;
+  const kind = options.kind ?? 'lsi';
+  const rng = new Random(options.seed ?? 1);
+  const lambda = Float64Array.from({ length: m }, (_, k) => Math.exp((k + 0.5) * h));
+  let omega = new Float64Array(m * m);
+  for (let k = 0; k < m; k++)
+    for (let j = 0; j < m; j++) if (k !== j) omega[k * m + j] = rho ** ((k + j) / 2) * Math.sign(k - j) * Math.exp(-Math.abs(k - j) / ell);
+  if (kind === 'iid') {
+    const norm = fro(omega);
+    const g = new Float64Array(m * m);
+    for (let k = 0; k < m; k++) for (let j = 0; j < k; j++) ((g[k * m + j] = rng.normal()), (g[j * m + k] = -g[k * m + j]!));
+    const s = norm / fro(g);
+    omega = g.map((v) => v * s);
+  } else if (kind === 'permuted') {
+    const p = rng.shuffle(Int32Array.from({ length: m }, (_, i) => i));
+    const o = omega;
+    omega = Float64Array.from({ length: m * m }, (_, e) => o[p[Math.floor(e / m)]! * m + p[e % m]!]!);
+  }
+  const scale = ((options.rotationToDecay ?? 20) * lambda[m - 1]!) / fro(omega);
+  omega = omega.map((v) => v * scale);
+  const dt = (options.rotationPerInterval ?? 0.02) / fro(omega);
+  const c0 = Float64Array.from({ length: m }, (_, k) => Math.exp((xi * k * h) / 2));
+  const generator = Float64Array.from({ length: m * m }, (_, e) => -((Math.floor(e / m) === e % m ? lambda[e % m]! : 0) + omega[e]!));
+  const checkpoints: CheckpointData[] = Array.from({ length: options.checkpoints ?? 4 }, (_, i) => {
+    const t = i * dt;
+    const q = expm(omega, t, m);
+    const kernel = new Float64Array(m * m);
+    for (let a = 0; a < m; a++)
+      for (let b = 0; b < m; b++) for (let k = 0; k < m; k++) kernel[a * m + b]! += q[a * m + k]! * lambda[k]! * q[b * m + k]!;
+    const ec = expm(generator, t, m);
+    const c = new Float64Array(m);
+    for (let a = 0; a < m; a++) for (let b = 0; b < m; b++) c[a]! += ec[a * m + b]! * c0[b]!;
+    const residual = new Float64Array(m);
+    for (let a = 0; a < m; a++) for (let k = 0; k < m; k++) residual[a]! += q[a * m + k]! * c[k]!;
+    return { t, kernel, residual };
+  });
+  return {
+    checkpoints,
+    lambda,
+    omega,
+    dt,
+    /** The exponent LSI implies, a = 1 + ln ρ/h (the positive only). */
+    exponent: 1 + Math.log(rho) / h,
+    gridOptions: { lambdaRef: 1, width: h },
+  };
+}

@@ -1,5 +1,5 @@
 /**
- * GRSD analysis on constructed cases (spec §1.10–§1.12, §2, §3 T1/T3): the velocity exponent of
+ * GRSD analysis on constructed cases (docs/conditions.md, T1/T3): the velocity exponent of
  * exactly log-shift-invariant couplings, the LSI calibration table, negative controls, the loss
  * exponent and frontier laws of the lazy power law, and every verdict path of C1–C4.
  */
@@ -15,37 +15,13 @@ import {
   type VelocityFit,
 } from '../../src/analysis/fits.ts';
 import { lsiPermutationTest, lsiStatistic } from '../../src/analysis/lsi.ts';
-import type { CheckpointResult, IntervalResult } from '../../src/analysis/series.ts';
+import type { CheckpointResult } from '../../src/analysis/series.ts';
 import { ShellGrid } from '../../src/analysis/shellGrid.ts';
-import { fluxFromTransport, velocityFromFlux } from '../../src/analysis/transport.ts';
 import { gamma } from '../../src/analysis/regression.ts';
 import { Random } from '../../src/util/random.ts';
+import { FULL_CAPTURE, geometricTransport, syntheticInterval } from '../helpers/calibration.ts';
 
 const H = Math.log(2);
-
-/** A minimal interval carrying a transport matrix over grid.size shells (rates), for the analysis functions. */
-function syntheticInterval(grid: ShellGrid, transport: Float64Array, energy: Float64Array, index = 0): IntervalResult {
-  const { flux, fluxLocal, fluxNonlocal } = fluxFromTransport(transport, grid.count);
-  const v = velocityFromFlux(grid, flux, energy);
-  return {
-    index,
-    t0: index,
-    t1: index + 1,
-    flow: new Float64Array(grid.size ** 2),
-    transport,
-    dissipation: new Float64Array(grid.size),
-    energyChange: new Float64Array(grid.size),
-    flux,
-    fluxLocal,
-    fluxNonlocal,
-    complementExchange: new Float64Array(grid.count + 1),
-    ...v,
-    checks: {},
-    kato: null,
-    kernelDrift: null,
-    projectorChange: new Float64Array(grid.count + 1),
-  };
-}
 
 function syntheticCheckpoint(grid: ShellGrid, energy: Float64Array, t = 0, extra: Partial<CheckpointResult> = {}): CheckpointResult {
   const full = new Float64Array(grid.size);
@@ -64,27 +40,12 @@ function syntheticCheckpoint(grid: ShellGrid, energy: Float64Array, t = 0, extra
     boundaryFlagged: 0,
     clampedAbove: 0,
     lanczos: null,
+    capture: FULL_CAPTURE,
     ipr: null,
     layerTraceShare: null,
     layerKernelDrift: null,
     ...extra,
   };
-}
-
-/** T_αβ = ρ^{(α+β)/2} κ(α−β) √(E_α E_β), E_α = e^{ξαh}, on the window shells of `grid`. */
-function geometricTransport(grid: ShellGrid, rho: number, xi: number, ell: number): { transport: Float64Array; energy: Float64Array } {
-  const c = grid.count;
-  const s = grid.size;
-  const energy = Float64Array.from({ length: c }, (_, a) => Math.exp(xi * a * grid.width));
-  const transport = new Float64Array(s * s);
-  for (let a = 0; a < c; a++) {
-    for (let b = 0; b < c; b++) {
-      const d = a - b;
-      if (d === 0) continue;
-      transport[a * s + b] = rho ** ((a + b) / 2) * Math.sign(d) * Math.exp(-Math.abs(d) / ell) * Math.sqrt(energy[a]! * energy[b]!);
-    }
-  }
-  return { transport, energy };
 }
 
 describe('velocity fits and LSI', () => {
@@ -95,7 +56,7 @@ describe('velocity fits and LSI', () => {
       const { transport, energy } = geometricTransport(grid, rho, 0.4, 1.5);
       const iv = syntheticInterval(grid, transport, energy);
       const edges = grid.edges;
-      const fit = fitVelocity(iv, { lambdaMin: edges[20]!, lambdaMax: edges[grid.count - 20]!, bootstrap: 50, noiseFloor: 0 });
+      const fit = fitVelocity(iv, { lambdaMin: edges[20]!, lambdaMax: edges[grid.count - 20]!, bootstrap: 50, fluxFloor: 0 });
       expect(fit.ok).toBe(true);
       expect(Math.abs((fit as VelocityFit).a - (1 + Math.log(rho) / H))).toBeLessThan(1e-4);
       expect((fit as VelocityFit).r2).toBeGreaterThan(0.999999);
@@ -127,7 +88,7 @@ describe('velocity fits and LSI', () => {
     return n;
   };
 
-  test('the calibration table of spec §1.10 is reproduced within ±0.05 (14 shells, 40 seeds each)', () => {
+  test('the ε_LSI calibration table of docs/conditions.md is reproduced within ±0.05 (14 shells, 40 seeds each)', () => {
     const table: [number, number][] = [
       [0, 0],
       [0.1, 0.13],
@@ -214,10 +175,10 @@ describe('loss exponent and frontier (T1, lazy power law)', () => {
 
   test('ξ = κ/ν within 0.01 from the loss curve over t ∈ [10, 10⁴] (2·10⁶ modes)', () => {
     const times = [10, 31.6, 100, 316, 1000, 3162, 10000];
-    const fit = fitLossExponent(times, times.map(modes), { tailFraction: 1 });
+    const fit = fitLossExponent(times.map((t) => ({ t, loss: modes(t) })));
     expect(fit.ok).toBe(true);
     expect(Math.abs((fit as { xi: number }).xi - kappa / nu)).toBeLessThan(0.01);
-    // The prefactor of spec §1.12: L ≃ C/(2Nν) Γ(κ/ν) (2Λt)^{−κ/ν} (N = 1, C = Λ = 1).
+    // The prefactor L ≃ C/(2Nν) Γ(κ/ν) (2Λt)^{−κ/ν} (docs/math.md; N = 1, C = Λ = 1).
     const predicted = (1 / (2 * nu)) * gamma(kappa / nu) * (2 * 1000) ** (-kappa / nu);
     expect(modes(1000) / predicted).toBeGreaterThan(0.99);
     expect(modes(1000) / predicted).toBeLessThan(1.01);
@@ -248,7 +209,12 @@ describe('loss exponent and frontier (T1, lazy power law)', () => {
   });
 
   test('too little data gives a reason, never NaN', () => {
-    expect(fitLossExponent([0, 1], [1, 0.5])).toEqual({ ok: false, reason: expect.stringMatching(/at least 3/) });
+    expect(
+      fitLossExponent([
+        { t: 0, loss: 1 },
+        { t: 1, loss: 0.5 },
+      ]),
+    ).toEqual({ ok: false, reason: expect.stringMatching(/need 3/) });
   });
 });
 
@@ -327,16 +293,17 @@ describe('conditions: every verdict path', () => {
       sign: 1,
     });
     const a = 1 + Math.log(1.2) / grid.width;
-    const perm = { pValue: 0.001, permutations: 1000, nullPercentile1: 0.9, nullPercentile5: 0.95 };
+    const perm = { pValue: 0.001, permutations: 1000, nullPercentile1: 0.9, nullPercentile5: 0.95, nullRatio: 1 };
     const fits = [fit(a), fit(a + 0.02)];
     const rig = rigidity(fits);
-    expect(assessC4({ lsi: lsi(0.1), permutation: perm, windowShells: 8, velocityFits: fits, rigidity: rig }, t).verdict).toBe('pass');
-    expect(assessC4({ lsi: lsi(0.45), permutation: perm, windowShells: 8, velocityFits: fits, rigidity: rig }, t).verdict).toBe('marginal');
+    expect(assessC4({ lsi: lsi(0.1), permutation: perm, windowShells: 8, width: grid.width, velocityFits: fits, rigidity: rig }, t).verdict).toBe('pass');
+    expect(assessC4({ lsi: lsi(0.45), permutation: perm, windowShells: 8, width: grid.width, velocityFits: fits, rigidity: rig }, t).verdict).toBe('marginal');
     const noPowerLaw = assessC4(
       {
         lsi: lsi(0.1),
         permutation: perm,
         windowShells: 8,
+        width: grid.width,
         velocityFits: [fit(a + 1), fit(a - 1)],
         rigidity: rigidity([fit(a + 1), fit(a - 1)]),
       },
@@ -344,8 +311,8 @@ describe('conditions: every verdict path', () => {
     );
     expect(noPowerLaw.verdict).toBe('marginal');
     expect(noPowerLaw.reason).toMatch(/consequences/);
-    expect(assessC4({ lsi: lsi(0.8), permutation: perm, windowShells: 8, velocityFits: fits, rigidity: rig }, t).verdict).toBe('fail');
-    expect(assessC4({ lsi: null, permutation: null, windowShells: 3, velocityFits: [], rigidity: rig }, t).verdict).toBe('not-computable');
+    expect(assessC4({ lsi: lsi(0.8), permutation: perm, windowShells: 8, width: grid.width, velocityFits: fits, rigidity: rig }, t).verdict).toBe('fail');
+    expect(assessC4({ lsi: null, permutation: null, windowShells: 3, width: grid.width, velocityFits: [], rigidity: rig }, t).verdict).toBe('not-computable');
   });
 
   test('depth scan: L* and the log-log slope; NFD collapse flag and γ̂', () => {

@@ -7,8 +7,9 @@
 import { describe, expect, test } from 'vitest';
 import { analyzeSeries, GrsdSeries, type CheckpointData } from '../../src/analysis/series.ts';
 import { ShellGrid } from '../../src/analysis/shellGrid.ts';
-import { InvalidArgumentError } from '../../src/errors.ts';
+import { DisposedError, InvalidArgumentError } from '../../src/errors.ts';
 import { assignShell } from '../../src/reference/shells.ts';
+import { resolutionCheck, transportResolution } from '../../src/analysis/resolution.ts';
 import { fro, lazyDiagonal, offBoundary, rotatingBasis, toShells } from '../helpers/grsdCases.ts';
 
 const H = Math.log(10) / 4;
@@ -186,8 +187,135 @@ describe('series pipeline (float64 CPU backend)', () => {
     await bad({ t: 1, kernel: k, residual: [1, 1, 1], label: 'c.npy' }, /checkpoints\[1\] \(c\.npy\)\.residual/, /same probe set/);
     await bad({ t: 1, kernel: new Float64Array(9), residual: [1, 1] }, /kernel/, /n² = 4/);
     await bad({ t: 1, kernel: k, residual: [1, Number.NaN] }, /residual/, /NaN/);
-    await bad({ t: 1, kernel: k, jacobian: { p: 1, data: Float64Array.from([1, 1]) }, residual: [1, 1] }, /checkpoints\[1\]/, /exactly one/);
+    await bad(
+      { t: 1, kernel: k, jacobian: { p: 1, data: Float64Array.from([1, 1]) }, residual: [1, 1] },
+      /checkpoints\[1\]/,
+      /exactly one/,
+    );
     expect(() => new GrsdSeries('cpu', { timeScale: 0 })).toThrow(InvalidArgumentError);
     series.dispose();
+  });
+
+  test('one validation for both backends: the float64 backend refuses asymmetric kernels, NaN layers and NaN Jacobians, naming the checkpoint and file', async () => {
+    const n = 3;
+    const k = Float64Array.from([2, 0.5, 0, 0.5, 1, 0, 0, 0, 1]);
+    const refused = async (cp: Partial<CheckpointData>, argument: RegExp, message: RegExp) => {
+      using series = new GrsdSeries('cpu', { rank: n });
+      const e = await series.push({ t: 0, residual: [1, 2, 3], label: 'k0.npy', ...cp }).catch((x: unknown) => x);
+      expect(e).toBeInstanceOf(InvalidArgumentError);
+      expect((e as InvalidArgumentError).argument).toMatch(argument);
+      expect((e as Error).message).toMatch(message);
+      expect(series.checkpoints).toHaveLength(0);
+    };
+    const asymmetric = Float64Array.from(k);
+    asymmetric[1] = 0.7; // (0, 1) = 0.7 but (1, 0) = 0.5
+    await refused({ kernel: asymmetric }, /^checkpoints\[0\] \(k0\.npy\)\.kernel$/, /not symmetric.*\(0, 1\) = 0\.7/);
+    const nanLayer = Float64Array.from(k);
+    nanLayer[4] = Number.NaN;
+    await refused({ kernel: k, layers: [k, nanLayer] }, /^checkpoints\[0\] \(k0\.npy\)\.layers\[1\]$/, /\(1, 1\).*NaN/);
+    await refused({ kernel: k, layers: [asymmetric] }, /layers\[0\]$/, /not symmetric/);
+    await refused(
+      { jacobian: { p: 2, data: Float64Array.from([1, 0, 0, 1, 1, Number.POSITIVE_INFINITY]) } },
+      /\.jacobian$/,
+      /\(2, 1\).*Infinity/,
+    );
+    // analyzeSeries validates the whole series before computing anything.
+    const e = await analyzeSeries('cpu', [
+      { t: 0, kernel: k, residual: [1, 2, 3] },
+      { t: 1, kernel: asymmetric, residual: [1, 2, 3], label: 'k1.npy' },
+    ]).catch((x: unknown) => x);
+    expect((e as InvalidArgumentError).argument).toBe('checkpoints[1] (k1.npy).kernel');
+  });
+
+  test('push after dispose throws DisposedError', async () => {
+    const series = new GrsdSeries('cpu', { rank: 2 });
+    await series.push({ t: 0, kernel: Float64Array.from([2, 0, 0, 1]), residual: [1, 1] });
+    series.dispose();
+    const e = await series.push({ t: 1, kernel: Float64Array.from([2, 0, 0, 1]), residual: [1, 1] }).catch((x: unknown) => x);
+    expect(e).toBeInstanceOf(DisposedError);
+  });
+
+  test('timeScale 1e300 and 1e-300: the same energies, transport and Kato check as timeScale 1 on the scaled grid, λ and D scaled, nothing NaN', async () => {
+    const n = 12;
+    const lambda = spectrum(n);
+    const { at } = rotatingBasis(n, lambda, 0.05, 5);
+    const cps: CheckpointData[] = [0, 0.002, 0.004].map((t) => ({ t, kernel: at(t).kernel, residual: at(t).residual }));
+    const base = await analyzeSeries('cpu', cps, { rank: n, gridOptions: { floorRelative: 1e-3 } });
+    for (const ts of [1e300, 1e-300]) {
+      const scaled = await analyzeSeries('cpu', cps, { rank: n, timeScale: ts, gridOptions: { floorRelative: 1e-3, lambdaRef: ts } });
+      expect(scaled.grid.count).toBe(base.grid.count);
+      scaled.checkpoints.forEach((c, i) => {
+        const b = base.checkpoints[i]!;
+        c.energy.forEach((v, s) => expect(v).toBeCloseTo(b.energy[s]!, 12));
+        c.eigenvalues.forEach((v, k) => expect(v / ts).toBeCloseTo(b.eigenvalues[k]!, 12));
+        c.dissipation.forEach((v, s) =>
+          expect(Math.abs(v / ts - b.dissipation[s]!)).toBeLessThanOrEqual(1e-12 * Math.max(...b.dissipation)),
+        );
+      });
+      scaled.intervals.forEach((iv, j) => {
+        const b = base.intervals[j]!;
+        const scale = Math.max(...Array.from(b.transport, Math.abs));
+        iv.transport.forEach((v, e) => expect(Math.abs(v - b.transport[e]!)).toBeLessThanOrEqual(1e-9 * scale));
+        for (const [name, c] of Object.entries(iv.checks)) {
+          expect(Number.isFinite(c.value), `${name} at timeScale ${ts}`).toBe(true);
+          expect(c.value).toBeCloseTo(b.checks[name]!.value, 6);
+        }
+        expect(iv.kato!.delta / ts).toBeCloseTo(b.kato!.delta, 15);
+      });
+    }
+  });
+
+  test('a timeScale whose rates leave the float64 range is refused with a typed error naming timeScale', async () => {
+    const cps: CheckpointData[] = [{ t: 0, kernel: Float64Array.from([4, 0, 0, 1]), residual: [1e3, 1] }];
+    const e = await analyzeSeries('cpu', cps, { timeScale: 1e307 }).catch((x: unknown) => x);
+    expect(e).toBeInstanceOf(InvalidArgumentError);
+    expect((e as InvalidArgumentError).argument).toBe('timeScale');
+    expect((e as Error).message).toMatch(/float64 range.*checkpoints\[0\]/);
+  });
+
+  test('transport resolution: 4√n·u·‖a‖²/Δt per rate, resolved flux boundaries, and the check (f32 only) on both sides of its threshold', async () => {
+    const n = 12;
+    const { at } = rotatingBasis(n, spectrum(n), 0.05, 7);
+    const res = await analyzeSeries(
+      'cpu',
+      [0, 0.01].map((t) => ({ t, kernel: at(t).kernel, residual: at(t).residual })),
+      { rank: n },
+    );
+    const iv = res.intervals[0]!;
+    const a2 = res.checkpoints[1]!.residualNorm2;
+    expect(iv.resolution.precision).toBe('float64');
+    expect(iv.resolution.flow).toBeCloseTo(Math.sqrt(n) * 2 ** -53 * a2, 30);
+    expect(iv.resolution.rate).toBeCloseTo((4 * iv.resolution.flow) / 0.01, 30);
+    expect(iv.checks.transportResolution).toBeUndefined();
+    iv.flux.forEach((p, b) => expect(iv.resolution.fluxResolved[b]).toBe(Math.abs(p) >= 10 * iv.resolution.rate ? 1 : 0));
+    expect(Array.from(iv.resolution.velocityResolved)).toEqual(Array.from(iv.resolution.fluxResolved.subarray(1)));
+    // The f32 check: resolved transport passes; a transport at 5× its resolution and zero transport are rounding:
+    // not applicable (the analysis uses no transport of such an interval), never a failure (docs/conditions.md).
+    const f32 = transportResolution('float32', 2 ** -24, 100, 1, 1, [0, 1]);
+    expect(f32.rate).toBeCloseTo(4 * 10 * 2 ** -24, 20);
+    expect(resolutionCheck(f32, [0, 20 * f32.rate]).status).toBe('pass');
+    expect(resolutionCheck(f32, [0, 5 * f32.rate]).status).toBe('not-applicable');
+    expect(resolutionCheck(f32, [0, 0]).status).toBe('not-applicable');
+    expect(resolutionCheck(f32, [0, 0]).message).toMatch(/lazy interval/);
+    expect(Array.from(f32.fluxResolved)).toEqual([0, 1]);
+  });
+
+  test('coverage: ∅ and ⊥ shares per checkpoint, with a warning when either holds more than 5% of ‖e‖²', async () => {
+    // λ_k = 10^{−k/2}: λ below 1e-5·λ_max lie in ∅; equal amplitudes put 5 of 16 modes' energy there (floor 10^{−5.25}·λ_ref).
+    const n = 16;
+    const kernel = new Float64Array(n * n);
+    for (let k = 0; k < n; k++) kernel[k * n + k] = 10 ** (-k / 2 - 0.1);
+    const cps: CheckpointData[] = [{ t: 0, kernel, residual: new Float64Array(n).fill(1) }];
+    const full = await analyzeSeries('cpu', cps, { rank: n });
+    const c = full.checkpoints[0]!.capture;
+    expect(c.floorShare).toBeCloseTo(5 / 16, 12);
+    expect(c.complementShare).toBeCloseTo(0, 12);
+    expect(full.coverage.warnings).toHaveLength(1);
+    expect(full.coverage.warnings[0]).toMatch(/floor shell ∅ holds more than 5\.00% of ‖e‖² at 1 of 1 .*up to 31\.3%/);
+    const truncated = await analyzeSeries('cpu', cps, { rank: 4 });
+    expect(truncated.checkpoints[0]!.capture.complementShare).toBeCloseTo(12 / 16, 12);
+    expect(truncated.checkpoints[0]!.capture.floorShare).toBe(0);
+    expect(truncated.coverage.warnings).toHaveLength(1);
+    expect(truncated.coverage.warnings[0]).toMatch(/^the complement shell ⊥ holds more than 5\.00%/);
   });
 });

@@ -62,7 +62,7 @@ function binningCase(batch: number, len: number, shellsPerDecade: number): Bench
       const lambda = Float32Array.from({ length: values }, () => 10 ** (-6 * rng.uniform()));
       const amplitudes = Float32Array.from(rng.normals(values));
       const grid = ShellGrid.create({ shellsPerDecade, floor: 1e-5, lambdaMax: 1 });
-      const shells = grid.count + 1;
+      const shells = grid.computedCount;
       const binning = await createShellBinning(ctx);
       using group = new BufferGroup(ctx);
       const buffers: ShellBinningBuffers = {

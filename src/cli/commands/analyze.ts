@@ -1,70 +1,176 @@
 /**
- * `grsd analyze RUN [--json FILE]`: the GRSD pipeline over a run directory (manifest.json +
+ * `grsd analyze RUN [--json [FILE]]`: the GRSD pipeline over a run directory (manifest.json +
  * tensors; docs/formats.md): per-checkpoint shell energies, dissipation and counts, per-interval
- * flow and transport matrices, flux and velocity, with the run-time invariant checks.
+ * flow and transport matrices, flux and velocity, with the run-time invariant checks (exit 1
+ * when one fails, docs/cli.md); then `analyzeGrsd` (fits, theory, conditions, warnings;
+ * docs/conditions.md). The summary prints what the JSON holds.
  * @module
  */
-import type { Command } from 'commander';
-import { GrsdSeries, type SeriesResult } from '../../analysis/series.ts';
+import { InvalidArgumentError as CommanderArgumentError, type Command } from 'commander';
+import { COMPLEMENT_WARNING_SHARE, GrsdSeries, runLambdaMaxBound, type SeriesResult } from '../../analysis/series.ts';
 import { analyzeGrsd, type GrsdAnalysis } from '../../analysis/grsdAnalysis.ts';
-import { fitPowerLawTail } from '../../analysis/powerLawTail.ts';
 import { analysisJson } from '../../io/analysisJson.ts';
 import { renderReport } from '../../io/report.ts';
-import { writeFileAtomic, writeJsonFile } from '../../node/files.ts';
+import { InvalidArgumentError } from '../../errors.ts';
+import { writeFileAtomic } from '../../node/files.ts';
 import { loadCheckpoint, readManifest } from '../../node/run.ts';
-import { backendOption, contextFor, describeBackend, type ComputeBackend } from '../backend.ts';
-import type { CliIo } from '../io.ts';
-import { nonNegativeInt, positiveInt, positiveNumber } from '../options.ts';
+import { backendOption, chooseBackend, describeBackend, type ComputeBackend } from '../backend.ts';
+import { EXIT } from '../exitCodes.ts';
+import { note, type CliIo } from '../io.ts';
+import { intInRange, nonNegativeInt, OPTION_LIMITS, positiveInt, positiveNumber, seedOption } from '../options.ts';
+import { checkJsonDestination, jsonOnStdout, jsonOption, writeJsonOutput, writeTextReport, type JsonOptionValue } from '../output.ts';
 import { createProgress } from '../progress.ts';
+import { seriesWork } from '../workEstimates.ts';
 
 interface AnalyzeOptions {
-  json?: string;
+  json?: JsonOptionValue;
   report?: string;
   permutations: number;
-  rank?: number;
+  rank?: number | 'auto';
+  capture?: number;
   steps?: number;
+  lambdaMax?: number;
+  headroom?: number;
   shellsPerDecade?: number;
   floorRelative?: number;
   lambdaRef?: number;
+  fitWindow: 'auto' | readonly [number, number];
   seed: number;
   backend?: ComputeBackend;
+  root?: string;
 }
 
-/** Runs the pipeline on a run directory (exported for `grsd demo` and tests). */
+/** Parses `--rank`: a positive integer or `auto`. */
+function rankOption(value: string): number | 'auto' {
+  return value.trim() === 'auto' ? 'auto' : positiveInt(value);
+}
+
+/** Parses `--capture`: a share in (0, 1]. */
+function shareOption(value: string): number {
+  const v = Number(value);
+  if (!(v > 0 && v <= 1)) throw new CommanderArgumentError(`expected a share in (0, 1], got "${value}"`);
+  return v;
+}
+
+/** Where `rank: 'auto'` starts (src/analysis/series.ts: min(n, 256)). */
+const AUTO_RANK_START = 256;
+
+/** Parses --fit-window: `auto` or `tmin:tmax` with 0 ≤ tmin < tmax. */
+export function fitWindow(value: string): 'auto' | readonly [number, number] {
+  if (value.trim() === 'auto') return 'auto';
+  const parts = value.split(':').map((v) => Number(v));
+  if (parts.length !== 2 || !parts.every(Number.isFinite) || !(parts[0]! >= 0 && parts[1]! > parts[0]!))
+    throw new CommanderArgumentError(`expected "auto" or tmin:tmax with 0 ≤ tmin < tmax, got "${value}"`);
+  return [parts[0]!, parts[1]!];
+}
+
+/**
+ * Checks --rank and --steps against n (the run's residual length): a rank above n, or steps
+ * outside [rank, n], would otherwise be clamped or raised silently by the solver.
+ */
+function checkRankAndSteps(options: Pick<AnalyzeOptions, 'rank' | 'steps'>, n: number): void {
+  const { rank, steps } = options;
+  if (typeof rank === 'number' && rank > n)
+    throw new InvalidArgumentError('--rank', `cannot exceed n = ${n} (the run's residual length), got ${rank}`);
+  if (steps === undefined) return;
+  if (typeof rank !== 'number')
+    throw new InvalidArgumentError('--steps', 'needs a numeric --rank (with --rank auto the Lanczos steps follow the rank it grows to)');
+  if (steps < rank || steps > n) throw new InvalidArgumentError('--steps', `must be between the rank (${rank}) and n = ${n}, got ${steps}`);
+}
+
+/**
+ * Runs the pipeline on a run directory (exported for tests). Unless `lambdaMax` is given, a first
+ * pass bounds λ_max over every checkpoint, so that the shell grid covers the whole run; the rank
+ * defaults to `auto` (eigenpairs holding `capture` = 99% of ‖e‖² per checkpoint). The backend is
+ * chosen once the first checkpoint is read: its n sizes the measurement of `auto`
+ * (src/cli/backend.ts).
+ */
 export async function analyzeRun(
   run: string,
-  options: Omit<AnalyzeOptions, 'json'>,
-  onProgress?: (done: number, total: number) => void,
-): Promise<{ result: SeriesResult; backend: Record<string, unknown> }> {
+  options: Omit<AnalyzeOptions, 'json' | 'fitWindow'>,
+  onProgress?: (done: number, total: number, phase: string) => void,
+  io: CliIo = { out() {}, err() {}, setExitCode() {}, quiet: true },
+): Promise<{ result: SeriesResult; backend: Record<string, unknown>; lambdaMaxFromRun: boolean }> {
   const manifest = await readManifest(run);
-  const ctx = await contextFor(options.backend);
+  const readOptions = options.root === undefined ? {} : { root: options.root };
+  const first = await loadCheckpoint(run, manifest.checkpoints[0]!, 0, { ...readOptions, layers: false });
+  const n = first.residual.length;
+  checkRankAndSteps(options, n);
+  const { ctx, selection } = await chooseBackend(
+    options.backend,
+    io,
+    seriesWork({
+      n,
+      rank: typeof options.rank === 'number' ? options.rank : Math.min(n, AUTO_RANK_START),
+      checkpoints: manifest.checkpoints.length,
+      ...(first.kernel ? { kernel: first.kernel } : {}),
+    }),
+  );
   try {
+    const total = manifest.checkpoints.length;
+    let lambdaMax = options.lambdaMax;
+    if (lambdaMax === undefined) {
+      const phase = 'bounding λ_max';
+      onProgress?.(0, total, phase);
+      const all = async function* () {
+        for (const [i, entry] of manifest.checkpoints.entries())
+          yield await loadCheckpoint(run, entry, i, { ...readOptions, layers: false });
+      };
+      lambdaMax = await runLambdaMaxBound(ctx ?? 'cpu', all(), { timeScale: manifest.timeScale, seed: options.seed }, (done) =>
+        onProgress?.(done, total, phase),
+      );
+    }
     using series = new GrsdSeries(ctx ?? 'cpu', {
       timeScale: manifest.timeScale,
       seed: options.seed,
       ...(manifest.probePoints === undefined ? {} : { probePoints: manifest.probePoints }),
-      ...(options.rank === undefined ? {} : { rank: options.rank }),
+      rank: options.rank ?? 'auto',
+      ...(options.capture === undefined ? {} : { captureShare: options.capture }),
       ...(options.steps === undefined ? {} : { steps: options.steps }),
       gridOptions: {
         ...(options.shellsPerDecade === undefined ? {} : { shellsPerDecade: options.shellsPerDecade }),
         ...(options.floorRelative === undefined ? {} : { floorRelative: options.floorRelative }),
         ...(options.lambdaRef === undefined ? {} : { lambdaRef: options.lambdaRef }),
-        headroom: 2,
+        lambdaMax,
+        headroom: options.headroom ?? 1,
       },
     });
-    const total = manifest.checkpoints.length;
-    onProgress?.(0, total);
+    onProgress?.(0, total, 'checkpoints');
     for (const [i, entry] of manifest.checkpoints.entries()) {
-      await series.push(await loadCheckpoint(run, entry, i));
-      onProgress?.(i + 1, total);
+      await series.push(await loadCheckpoint(run, entry, i, readOptions));
+      onProgress?.(i + 1, total, 'checkpoints');
     }
-    return { result: series.result(), backend: describeBackend(ctx) };
+    return { result: series.result(), backend: describeBackend(ctx, selection), lambdaMaxFromRun: options.lambdaMax === undefined };
   } finally {
     ctx?.dispose();
   }
 }
 
-function summary(run: string, r: SeriesResult, a: GrsdAnalysis): string {
+/** Whether any run-time invariant check of any interval failed. */
+function checksFailed(r: SeriesResult): boolean {
+  return r.intervals.some((iv) => Object.values(iv.checks).some((c) => !c.pass));
+}
+
+/** The summary lines on the grid's coverage, the eigenpairs and the complement shell ⊥ (loud when they need attention). */
+function coverageLines(r: SeriesResult, lambdaMaxFromRun: boolean): string[] {
+  const c = r.coverage;
+  const lines = [
+    `Grid: λ_max = ${c.grid.lambdaMax === null ? 'given grid' : c.grid.lambdaMax.toPrecision(4)}${lambdaMaxFromRun ? ' (bound over the whole run)' : c.grid.lambdaMax === null ? '' : ' (--lambda-max)'}, top boundary ${c.grid.top.toPrecision(4)}; ${c.clampedAbove} eigenvalue(s) clamped into the top shell.`,
+  ];
+  const returned = r.checkpoints.map((cp) => cp.capture.returned);
+  const range = (v: number[]) => (Math.min(...v) === Math.max(...v) ? `${v[0]}` : `${Math.min(...v)}–${Math.max(...v)}`);
+  lines.push(
+    `Eigenpairs per checkpoint: ${range(returned)} of n = ${r.checkpoints[0]!.counts.reduce((a, v) => a + v, 0)}; ⊥ holds at most ${(100 * c.maxComplementShare).toFixed(2)}% of ‖e‖², ∅ at most ${(100 * c.maxFloorShare).toFixed(2)}%` +
+      (c.rankShortfalls > 0 ? `; ${c.rankShortfalls} checkpoint(s) returned fewer than asked for.` : '.'),
+  );
+  for (const w of c.warnings) lines.push(`WARNING: ${w}`);
+  return lines;
+}
+
+const fmt = (v: number, digits = 4): string => v.toFixed(digits);
+
+/** The human summary: the same numbers as the JSON's coverage, checks, fits, theory, conditions and warnings. */
+export function summary(run: string, r: SeriesResult, a: GrsdAnalysis, lambdaMaxFromRun: boolean): string {
   const g = r.grid;
   const lines = [
     `${run}: ${r.checkpoints.length} checkpoints, ${r.intervals.length} intervals, ${g.count} shells of width ${g.width.toFixed(4)} from λ = ${g.floor.toPrecision(3)} (+ ∅, ⊥)`,
@@ -77,22 +183,53 @@ function summary(run: string, r: SeriesResult, a: GrsdAnalysis): string {
       `  ${c.t.toPrecision(6).padStart(10)}  ${c.loss.toExponential(3).padStart(10)}   ${(top / e2).toFixed(3).padStart(9)}    ${(c.energy[g.floorIndex]! / e2).toFixed(3)}   ${(c.energy[g.complementIndex]! / e2).toFixed(3)}`,
     );
   }
-  const failed = r.intervals.flatMap((iv) =>
-    Object.entries(iv.checks)
-      .filter(([, c]) => !c.pass)
-      .map(([k, c]) => `interval ${iv.index} ${k} = ${c.value.toExponential(2)} (threshold ${c.threshold})`),
-  );
-  lines.push(failed.length ? `Checks failed:\n  ${failed.join('\n  ')}` : `All invariant checks passed (${r.intervals.length} intervals).`);
+  lines.push(...coverageLines(r, lambdaMaxFromRun));
+  const byStatus = (status: string) =>
+    r.intervals.flatMap((iv) =>
+      Object.entries(iv.checks)
+        .filter(([, c]) => c.status === status)
+        .map(([k, c]) => ({ iv: iv.index, name: k, check: c })),
+    );
+  const failed = byStatus('fail');
+  const notApplicable = byStatus('not-applicable');
+  if (failed.length) {
+    lines.push(`Checks failed (${failed.length}): something is wrong with the data or the estimate.`);
+    for (const f of failed)
+      lines.push(
+        `  interval ${f.iv} ${f.name} = ${f.check.value.toExponential(2)} (threshold ${f.check.threshold.toExponential(2)}): ${f.check.message ?? f.check.description}`,
+      );
+  } else lines.push(`All invariant checks passed or do not apply (${r.intervals.length} intervals).`);
+  for (const name of [...new Set(notApplicable.map((f) => f.name))]) {
+    const of = notApplicable.filter((f) => f.name === name);
+    lines.push(`  ${name} not applicable in ${of.length} of ${r.intervals.length} intervals: ${of[0]!.check.message ?? ''}`);
+  }
   const f = a.fits;
+  const le = f.lossExponent;
   lines.push(
-    `Loss exponent ξ: ${f.lossExponent.ok ? `${f.lossExponent.xi.toFixed(4)} ± ${f.lossExponent.xiStdErr.toFixed(4)}` : f.lossExponent.reason}`,
+    `Loss exponent ξ (loss curve): ${le.ok ? `${fmt(le.xi)} ± ${fmt(le.xiStdErr)} over t ∈ [${le.tMin.toPrecision(3)}, ${le.tMax.toPrecision(3)}] (${le.points} checkpoints, ${le.window} window, ${le.model} model; plain power law ${fmt(le.xiPowerLaw)})` : le.reason}`,
   );
   lines.push(
-    `Velocity exponent a: ${f.rigidity.ok ? `${f.rigidity.aMean.toFixed(4)} ± ${f.rigidity.aStd.toFixed(4)} (${f.rigidity.windows} windows)` : f.rigidity.reason}`,
+    `  from the initial spectrum: ${f.spectrumExponent.ok ? `${fmt(f.spectrumExponent.xi)} ± ${fmt(f.spectrumExponent.xiStdErr)}` : f.spectrumExponent.reason}; Tauberian: ${f.tauberian.ok ? fmt(f.tauberian.xi) : f.tauberian.reason}`,
   );
-  lines.push(`ε_LSI: ${a.theory.lsi ? a.theory.lsi.epsilon.toFixed(4) : (a.theory.reason ?? '—')}`);
+  lines.push(
+    `Velocity exponent a: ${f.rigidity.ok ? `${fmt(f.rigidity.aMean)} ± ${fmt(f.rigidity.aStd)} (${f.rigidity.windows} windows${f.interior ? `, interior boundaries ${f.interior.lambdaMin.toPrecision(3)}…${f.interior.lambdaMax.toPrecision(3)}` : ''})` : f.rigidity.reason}`,
+  );
+  if (f.drift.ok) {
+    const d = f.drift;
+    lines.push(
+      `Scale-free drift v = c₀λ/t: c₀ = ${fmt(d.c0)} ± ${fmt(d.c0StdErr)}${d.constant === null ? '' : d.constant ? ', constant across windows' : ', NOT constant across windows'}${d.lossExponent ? `; predicted ξ = ${fmt(d.lossExponent.conservative)} (conservative form), ${fmt(d.lossExponent.advective)} (advective form, as the paper is reported)` : ''}`,
+    );
+  }
+  lines.push(
+    `ε_LSI: ${a.theory.lsi ? `${fmt(a.theory.lsi.epsilon)} (null-test p = ${a.theory.permutation?.pValue.toPrecision(3)})` : (a.theory.reason ?? '—')}`,
+  );
+  const rem = a.theory.renormalizability;
+  lines.push(
+    `Renormalizability remainder |R_α|/D_α (local-flux closure): ${rem.ok ? `median ${rem.median.toPrecision(3)}, max ${rem.max.toPrecision(3)} over ${rem.shells} shells` : rem.reason}`,
+  );
   lines.push('Conditions:');
   for (const [name, c] of Object.entries(a.conditions)) lines.push(`  ${name} ${c.verdict.padEnd(15)} ${c.reason}`);
+  for (const w of a.warnings) lines.push(`WARNING: ${w}`);
   return lines.join('\n');
 }
 
@@ -102,34 +239,70 @@ export function registerAnalyze(program: Command, io: CliIo): void {
     .command('analyze')
     .description('GRSD analysis of a run directory: shell energies, dissipation, transport, flux and velocity per checkpoint interval')
     .argument('<RUN>', 'directory with manifest.json and the tensor files it names (docs/formats.md)')
-    .option('--json <FILE>', 'write the versioned analysis JSON (docs/formats.md) to FILE')
+    .addOption(jsonOption('the versioned analysis JSON (docs/formats.md)'))
     .option('--report <FILE.html>', 'write a self-contained HTML report with SVG plots')
-    .option('--permutations <N>', 'permutations of the LSI shell-permutation test', positiveInt, 1000)
-    .option('--rank <r>', 'eigenpairs per checkpoint (default min(n, 256)); the rest goes to the complement shell', positiveInt)
-    .option('--steps <m>', 'Lanczos steps per checkpoint (default adaptive)', positiveInt)
+    .option(
+      '--permutations <N>',
+      `null draws of the LSI null test (1 … ${OPTION_LIMITS.permutations}, docs/conditions.md)`,
+      intInRange(1, OPTION_LIMITS.permutations),
+      1000,
+    )
+    .option(
+      '--fit-window <tmin:tmax|auto>',
+      'checkpoints the loss exponent is fitted on (default auto: λ_max·t ≥ 1 and 2λ_min·t ≤ 1, docs/conditions.md)',
+      fitWindow,
+      'auto' as const,
+    )
+    .option(
+      '--rank <r|auto>',
+      'eigenpairs per checkpoint, or auto (default): the fewest (from 256, doubling up to n) that hold --capture of ‖e‖²; the rest goes to the complement shell ⊥',
+      rankOption,
+    )
+    .option(
+      '--capture <share>',
+      `with --rank auto: share of ‖e‖² the eigenpairs must hold (default 0.99; ⊥ above ${COMPLEMENT_WARNING_SHARE} is warned about)`,
+      shareOption,
+    )
+    .option(
+      '--lambda-max <λ>',
+      'largest λ = timeScale·θ the shell grid must hold (default: an upper bound over the whole run, from a first pass)',
+      positiveNumber,
+    )
+    .option('--headroom <k>', 'extra shells above λ_max (default 1)', nonNegativeInt)
+    .option('--steps <m>', 'Lanczos steps per checkpoint, between a numeric --rank and n (default adaptive)', positiveInt)
     .option('--shells-per-decade <k>', 'shell width h = ln10/k (default 4)', positiveNumber)
     .option('--floor-relative <f>', 'floor λ_floor = f·λ_max (default 1e-5)', positiveNumber)
     .option('--lambda-ref <λ>', 'grid anchor λ_ref (default 1)', positiveNumber)
-    .option('--seed <seed>', 'seed of the Lanczos start vectors', nonNegativeInt, 0)
+    .option('--seed <seed>', 'seed of the Lanczos start vectors (0 … 2^32 − 1)', seedOption, 0)
+    .option('--root <DIR>', 'allow the manifest to name files under DIR, a directory above RUN (default: only files inside RUN)')
     .addOption(backendOption())
     .action(async (run: string, options: AnalyzeOptions) => {
-      const progress = createProgress();
+      checkJsonDestination(options.json);
+      const progress = createProgress(io, 'grsd analyze');
       try {
-        const { result, backend } = await analyzeRun(run, options, (done, total) =>
-          done === 0 ? progress.start(total, 'checkpoints') : progress.update(done),
+        const { result, backend, lambdaMaxFromRun } = await analyzeRun(
+          run,
+          options,
+          (done, total, phase) => (done === 0 ? progress.start(total, phase) : progress.update(done, phase)),
+          io,
         );
         progress.stop();
-                const analysis = analyzeGrsd(result, { lsi: { permutations: options.permutations, seed: options.seed } });
-        // Power-law tail of the last checkpoint's eigenvalue distribution (CSN), on the CPU (r ≤ a few hundred values).
-        const last = result.checkpoints.at(-1)!;
-        const positive = Array.from(last.eigenvalues).filter((v) => v > 0);
-        const eigenvalueTail = await fitPowerLawTail(positive.length ? positive : [1], { context: 'cpu', bootstrap: 100, seed: options.seed, minTail: Math.min(50, Math.max(10, Math.floor(positive.length / 4))) });
-        const fits = { ...analysis.fits, eigenvalueTail: { checkpoint: last.index, ...eigenvalueTail } };
-        if (options.json) await writeJsonFile(options.json, analysisJson(result, backend, { ...analysis, fits }));
+        const analysis = analyzeGrsd(result, {
+          lsi: { permutations: options.permutations, seed: options.seed },
+          fitWindow: options.fitWindow,
+          eigenvalueTail: { bootstrap: 100, seed: options.seed },
+        });
+        const jsonFile = await writeJsonOutput(io, options.json, analysisJson(result, backend, { ...analysis }));
         if (options.report)
           await writeFileAtomic(options.report, await renderReport(result, analysis, { title: `GRSD analysis of ${run}`, backend }));
-        const wrote = [options.json, options.report].filter(Boolean);
-        io.out(summary(run, result, analysis) + (wrote.length ? `\nWrote ${wrote.join(', ')}` : ''));
+        const wrote = [jsonFile, options.report].filter(Boolean);
+        const wroteLine = wrote.length ? `Wrote ${wrote.join(', ')}` : '';
+        writeTextReport(io, options.json, summary(run, result, analysis, lambdaMaxFromRun) + (wroteLine ? `\n${wroteLine}` : ''));
+        if (jsonOnStdout(options.json) && wroteLine) note(io, wroteLine);
+        if (checksFailed(result)) {
+          if (jsonOnStdout(options.json)) io.err('grsd analyze: run-time invariant checks failed (see "checks" in the JSON)');
+          io.setExitCode(EXIT.FAILURE);
+        }
       } finally {
         progress.stop();
       }

@@ -1,22 +1,23 @@
 /**
- * `grsd bench [--quick] [--json FILE] [--markdown FILE] [--backend NAME] [--group ID...]`: the
+ * `grsd bench [--quick] [--json [FILE]] [--markdown FILE] [--backend NAME] [--group ID...]`: the
  * benchmark suite (src/bench, docs/benchmarks.md) on one GPU: the measured roofline, the kernel and
  * end-to-end benchmarks with their peers, scaling exponents and goals. Prints the markdown report
- * on stdout (or the JSON with `--json -`).
+ * on stdout (or only the JSON with `--json` / `--json -`).
  * @module
  */
-import { writeFileSync } from 'node:fs';
 import { Option, type Command } from 'commander';
 import { benchGroups, renderMarkdown, runBenchmarks, type BenchProgress } from '../../bench/index.ts';
 import { createNodeGpuContext, NODE_BACKENDS, type NodeBackend } from '../../node/dawn.ts';
+import { writeFileAtomic } from '../../node/files.ts';
 import { EXIT } from '../exitCodes.ts';
 import type { CliIo } from '../io.ts';
-import { positiveInt } from '../options.ts';
+import { intInRange, OPTION_LIMITS } from '../options.ts';
+import { checkJsonDestination, jsonOption, writeJsonOutput, writeTextReport, type JsonOptionValue } from '../output.ts';
 import { createProgress } from '../progress.ts';
 
 interface BenchCliOptions {
   quick?: boolean;
-  json?: string;
+  json?: JsonOptionValue;
   markdown?: string;
   backend?: NodeBackend;
   group?: string[];
@@ -32,7 +33,7 @@ export function registerBench(program: Command, io: CliIo): void {
     .command('bench')
     .description('benchmark the GPU kernels and algorithms against the device roofline and CPU peers (numpy, scipy, ml-matrix)')
     .option('--quick', 'tiny sizes (about a minute on a software adapter)')
-    .option('--json <FILE>', 'write the JSON report to FILE ("-": print it instead of the markdown)')
+    .addOption(jsonOption('the JSON report (on stdout: instead of the markdown)'))
     .option('--markdown <FILE>', 'write the markdown report to FILE')
     .addOption(new Option('--backend <name>', 'GPU backend (default: $GRSD_BACKEND or auto)').choices(NODE_BACKENDS))
     .option(
@@ -43,24 +44,28 @@ export function registerBench(program: Command, io: CliIo): void {
     )
     .option('--python <PATH>', 'Python interpreter for the numpy/scipy peers (default: $GRSD_PYTHON or python3)')
     .option('--no-peers', 'run no peers (each reported as skipped)')
-    .option('--memory-budget <MiB>', 'GPU memory one case may use (default 3072)', positiveInt)
+    .option(
+      '--memory-budget <MiB>',
+      `GPU memory one case may use, 1 … ${OPTION_LIMITS.memoryBudgetMiB} (default 3072)`,
+      intInRange(1, OPTION_LIMITS.memoryBudgetMiB),
+    )
     .option('--machine <TEXT>', 'machine description for the report header (default: from the OS and the adapter)')
     .action(async (options: BenchCliOptions) => {
+      checkJsonDestination(options.json);
       // GPU-timeline timings where the adapter can give them (see docs/benchmarks.md, Clocks).
       using ctx = await createNodeGpuContext({
         ...(options.backend ? { backend: options.backend } : {}),
         optionalFeatures: ['timestamp-query'],
       });
-      const bar = createProgress();
-      const lines = !process.stderr.isTTY && process.env.GRSD_NO_PROGRESS !== '1';
+      const bar = createProgress(io, 'grsd bench');
       let started = false;
       const onProgress = (p: BenchProgress): void => {
         if (!started) {
           bar.start(p.total, p.label);
           started = true;
         }
-        bar.update(p.done, p.label);
-        if (lines && p.label !== 'done') io.err(`grsd bench: [${p.done + 1}/${p.total}] ${p.label}`);
+        if (p.label !== 'done') bar.update(p.done, p.label);
+        else bar.update(p.done);
       };
       let report;
       try {
@@ -79,10 +84,9 @@ export function registerBench(program: Command, io: CliIo): void {
         bar.stop();
       }
       const markdown = renderMarkdown(report);
-      const json = JSON.stringify(report, null, 2);
-      if (options.json && options.json !== '-') writeFileSync(options.json, `${json}\n`);
-      if (options.markdown) writeFileSync(options.markdown, `${markdown}\n`);
-      io.out(options.json === '-' ? json : markdown);
+      await writeJsonOutput(io, options.json, report);
+      if (options.markdown) await writeFileAtomic(options.markdown, `${markdown}\n`);
+      writeTextReport(io, options.json, markdown);
       const failed = report.groups.flatMap((g) => g.failed.map((f) => `${g.id} ${f.label}: ${f.error}`));
       if (failed.length > 0) {
         io.err(`grsd bench: ${failed.length} case(s) failed:\n${failed.map((f) => `  ${f}`).join('\n')}`);

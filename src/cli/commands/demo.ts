@@ -10,16 +10,19 @@ import type { Command } from 'commander';
 import { DEMO_CONFIG, DEMO_QUICK_CONFIG, runDepthStudy, type DepthStudyConfig } from '../../experiments/depthStudy.ts';
 import { demoJson, demoTable, renderDemoReport } from '../../io/demoReport.ts';
 import { join } from 'node:path';
-import { writeFileAtomic, writeJsonFile } from '../../node/files.ts';
+import { writeFileAtomic } from '../../node/files.ts';
 import { RunWriter } from '../../node/run.ts';
-import { backendOption, contextFor, describeBackend, type ComputeBackend } from '../backend.ts';
-import type { CliIo } from '../io.ts';
-import { nonNegativeInt } from '../options.ts';
+import type { NodeBackend } from '../../node/dawn.ts';
+import { backendOption, describeBackend, gpuContextFor, type ComputeBackend } from '../backend.ts';
+import { note, type CliIo } from '../io.ts';
+import { seedOption } from '../options.ts';
+import { checkJsonDestination, jsonOnStdout, jsonOption, writeJsonOutput, writeTextReport, type JsonOptionValue } from '../output.ts';
+import { progressMode } from '../progress.ts';
 import { InvalidArgumentError } from '../../errors.ts';
 
 interface DemoOptions {
   quick?: boolean;
-  json: string;
+  json: JsonOptionValue;
   report: string;
   seed?: number;
   saveRuns?: string;
@@ -34,9 +37,9 @@ export function registerDemo(program: Command, io: CliIo): void {
       'train residual and plain networks at several depths, run the whole GRSD pipeline, print a summary and write report.html / report.json',
     )
     .option('--quick', 'a smaller study (seconds on a software adapter)')
-    .option('--json <FILE>', 'where to write the JSON', 'report.json')
+    .addOption(jsonOption('the JSON report', 'report.json'))
     .option('--report <FILE>', 'where to write the HTML report', 'report.html')
-    .option('--seed <seed>', 'seed of the task, the initializations and the analysis', nonNegativeInt)
+    .option('--seed <seed>', 'seed of the task, the initializations and the analysis (0 … 2^32 − 1)', seedOption)
     .option(
       '--save-runs <DIR>',
       "also save every network's checkpoints as a run directory DIR/<architecture>-L<depth> that grsd analyze reads",
@@ -47,19 +50,26 @@ export function registerDemo(program: Command, io: CliIo): void {
         throw new InvalidArgumentError('--backend', 'the demo trains on the GPU; choose a GPU backend (see grsd doctor)');
       const base = options.quick ? DEMO_QUICK_CONFIG : DEMO_CONFIG;
       const config: DepthStudyConfig = options.seed === undefined ? base : { ...base, seed: options.seed };
-      const ctx = (await contextFor(options.backend))!;
+      checkJsonDestination(options.json);
+      // Documented times on llvmpipe, 2 cores (docs/cli.md): the yardstick of the slow-adapter warning.
+      const { ctx, selection } = await gpuContextFor(options.backend as NodeBackend | undefined, io, {
+        what: `grsd demo${options.quick ? ' --quick' : ''}`,
+        llvmpipeSeconds: options.quick ? 12 : 100,
+      });
       try {
-        const backend = describeBackend(ctx);
-        io.err(
+        const backend = describeBackend(ctx, selection);
+        note(
+          io,
           `grsd demo${options.quick ? ' --quick' : ''}: ${config.architectures.join(' and ')} networks at depths ${config.depths.join(', ')} on ${String(backend.adapter)} (${String(backend.mode)})`,
         );
-        const tty = process.stderr.isTTY && process.env.GRSD_NO_PROGRESS !== '1';
-        const bars = tty
-          ? new cliProgress.MultiBar(
-              { format: ' {label} {bar} {value}/{total}', hideCursor: true, clearOnComplete: false, stream: process.stderr },
-              cliProgress.Presets.shades_classic,
-            )
-          : null;
+        const mode = progressMode(io);
+        const bars =
+          mode === 'bar'
+            ? new cliProgress.MultiBar(
+                { format: ' {label} {bar} {value}/{total}', hideCursor: true, clearOnComplete: false, stream: io.stderrStream },
+                cliProgress.Presets.shades_classic,
+              )
+            : null;
         const total = config.architectures.length * config.depths.length;
         const overall = bars?.create(total, 0, { label: 'networks   ' });
         let current: cliProgress.SingleBar | undefined;
@@ -78,16 +88,19 @@ export function registerDemo(program: Command, io: CliIo): void {
           onRunStart: (r) => {
             current?.stop();
             current = bars?.create(config.checkpoints, 0, { label: `${r.architecture.padEnd(8)} L=${String(r.depth).padEnd(2)}` });
-            if (!bars) io.err(`  [${r.index + 1}/${total}] ${r.architecture} depth ${r.depth}`);
+            if (mode === 'lines') io.err(`grsd demo: [${r.index}/${total}] ${r.architecture} depth ${r.depth}: training`);
           },
           onCheckpoint: () => current?.increment(),
           onRunDone: () => overall?.increment(),
         });
         bars?.stop();
-        await writeJsonFile(options.json, demoJson(study, backend));
+        if (mode === 'lines') io.err(`grsd demo: [${total}/${total}] done`);
+        const jsonFile = await writeJsonOutput(io, options.json, demoJson(study, backend));
         await writeFileAtomic(options.report, await renderDemoReport(study, backend));
         const saved = writers.size > 0 ? `; runs in ${[...writers.keys()].join(', ')}` : '';
-        io.out(`${demoTable(study)}\nWrote ${options.report} and ${options.json}${saved}`);
+        const wrote = `Wrote ${[options.report, jsonFile].filter(Boolean).join(' and ')}${saved}`;
+        writeTextReport(io, options.json, `${demoTable(study)}\n${wrote}`);
+        if (jsonOnStdout(options.json)) note(io, wrote);
       } finally {
         ctx.dispose();
       }

@@ -1,7 +1,7 @@
 /**
- * `grsd density FILE [--probes P] [--steps m] [--bins B] [--json]`: the spectral density of a
- * symmetric matrix (or batch) by stochastic Lanczos quadrature on the GPU: Gauss nodes and weights
- * per random probe and their average, binned.
+ * `grsd density FILE [--probes P] [--steps m] [--bins B] [--json [FILE]]`: the spectral density of
+ * a symmetric matrix (or batch) by stochastic Lanczos quadrature on the GPU: Gauss nodes and
+ * weights per random probe and their average, binned.
  * @module
  */
 import type { Command } from 'commander';
@@ -9,10 +9,14 @@ import { denseOperator } from '../../algorithms/operators.ts';
 import { lanczosQuadrature, slqDensity, type QuadratureRule } from '../../algorithms/quadrature.ts';
 import { denseCpuOperator, quadratureF64 } from '../../reference/eigsh.ts';
 import { InvalidArgumentError } from '../../errors.ts';
-import { backendOption, contextFor, describeBackend, type ComputeBackend } from '../backend.ts';
+import { backendOption, chooseBackend, describeBackend, type ComputeBackend } from '../backend.ts';
 import type { CliIo } from '../io.ts';
 import { loadMatrixBatch } from '../matrices.ts';
-import { nonNegativeInt, positiveInt } from '../options.ts';
+import { intInRange, OPTION_LIMITS, positiveInt, seedOption } from '../options.ts';
+import { checkJsonDestination, jsonOption, writeJsonOutput, writeTextReport, type JsonOptionValue } from '../output.ts';
+import { createProgress } from '../progress.ts';
+import { lanczosWork } from '../workEstimates.ts';
+import { PROGRESS_ENTRIES } from './eig.ts';
 
 /** Version of the `grsd density --json` layout. */
 export const DENSITY_SCHEMA_VERSION = 1;
@@ -23,8 +27,15 @@ interface DensityCliOptions {
   bins: number;
   seed: number;
   tensor?: string;
-  json?: boolean;
+  json?: JsonOptionValue;
   backend?: ComputeBackend;
+}
+
+/** The largest of `values` (a loop: spreading 130 000 values into Math.max overflows the stack). */
+function largest(values: ArrayLike<number>): number {
+  let max = -Infinity;
+  for (let i = 0; i < values.length; i++) if (values[i]! > max) max = values[i]!;
+  return max;
 }
 
 /** Registers `density` on `program`. */
@@ -33,17 +44,33 @@ export function registerDensity(program: Command, io: CliIo): void {
     .command('density')
     .description('spectral density of a symmetric matrix (or batch) by stochastic Lanczos quadrature on the GPU')
     .argument('<FILE>', '.npy / .npz / .safetensors holding one n×n matrix or a B×n×n batch')
-    .option('--probes <P>', 'random probe vectors per matrix', positiveInt, 16)
-    .option('--steps <m>', 'Lanczos steps per probe', positiveInt, 40)
-    .option('--bins <B>', 'histogram bins over the range of the nodes', positiveInt, 40)
-    .option('--seed <seed>', 'seed of the probes', nonNegativeInt, 0)
+    .option('--probes <P>', `random probe vectors per matrix (1 … ${OPTION_LIMITS.probes})`, intInRange(1, OPTION_LIMITS.probes), 16)
+    .option('--steps <m>', 'Lanczos steps per probe (at most n)', positiveInt, 40)
+    .option('--bins <B>', `histogram bins over the range of the nodes (1 … ${OPTION_LIMITS.bins})`, intInRange(1, OPTION_LIMITS.bins), 40)
+    .option('--seed <seed>', 'seed of the probes (0 … 2^32 − 1)', seedOption, 0)
     .option('--tensor <name>', 'use this tensor of the file')
-    .option('--json', 'print JSON: nodes and weights per probe and the binned density')
+    .addOption(jsonOption('JSON: nodes and weights per probe and the binned density'))
     .addOption(backendOption())
     .action(async (file: string, options: DensityCliOptions) => {
+      checkJsonDestination(options.json);
+      const progress = createProgress(io, 'grsd density');
       const batch = await loadMatrixBatch(file, options.tensor);
       if (options.steps > batch.n) throw new InvalidArgumentError('--steps', `cannot exceed n = ${batch.n}, got ${options.steps}`);
-      const ctx = await contextFor(options.backend);
+      const large = batch.batch * batch.n * batch.n * options.probes >= PROGRESS_ENTRIES;
+      if (large)
+        progress.start(2, `read ${file}: ${batch.batch} matrix(es) of n = ${batch.n}; ${options.probes} probes × ${options.steps} steps`);
+      const { ctx, selection } = await chooseBackend(
+        options.backend,
+        io,
+        lanczosWork({
+          description: `density, ${options.probes} probes × ${options.steps} steps on ${batch.batch} matrix(es) of n = ${batch.n}`,
+          n: batch.n,
+          batch: batch.batch,
+          data: batch.data,
+          steps: options.steps,
+          lanes: options.probes,
+        }),
+      );
       try {
         let rules: QuadratureRule[][];
         if (ctx) {
@@ -53,49 +80,35 @@ export function registerDensity(program: Command, io: CliIo): void {
           rules = quadratureF64(denseCpuOperator(batch.n, batch.batch, batch.data), options.steps, options.probes, options.seed);
         }
         const results = rules.map((probes, b) => ({ name: batch.names[b]!, probes, density: slqDensity(probes, batch.n, options.bins) }));
-        if (options.json) {
-          io.out(
-            JSON.stringify(
-              {
-                schemaVersion: DENSITY_SCHEMA_VERSION,
-                n: batch.n,
-                probes: options.probes,
-                steps: options.steps,
-                backend: describeBackend(ctx),
-                results: results.map((r) => ({
-                  name: r.name,
-                  probes: r.probes.map((p) => ({
-                    nodes: Array.from(p.nodes),
-                    weights: Array.from(p.weights),
-                    steps: p.steps,
-                    breakdown: p.breakdown,
-                  })),
-                  edges: Array.from(r.density.edges),
-                  counts: Array.from(r.density.counts),
-                  density: Array.from(r.density.density),
-                })),
-              },
-              null,
-              2,
-            ),
-          );
-        } else {
-          const lines: string[] = [];
-          for (const r of results) {
+        if (large) progress.update(2, 'done');
+        await writeJsonOutput(io, options.json, {
+          schemaVersion: DENSITY_SCHEMA_VERSION,
+          n: batch.n,
+          probes: options.probes,
+          steps: options.steps,
+          backend: describeBackend(ctx, selection),
+          results: results.map((r) => ({
+            name: r.name,
+            probes: r.probes.map((p) => ({ nodes: p.nodes, weights: p.weights, steps: p.steps, breakdown: p.breakdown })),
+            edges: r.density.edges,
+            counts: r.density.counts,
+            density: r.density.density,
+          })),
+        });
+        const lines: string[] = [];
+        for (const r of results) {
+          lines.push(`${r.name}: n = ${batch.n}, ${options.probes} probes × ${options.steps} steps (estimated eigenvalue counts per bin)`);
+          const max = Math.max(largest(r.density.counts), 1e-300);
+          r.density.counts.forEach((c, i) => {
+            const bar = '#'.repeat(Math.round((40 * c) / max));
             lines.push(
-              `${r.name}: n = ${batch.n}, ${options.probes} probes × ${options.steps} steps (estimated eigenvalue counts per bin)`,
+              `  [${r.density.edges[i]!.toPrecision(4).padStart(11)}, ${r.density.edges[i + 1]!.toPrecision(4).padStart(11)})  ${c.toFixed(1).padStart(8)}  ${bar}`,
             );
-            const max = Math.max(...r.density.counts, 1e-300);
-            r.density.counts.forEach((c, i) => {
-              const bar = '#'.repeat(Math.round((40 * c) / max));
-              lines.push(
-                `  [${r.density.edges[i]!.toPrecision(4).padStart(11)}, ${r.density.edges[i + 1]!.toPrecision(4).padStart(11)})  ${c.toFixed(1).padStart(8)}  ${bar}`,
-              );
-            });
-          }
-          io.out(lines.join('\n'));
+          });
         }
+        writeTextReport(io, options.json, lines.join('\n'));
       } finally {
+        progress.stop();
         ctx?.dispose();
       }
     });

@@ -1,7 +1,7 @@
 /**
- * `grsd doctor [--json] [--backend NAME]`: acquires a device the way the library does, prints
- * the routes tried, the adapter chosen, core/compatibility mode, the effective limits, and runs
- * the reduction self-test against the float64 reference.
+ * `grsd doctor [--json [FILE]] [--backend NAME]`: acquires a device the way the library does,
+ * prints the routes tried, the adapter chosen, core/compatibility mode, the effective limits, and
+ * runs the reduction self-test against the float64 reference.
  * @module
  */
 import { Option, type Command } from 'commander';
@@ -10,6 +10,7 @@ import { createNodeGpuContext, NODE_BACKENDS, type NodeBackend } from '../../nod
 import { LIMIT_NAMES } from '../../gpu/limits.ts';
 import { EXIT } from '../exitCodes.ts';
 import type { CliIo } from '../io.ts';
+import { checkJsonDestination, jsonOption, writeJsonOutput, writeTextReport, type JsonOptionValue } from '../output.ts';
 import { GRSD_VERSION } from '../../version.ts';
 
 /** Renders the human-readable doctor report. */
@@ -39,17 +40,19 @@ export function registerDoctor(program: Command, io: CliIo): void {
   program
     .command('doctor')
     .description('report the WebGPU adapters tried and chosen, core/compatibility mode, effective limits, and run a GPU self-test')
-    .option('--json', 'print the report as JSON')
+    .addOption(jsonOption('the report as JSON'))
     .addOption(
       new Option(
         '--backend <name>',
         'backend to use (default: $GRSD_BACKEND or auto: core GPU, then compatibility on OpenGL ES, then SwiftShader)',
       ).choices(NODE_BACKENDS),
     )
-    .action(async (options: { json?: boolean; backend?: NodeBackend }) => {
+    .action(async (options: { json?: JsonOptionValue; backend?: NodeBackend }) => {
+      checkJsonDestination(options.json);
       using ctx = await createNodeGpuContext(options.backend ? { backend: options.backend } : {});
       const report = await doctorReport(ctx, GRSD_VERSION, `Node ${process.version}`);
-      io.out(options.json ? JSON.stringify(report, null, 2) : formatDoctorReport(report));
+      await writeJsonOutput(io, options.json, report);
+      writeTextReport(io, options.json, formatDoctorReport(report));
       io.setExitCode(report.selfTest.passed ? EXIT.OK : EXIT.FAILURE);
     });
 }

@@ -1,17 +1,20 @@
 /**
- * `grsd eig FILE [--k K] [--which largest|smallest|both] [--steps m] [--json]`: eigenvalues of a
- * dense symmetric matrix or a batch (B×n×n) from a .npy/.npz/safetensors file, by Lanczos on the
- * GPU (or the float64 reference with `--backend cpu`).
+ * `grsd eig FILE [--k K] [--which largest|smallest|both] [--steps m] [--json [FILE]]`: eigenvalues
+ * of a dense symmetric matrix or a batch (B×n×n) from a .npy/.npz/safetensors file, by Lanczos on
+ * the GPU (or the float64 reference with `--backend cpu`).
  * @module
  */
 import { Option, type Command } from 'commander';
 import { eigsh } from '../../algorithms/eigsh.ts';
 import { denseOperator } from '../../algorithms/operators.ts';
-import { denseCpuOperator, eigshF64, type EigenOptions, type EigenResult, type Which } from '../../reference/eigsh.ts';
-import { backendOption, contextFor, describeBackend, type ComputeBackend } from '../backend.ts';
+import { denseCpuOperator, eigshF64, resolveEigenOptions, type EigenOptions, type EigenResult, type Which } from '../../reference/eigsh.ts';
+import { backendOption, chooseBackend, describeBackend, type ComputeBackend } from '../backend.ts';
 import type { CliIo } from '../io.ts';
 import { loadMatrixBatch } from '../matrices.ts';
-import { nonNegativeInt, positiveInt, positiveNumber } from '../options.ts';
+import { numberInRange, positiveInt, seedOption } from '../options.ts';
+import { checkJsonDestination, jsonOption, writeJsonOutput, writeTextReport, type JsonOptionValue } from '../output.ts';
+import { createProgress } from '../progress.ts';
+import { lanczosWork } from '../workEstimates.ts';
 
 /** Version of the `grsd eig --json` layout. */
 export const EIG_SCHEMA_VERSION = 1;
@@ -23,9 +26,12 @@ interface EigCliOptions {
   tolerance?: number;
   seed: number;
   tensor?: string;
-  json?: boolean;
+  json?: JsonOptionValue;
   backend?: ComputeBackend;
 }
+
+/** Inputs from this many matrix entries on (B·n²) get progress lines: reading and solving take seconds. */
+export const PROGRESS_ENTRIES = 2 ** 22;
 
 function formatText(file: string, names: string[], n: number, results: EigenResult[], backend: Record<string, unknown>): string {
   const lines = [
@@ -52,13 +58,17 @@ export function registerEig(program: Command, io: CliIo): void {
     .option('--k <K>', 'eigenvalues per matrix', positiveInt, 6)
     .addOption(new Option('--which <end>', 'which end of the spectrum').choices(['largest', 'smallest', 'both']).default('largest'))
     .option('--steps <m>', 'Lanczos steps (default: adaptive until converged)', positiveInt)
-    .option('--tolerance <tol>', 'convergence: error bound ≤ tol·max|λ| (default 1e-4)', positiveNumber)
-    .option('--seed <seed>', 'seed of the random start vector', nonNegativeInt, 0)
+    .option('--tolerance <tol>', 'convergence: error bound ≤ tol·max|λ|, in (0, 1) (default 1e-4)', numberInRange(0, 1))
+    .option('--seed <seed>', 'seed of the random start vector (0 … 2^32 − 1)', seedOption, 0)
     .option('--tensor <name>', 'use this tensor of the file')
-    .option('--json', 'print JSON: { schemaVersion, n, results: [{ eigenvalues, errorBounds, converged, steps }] }')
+    .addOption(jsonOption('JSON { schemaVersion, n, results: [{ eigenvalues, errorBounds, converged, steps }] }'))
     .addOption(backendOption())
     .action(async (file: string, options: EigCliOptions) => {
+      checkJsonDestination(options.json);
+      const progress = createProgress(io, 'grsd eig');
       const batch = await loadMatrixBatch(file, options.tensor);
+      const large = batch.batch * batch.n * batch.n >= PROGRESS_ENTRIES;
+      if (large) progress.start(2, `read ${file}: ${batch.batch} matrix(es) of n = ${batch.n}; solving`);
       const eigenOptions: EigenOptions = {
         k: options.k,
         which: options.which,
@@ -66,7 +76,19 @@ export function registerEig(program: Command, io: CliIo): void {
         ...(options.steps === undefined ? {} : { steps: options.steps }),
         ...(options.tolerance === undefined ? {} : { tolerance: options.tolerance }),
       };
-      const ctx = await contextFor(options.backend);
+      const resolved = resolveEigenOptions(eigenOptions, batch.n);
+      const { ctx, selection } = await chooseBackend(
+        options.backend,
+        io,
+        lanczosWork({
+          description: `eig k = ${options.k} on ${batch.batch} matrix(es) of n = ${batch.n}`,
+          n: batch.n,
+          batch: batch.batch,
+          data: batch.data,
+          steps: resolved.initialSteps,
+          lanes: 1,
+        }),
+      );
       try {
         let results: EigenResult[];
         if (ctx) {
@@ -76,32 +98,25 @@ export function registerEig(program: Command, io: CliIo): void {
         } else {
           results = eigshF64(denseCpuOperator(batch.n, batch.batch, batch.data), eigenOptions);
         }
-        const backend = describeBackend(ctx);
-        if (options.json) {
-          io.out(
-            JSON.stringify(
-              {
-                schemaVersion: EIG_SCHEMA_VERSION,
-                n: batch.n,
-                which: options.which,
-                backend,
-                results: results.map((r, b) => ({
-                  name: batch.names[b],
-                  eigenvalues: Array.from(r.eigenvalues),
-                  errorBounds: Array.from(r.errorBounds),
-                  converged: r.converged,
-                  steps: r.steps,
-                  breakdown: r.breakdown,
-                })),
-              },
-              null,
-              2,
-            ),
-          );
-        } else {
-          io.out(formatText(file, batch.names, batch.n, results, backend));
-        }
+        if (large) progress.update(2, 'solved');
+        const backend = describeBackend(ctx, selection);
+        await writeJsonOutput(io, options.json, {
+          schemaVersion: EIG_SCHEMA_VERSION,
+          n: batch.n,
+          which: options.which,
+          backend,
+          results: results.map((r, b) => ({
+            name: batch.names[b],
+            eigenvalues: r.eigenvalues,
+            errorBounds: r.errorBounds,
+            converged: r.converged,
+            steps: r.steps,
+            breakdown: r.breakdown,
+          })),
+        });
+        writeTextReport(io, options.json, formatText(file, batch.names, batch.n, results, backend));
       } finally {
+        progress.stop();
         ctx?.dispose();
       }
     });

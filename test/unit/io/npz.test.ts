@@ -141,8 +141,8 @@ describe('parseNpz refuses malformed archives with FileFormatError', () => {
 
   const archiveFaults: [string, Uint8Array, RegExp][] = [
     ['an empty file', new Uint8Array(0), /truncated archive: only 0 bytes/],
-    ['a .npy file', fixture('f8_le.npy'), /not a zip archive: bad magic "\\x93NUM", expected "PK\\x03\\x04"/],
-    ['flipped magic', patch(stored, 2, 0x07, 1), /not a zip archive: bad magic "PK\\x07\\x04"/],
+    ['a .npy file', fixture('f8_le.npy'), /not a zip archive: it starts like a \.npy file, not with the zip magic "PK\\x03\\x04"/],
+    ['flipped magic', patch(stored, 2, 0x07, 1), /not a zip archive: it starts with binary data/],
     ['a truncated archive', stored.subarray(0, stored.length - 10), /truncated archive: no end-of-central-directory record/],
     ['trailing garbage', new Uint8Array([...stored, 0, 0, 0]), /no end-of-central-directory record/],
     [
@@ -226,7 +226,12 @@ describe('parseNpz refuses malformed archives with FileFormatError', () => {
       'weights.npy',
       /claims 2130706432 bytes uncompressed from \d+ compressed, impossible for deflate/,
     ],
-    ['a member that is not .npy', zipSync({ 'notes.txt': strToU8('hello') }), 'notes.txt', /not a \.npy file: bad magic "hello"/],
+    [
+      'a member that is not .npy',
+      zipSync({ 'notes.txt': strToU8('hello') }),
+      'notes.txt',
+      /^not a \.npy file: it starts with text, not with/,
+    ],
     [
       'a member with dtype <U3',
       zipSync({ 's.npy': npyWith("{'descr': '<U3', 'fortran_order': False, 'shape': (1,), }", new Uint8Array(12)) }),

@@ -1,0 +1,82 @@
+/**
+ * CLI conventions that need an adapter (docs/cli.md): Dawn's native diagnostics hidden unless
+ * --verbose (measured: the noise lines seen with --verbose, none without), `--json -` from
+ * doctor, `auto` choosing between a software adapter and the cpu backend by measurement (said on
+ * stderr and in the JSON), `--quiet`, and the warning with an estimate on a slow software adapter.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { gpuContextFor } from '../../src/cli/backend.ts';
+import { encodeNpy } from '../../src/io/npy.ts';
+import { gpuBackend } from '../helpers/gpu.ts';
+import { withSpectrum } from '../helpers/spectra.ts';
+
+const CLI = resolve(import.meta.dirname, '../../src/cli.ts');
+let dir = '';
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'grsd-cligpu-'));
+  const m = withSpectrum(
+    Array.from({ length: 64 }, (_, i) => 1 + i),
+    'conventions',
+  );
+  writeFileSync(join(dir, 'm.npy'), encodeNpy({ dtype: 'f32', shape: [64, 64], data: Float32Array.from(m.data) }));
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function grsd(args: string[], env: Record<string, string> = {}) {
+  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', env: { ...process.env, ...env }, timeout: 240_000 });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** Lines of Dawn / Vulkan-loader / Mesa diagnostics. */
+const noise = (stderr: string): string[] =>
+  stderr.split('\n').filter((l) => /^Warning: |^error: XDG_RUNTIME_DIR|^MESA-LOADER|^libEGL warning|^\s+at \S.*\.cpp:\d+\)/.test(l));
+
+describe(`CLI conventions on a GPU (${gpuBackend})`, () => {
+  test('Dawn noise: shown with --verbose, none without; the report is the same', () => {
+    const verbose = grsd(['doctor', '--backend', 'auto', '--verbose']);
+    const plain = grsd(['doctor', '--backend', 'auto']);
+    expect(verbose.code, verbose.stderr).toBe(0);
+    expect(plain.code, plain.stderr).toBe(0);
+    console.log(`native diagnostic lines: ${noise(verbose.stderr).length} with --verbose, ${noise(plain.stderr).length} without`);
+    expect(noise(plain.stderr)).toEqual([]);
+    expect(plain.stdout.replace(/error\/bound \S+/g, '')).toBe(verbose.stdout.replace(/error\/bound \S+/g, ''));
+  });
+
+  test('doctor --json - prints only JSON on stdout', () => {
+    const r = grsd(['doctor', '--json', '-', '--backend', gpuBackend]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout).adapter.route).toBe(gpuBackend);
+  });
+
+  test('auto on a software adapter measures both backends and says which it chose and why; --quiet silences it', () => {
+    const r = grsd(['eig', join(dir, 'm.npy'), '--k', '3', '--json'], { GRSD_BACKEND: 'auto' });
+    expect(r.code, r.stderr).toBe(0);
+    const json = JSON.parse(r.stdout);
+    expect(json.backend.selection.mode).toBe('auto');
+    if (json.backend.kind === 'cpu' || json.backend.software) {
+      expect(json.backend.selection.estimatedSeconds.gpu).toBeGreaterThan(0);
+      expect(json.backend.selection.estimatedSeconds.cpu).toBeGreaterThan(0);
+      expect(r.stderr).toMatch(
+        /grsd: backend auto: .* measured for eig k = 3 on 1 matrix\(es\) of n = 64: .* using (cpu|opengles|swiftshader)/,
+      );
+    }
+    const quiet = grsd(['--quiet', 'eig', join(dir, 'm.npy'), '--k', '3', '--json'], { GRSD_BACKEND: 'auto' });
+    expect(quiet.code).toBe(0);
+    expect(quiet.stderr).toBe('');
+  });
+
+  test.runIf(gpuBackend === 'swiftshader')('a slow software adapter gets a warning with an estimate', async () => {
+    const err: string[] = [];
+    const io = { out() {}, err: (s: string) => void err.push(s), setExitCode() {} };
+    const { ctx, selection } = await gpuContextFor('swiftshader', io, { what: 'grsd demo --quick', llvmpipeSeconds: 12 });
+    ctx.dispose();
+    expect(selection.estimatedSeconds?.gpu).toBeGreaterThan(12);
+    expect(err.join('\n')).toMatch(
+      /grsd: warning: .* is SwiftShader, a slow software adapter .*: grsd demo --quick will take about 2\.5 min on 2 cores/,
+    );
+  });
+});
