@@ -19,6 +19,7 @@ export {
   InvalidArgumentError,
   FileFormatError,
   FileReadError,
+  PathOutsideRootError,
   DisposedError,
   InternalError,
   MissingDependencyError,
@@ -95,6 +96,7 @@ export {
   type SeriesResult,
   type SeriesStep,
 } from './analysis/series.ts';
+export { largestEigenvalueBound } from './analysis/lambdaMax.ts';
 export { transportResolution, RESOLVED_FACTOR, type TransportResolution } from './analysis/resolution.ts';
 export type { KatoResult } from './analysis/kato.ts';
 export { streamAnalysis, type GpuStepBuffers, type StreamedStep, type StreamOptions } from './analysis/stream.ts';
@@ -102,6 +104,7 @@ export { intervalQuantities, fluxFromTransport, velocityFromFlux, type IntervalO
 export { spectralChecks, stepSize, type Check, type CheckStatus, type StepSize } from './analysis/checks.ts';
 export {
   fitVelocity,
+  fluxResolution,
   rigidity,
   interiorBoundaries,
   fitSpectrumExponent,

@@ -17,5 +17,13 @@ export {
   READ_LIMITS,
   type ReadLimits,
 } from './node/files.ts';
-export { readManifest, loadCheckpoint, RunWriter, type RunWriterOptions, type RunCheckpointInput } from './node/run.ts';
+export {
+  readManifest,
+  loadCheckpoint,
+  RunWriter,
+  MAX_MANIFEST_BYTES,
+  type RunReadOptions,
+  type RunWriterOptions,
+  type RunCheckpointInput,
+} from './node/run.ts';
 export { renderReport, reportFigures } from './io/report.ts';

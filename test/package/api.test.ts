@@ -74,6 +74,15 @@ describe('public API surface (dist)', () => {
     expect(declared.lab!.has('runDepthStudy')).toBe(true);
   });
 
+  test('every error class of src/errors.ts is exported from grsd (programs branch on them)', async () => {
+    const errors = (await import('../../src/errors.ts')) as Record<string, unknown>;
+    const classes = Object.entries(errors)
+      .filter(([, v]) => typeof v === 'function' && (v as { prototype?: unknown }).prototype instanceof Error)
+      .map(([name]) => name);
+    expect(classes.length).toBeGreaterThan(5);
+    expect(classes.filter((name) => declared.index!.get(name) !== 'class')).toEqual([]);
+  });
+
   test.each(ENTRIES)('dist/%s.js exports exactly the values its declarations name', async (entry) => {
     const module = (await import(resolve(DIST, `${entry}.js`))) as Record<string, unknown>;
     const values = [...declared[entry]!].filter(([, kind]) => kind.split('+').some((k) => VALUE_KINDS.has(k))).map(([n]) => n);
