@@ -36,8 +36,12 @@ interface Case {
 const timed = (body: string): string =>
   `const t0 = performance.now(), c0 = process.cpuUsage(); ${body}; const c = process.cpuUsage(c0); console.log(JSON.stringify([performance.now() - t0, (c.user + c.system) / 1000]));`;
 const CASES: Case[] = [
-  { name: 'webgpu', what: "Dawn (the webgpu package): loaded on the first createNodeGpuContext()", code: timed("await import('webgpu')") },
-  { name: 'vega', what: 'vega + vega-lite: loaded when a report or figure is first written', code: timed("await Promise.all([import('vega'), import('vega-lite')])") },
+  { name: 'webgpu', what: 'Dawn (the webgpu package): loaded on the first createNodeGpuContext()', code: timed("await import('webgpu')") },
+  {
+    name: 'vega',
+    what: 'vega + vega-lite: loaded when a report or figure is first written',
+    code: timed("await Promise.all([import('vega'), import('vega-lite')])"),
+  },
   { name: 'typegpu', what: 'typegpu (peer dependency, imported by every GPU entry)', code: timed("await import('typegpu')") },
   { name: 'grsd/reference', what: 'the float64 reference entry', code: timed("await import('grsd/reference')") },
   { name: 'grsd', what: 'the core entry (includes typegpu)', code: timed("await import('grsd')") },

@@ -72,7 +72,8 @@ for (const file of files) {
     }
     return `import {${names}} from './typegpu.js';`;
   });
-  if (/from 'typegpu'|import\('typegpu'\)/.test(text)) throw new Error(`${file} still refers to typegpu in a form finish-build does not handle`);
+  if (/from 'typegpu'|import\('typegpu'\)/.test(text))
+    throw new Error(`${file} still refers to typegpu in a form finish-build does not handle`);
   if (ENTRIES.includes(file.replace(/\.d\.ts$/, '')) && !text.startsWith(LIBS)) text = LIBS + text;
   writeFileSync(path, text);
 }
@@ -85,4 +86,6 @@ for (const entry of ENTRIES) {
     `/// <reference types="@webgpu/types" />\n// TypeScript < 6.0: the WebGPU types come from @webgpu/types (from 6.0 on, the dom lib has them).\nexport * from '../${entry}.js';\n`,
   );
 }
-console.log(`finish-build: bare chunk imports blanked in ${ENTRIES.join(', ')}; ${files.length} declaration files made self-contained; ts5 wrappers for ${ENTRIES.join(', ')}`);
+console.log(
+  `finish-build: bare chunk imports blanked in ${ENTRIES.join(', ')}; ${files.length} declaration files made self-contained; ts5 wrappers for ${ENTRIES.join(', ')}`,
+);

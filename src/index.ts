@@ -100,7 +100,13 @@ export { largestEigenvalueBound } from './analysis/lambdaMax.ts';
 export { transportResolution, RESOLVED_FACTOR, type TransportResolution } from './analysis/resolution.ts';
 export type { KatoResult } from './analysis/kato.ts';
 export { streamAnalysis, type GpuStepBuffers, type StreamedStep, type StreamOptions } from './analysis/stream.ts';
-export { intervalQuantities, fluxFromTransport, velocityFromFlux, type IntervalOptions, type IntervalQuantities } from './analysis/transport.ts';
+export {
+  intervalQuantities,
+  fluxFromTransport,
+  velocityFromFlux,
+  type IntervalOptions,
+  type IntervalQuantities,
+} from './analysis/transport.ts';
 export { spectralChecks, stepSize, type Check, type CheckStatus, type StepSize } from './analysis/checks.ts';
 export {
   fitVelocity,

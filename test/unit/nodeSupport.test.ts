@@ -19,7 +19,8 @@ describe('Node version check', () => {
   });
 
   test('accepts the minimum and anything newer, refuses anything older with what to install', () => {
-    for (const ok of ['22.12.0', 'v22.12.0', '22.23.5', '23.0.0', '24.22.3', '30.1.2']) expect(unsupportedNodeMessage(ok, '>=22.12')).toBeNull();
+    for (const ok of ['22.12.0', 'v22.12.0', '22.23.5', '23.0.0', '24.22.3', '30.1.2'])
+      expect(unsupportedNodeMessage(ok, '>=22.12')).toBeNull();
     for (const old of ['22.11.9', '20.20.2', 'v18.19.0', '22.0.0']) {
       const message = unsupportedNodeMessage(old, '>=22.12');
       expect(message).toContain(`this is Node.js ${old.replace(/^v/, '')}`);

@@ -21,7 +21,9 @@ async function lazyRun(n: number, rank: number): Promise<{ series: SeriesResult;
 }
 
 const flat = (row: Record<string, unknown>): boolean =>
-  Object.values(row).every((v) => v === null || typeof v === 'string' || typeof v === 'boolean' || (typeof v === 'number' && Number.isFinite(v)));
+  Object.values(row).every(
+    (v) => v === null || typeof v === 'string' || typeof v === 'boolean' || (typeof v === 'number' && Number.isFinite(v)),
+  );
 
 describe('summary rows', () => {
   test('summary(analysis) is one flat row that repeats the analysis numbers exactly', async () => {
@@ -47,7 +49,12 @@ describe('summary rows', () => {
     const [run] = summary(a);
     expect(run).toMatchObject({ checkpoints: times.length, tFirst: 0, tLast: 64, lossFirst: a.series.checkpoints[0]!.loss });
     expect(run!.lossFinal).toBe(a.series.checkpoints.at(-1)!.loss);
-    const study = { runs: [{ architecture: 'residual', depth: 2, ...a }, { architecture: 'plain', depth: 4, ...b }] };
+    const study = {
+      runs: [
+        { architecture: 'residual', depth: 2, ...a },
+        { architecture: 'plain', depth: 4, ...b },
+      ],
+    };
     const rows = summary(study);
     expect(rows.map((r) => [r.architecture, r.depth])).toEqual([
       ['residual', 2],
@@ -79,7 +86,10 @@ describe('summary rows', () => {
 
   test('non-finite values become null, never NaN; anything else is refused by name', async () => {
     const { analysis } = await lazyRun(24, 24);
-    const broken: GrsdAnalysis = { ...analysis, conditions: { ...analysis.conditions, C2: { ...analysis.conditions.C2, value: Number.NaN } } };
+    const broken: GrsdAnalysis = {
+      ...analysis,
+      conditions: { ...analysis.conditions, C2: { ...analysis.conditions.C2, value: Number.NaN } },
+    };
     expect(summary(broken)[0]!.C2Value).toBeNull();
     const zero = await lazyRun(24, 24);
     const zeroResidual = { ...zero.series, checkpoints: zero.series.checkpoints.map((c) => ({ ...c, residualNorm2: 0 })) };
