@@ -1,4 +1,4 @@
-// scaleVectors — dst[b][i] = src[b][i] · s[b] for batch items b and i < len (strided rows).
+// scaleVectors — dst[b][i] = src[b][i] · s[b·sStride] for batch items b and i < len (strided rows).
 //
 // Lanczos writes the next basis vector q_{k+1} = w / β this way, with s = inv from
 // lanczosUpdate.wgsl (0 for lanes that broke down, so their vectors are exactly zero).
@@ -16,6 +16,7 @@ struct Params {
   srcShift: u32,
   dstShift: u32,
   sShift: u32,
+  sStride: u32,
 }
 
 @group(0) @binding(0) var<uniform> params: Params;
@@ -33,5 +34,5 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg:
   }
   let b = e / params.len;
   let i = e % params.len;
-  dst[params.dstShift + b * params.dstStride + i] = src[params.srcShift + b * params.srcStride + i] * s[params.sShift + b];
+  dst[params.dstShift + b * params.dstStride + i] = src[params.srcShift + b * params.srcStride + i] * s[params.sShift + b * params.sStride];
 }

@@ -12,10 +12,16 @@
  * quadrature weights are the squared first components of the left singular vectors p_i, and the
  * Ritz residual is α_k β_{k+1} |p_i[k]|.
  *
+ * Scale: every J and Jᵀ apply is multiplied by 2^−e (e per Jacobian, from the largest entry of
+ * Jᵀu_1 at the start), so Jacobians of any f32-representable scale work; results are scaled back.
+ * A non-finite apply is a typed error, never a breakdown.
+ *
  * Float64 twin: golubKahanF64 (src/reference/golubKahan.ts).
  * @module
  */
 import { DeviceLimitError, DisposedError, InvalidArgumentError } from '../errors.ts';
+import { STORAGE_USAGE } from '../gpu/flags.ts';
+import { readStaging } from '../gpu/recorder.ts';
 import type { GpuContext } from '../gpu/context.ts';
 import { BufferGroup } from '../gpu/bufferGroup.ts';
 import { record, type Recorder } from '../gpu/recorder.ts';
@@ -29,7 +35,8 @@ import {
 } from '../kernels/lanczosUpdate.ts';
 import { createMatVec, type VectorsView } from '../kernels/matVec.ts';
 import { createScaleVectors } from '../kernels/scaleVectors.ts';
-import { allDone, resolveEigenOptions, ritzSelection, type EigenOptions, type EigenResult } from '../reference/eigsh.ts';
+import { resolveEigenOptions, ritzSelection, type EigenOptions, type EigenResult } from '../reference/eigsh.ts';
+import { scaleExponent } from '../reference/krylovKernels.ts';
 import { bidiagonalSingularValues } from '../reference/golubKahan.ts';
 import { Random } from '../util/random.ts';
 import type { RectangularOperator } from './operators.ts';
@@ -43,9 +50,11 @@ export interface Bidiagonals {
   readonly steps: Int32Array;
   readonly breakdown: boolean[];
   readonly startNorm: Float64Array;
+  /** Per lane: J was applied as 2^−exponent·J (α, β above are of that J; σ scales back by 2^exponent). */
+  readonly exponent: Int32Array;
 }
 
-type GkBuffers = KrylovLaneBuffers & { readonly wu: GPUBuffer; readonly wv: GPUBuffer };
+type GkBuffers = KrylovLaneBuffers & { readonly wu: GPUBuffer; readonly wv: GPUBuffer; readonly unit: GPUBuffer };
 interface GkKernels {
   readonly mv: Awaited<ReturnType<typeof createMatVec>>;
   readonly dot: Awaited<ReturnType<typeof createBatchedDot>>;
@@ -64,6 +73,8 @@ export class GolubKahanRun implements Disposable {
   /** Right basis [lanes][maxSteps][p]. */
   readonly v: GPUBuffer;
   stepsTaken = 0;
+  /** Per lane: the power of two the applies are divided by (set by {@link start}). */
+  readonly exponent: Int32Array;
   readonly #b: GkBuffers;
   readonly #k: GkKernels;
   readonly #tol: number;
@@ -88,6 +99,20 @@ export class GolubKahanRun implements Disposable {
     this.#b = buffers;
     this.#k = kernels;
     this.#tol = tol;
+    this.exponent = new Int32Array(operator.batch);
+  }
+
+  /** Scales each lane's `len`-vector in w by 2^−exponent (through a scratch copy: a binding cannot be read and written at once). */
+  #scale(rec: Recorder, w: GPUBuffer, len: number): void {
+    const tmp = rec.scratch(this.lanes * len * 4, 'gk unscaled');
+    rec.copy(w, 0, tmp, 0, this.lanes * len * 4);
+    this.#k.scale.encode(rec, {
+      src: { buffer: tmp, stride: len },
+      dst: { buffer: w, stride: len },
+      scales: { buffer: this.#b.unit },
+      len,
+      batch: this.lanes,
+    });
   }
 
   get uStride(): number {
@@ -161,6 +186,31 @@ export class GolubKahanRun implements Disposable {
       this.#normalize(rec, w, n, this.u, this.uStride, 0, 0, LanczosUpdateMode.start);
       rec.copy(this.#b.norm2, 0, this.#b.startNorm2, 0, this.lanes * 4);
     });
+    // Scale: the largest entry of Jᵀu_1 per lane fixes the power of two every apply is divided by.
+    const { p } = this.operator;
+    const maxAbs = await this.ctx.createBuffer({ label: 'gk probe max', size: Math.max(16, this.lanes * 4), usage: STORAGE_USAGE });
+    try {
+      const staged = await record(this.ctx, 'golubKahan scale probe', (rec) => {
+        this.operator.encodeJt(
+          rec,
+          { buffer: this.u, batchStride: this.uStride, vectorStride: this.uStride },
+          { buffer: this.#b.wv, batchStride: p, vectorStride: p },
+          1,
+        );
+        this.#k.dot.encode(rec, this.#b.wv, null, maxAbs, { n: p, batch: this.lanes }, 0, 'maxAbs');
+        return rec.stage(maxAbs, 0, this.lanes * 4);
+      });
+      const max = new Float32Array(await readStaging(this.ctx, staged));
+      for (let l = 0; l < this.lanes; l++) {
+        if (!Number.isFinite(max[l]!))
+          throw new InvalidArgumentError('operator', `Jᵀu of Jacobian ${l} is not finite: its entries or products exceed the f32 range`);
+        this.exponent[l] = scaleExponent(max[l]!);
+      }
+      const unit = Float32Array.from(this.exponent, (e) => 2 ** -e);
+      this.ctx.device.queue.writeBuffer(this.#b.unit, 0, unit.buffer, unit.byteOffset, unit.byteLength);
+    } finally {
+      this.ctx.destroyBuffer(maxAbs);
+    }
     this.stepsTaken = 0;
   }
 
@@ -175,6 +225,7 @@ export class GolubKahanRun implements Disposable {
       { buffer: wv, batchStride: p, vectorStride: p },
       1,
     );
+    this.#scale(rec, wv, p);
     this.#orthogonalize(rec, wv, p, this.v, this.maxSteps, this.vStride, j);
     this.#normalize(rec, wv, p, this.v, this.vStride, j, j, LanczosUpdateMode.storeAlpha);
     op.encodeJ(
@@ -183,6 +234,7 @@ export class GolubKahanRun implements Disposable {
       { buffer: wu, batchStride: n, vectorStride: n },
       1,
     );
+    this.#scale(rec, wu, n);
     this.#orthogonalize(rec, wu, n, this.u, this.maxSteps + 1, this.uStride, j + 1);
     this.#normalize(rec, wu, n, this.u, this.uStride, j + 1, j, LanczosUpdateMode.storeBeta);
   }
@@ -207,7 +259,14 @@ export class GolubKahanRun implements Disposable {
     if (this.#disposed) throw new DisposedError('GolubKahanRun');
     const { lanes, maxSteps } = this;
     const { alpha, beta, state, startNorm2: norm2 } = await readLaneState(this.ctx, this.#b, lanes, maxSteps, 'golubKahan');
-    const out: Bidiagonals = { alpha: [], beta: [], steps: new Int32Array(lanes), breakdown: [], startNorm: new Float64Array(lanes) };
+    const out: Bidiagonals = {
+      alpha: [],
+      beta: [],
+      steps: new Int32Array(lanes),
+      breakdown: [],
+      startNorm: new Float64Array(lanes),
+      exponent: Int32Array.from(this.exponent),
+    };
     for (let l = 0; l < lanes; l++) {
       const k = state[2 * l + 1]!;
       out.steps[l] = k;
@@ -264,6 +323,7 @@ export async function createGolubKahan(
     ...(await allocateLaneBuffers(group, batch, maxSteps, 'gk')),
     wu: await group.storage(batch * n, 'gk wu'),
     wv: await group.storage(batch * p, 'gk wv'),
+    unit: await group.storage(batch, 'gk unit'),
   };
   const tol = options.breakdownTolerance ?? 8 * Math.sqrt(Math.max(n, p)) * 2 ** -24;
   const run = new GolubKahanRun(operator, maxSteps, tol, u, v, buffers, { mv, dot, update, scale });
@@ -283,13 +343,14 @@ export function bidiagonalEigen(bi: Bidiagonals): { lambda: Float64Array[]; left
       return;
     }
     const svd = bidiagonalSingularValues(bi.alpha[l]!, bi.beta[l]!.subarray(0, k - 1), 'lower', { vectors: true });
-    // Ascending λ to match the Lanczos conventions.
+    // σ of the scaled J, back to J's units (a power of two: exact); ascending λ as for Lanczos.
+    const unit = 2 ** (bi.exponent[l] ?? 0);
     const order = Array.from({ length: k }, (_, i) => k - 1 - i);
-    lambda.push(Float64Array.from(order, (i) => svd.values[i]! ** 2));
+    lambda.push(Float64Array.from(order, (i) => (svd.values[i]! * unit) ** 2));
     const u = new Float64Array(k * k);
     order.forEach((i, r) => u.set(svd.u!.subarray(i * k, (i + 1) * k), r * k));
     left.push(u);
-    sigmaMax[l] = svd.values[0]!;
+    sigmaMax[l] = svd.values[0]! * unit;
   });
   return { lambda, left, sigmaMax };
 }
@@ -304,18 +365,29 @@ export function golubKahanFloor(n: number, p: number, k: number, sigmaMax: numbe
 }
 
 /**
- * Eigenvalues of K_b = J_b J_bᵀ (largest or smallest end) through Golub–Kahan on J: the same
- * options and results as `eigsh`, with small eigenvalues accurate to ≈ 2u√(λ_max λ) instead of
- * ≈ u·λ_max. Ritz vectors are not computed by this path.
+ * Eigenvalues of K_b = J_b J_bᵀ (largest, smallest or both ends) through Golub–Kahan on J: the
+ * same options and results as `eigsh`, with small eigenvalues accurate to ≈ 2u√(λ_max λ) instead
+ * of ≈ u·λ_max. Ritz vectors are not computed by this path.
+ *
+ * Adaptive mode: convergence is checked every 8 steps (after the first k + 1) until every wanted
+ * pair converges, the Krylov space is exhausted (an invariant subspace: the values found are
+ * exact), or the memory budget `maxVectors` (basis vectors per side, default min(min(n, p),
+ * max(2k + 20, 128))) is full — Golub–Kahan is not restarted: `stopReason` then says
+ * `"maxApplies"`, with honest bounds. For restarts, breakdown continuation and verification use
+ * `eigsh` on the Jacobian operator (K applied as J(Jᵀx)), whose small-λ floor is u·λ_max.
  */
 export async function eigshJacobian(operator: RectangularOperator, options: EigenOptions): Promise<EigenResult[]> {
-  const o = resolveEigenOptions(options, Math.min(operator.n, operator.p));
+  const dim = Math.min(operator.n, operator.p);
+  const o = resolveEigenOptions(options, dim);
+  const budget = o.fixedSteps ?? Math.min(dim, options.maxVectors ?? Math.max(2 * o.k + 20, 128));
+  if (!Number.isInteger(budget) || budget < o.k || budget > dim)
+    throw new InvalidArgumentError('maxVectors', `must be an integer in [k, min(n, p)] = [${o.k}, ${dim}], got ${budget}`);
   using run = await createGolubKahan(operator, {
-    maxSteps: o.maxSteps,
+    maxSteps: budget,
     ...(options.breakdownTolerance === undefined ? {} : { breakdownTolerance: options.breakdownTolerance }),
   });
   await run.start({ kind: 'random', seed: o.seed });
-  let m = o.initialSteps;
+  let m = o.fixedSteps ?? Math.min(budget, o.k + 1);
   for (;;) {
     await run.advance(m);
     const bi = await run.readBidiagonals();
@@ -324,22 +396,30 @@ export async function eigshJacobian(operator: RectangularOperator, options: Eige
       const idx = ritzSelection(k, o.k, o.which);
       const lam = eig.lambda[l]!;
       const left = eig.left[l]!;
-      const resid = k > 0 ? bi.alpha[l]![k - 1]! * bi.beta[l]![k - 1]! : 0;
+      const unit = 2 ** bi.exponent[l]!;
+      const resid = k > 0 ? bi.alpha[l]![k - 1]! * bi.beta[l]![k - 1]! * unit * unit : 0;
       let scale = 0;
       for (const v of lam) scale = Math.max(scale, Math.abs(v));
       const errorBounds = Float64Array.from(
         idx,
         (i) => Math.abs(resid * left[i * k + k - 1]!) + golubKahanFloor(operator.n, operator.p, k, eig.sigmaMax[l]!, Math.sqrt(lam[i]!)),
       );
+      const converged = Array.from(errorBounds, (b) => b <= o.tolerance * scale);
+      const done = converged.length >= o.k && converged.every(Boolean);
+      const exhausted = bi.breakdown[l]! || k >= dim;
       return {
         eigenvalues: Float64Array.from(idx, (i) => lam[i]!),
         errorBounds,
-        converged: Array.from(errorBounds, (b) => b <= o.tolerance * scale),
+        converged,
         steps: k,
+        applies: 2 * k,
+        restarts: 0,
         breakdown: bi.breakdown[l]!,
+        stopReason: o.fixedSteps !== undefined ? 'steps' : exhausted ? 'exhausted' : done ? 'converged' : 'maxApplies',
       };
     });
-    if (o.fixedSteps !== undefined || m >= o.maxSteps || allDone(results, o.k)) return results;
-    m = Math.min(o.maxSteps, Math.ceil(m * 1.5) + 10);
+    const finished = results.every((r) => r.stopReason === 'exhausted' || (r.converged.length >= o.k && r.converged.every(Boolean)));
+    if (o.fixedSteps !== undefined || m >= budget || finished) return results;
+    m = Math.min(budget, m + 8);
   }
 }

@@ -10,6 +10,9 @@
  *
  * "Batched": an operator object holds `batch` operators (checkpoints, layers, ...); `encodeApply`
  * applies operator b to `vectors` vectors of its own, all in the same dispatches.
+ *
+ * Host matrices come as a {@link MatrixInput}: `{ data, shape: [n, n] }` (or `[batch, n, n]`),
+ * which a grsd `Tensor` satisfies, or the `{ n, data, batch }` form; see {@link matrixOperator}.
  * @module
  */
 import { DeviceLimitError, DisposedError, InvalidArgumentError } from '../errors.ts';
@@ -39,8 +42,20 @@ export interface SymmetricOperator extends Disposable {
    * x and y must not overlap. Does not submit; may use `rec.scratch`.
    */
   encodeApply(rec: Recorder, x: VectorsView, y: VectorsView, vectors: number): void;
+  /**
+   * Optional: like {@link encodeApply} for operators b in [first, first + count) only (x and y
+   * describe the whole batch). Solvers use it to stop applying operators that have converged.
+   */
+  encodeApplyItems?(rec: Recorder, x: VectorsView, y: VectorsView, vectors: number, first: number, count: number): void;
   /** Releases the GPU memory the operator owns. Idempotent. */
   dispose(): void;
+}
+
+type ApplyItems = (rec: Recorder, x: VectorsView, y: VectorsView, vectors: number, first: number, count: number) => void;
+
+/** Views shifted to batch item `first`. */
+function fromItem(v: VectorsView, first: number): VectorsView {
+  return { ...v, offset: (v.offset ?? 0) + first * v.batchStride };
 }
 
 /** The built-in operators: an apply closure and a release closure behind the interface. */
@@ -49,13 +64,17 @@ class BuiltinOperator implements SymmetricOperator {
   readonly n: number;
   readonly batch: number;
   readonly ctx: GpuContext;
-  readonly #apply: (rec: Recorder, x: VectorsView, y: VectorsView, vectors: number) => void;
+  readonly #apply: ApplyItems;
   readonly #release: () => void;
   #disposed = false;
 
+  /**
+   * `apply` handles a range of items (x, y shifted to its first item) when `ranges` is set, else
+   * only the whole batch [0, batch).
+   */
   constructor(
-    fields: { kind: string; n: number; batch: number; ctx: GpuContext },
-    apply: (rec: Recorder, x: VectorsView, y: VectorsView, vectors: number) => void,
+    fields: { kind: string; n: number; batch: number; ctx: GpuContext; ranges: boolean },
+    apply: ApplyItems,
     release: () => void,
   ) {
     this.kind = fields.kind;
@@ -64,11 +83,22 @@ class BuiltinOperator implements SymmetricOperator {
     this.ctx = fields.ctx;
     this.#apply = apply;
     this.#release = release;
+    if (fields.ranges) this.encodeApplyItems = (rec, x, y, vectors, first, count) => this.#applyItems(rec, x, y, vectors, first, count);
   }
 
   encodeApply(rec: Recorder, x: VectorsView, y: VectorsView, vectors: number): void {
     if (this.#disposed) throw new DisposedError(`${this.kind} operator`);
-    this.#apply(rec, x, y, vectors);
+    this.#apply(rec, x, y, vectors, 0, this.batch);
+  }
+
+  /** Present when the operator can apply a range of its items alone (dense and Jacobian). */
+  readonly encodeApplyItems?: ApplyItems;
+
+  #applyItems(rec: Recorder, x: VectorsView, y: VectorsView, vectors: number, first: number, count: number): void {
+    if (this.#disposed) throw new DisposedError(`${this.kind} operator`);
+    if (!(Number.isInteger(first) && Number.isInteger(count) && first >= 0 && count >= 1 && first + count <= this.batch))
+      throw new InvalidArgumentError('first/count', `must select items inside [0, ${this.batch}), got [${first}, ${first + count})`);
+    this.#apply(rec, fromItem(x, first), fromItem(y, first), vectors, first, count);
   }
 
   /** Whether {@link dispose} has been called. */
@@ -108,6 +138,35 @@ export interface RectangularOperator extends Disposable {
 
 /** Host data accepted by the built-in operators (converted to f32 on upload). */
 export type HostMatrixData = Float32Array | Float64Array;
+
+/** The largest finite f32. */
+const F32_MAX = 3.4028234663852886e38;
+
+/**
+ * Checks that host data can be computed with in f32: every entry ≤ 3.4e38 in magnitude (beyond,
+ * it would become ±Inf) and the largest magnitude ≥ 2⁻¹²⁰ (below, the products of an apply fall
+ * into f32's subnormal range, which some GPUs flush to zero). Throws InvalidArgumentError naming
+ * `argument`. Within the range, eigensolvers scale by powers of two themselves, so the scale of an
+ * operator does not matter (docs/accuracy.md, "Scale").
+ */
+export function assertF32Range(data: ArrayLike<number>, argument: string): void {
+  let max = 0;
+  let at = 0;
+  for (let i = 0; i < data.length; i++) {
+    const a = Math.abs(data[i]!);
+    if (a > max) ((max = a), (at = i));
+  }
+  if (max > F32_MAX)
+    throw new InvalidArgumentError(
+      argument,
+      `entry ${at} = ${data[at]} exceeds the f32 range (±${F32_MAX.toExponential(2)}); divide the matrix by a power of two (its eigenvalues scale by the same factor) or use the float64 cpu backend`,
+    );
+  if (max > 0 && max < 2 ** -120)
+    throw new InvalidArgumentError(
+      argument,
+      `its largest magnitude ${max} is below 2⁻¹²⁰: f32 products would be subnormal; multiply the matrix by a power of two (its eigenvalues scale by the same factor) or use the float64 cpu backend`,
+    );
+}
 
 function checkDims(n: number, batch: number): void {
   if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('n', `must be a positive integer, got ${n}`);
@@ -200,6 +259,7 @@ export async function denseOperator(ctx: GpuContext, options: DenseOperatorOptio
     }
     assertFinite(options.data, 'data', n, n);
     assertSymmetric(options.data, n, batch, 'data', options.symmetryTolerance);
+    assertF32Range(options.data, 'data');
     buffer = await uploadF32(ctx, options.data, 'dense operator');
     owned = true;
   } else {
@@ -209,8 +269,9 @@ export async function denseOperator(ctx: GpuContext, options: DenseOperatorOptio
   }
   const mv = await createMatVec(ctx);
   return new BuiltinOperator(
-    { kind: 'dense', n, batch, ctx },
-    (rec, x, y, vectors) => mv.encodeT(rec, { m: { buffer, rows: n, cols: n }, x, y, batch, vectors }),
+    { kind: 'dense', n, batch, ctx, ranges: true },
+    (rec, x, y, vectors, first, count) =>
+      mv.encodeT(rec, { m: { buffer, offset: first * n * n, rows: n, cols: n }, x, y, batch: count, vectors }),
     () => {
       if (owned) ctx.destroyBuffer(buffer);
     },
@@ -239,7 +300,7 @@ interface ColumnBlock {
 
 /**
  * K = J Jᵀ for a batch of n×P Jacobians, applied as y = J (Jᵀ x) (matVecT then matVecN) without
- * ever forming K, which keeps the small eigenvalues that forming K in f32 would lose (spec §6).
+ * ever forming K, which keeps the small eigenvalues that forming K in f32 would lose (docs/accuracy.md).
  * Host Jacobians wider than one binding are stored in column blocks: K = Σ_c J_c J_cᵀ.
  */
 export async function jacobianOperator(
@@ -259,6 +320,7 @@ export async function jacobianOperator(
     if (data.length !== batch * n * p)
       throw new InvalidArgumentError('data', `expected batch·n·p = ${batch}·${n}·${p} = ${batch * n * p} values, got ${data.length}`);
     assertFinite(data, 'data', n, p);
+    assertF32Range(data, 'data');
     // Block width: one row of a block must fit a binding; one block (all batches) must fit a buffer.
     const maxBufElems = Math.floor(ctx.limits.maxBufferSize / 4);
     const width = Math.max(1, Math.min(p, maxElems, Math.floor(maxBufElems / (batch * n))));
@@ -291,9 +353,9 @@ export async function jacobianOperator(
   let scratch: GPUBuffer | null = null;
   let scratchElems = 0;
   const op = new BuiltinOperator(
-    { kind: 'jacobian', n, batch, ctx },
-    (rec, x, y, vectors) => {
-      const need = batch * vectors * widest;
+    { kind: 'jacobian', n, batch, ctx, ranges: true },
+    (rec, x, y, vectors, first, count) => {
+      const need = count * vectors * widest;
       if (need > scratchElems) {
         ctx.destroyBuffer(scratch);
         scratch = ctx.createBufferSync({
@@ -305,8 +367,9 @@ export async function jacobianOperator(
       }
       blocks.forEach((block, c) => {
         const z = { buffer: scratch!, batchStride: vectors * block.cols, vectorStride: block.cols };
-        mv.encodeT(rec, { m: { buffer: block.buffer, rows: n, cols: block.cols }, x, y: z, batch, vectors });
-        mv.encodeN(rec, { m: { buffer: block.buffer, rows: n, cols: block.cols }, x: z, y, batch, vectors, beta: c === 0 ? 0 : 1 });
+        const m = { buffer: block.buffer, offset: first * n * block.cols, rows: n, cols: block.cols };
+        mv.encodeT(rec, { m, x, y: z, batch: count, vectors });
+        mv.encodeN(rec, { m, x: z, y, batch: count, vectors, beta: c === 0 ? 0 : 1 });
       });
     },
     () => {
@@ -361,6 +424,8 @@ function checkCsr(a: Csr, n: number, b: number): void {
         throw new InvalidArgumentError(`${where}.colIdx`, `entry ${q} = ${j} is outside [0, ${n})`);
       const v = a.values[q]!;
       if (!Number.isFinite(v)) throw new InvalidArgumentError(`${where}.values`, `entry (${i}, ${j}) is ${v} (values must be finite)`);
+      if (Math.abs(v) > F32_MAX)
+        throw new InvalidArgumentError(`${where}.values`, `entry (${i}, ${j}) = ${v} exceeds the f32 range (${F32_MAX.toExponential(2)})`);
       entries.set(i * n + j, (entries.get(i * n + j) ?? 0) + v);
     }
   }
@@ -407,7 +472,7 @@ export async function csrOperator(ctx: GpuContext, options: CsrOperatorOptions):
   };
   const apply = await createCsrMatVec(ctx);
   return new BuiltinOperator(
-    { kind: 'csr', n, batch, ctx },
+    { kind: 'csr', n, batch, ctx, ranges: false },
     (rec, x, y, vectors) => apply.encode(rec, buffers, n, batch, x, y, vectors),
     () => {
       for (const b of Object.values(buffers)) ctx.destroyBuffer(b);
@@ -456,8 +521,57 @@ export async function wgslOperator(ctx: GpuContext, options: WgslOperatorOptions
     'wgsl operator userData',
   );
   return new BuiltinOperator(
-    { kind: 'wgsl', n, batch, ctx },
+    { kind: 'wgsl', n, batch, ctx, ranges: false },
     (rec, x, y, vectors) => apply.encode(rec, userData, n, batch, x, y, vectors),
     () => ctx.destroyBuffer(userData),
   );
+}
+
+/**
+ * A dense symmetric matrix (or a batch) on the host, as scipy users hold it: row-major `data`
+ * with `shape` [n, n] or [batch, n, n] — a grsd `Tensor` is one — or grsd's `{ n, data, batch }`
+ * form. Any numeric typed array or number array works; it is converted to f32 on upload.
+ */
+export type MatrixInput =
+  | { readonly data: ArrayLike<number> | BigInt64Array | BigUint64Array; readonly shape: readonly number[] }
+  | { readonly n: number; readonly data: ArrayLike<number>; readonly batch?: number };
+
+/** The `{ n, batch, data }` of a {@link MatrixInput} (typed errors naming `argument`). */
+export function denseMatrixOf(input: MatrixInput, argument = 'matrix'): { n: number; batch: number; data: HostMatrixData } {
+  if (typeof input !== 'object' || input === null || !('data' in input))
+    throw new InvalidArgumentError(argument, 'must be { data, shape: [n, n] } (e.g. a Tensor) or { n, data, batch? }');
+  const raw = input.data;
+  if (raw instanceof BigInt64Array || raw instanceof BigUint64Array)
+    throw new InvalidArgumentError(`${argument}.data`, 'holds 64-bit integers: convert the matrix to float32 or float64');
+  if (typeof raw !== 'object' || raw === null || typeof (raw as ArrayLike<number>).length !== 'number')
+    throw new InvalidArgumentError(`${argument}.data`, 'must be a typed array or an array of numbers');
+  const data = raw instanceof Float32Array || raw instanceof Float64Array ? raw : Float64Array.from(raw as ArrayLike<number>);
+  let n: number;
+  let batch: number;
+  if ('shape' in input) {
+    const shape = input.shape;
+    if (!Array.isArray(shape) || (shape.length !== 2 && shape.length !== 3))
+      throw new InvalidArgumentError(`${argument}.shape`, `must be [n, n] or [batch, n, n], got ${JSON.stringify(shape)}`);
+    const [a, b] = shape.slice(-2) as [number, number];
+    if (a !== b) throw new InvalidArgumentError(`${argument}.shape`, `must be square, got ${a}×${b}`);
+    n = a;
+    batch = shape.length === 3 ? shape[0]! : 1;
+  } else {
+    n = input.n;
+    batch = input.batch ?? 1;
+  }
+  checkDims(n, batch);
+  if (data.length !== batch * n * n)
+    throw new InvalidArgumentError(`${argument}.data`, `has ${data.length} values, shape needs batch·n·n = ${batch * n * n}`);
+  return { n, batch, data };
+}
+
+/** A {@link denseOperator} from a {@link MatrixInput}. */
+export async function matrixOperator(
+  ctx: GpuContext,
+  input: MatrixInput,
+  options: { symmetryTolerance?: number } = {},
+): Promise<SymmetricOperator> {
+  const { n, batch, data } = denseMatrixOf(input);
+  return denseOperator(ctx, { n, batch, data, ...options });
 }

@@ -58,7 +58,10 @@ export interface SeriesOptions {
     readonly shellsPerDecade?: number;
     /** Absolute floor; default floorRelative·λ_max. */
     readonly floor?: number;
-    /** Default 1e-5 (docs/math.md, "Shells"; docs/accuracy.md: f32 Lanczos on K resolves down to ≈ 1e-5·λ_max). */
+    /**
+     * Default {@link defaultFloorRelative} of the backend's precision: 1e-5 with f32 Lanczos on K
+     * (docs/accuracy.md: resolved down to ≈ 1e-5·λ_max), 100·n·u with float64 (u = 2⁻⁵³).
+     */
     readonly floorRelative?: number;
     /** Largest λ to hold (default: λ_max of the first checkpoint, or of all with analyzeSeries). */
     readonly lambdaMax?: number;
@@ -199,6 +202,18 @@ interface Previous {
 }
 
 /**
+ * The default floor λ_floor/λ_max below which eigenvalues go to ∅ (docs/accuracy.md, "Floor").
+ * f32 Lanczos on K resolves eigenvalues to an absolute error of a few u·λ_max and its Ritz values
+ * are reliable down to ≈ 1e-5·λ_max (measured). A float64 dense eigensolver is backward stable:
+ * its absolute eigenvalue error is at most ≈ n·u·‖K‖ (u = 2⁻⁵³), so at 100·n·u·λ_max every
+ * eigenvalue above the floor is known to 1% (0.01 in ln λ, a fiftieth of the default shell
+ * width): 1.4e-11 at n = 1280.
+ */
+export function defaultFloorRelative(precision: 'float32' | 'float64', n: number): number {
+  return precision === 'float32' ? 1e-5 : Math.min(1e-5, 100 * Math.max(1, n) * 2 ** -53);
+}
+
+/**
  * A streaming GRSD analysis. Push checkpoints in time order; each push returns the checkpoint's
  * results and, from the second on, the interval's. Owns GPU memory for the previous checkpoint:
  * dispose it (or use `using`).
@@ -276,7 +291,7 @@ export class GrsdSeries implements Disposable {
     };
   }
 
-  #ensureGrid(lambdaMax: number): ShellGrid {
+  #ensureGrid(lambdaMax: number, n: number): ShellGrid {
     if (this.#grid) return this.#grid;
     const o = this.options.gridOptions ?? {};
     const top = o.lambdaMax ?? lambdaMax;
@@ -290,7 +305,7 @@ export class GrsdSeries implements Disposable {
       ...(o.lambdaRef === undefined ? {} : { lambdaRef: o.lambdaRef }),
       ...(o.width === undefined ? {} : { width: o.width }),
       ...(o.shellsPerDecade === undefined ? {} : { shellsPerDecade: o.shellsPerDecade }),
-      floor: o.floor ?? (o.floorRelative ?? 1e-5) * top,
+      floor: o.floor ?? (o.floorRelative ?? defaultFloorRelative(this.#compute.precision, n)) * top,
       lambdaMax: top,
       headroom: o.headroom ?? 1,
     });
@@ -371,7 +386,7 @@ export class GrsdSeries implements Disposable {
     const lambda = Float64Array.from(values, (v) => ts * v);
     const overflow = `timeScale·θ = ${ts}·θ leaves the float64 range at checkpoints[${this.checkpoints.length}] (${label})`;
     assertFiniteResults('timeScale', overflow, { eigenvalues: lambda });
-    const grid = this.#ensureGrid(Math.max(lambda[0] ?? 0, 0));
+    const grid = this.#ensureGrid(Math.max(lambda[0] ?? 0, 0), n);
     const index = new Int32Array(lambda.length);
     let flagged = 0;
     lambda.forEach((lam, k) => {
@@ -588,7 +603,7 @@ export function seriesCoverage(
       `the floor shell ∅ holds more than ${pct(COMPLEMENT_WARNING_SHARE)} of ‖e‖² at ${unresolved.length} of ${checkpoints.length} checkpoint(s) ` +
         `(up to ${pct(maxFloor)}; checkpoints ${list(unresolved, (c) => `: ${pct(c.capture.floorShare)}`)}): that part of the residual lies ` +
         `in eigenvalues below the floor ${grid.floor.toPrecision(3)}, not resolved into shells; lower the floor if the backend resolves them ` +
-        '(f32 Lanczos on K: ≈ 1e-5·λ_max; float64 or a Jacobian: further)',
+        '(f32 Lanczos on K: ≈ 1e-5·λ_max; the float64 cpu backend: 100·n·u·λ_max, the default there)',
     );
   if (short.length > 0)
     warnings.push(

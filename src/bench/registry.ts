@@ -1,11 +1,12 @@
 /**
  * The registry of benchmark groups: the extension point of the suite. The built-in groups
- * (apply, lanczos, eigsh, slq, binning, transport, pipeline) are always present; other code adds groups with {@link registerBenchGroup} before calling `runBenchmarks`, and
+ * (apply, lanczos, eigsh, eigsh-work, slq, binning, transport, pipeline) are always present; other code adds groups with {@link registerBenchGroup} before calling `runBenchmarks`, and
  * `grsd bench --group ID` selects them by id.
  * @module
  */
 import { InvalidArgumentError } from '../errors.ts';
 import { eigshGroup } from './groups/eigsh.ts';
+import { eigshWorkGroup } from './groups/eigshWork.ts';
 import { lanczosGroup } from './groups/lanczos.ts';
 import { operatorApplyGroup } from './groups/operatorApply.ts';
 import { binningGroup } from './groups/binning.ts';
@@ -19,6 +20,7 @@ export const BUILTIN_BENCH_GROUPS: readonly BenchGroup[] = [
   operatorApplyGroup,
   lanczosGroup,
   eigshGroup,
+  eigshWorkGroup,
   slqGroup,
   binningGroup,
   transportGroup,

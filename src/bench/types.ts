@@ -26,6 +26,8 @@ export interface BenchScale {
   readonly lanczos: { readonly n: readonly number[]; readonly batch: readonly number[]; readonly steps: number };
   /** eigsh top-k end to end (adaptive steps to `tolerance`). */
   readonly eigsh: { readonly n: readonly number[]; readonly k: number; readonly tolerance: number };
+  /** eigsh work (operator applications) on the hard-case catalogue against ARPACK (default: test sizes, bench sizes at full scale). */
+  readonly eigshWork?: { readonly size: 'test' | 'bench'; readonly tolerance: number };
   /** Stochastic Lanczos quadrature. */
   readonly slq: { readonly n: readonly number[]; readonly probes: number; readonly steps: number };
   /** Transport estimator: r eigenpairs on both sides, vector length n, computed shells. */

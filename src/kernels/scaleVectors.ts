@@ -1,5 +1,5 @@
 /**
- * `dst[b][i] = src[b][i] · s[b]` for strided rows (shaders/linalg/scaleVectors.wgsl).
+ * `dst[b][i] = src[b][i] · s[b·sStride]` for strided rows (shaders/linalg/scaleVectors.wgsl).
  * Float64 twin: `scaleVectorsF64` in src/reference/linalg.ts. Precision: one f32 multiply per element.
  * @module
  */
@@ -19,6 +19,7 @@ export const ScaleVectorsParams = d.struct({
   srcShift: d.u32,
   dstShift: d.u32,
   sShift: d.u32,
+  sStride: d.u32,
 });
 
 /** Keys and order mirror the @binding declarations in scaleVectors.wgsl. */
@@ -42,8 +43,8 @@ export interface RowsView {
 export interface ScaleVectorsArgs {
   readonly src: RowsView;
   readonly dst: RowsView;
-  /** One scale per row. */
-  readonly scales: { readonly buffer: GPUBuffer; readonly offset?: number };
+  /** One scale per row: row b's at offset + b·stride (stride default 1). */
+  readonly scales: { readonly buffer: GPUBuffer; readonly offset?: number; readonly stride?: number };
   readonly len: number;
   readonly batch: number;
 }
@@ -69,8 +70,9 @@ export async function createScaleVectors(ctx: GpuContext): Promise<ScaleVectors>
         const doff = (dst.offset ?? 0) + b0 * dst.stride;
         const sw = bindWindow(src.buffer, so, so, so + (count - 1) * src.stride + len, align);
         const dw = bindWindow(dst.buffer, doff, doff, doff + (count - 1) * dst.stride + len, align);
-        const co = (scales.offset ?? 0) + b0;
-        const cw = bindWindow(scales.buffer, co, co, co + count, align);
+        const sStride = scales.stride ?? 1;
+        const co = (scales.offset ?? 0) + b0 * sStride;
+        const cw = bindWindow(scales.buffer, co, co, co + (count - 1) * sStride + 1, align);
         const params = rec.uniform('scaleVectors params', ScaleVectorsParams, {
           len,
           batch: count,
@@ -79,6 +81,7 @@ export async function createScaleVectors(ctx: GpuContext): Promise<ScaleVectors>
           srcShift: sw.shift,
           dstShift: dw.shift,
           sShift: cw.shift,
+          sStride,
         });
         rec.dispatch(
           pipeline,

@@ -58,3 +58,38 @@ export function batchedDotErrorBound(
   }
   return out;
 }
+
+/**
+ * `out[b] = max_i |x[o + b·s + i]|` (the max-abs mode of the batchedDot kernel) for b < batch, with
+ * row stride s (default n) and offset o (default 0); a non-finite entry makes its row non-finite
+ * (NaN stays NaN, ±Inf becomes +Inf). Exact.
+ *
+ * @example
+ * ```ts
+ * batchedMaxAbs(new Float64Array([1, -3, 2, 0]), { n: 2, batch: 2 }); // Float64Array [3, 2]
+ * ```
+ */
+export function batchedMaxAbs(
+  x: ArrayLike<number>,
+  shape: { readonly n: number; readonly batch: number; readonly stride?: number; readonly offset?: number },
+): Float64Array {
+  const { n, batch } = shape;
+  const stride = shape.stride ?? n;
+  const offset = shape.offset ?? 0;
+  if (offset + (batch - 1) * stride + n > x.length)
+    throw new InvalidArgumentError('x', `needs ${offset + (batch - 1) * stride + n} elements for this shape, got ${x.length}`);
+  const out = new Float64Array(batch);
+  for (let b = 0; b < batch; b++) {
+    let m = 0;
+    for (let i = 0; i < n; i++) {
+      const v = Math.abs(x[offset + b * stride + i]!);
+      if (!Number.isFinite(v)) {
+        m = v;
+        break;
+      }
+      m = Math.max(m, v);
+    }
+    out[b] = m;
+  }
+  return out;
+}

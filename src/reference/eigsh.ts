@@ -1,17 +1,17 @@
 /**
- * The Lanczos eigensolver's host-side logic, shared by the GPU path (src/algorithms/eigsh.ts) and
- * the float64 CPU backend {@link eigshF64}: option validation, the Ritz-pair selection for
- * `which`, error bounds and the converged mask. Results have the same shape on both backends.
+ * The Lanczos eigensolver's options, results and float64 backend. The GPU `eigsh`
+ * (src/algorithms/eigsh.ts) and {@link eigshF64} share option validation, the result shape and
+ * the algorithm itself: block thick-restart Lanczos, driven by src/reference/krylov.ts.
  * @module
  */
 import { InvalidArgumentError } from '../errors.ts';
 import { Random } from '../util/random.ts';
-import { lanczosF64, type ApplyF64 } from './lanczos.ts';
+import { ritzOrder, runKrylovSync, type KrylovItemResult, type StopReason, type Which } from './krylov.ts';
+import { F64_HOLE_TOLERANCE, KrylovF64Backend, type CpuOperator } from './krylovF64.ts';
+import { lanczosF64 } from './lanczos.ts';
 import { gaussQuadrature } from './quadrature.ts';
-import { tridiagonalEigen } from './tridiagonalEigen.ts';
 
-/** Which end of the spectrum to compute. `"both"`: ⌈k/2⌉ largest and ⌊k/2⌋ smallest. */
-export type Which = 'largest' | 'smallest' | 'both';
+export type { CpuOperator, StopReason, Which };
 
 /** Options of the Lanczos eigensolvers (GPU `eigsh` and CPU `eigshF64`). */
 export interface EigenOptions {
@@ -20,17 +20,37 @@ export interface EigenOptions {
   /** Default `"largest"`. */
   readonly which?: Which;
   /**
-   * Lanczos steps. Given: exactly that many (m ≥ k). Omitted: adaptive — start at
-   * min(n, max(2k + 20, 30)) and grow until the k wanted pairs converge or `maxSteps`.
+   * Fixed mode: exactly this many block steps (`steps · blockSize` basis vectors, steps ≥ ⌈k / blockSize⌉),
+   * no restart and no verification. Omitted (default): adaptive thick-restart Lanczos until every
+   * wanted pair converges.
    */
   readonly steps?: number;
-  /** Cap of the adaptive mode. Default min(n, max(4k + 40, 160)). */
-  readonly maxSteps?: number;
-  /** A pair is converged when its error bound ≤ tolerance·max|θ|. Default 1e-4 (spec §6). */
+  /**
+   * Memory budget of the adaptive mode: basis vectors per operator (thick restart keeps it; the
+   * basis is allocated as it grows). Default {@link defaultMaxVectors}.
+   */
+  readonly maxVectors?: number;
+  /**
+   * Block size p: vectors per operator applied together. Multiplicities up to p at the wanted end
+   * are found deterministically (larger ones by verification). Default 1.
+   */
+  readonly blockSize?: number;
+  /** A pair is converged when its error bound ≤ tolerance·max|θ|. Default 1e-4 (docs/accuracy.md). */
   readonly tolerance?: number;
-  /** Seed of the random start vector (the same vector for every operator of a batch). Default 0. */
+  /** Seed of the random start block and restart vectors (the same for every operator of a batch). Default 0. */
   readonly seed?: number;
-  /** Relative breakdown tolerance (see LanczosOptions). */
+  /**
+   * After convergence, continue from a fresh random block for a few steps and accept only if no
+   * other eigenvalue enters the wanted range (finds copies of multiple eigenvalues the Krylov
+   * space missed). Default true (adaptive mode only).
+   */
+  readonly verify?: boolean;
+  /** Operator applications (vectors) per operator before giving up. Default max(1000, 20·n)·p. */
+  readonly maxApplies?: number;
+  /**
+   * Relative hole tolerance: a new direction is dropped (an invariant subspace) when its norm
+   * after orthogonalization is ≤ this times its norm before. Default: the backend's rounding level.
+   */
   readonly breakdownTolerance?: number;
 }
 
@@ -39,16 +59,22 @@ export interface EigenResult {
   /** Ritz values from the requested end: descending for `largest`, ascending for `smallest`; for `both`, the largest block (descending) then the smallest (ascending). */
   readonly eigenvalues: Float64Array;
   /**
-   * Error bound per value: an eigenvalue of the operator lies within this distance. It is
-   * β_m·|s_mi| (the Ritz residual) plus the rounding floor of the backend (docs/accuracy.md).
+   * Error bound per value: an eigenvalue of the operator lies within this distance. It is the
+   * Ritz residual bound plus the rounding floor of the backend (docs/accuracy.md).
    */
   readonly errorBounds: Float64Array;
   /** errorBounds[i] ≤ tolerance·max|θ|. */
   readonly converged: boolean[];
-  /** Lanczos steps taken. */
+  /** Block steps taken (each applies the operator to `blockSize` vectors). */
   readonly steps: number;
-  /** The Krylov space became invariant (fewer than k values may then exist). */
+  /** Operator applications (vectors). */
+  readonly applies: number;
+  /** Thick restarts. */
+  readonly restarts: number;
+  /** An invariant subspace was met at least once (and continued from with a random vector). */
   readonly breakdown: boolean;
+  /** Why the iteration stopped. */
+  readonly stopReason: StopReason;
   /** Ritz vectors, [count][n] row-major, when requested on the host. */
   vectors?: Float32Array | Float64Array;
 }
@@ -58,81 +84,91 @@ export interface ResolvedEigenOptions {
   readonly k: number;
   readonly which: Which;
   readonly fixedSteps: number | undefined;
-  readonly initialSteps: number;
-  readonly maxSteps: number;
+  readonly blockSize: number;
+  readonly maxVectors: number;
   readonly tolerance: number;
   readonly seed: number;
+  readonly verify: boolean;
+  readonly maxApplies: number;
 }
 
-/** Validates options against the dimension n (typed errors naming the argument). */
-export function resolveEigenOptions(options: EigenOptions, n: number): ResolvedEigenOptions {
+/**
+ * The default memory budget: min(max(2k + 20 + p, 128), n + 2p) basis vectors per operator (p the
+ * block size), and at least k + 2p: 2k + 20 + p is ARPACK's 2k + 1 plus room for the thick
+ * restart's locked vectors; up to 128 vectors are always allowed (small problems fit whole, hard
+ * ends converge without restarts); more than n + 2p is never useful (the space has n dimensions).
+ */
+export function defaultMaxVectors(n: number, k: number, p: number): number {
+  return Math.max(k + 2 * p, Math.min(Math.max(2 * k + 20 + p, 128), n + 2 * p));
+}
+
+const positiveInteger = (name: string, v: number): void => {
+  if (!Number.isInteger(v) || v < 1) throw new InvalidArgumentError(name, `must be a positive integer, got ${v}`);
+};
+
+/**
+ * Validates options against the dimension n (typed errors naming the argument). `minTolerance`
+ * is the smallest tolerance the backend can certify (see docs/accuracy.md).
+ */
+export function resolveEigenOptions(options: EigenOptions, n: number, minTolerance = 0): ResolvedEigenOptions {
   const { k } = options;
-  if (!Number.isInteger(k) || k < 1) throw new InvalidArgumentError('k', `must be a positive integer, got ${k}`);
+  positiveInteger('k', k);
   if (k > n) throw new InvalidArgumentError('k', `cannot exceed n = ${n}, got ${k}`);
   const which = options.which ?? 'largest';
   if (!['largest', 'smallest', 'both'].includes(which))
     throw new InvalidArgumentError('which', `must be "largest", "smallest" or "both", got "${which}"`);
   const tolerance = options.tolerance ?? 1e-4;
   if (!(tolerance > 0 && tolerance < 1)) throw new InvalidArgumentError('tolerance', `must be in (0, 1), got ${tolerance}`);
+  if (tolerance < minTolerance)
+    throw new InvalidArgumentError(
+      'tolerance',
+      `${tolerance} is below what this backend can certify (${minTolerance.toExponential(1)}: four times its rounding floor relative to max|λ|, docs/accuracy.md); use a larger tolerance${minTolerance > 1e-10 ? ' or the float64 cpu backend' : ''}`,
+    );
   const seed = options.seed ?? 0;
   if (!Number.isInteger(seed)) throw new InvalidArgumentError('seed', `must be an integer, got ${seed}`);
+  const p = options.blockSize ?? 1;
+  positiveInteger('blockSize', p);
+  if (p > n) throw new InvalidArgumentError('blockSize', `cannot exceed n = ${n}, got ${p}`);
+  const verify = options.verify ?? true;
+  if (typeof verify !== 'boolean') throw new InvalidArgumentError('verify', `must be a boolean, got ${String(verify)}`);
+  const maxApplies = options.maxApplies ?? Math.max(1000, 20 * n) * p;
+  positiveInteger('maxApplies', maxApplies);
+  if (options.breakdownTolerance !== undefined && !(options.breakdownTolerance >= 0 && options.breakdownTolerance < 1))
+    throw new InvalidArgumentError('breakdownTolerance', `must be in [0, 1), got ${options.breakdownTolerance}`);
   if (options.steps !== undefined) {
     const m = options.steps;
-    if (!Number.isInteger(m) || m < 1) throw new InvalidArgumentError('steps', `must be a positive integer, got ${m}`);
-    if (m < k) throw new InvalidArgumentError('steps', `must be ≥ k (${k}) to produce k Ritz values, got ${m}`);
-    if (m > n) throw new InvalidArgumentError('steps', `cannot exceed n = ${n}, got ${m}`);
-    return { k, which, fixedSteps: m, initialSteps: m, maxSteps: m, tolerance, seed };
+    positiveInteger('steps', m);
+    if (m * p < k)
+      throw new InvalidArgumentError(
+        'steps',
+        `must be ≥ k = ${k} (steps · blockSize ≥ k, blockSize ${p}) to produce k Ritz values, got ${m}`,
+      );
+    if (m * p > n) throw new InvalidArgumentError('steps', `cannot exceed n = ${n} (steps · blockSize ≤ n, blockSize ${p}), got ${m}`);
+    return { k, which, fixedSteps: m, blockSize: p, maxVectors: p * (m + 1), tolerance, seed, verify: false, maxApplies };
   }
-  const maxSteps = options.maxSteps ?? Math.min(n, Math.max(4 * k + 40, 160));
-  if (!Number.isInteger(maxSteps) || maxSteps < k || maxSteps > n)
-    throw new InvalidArgumentError('maxSteps', `must be an integer in [k, n] = [${k}, ${n}], got ${maxSteps}`);
-  return { k, which, fixedSteps: undefined, initialSteps: Math.min(maxSteps, Math.max(2 * k + 20, 30)), maxSteps, tolerance, seed };
+  const maxVectors = options.maxVectors ?? defaultMaxVectors(n, k, p);
+  if (!Number.isInteger(maxVectors) || maxVectors < k + 2 * p)
+    throw new InvalidArgumentError('maxVectors', `must be an integer ≥ k + 2·blockSize = ${k + 2 * p}, got ${maxVectors}`);
+  return { k, which, fixedSteps: undefined, blockSize: p, maxVectors, tolerance, seed, verify, maxApplies };
 }
 
-/** Positions (into ascending Ritz values of length m) of the wanted values, in output order. */
+/** Positions (into m ascending Ritz values) of the wanted values, in output order. */
 export function ritzSelection(m: number, k: number, which: Which): number[] {
-  const count = Math.min(k, m);
-  const top = (c: number) => Array.from({ length: c }, (_, i) => m - 1 - i);
-  const bottom = (c: number) => Array.from({ length: c }, (_, i) => i);
-  if (which === 'largest') return top(count);
-  if (which === 'smallest') return bottom(count);
-  const upper = Math.ceil(count / 2);
-  return [...top(upper), ...bottom(count - upper)];
+  return ritzOrder(m, k, which);
 }
 
-/**
- * Builds one operator's result from its Ritz values (ascending), the last components of their
- * eigenvectors, the residual norm and the rounding floor of the backend.
- */
-export function ritzResult(
-  values: ArrayLike<number>,
-  last: ArrayLike<number>,
-  residualNorm: number,
-  floor: number,
-  options: ResolvedEigenOptions,
-  steps: number,
-  breakdown: boolean,
-): { result: EigenResult; indices: number[] } {
-  const indices = ritzSelection(steps, options.k, options.which);
-  let scale = 0;
-  for (let i = 0; i < steps; i++) scale = Math.max(scale, Math.abs(values[i]!));
-  const eigenvalues = Float64Array.from(indices, (i) => values[i]!);
-  const errorBounds = Float64Array.from(indices, (i) => Math.abs(residualNorm * last[i]!) + floor);
-  const converged = Array.from(errorBounds, (b) => b <= options.tolerance * scale);
-  return { result: { eigenvalues, errorBounds, converged, steps, breakdown }, indices };
-}
-
-/** Whether every wanted pair of every lane has converged or its lane cannot improve. */
-export function allDone(results: readonly EigenResult[], k: number): boolean {
-  return results.every((r) => r.breakdown || (r.converged.length >= k && r.converged.every(Boolean)));
-}
-
-/** A batch of symmetric operators on the host, applied in float64. */
-export interface CpuOperator {
-  readonly n: number;
-  readonly batch: number;
-  /** y = A_b x (y zero-filled on entry). */
-  apply(b: number, x: Float64Array, y: Float64Array): void;
+/** The shared result shape from a driver item result. */
+export function eigenResultOf(r: KrylovItemResult): EigenResult {
+  return {
+    eigenvalues: r.eigenvalues,
+    errorBounds: r.errorBounds,
+    converged: r.converged,
+    steps: r.steps,
+    applies: r.applies,
+    restarts: r.restarts,
+    breakdown: r.breakdowns > 0,
+    stopReason: r.stopReason,
+  };
 }
 
 /** A batch of dense symmetric matrices [batch][n][n] as a {@link CpuOperator}. */
@@ -155,7 +191,7 @@ export function denseCpuOperator(n: number, batch: number, data: ArrayLike<numbe
 
 /**
  * Random probe j for `seed`: Gaussian, the same for every operator of a batch (so a batch gives
- * the same results as its members run one by one). Probe 0 is the eigensolvers' start vector.
+ * the same results as its members run one by one). Probes 0..p−1 are the eigensolvers' start block.
  */
 export function probeVector(seed: number, j: number, n: number): Float64Array {
   return new Random(seed + 0x632be5ab * j).normals(n);
@@ -166,51 +202,51 @@ export function eigenStartVector(seed: number, n: number): Float64Array {
   return probeVector(seed, 0, n);
 }
 
+/** Rounding floor of the float64 backend: (2η + 2ε)·max|θ|, ε = 2⁻⁵³, η the measured loss of orthogonality (as the GPU's f32 floor). */
+export function f64BoundFloor(loss: number, scale: number): number {
+  return (2 * loss + 2 * 2 ** -53) * scale;
+}
+
+/** The smallest tolerance the float64 backend accepts: 64ε ≈ 7e-15. */
+export const MIN_F64_TOLERANCE = 64 * 2 ** -53;
+
 /**
- * The float64 CPU backend of the Lanczos eigensolver: the same options and result shape as the
- * GPU `eigsh`, computed with {@link lanczosF64} (CGS2) and {@link tridiagonalEigen}. Rounding floor
- * 16·n·2⁻⁵³·‖T‖.
+ * The float64 CPU backend of the eigensolver: the same options, algorithm (block thick-restart
+ * Lanczos with breakdown continuation, verification and power-of-two scaling) and result shape
+ * as the GPU `eigsh`, in float64 on the host. Rounding floor {@link f64BoundFloor}.
  */
 export function eigshF64(operator: CpuOperator, options: EigenOptions & { readonly vectors?: boolean }): EigenResult[] {
-  const o = resolveEigenOptions(options, operator.n);
   const { n } = operator;
-  const start = eigenStartVector(o.seed, n);
-  const results: EigenResult[] = [];
-  for (let b = 0; b < operator.batch; b++) {
-    const apply: ApplyF64 = (x, y) => operator.apply(b, x, y);
-    let m = o.initialSteps;
-    for (;;) {
-      const run = lanczosF64(
-        apply,
-        n,
-        start,
-        m,
-        options.breakdownTolerance === undefined ? {} : { breakdownTolerance: options.breakdownTolerance },
-      );
-      const eig = tridiagonalEigen(run.alpha, run.beta, { vectors: options.vectors ? 'all' : 'ends' });
-      let scale = 0;
-      for (const v of run.alpha) scale = Math.max(scale, Math.abs(v));
-      for (const v of run.beta) scale = Math.max(scale, Math.abs(v));
-      const floor = 16 * n * 2 ** -53 * scale;
-      const { result, indices } = ritzResult(eig.values, eig.last!, run.residualNorm, floor, o, run.steps, run.breakdown);
-      if (o.fixedSteps !== undefined || m >= o.maxSteps || allDone([result], o.k)) {
-        if (options.vectors) {
-          const vecs = new Float64Array(indices.length * n);
-          indices.forEach((idx, v) => {
-            for (let k = 0; k < run.steps; k++) {
-              const s = eig.vectors![idx * run.steps + k]!;
-              for (let i = 0; i < n; i++) vecs[v * n + i] = vecs[v * n + i]! + s * run.basis[k * n + i]!;
-            }
-          });
-          result.vectors = vecs;
-        }
-        results.push(result);
-        break;
-      }
-      m = Math.min(o.maxSteps, Math.ceil(m * 1.5) + 10);
-    }
-  }
-  return results;
+  const o = resolveEigenOptions(options, n, MIN_F64_TOLERANCE);
+  const backend = new KrylovF64Backend(operator, {
+    block: o.blockSize,
+    capacity: o.maxVectors,
+    startVector: (v) => probeVector(o.seed, v, n),
+    seed: o.seed,
+    holeTolerance: options.breakdownTolerance ?? F64_HOLE_TOLERANCE,
+  });
+  const outcome = runKrylovSync(
+    {
+      n,
+      items: operator.batch,
+      block: o.blockSize,
+      k: o.k,
+      which: o.which,
+      tolerance: o.tolerance,
+      capacity: o.maxVectors,
+      ...(o.fixedSteps === undefined ? {} : { fixedSteps: o.fixedSteps }),
+      verify: o.verify,
+      maxApplies: o.maxApplies,
+      vectors: options.vectors === true,
+      floor: ({ scale, loss }) => f64BoundFloor(loss, scale),
+    },
+    backend,
+  );
+  return outcome.results.map((r, b) => {
+    const result = eigenResultOf(r);
+    if (options.vectors) result.vectors = backend.vectors[b]!;
+    return result;
+  });
 }
 
 /**

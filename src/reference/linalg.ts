@@ -330,8 +330,9 @@ export interface ScaleVectorsLayout {
   /** Row b of `dst` starts at dstOffset + b·dstStride. */
   readonly dstStride: number;
   readonly dstOffset?: number;
-  /** The scale of row b is s[sOffset + b]. */
+  /** The scale of row b is s[sOffset + b·sStride] (sStride default 1). */
   readonly sOffset?: number;
+  readonly sStride?: number;
 }
 
 /**
@@ -355,8 +356,9 @@ export function scaleVectorsF64(src: ArrayLike<number>, s: ArrayLike<number>, ds
   const so = l.srcOffset ?? 0;
   const dO = l.dstOffset ?? 0;
   const sc = l.sOffset ?? 0;
+  const ss = l.sStride ?? 1;
   for (let b = 0; b < l.batch; b++) {
-    const f = s[sc + b]!;
+    const f = s[sc + b * ss]!;
     for (let i = 0; i < l.len; i++) dst[dO + b * l.dstStride + i] = src[so + b * l.srcStride + i]! * f;
   }
   return dst;

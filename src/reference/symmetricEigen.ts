@@ -51,13 +51,14 @@ export function isSymmetric(a: Float64Array, n: number, relTol = 0): boolean {
 }
 
 /**
- * Householder reduction of the symmetric matrix in `v` (shape [n, n], row-major; only the lower
- * triangle is read) to tridiagonal form T = Qᵀ A Q (EISPACK tred2). On exit `d` is T's diagonal,
- * `e[i]` (i ≥ 1) the entry T[i][i−1] and e[0] = 0; with `accumulate`, `v` holds Q (column j of Q
- * in column j), otherwise `v` is destroyed.
+ * Householder reduction of the symmetric matrix in `v` (shape [n, n]; only its upper triangle is
+ * read) to tridiagonal form T = Qᵀ A Q (EISPACK tred2). On exit `d` is T's diagonal, `e[i]`
+ * (i ≥ 1) the entry T[i][i−1] and e[0] = 0; with `accumulate`, `v` holds Qᵀ (row j of v is column
+ * j of Q), otherwise `v` is destroyed. This is EISPACK's column-oriented tred2 run on the transpose
+ * (the same matrix, A being symmetric), so that every inner loop walks contiguous memory.
  */
 function tred2(v: Float64Array, n: number, d: Float64Array, e: Float64Array, accumulate: boolean): void {
-  for (let j = 0; j < n; j++) d[j] = v[(n - 1) * n + j]!;
+  for (let j = 0; j < n; j++) d[j] = v[j * n + n - 1]!;
 
   for (let i = n - 1; i > 0; i--) {
     // Scale to avoid under/overflow.
@@ -67,9 +68,9 @@ function tred2(v: Float64Array, n: number, d: Float64Array, e: Float64Array, acc
     if (scale === 0) {
       e[i] = d[i - 1]!;
       for (let j = 0; j < i; j++) {
-        d[j] = v[(i - 1) * n + j]!;
-        v[i * n + j] = 0;
+        d[j] = v[j * n + i - 1]!;
         v[j * n + i] = 0;
+        v[i * n + j] = 0;
       }
     } else {
       // Generate the Householder vector.
@@ -88,10 +89,10 @@ function tred2(v: Float64Array, n: number, d: Float64Array, e: Float64Array, acc
       // Apply the similarity transformation to the remaining columns.
       for (let j = 0; j < i; j++) {
         f = d[j]!;
-        v[j * n + i] = f;
+        v[i * n + j] = f;
         g = e[j]! + v[j * n + j]! * f;
         for (let k = j + 1; k <= i - 1; k++) {
-          const vkj = v[k * n + j]!;
+          const vkj = v[j * n + k]!;
           g += vkj * d[k]!;
           e[k]! += vkj * f;
         }
@@ -107,9 +108,9 @@ function tred2(v: Float64Array, n: number, d: Float64Array, e: Float64Array, acc
       for (let j = 0; j < i; j++) {
         f = d[j]!;
         g = e[j]!;
-        for (let k = j; k <= i - 1; k++) v[k * n + j]! -= f * e[k]! + g * d[k]!;
-        d[j] = v[(i - 1) * n + j]!;
-        v[i * n + j] = 0;
+        for (let k = j; k <= i - 1; k++) v[j * n + k]! -= f * e[k]! + g * d[k]!;
+        d[j] = v[j * n + i - 1]!;
+        v[j * n + i] = 0;
       }
     }
     d[i] = h;
@@ -123,22 +124,22 @@ function tred2(v: Float64Array, n: number, d: Float64Array, e: Float64Array, acc
 
   // Accumulate the transformations.
   for (let i = 0; i < n - 1; i++) {
-    v[(n - 1) * n + i] = v[i * n + i]!;
+    v[i * n + n - 1] = v[i * n + i]!;
     v[i * n + i] = 1;
     const h = d[i + 1]!;
     if (h !== 0) {
-      for (let k = 0; k <= i; k++) d[k] = v[k * n + i + 1]! / h;
+      for (let k = 0; k <= i; k++) d[k] = v[(i + 1) * n + k]! / h;
       for (let j = 0; j <= i; j++) {
         let g = 0;
-        for (let k = 0; k <= i; k++) g += v[k * n + i + 1]! * v[k * n + j]!;
-        for (let k = 0; k <= i; k++) v[k * n + j]! -= g * d[k]!;
+        for (let k = 0; k <= i; k++) g += v[(i + 1) * n + k]! * v[j * n + k]!;
+        for (let k = 0; k <= i; k++) v[j * n + k]! -= g * d[k]!;
       }
     }
-    for (let k = 0; k <= i; k++) v[k * n + i + 1] = 0;
+    for (let k = 0; k <= i; k++) v[(i + 1) * n + k] = 0;
   }
   for (let j = 0; j < n; j++) {
-    d[j] = v[(n - 1) * n + j]!;
-    v[(n - 1) * n + j] = 0;
+    d[j] = v[j * n + n - 1]!;
+    v[j * n + n - 1] = 0;
   }
   v[(n - 1) * n + n - 1] = 1;
   e[0] = 0;
@@ -167,11 +168,11 @@ export function symmetricEigen(a: Float64Array, n: number, options: SymmetricEig
   checkLength('a', a, n * n, 'n × n');
   checkFinite('a', a);
   const wantVectors = options.vectors === true;
-  // Working copy: the symmetric part of A (tred2 reads the lower triangle).
+  // Working copy: the symmetric part of A (tred2 reads the upper triangle).
   const v = new Float64Array(n * n);
   for (let i = 0; i < n; i++) {
     v[i * n + i] = a[i * n + i]!;
-    for (let j = 0; j < i; j++) v[i * n + j] = 0.5 * (a[i * n + j]! + a[j * n + i]!);
+    for (let j = 0; j < i; j++) v[j * n + i] = 0.5 * (a[i * n + j]! + a[j * n + i]!);
   }
   const d = new Float64Array(n);
   const e = new Float64Array(n);
@@ -183,10 +184,9 @@ export function symmetricEigen(a: Float64Array, n: number, options: SymmetricEig
     tql2InPlace(d, e, null, 0);
     return { values: sortEigenpairs(d, null, 0, false).values };
   }
-  // Rows of z = columns of Q; QL rotates them into the eigenvectors of A.
-  const z = new Float64Array(n * n);
-  for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) z[j * n + i] = v[i * n + j]!;
-  tql2InPlace(d, e, z, n);
+  // Rows of v = columns of Q; QL rotates them into the eigenvectors of A.
+  tql2InPlace(d, e, v, n);
+  const z = v;
   const { values, rows } = sortEigenpairs(d, z, n, true);
   return { values, vectors: rows! };
 }

@@ -5,7 +5,7 @@
  * {@link symmetricEigen}.
  * @module
  */
-import { InvalidArgumentError } from '../errors.ts';
+import { InternalError, InvalidArgumentError } from '../errors.ts';
 import { checkFinite } from './linalg.ts';
 
 /** Which eigenvector information {@link tridiagonalEigen} returns. */
@@ -46,15 +46,24 @@ const MAX_SWEEPS_PER_VALUE = 60;
  * On entry `d` (length m) is the diagonal and `e[i]` (i < m−1) the off-diagonal entry between rows
  * i and i+1; `e[m−1]` is ignored. On exit `d` holds the eigenvalues, unsorted, and `e` is destroyed.
  *
+ * `maxSweeps` (default 60) bounds the QL sweeps per eigenvalue.
+ *
  * `z` (shape [m, cols], row-major, or null) accumulates the rotations on its rows: row j is
  * rotated exactly as eigenvector j is. Start from the identity (cols = m) to get the eigenvectors
  * as rows; start from the rows of Qᵀ (a tridiagonalization A = Q T Qᵀ) to get those of A; or start
  * from any set of columns of the identity to follow only those components of the eigenvectors.
  *
- * @throws Error when an eigenvalue does not converge in 60 QL sweeps (should never happen).
+ * @throws InternalError (a GrsdError, code GRSD_INTERNAL) when an eigenvalue does not converge in
+ *   60 QL sweeps — with finite input this does not happen (implicit QL converges cubically).
  * @internal
  */
-export function tql2InPlace(d: Float64Array, e: Float64Array, z: Float64Array | null, cols: number): void {
+export function tql2InPlace(
+  d: Float64Array,
+  e: Float64Array,
+  z: Float64Array | null,
+  cols: number,
+  maxSweeps = MAX_SWEEPS_PER_VALUE,
+): void {
   const m = d.length;
   if (m === 0) return;
   e[m - 1] = 0;
@@ -69,8 +78,8 @@ export function tql2InPlace(d: Float64Array, e: Float64Array, z: Float64Array | 
     if (mm > l) {
       let iter = 0;
       do {
-        if (++iter > MAX_SWEEPS_PER_VALUE) {
-          throw new Error(`tridiagonal QL: eigenvalue ${l} of ${m} did not converge in ${MAX_SWEEPS_PER_VALUE} sweeps`);
+        if (++iter > maxSweeps) {
+          throw new InternalError(`tridiagonal QL: eigenvalue ${l} of ${m} did not converge in ${maxSweeps} sweeps`);
         }
         // Wilkinson shift.
         let g = d[l]!;
@@ -196,7 +205,7 @@ function checkTridiagonal(alpha: Float64Array, beta: Float64Array): number {
  *   last component of each eigenvector, same sign convention, without forming all vectors).
  * @returns values ascending, and the requested vector information.
  * @throws InvalidArgumentError for inconsistent lengths or non-finite entries.
- * @throws Error when QL does not converge (should never happen).
+ * @throws InternalError when QL does not converge (does not happen with finite input).
  * @example
  * ```ts
  * const { values, vectors } = tridiagonalEigen(new Float64Array([2, 2]), new Float64Array([1]), { vectors: 'all' });

@@ -118,7 +118,7 @@ describe(`benchmark suite on ${gpuBackend}`, () => {
         'pipeline',
         'test-extension',
       ]);
-      expect(report.goals.map((g) => g.id)).toEqual(['apply-bandwidth', 'lanczos-overhead', 'gpu-vs-lapack']);
+      expect(report.goals.map((g) => g.id)).toEqual(['apply-bandwidth', 'lanczos-overhead', 'gpu-vs-lapack', 'eigsh-work-vs-arpack']);
       expect(JSON.parse(JSON.stringify(report))).toEqual(report);
 
       // Roofline.

@@ -118,7 +118,21 @@ describe(`grsd eig / density (${gpuBackend})`, () => {
     );
     const file = join(dir, 'dens.npy');
     writeFileSync(file, encodeNpy(f32([40, 40], m.data)));
-    const r = await grsd('density', file, '--probes', '4', '--steps', '6', '--bins', '10', '--json', '--backend', gpuBackend);
+    const r = await grsd(
+      'density',
+      file,
+      '--probes',
+      '4',
+      '--steps',
+      '6',
+      '--bins',
+      '10',
+      '--smoothing',
+      'none',
+      '--json',
+      '--backend',
+      gpuBackend,
+    );
     expect(r.code, r.err).toBe(EXIT.OK);
     const json = JSON.parse(r.out);
     expect(json.results[0].probes).toHaveLength(4);
@@ -129,7 +143,8 @@ describe(`grsd eig / density (${gpuBackend})`, () => {
     expect(at(1)).toBeGreaterThan(12);
     expect(at(3)).toBeGreaterThan(12);
     const cpu = JSON.parse(
-      (await grsd('density', file, '--probes', '4', '--steps', '6', '--bins', '10', '--json', '--backend', 'cpu')).out,
+      (await grsd('density', file, '--probes', '4', '--steps', '6', '--bins', '10', '--smoothing', 'none', '--json', '--backend', 'cpu'))
+        .out,
     );
     expect(cpu.results[0].counts.reduce((s: number, c: number) => s + c, 0)).toBeCloseTo(40, 6);
   });

@@ -632,9 +632,10 @@ async function checkScaleVectors(ctx: GpuContext, l: ScaleVectorsLayout, tag: st
   const src = randomF32(srcOffset + (l.batch - 1) * l.srcStride + l.len + 2, `${tag}src`);
   const dst0 = randomF32(dstOffset + (l.batch - 1) * l.dstStride + l.len + 2, `${tag}dst`);
   // Scales: random, with 0 (a lane that broke down), negative, tiny and large ones.
-  const s = randomF32(sOffset + l.batch + 1, `${tag}s`);
+  const sStride = l.sStride ?? 1;
+  const s = randomF32(sOffset + (l.batch - 1) * sStride + 2, `${tag}s`);
   const specials = [0, -1, 1e-20, 3e20, -0.5];
-  for (let b = 0; b < l.batch; b += 2) s[sOffset + b] = specials[(b / 2) % specials.length]!;
+  for (let b = 0; b < l.batch; b += 2) s[sOffset + b * sStride] = specials[(b / 2) % specials.length]!;
   const kernel = await createScaleVectors(ctx);
   using group = new BufferGroup(ctx);
   const sb = await put(group, src, 'src');
@@ -647,7 +648,7 @@ async function checkScaleVectors(ctx: GpuContext, l: ScaleVectorsLayout, tag: st
       kernel.encode(rec, {
         src: { buffer: sb, offset: srcOffset, stride: l.srcStride },
         dst: { buffer: db, offset: dstOffset, stride: l.dstStride },
-        scales: { buffer: cb, offset: sOffset },
+        scales: { buffer: cb, offset: sOffset, stride: sStride },
         len: l.len,
         batch: l.batch,
       }),
@@ -671,6 +672,10 @@ describe(`scaleVectors on ${gpuBackend}: vs scaleVectorsF64, exactly fround(srcÂ
     [
       'len 37, batch 5, strides 40/37, unaligned offsets',
       { len: 37, batch: 5, srcStride: 40, dstStride: 37, srcOffset: 3, dstOffset: 70, sOffset: 1 },
+    ],
+    [
+      'len 19, batch 6, scales at stride 3 (a block member of each item)',
+      { len: 19, batch: 6, srcStride: 19, dstStride: 25, srcOffset: 2, dstOffset: 4, sOffset: 1, sStride: 3 },
     ],
     ['len 300, batch 3, dst stride 310', { len: 300, batch: 3, srcStride: 300, dstStride: 310 }],
   ];

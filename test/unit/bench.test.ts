@@ -183,10 +183,22 @@ describe('goals', () => {
 
   test('judged on the largest apply, the worst Lanczos with n ≥ 1024, numpy at n ≥ 4096', () => {
     const goals = evaluateGoals([applies, lanczos, eig], false);
-    expect(goals.map((g) => g.id)).toEqual(['apply-bandwidth', 'lanczos-overhead', 'gpu-vs-lapack']);
+    expect(goals.map((g) => g.id)).toEqual(['apply-bandwidth', 'lanczos-overhead', 'gpu-vs-lapack', 'eigsh-work-vs-arpack']);
     expect(goals[0]).toMatchObject({ value: 0.45, met: false });
     expect(goals[1]).toMatchObject({ value: 1.4, met: true });
     expect(goals[2]).toMatchObject({ value: 0.5, met: true });
+    expect(goals[3]).toMatchObject({ value: null, met: null });
+  });
+
+  test('eigsh work against ARPACK: judged on the worst ratio among the cases where ARPACK converged to the right values', () => {
+    const work = group('eigsh-work', [
+      figure({ n: 400, k: 6 }, 1, { applies: 27, appliesArpack: 20, ratioToArpack: 1.35 }),
+      figure({ n: 500, k: 10 }, 1, { applies: 159, appliesArpack: 69, arpackConverged: 0 }),
+      figure({ n: 1000, k: 10 }, 1, { applies: 355, appliesArpack: 390, ratioToArpack: 0.91 }),
+    ]);
+    const goal = evaluateGoals([work], true)[3]!;
+    expect(goal).toMatchObject({ id: 'eigsh-work-vs-arpack', value: 1.35, met: false });
+    expect(goal.basis).toMatch(/worst of 2 case/);
   });
 
   test('software adapters and missing figures give met = null with a reason', () => {
@@ -427,7 +439,9 @@ describe('registry of benchmark groups (extension point)', () => {
   const extra: BenchGroup = { id: 'extra-group', title: 'Extra', description: 'later', cases: () => [] };
 
   test('built-ins, registration, selection', () => {
-    expect(benchGroups().map((g) => g.id)).toEqual(expect.arrayContaining(['apply', 'lanczos', 'eigsh', 'slq', 'binning', 'transport', 'pipeline']));
+    expect(benchGroups().map((g) => g.id)).toEqual(
+      expect.arrayContaining(['apply', 'lanczos', 'eigsh', 'slq', 'binning', 'transport', 'pipeline']),
+    );
     registerBenchGroup(extra);
     try {
       registerBenchGroup(extra); // same object: no-op

@@ -5,7 +5,7 @@
  * truncated eigensystems), T7 (time rescaling), the exact per-layer Kato split, and bad input.
  */
 import { describe, expect, test } from 'vitest';
-import { analyzeSeries, GrsdSeries, type CheckpointData } from '../../src/analysis/series.ts';
+import { analyzeSeries, defaultFloorRelative, GrsdSeries, type CheckpointData } from '../../src/analysis/series.ts';
 import { ShellGrid } from '../../src/analysis/shellGrid.ts';
 import { DisposedError, InvalidArgumentError } from '../../src/errors.ts';
 import { assignShell } from '../../src/reference/shells.ts';
@@ -306,7 +306,7 @@ describe('series pipeline (float64 CPU backend)', () => {
     const kernel = new Float64Array(n * n);
     for (let k = 0; k < n; k++) kernel[k * n + k] = 10 ** (-k / 2 - 0.1);
     const cps: CheckpointData[] = [{ t: 0, kernel, residual: new Float64Array(n).fill(1) }];
-    const full = await analyzeSeries('cpu', cps, { rank: n });
+    const full = await analyzeSeries('cpu', cps, { rank: n, gridOptions: { floorRelative: 1e-5 } });
     const c = full.checkpoints[0]!.capture;
     expect(c.floorShare).toBeCloseTo(5 / 16, 12);
     expect(c.complementShare).toBeCloseTo(0, 12);
@@ -317,5 +317,22 @@ describe('series pipeline (float64 CPU backend)', () => {
     expect(truncated.checkpoints[0]!.capture.floorShare).toBe(0);
     expect(truncated.coverage.warnings).toHaveLength(1);
     expect(truncated.coverage.warnings[0]).toMatch(/^the complement shell ⊥ holds more than 5\.00%/);
+  });
+
+  test('the default floor follows the precision: 1e-5·λ_max in f32, 100·n·u·λ_max in float64', async () => {
+    expect(defaultFloorRelative('float32', 1280)).toBe(1e-5);
+    expect(defaultFloorRelative('float64', 1280)).toBeCloseTo(100 * 1280 * 2 ** -53, 25);
+    expect(defaultFloorRelative('float64', 1e12)).toBe(1e-5); // never above the f32 floor
+    // λ_k = 10^{−k/2}, k < 16, down to 10^{-7.6}·λ_max: the float64 backend resolves every mode
+    // into a window shell (its floor is 100·16·u ≈ 1.8e-13·λ_max), energies exact to rounding.
+    const n = 16;
+    const kernel = new Float64Array(n * n);
+    for (let k = 0; k < n; k++) kernel[k * n + k] = 10 ** (-k / 2 - 0.1);
+    const r = await analyzeSeries('cpu', [{ t: 0, kernel, residual: new Float64Array(n).fill(1) }], { rank: n });
+    expect(r.grid.floor / 10 ** -0.1).toBeLessThan(1e-12);
+    expect(r.checkpoints[0]!.capture.floorShare).toBe(0);
+    expect(r.coverage.warnings).toEqual([]);
+    const e = r.checkpoints[0]!.energy;
+    for (let k = 0; k < n; k++) expect(e[assignShell(10 ** (-k / 2 - 0.1), r.grid).index]).toBeGreaterThanOrEqual(1 - 1e-12);
   });
 });

@@ -271,7 +271,7 @@ export function registerAnalyze(program: Command, io: CliIo): void {
     .option('--headroom <k>', 'extra shells above λ_max (default 1)', nonNegativeInt)
     .option('--steps <m>', 'Lanczos steps per checkpoint, between a numeric --rank and n (default adaptive)', positiveInt)
     .option('--shells-per-decade <k>', 'shell width h = ln10/k (default 4)', positiveNumber)
-    .option('--floor-relative <f>', 'floor λ_floor = f·λ_max (default 1e-5)', positiveNumber)
+    .option('--floor-relative <f>', 'floor λ_floor = f·λ_max (default: 1e-5 on the GPU, 100·n·u on the float64 cpu backend; docs/accuracy.md)', positiveNumber)
     .option('--lambda-ref <λ>', 'grid anchor λ_ref (default 1)', positiveNumber)
     .option('--seed <seed>', 'seed of the Lanczos start vectors (0 … 2^32 − 1)', seedOption, 0)
     .option('--root <DIR>', 'allow the manifest to name files under DIR, a directory above RUN (default: only files inside RUN)')

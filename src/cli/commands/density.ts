@@ -4,7 +4,7 @@
  * weights per random probe and their average, binned.
  * @module
  */
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { denseOperator } from '../../algorithms/operators.ts';
 import { lanczosQuadrature, slqDensity, type QuadratureRule } from '../../algorithms/quadrature.ts';
 import { denseCpuOperator, quadratureF64 } from '../../reference/eigsh.ts';
@@ -12,7 +12,7 @@ import { InvalidArgumentError } from '../../errors.ts';
 import { backendOption, chooseBackend, describeBackend, type ComputeBackend } from '../backend.ts';
 import type { CliIo } from '../io.ts';
 import { loadMatrixBatch } from '../matrices.ts';
-import { intInRange, OPTION_LIMITS, positiveInt, seedOption } from '../options.ts';
+import { intInRange, numberInRange, OPTION_LIMITS, positiveInt, seedOption } from '../options.ts';
 import { checkJsonDestination, jsonOption, writeJsonOutput, writeTextReport, type JsonOptionValue } from '../output.ts';
 import { createProgress } from '../progress.ts';
 import { lanczosWork } from '../workEstimates.ts';
@@ -25,6 +25,9 @@ interface DensityCliOptions {
   probes: number;
   steps: number;
   bins: number;
+  spacing: 'linear' | 'log';
+  smoothing: 'gaussian' | 'none';
+  sigma?: number;
   seed: number;
   tensor?: string;
   json?: JsonOptionValue;
@@ -47,6 +50,17 @@ export function registerDensity(program: Command, io: CliIo): void {
     .option('--probes <P>', `random probe vectors per matrix (1 … ${OPTION_LIMITS.probes})`, intInRange(1, OPTION_LIMITS.probes), 16)
     .option('--steps <m>', 'Lanczos steps per probe (at most n)', positiveInt, 40)
     .option('--bins <B>', `histogram bins over the range of the nodes (1 … ${OPTION_LIMITS.bins})`, intInRange(1, OPTION_LIMITS.bins), 40)
+    .addOption(
+      new Option('--spacing <s>', 'bins of equal width in λ, or in log₁₀ λ (for spectra over decades)')
+        .choices(['linear', 'log'])
+        .default('linear'),
+    )
+    .addOption(
+      new Option('--smoothing <s>', 'spread each Gauss node as a Gaussian (smooth density) or bin the nodes as they are')
+        .choices(['gaussian', 'none'])
+        .default('gaussian'),
+    )
+    .option('--sigma <σ>', 'Gaussian width in the binning coordinate (default: node range / steps)', numberInRange(0, Number.MAX_VALUE))
     .option('--seed <seed>', 'seed of the probes (0 … 2^32 − 1)', seedOption, 0)
     .option('--tensor <name>', 'use this tensor of the file')
     .addOption(jsonOption('JSON: nodes and weights per probe and the binned density'))
@@ -79,7 +93,16 @@ export function registerDensity(program: Command, io: CliIo): void {
         } else {
           rules = quadratureF64(denseCpuOperator(batch.n, batch.batch, batch.data), options.steps, options.probes, options.seed);
         }
-        const results = rules.map((probes, b) => ({ name: batch.names[b]!, probes, density: slqDensity(probes, batch.n, options.bins) }));
+        const results = rules.map((probes, b) => ({
+          name: batch.names[b]!,
+          probes,
+          density: slqDensity(probes, batch.n, {
+            bins: options.bins,
+            spacing: options.spacing,
+            smoothing: options.smoothing,
+            ...(options.sigma === undefined ? {} : { sigma: options.sigma }),
+          }),
+        }));
         if (large) progress.update(2, 'done');
         await writeJsonOutput(io, options.json, {
           schemaVersion: DENSITY_SCHEMA_VERSION,
@@ -90,9 +113,14 @@ export function registerDensity(program: Command, io: CliIo): void {
           results: results.map((r) => ({
             name: r.name,
             probes: r.probes.map((p) => ({ nodes: p.nodes, weights: p.weights, steps: p.steps, breakdown: p.breakdown })),
+            spacing: r.density.spacing,
+            smoothing: r.density.smoothing,
+            sigma: r.density.sigma,
             edges: r.density.edges,
             counts: r.density.counts,
             density: r.density.density,
+            below: r.density.below,
+            above: r.density.above,
           })),
         });
         const lines: string[] = [];

@@ -24,6 +24,9 @@ interface EigCliOptions {
   which: Which;
   steps?: number;
   tolerance?: number;
+  blockSize?: number;
+  maxVectors?: number;
+  verify: boolean;
   seed: number;
   tensor?: string;
   json?: JsonOptionValue;
@@ -57,8 +60,15 @@ export function registerEig(program: Command, io: CliIo): void {
     .argument('<FILE>', '.npy / .npz / .safetensors holding one n×n matrix, one B×n×n batch, or several n×n matrices')
     .option('--k <K>', 'eigenvalues per matrix', positiveInt, 6)
     .addOption(new Option('--which <end>', 'which end of the spectrum').choices(['largest', 'smallest', 'both']).default('largest'))
-    .option('--steps <m>', 'Lanczos steps (default: adaptive until converged)', positiveInt)
+    .option('--steps <m>', 'fixed number of Lanczos block steps, no restart (default: adaptive until converged)', positiveInt)
     .option('--tolerance <tol>', 'convergence: error bound ≤ tol·max|λ|, in (0, 1) (default 1e-4)', numberInRange(0, 1))
+    .option('--block-size <p>', 'vectors applied together: multiplicities up to p found deterministically (default 1)', positiveInt)
+    .option(
+      '--max-vectors <m>',
+      'memory budget: basis vectors per matrix, kept by thick restarts (default min(max(2k+20+p, 128), n+2p))',
+      positiveInt,
+    )
+    .option('--no-verify', 'skip the check from a random block that no eigenvalue was missed')
     .option('--seed <seed>', 'seed of the random start vector (0 … 2^32 − 1)', seedOption, 0)
     .option('--tensor <name>', 'use this tensor of the file')
     .addOption(jsonOption('JSON { schemaVersion, n, results: [{ eigenvalues, errorBounds, converged, steps }] }'))
@@ -75,6 +85,9 @@ export function registerEig(program: Command, io: CliIo): void {
         seed: options.seed,
         ...(options.steps === undefined ? {} : { steps: options.steps }),
         ...(options.tolerance === undefined ? {} : { tolerance: options.tolerance }),
+        ...(options.blockSize === undefined ? {} : { blockSize: options.blockSize }),
+        ...(options.maxVectors === undefined ? {} : { maxVectors: options.maxVectors }),
+        verify: options.verify,
       };
       const resolved = resolveEigenOptions(eigenOptions, batch.n);
       const { ctx, selection } = await chooseBackend(
@@ -85,7 +98,8 @@ export function registerEig(program: Command, io: CliIo): void {
           n: batch.n,
           batch: batch.batch,
           data: batch.data,
-          steps: resolved.initialSteps,
+          // Work estimate: a converging run takes about 2k + 20 block steps (the first restart cycle).
+          steps: resolved.fixedSteps ?? Math.min(batch.n, 2 * resolved.k + 20),
           lanes: 1,
         }),
       );
@@ -111,6 +125,9 @@ export function registerEig(program: Command, io: CliIo): void {
             errorBounds: r.errorBounds,
             converged: r.converged,
             steps: r.steps,
+            applies: r.applies,
+            restarts: r.restarts,
+            stopReason: r.stopReason,
             breakdown: r.breakdown,
           })),
         });

@@ -1,6 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import { InvalidArgumentError } from '../../../src/errors.ts';
 import { bidiagonalSingularValues, golubKahanF64 } from '../../../src/reference/golubKahan.ts';
+import { denseApply, lanczosF64 } from '../../../src/reference/lanczos.ts';
 import type { GolubKahanF64Result } from '../../../src/reference/golubKahan.ts';
 import { matmul, matTVec, matVec, orthonormalityError, randomOrthogonal, transpose } from '../../../src/reference/linalg.ts';
 import { symmetricEigen } from '../../../src/reference/symmetricEigen.ts';
@@ -243,5 +244,41 @@ describe('golubKahanF64 + bidiagonalSingularValues', () => {
     expect(() => bidiagonalSingularValues(new Float64Array(0), new Float64Array(0), 'lower')).toThrow(/alpha/);
     expect(() => bidiagonalSingularValues(new Float64Array(3), new Float64Array(1), 'lower')).toThrow(/beta/);
     expect(() => bidiagonalSingularValues(new Float64Array(3), new Float64Array(2), 'middle' as 'lower')).toThrow(/shape/);
+  });
+});
+
+describe('Golub–Kahan and Lanczos: one Krylov contract', () => {
+  test('from the same start u₁, Lanczos on K = J Jᵀ gives T_k = L_k L_kᵀ (L_k: Golub–Kahan’s square bidiagonal), and the same basis', () => {
+    const rows = 40;
+    const cols = 55;
+    const rng = new Random(21);
+    const j = rng.normals(rows * cols);
+    const start = rng.normals(rows);
+    const k = 12;
+    const gk = golubKahanF64(
+      (x, y) => y.set(matVec(j, rows, cols, x)),
+      (x, y) => y.set(matTVec(j, rows, cols, x)),
+      rows,
+      cols,
+      start,
+      k,
+    );
+    const K = matmul(j, transpose(j, rows, cols), rows, cols, rows);
+    const lz = lanczosF64(denseApply(K, rows), rows, start, k);
+    expect(gk.steps).toBe(k);
+    expect(lz.steps).toBe(k);
+    // T = L Lᵀ with L[i][i] = alpha[i], L[i+1][i] = beta[i]: T[i][i] = alpha[i]² + beta[i−1]², T[i][i+1] = alpha[i]·beta[i].
+    const scale = gk.alpha.reduce((m, a) => Math.max(m, a * a), 0);
+    for (let i = 0; i < k; i++) {
+      const diag = gk.alpha[i]! ** 2 + (i > 0 ? gk.beta[i - 1]! ** 2 : 0);
+      expect(Math.abs(lz.alpha[i]! - diag)).toBeLessThanOrEqual(1e-10 * scale);
+      if (i + 1 < k) expect(Math.abs(lz.beta[i]! - gk.alpha[i]! * gk.beta[i]!)).toBeLessThanOrEqual(1e-10 * scale);
+    }
+    // Both bases span the same Krylov space: |u_iᵀ q_i| = 1.
+    for (let i = 0; i < k; i++) {
+      let d = 0;
+      for (let t = 0; t < rows; t++) d += gk.u[i * rows + t]! * lz.basis[i * rows + t]!;
+      expect(Math.abs(Math.abs(d) - 1)).toBeLessThan(1e-9);
+    }
   });
 });

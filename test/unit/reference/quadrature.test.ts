@@ -2,7 +2,14 @@ import { describe, expect, test } from 'vitest';
 import { InvalidArgumentError } from '../../../src/errors.ts';
 import { denseApply, lanczosF64 } from '../../../src/reference/lanczos.ts';
 import { dot, matrixWithSpectrum, matVec } from '../../../src/reference/linalg.ts';
-import { cumulativeBrackets, gaussQuadrature, spectralDensity } from '../../../src/reference/quadrature.ts';
+import {
+  cumulativeBrackets,
+  densityEdges,
+  gaussianSpectralDensity,
+  gaussQuadrature,
+  normalCdf,
+  spectralDensity,
+} from '../../../src/reference/quadrature.ts';
 import { symmetricEigen } from '../../../src/reference/symmetricEigen.ts';
 import { tridiagonalEigen } from '../../../src/reference/tridiagonalEigen.ts';
 import { Random } from '../../../src/util/random.ts';
@@ -139,5 +146,65 @@ describe('spectralDensity', () => {
     expect(() => spectralDensity(nodes, weights, new Float64Array([1, 0]), 1)).toThrow(/edges/);
     expect(() => spectralDensity(nodes, weights, new Float64Array([0, 1]), 0)).toThrow(/n/);
     expect(() => spectralDensity(nodes, [new Float64Array(2)], new Float64Array([0, 2]), 1)).toThrow(InvalidArgumentError);
+  });
+});
+
+describe('smoothed and log-spaced densities', () => {
+  test('normalCdf: symmetric, Φ(0) = ½, both tails accurate', () => {
+    expect(normalCdf(0)).toBe(0.5);
+    expect(normalCdf(1) + normalCdf(-1)).toBeCloseTo(1, 14);
+    expect(normalCdf(1.959963984540054)).toBeCloseTo(0.975, 12);
+    expect(normalCdf(-10) / 7.619853024160527e-24).toBeCloseTo(1, 8);
+  });
+
+  test('gaussianSpectralDensity integrates each node’s normal exactly over the bins; σ = 0 is the histogram', () => {
+    const nodes = [new Float64Array([1])];
+    const weights = [new Float64Array([1])];
+    const edges = new Float64Array([0, 1, 2]);
+    const g = gaussianSpectralDensity(nodes, weights, edges, 10, 0.5, 'linear');
+    const inside = normalCdf(2) - normalCdf(0);
+    expect(g.counts[0]!).toBeCloseTo(10 * inside, 12);
+    expect(g.counts[1]!).toBeCloseTo(10 * inside, 12);
+    expect(g.below + g.above + g.counts[0]! + g.counts[1]!).toBeCloseTo(10, 12);
+    const h = gaussianSpectralDensity(nodes, weights, edges, 10, 0, 'linear');
+    expect(Array.from(h.counts)).toEqual(Array.from(spectralDensity(nodes, weights, edges, 10)));
+  });
+
+  test('log coordinate: widths in log10 λ, nodes ≤ 0 counted below', () => {
+    const g = gaussianSpectralDensity(
+      [new Float64Array([1e-3, 0, 10])],
+      [new Float64Array([0.5, 0.25, 0.25])],
+      new Float64Array([1e-4, 1e-2, 1, 100]),
+      4,
+      0,
+      'log',
+    );
+    expect(Array.from(g.counts)).toEqual([2, 0, 1]);
+    expect(g.below).toBe(1);
+    expect(() => gaussianSpectralDensity([new Float64Array([1])], [new Float64Array([1])], new Float64Array([0, 1]), 1, 0, 'log')).toThrow(
+      InvalidArgumentError,
+    );
+  });
+
+  test('densityEdges: degenerate ranges (all nodes 0 or equal) give normal widths, hence finite densities', () => {
+    for (const [lo, hi] of [
+      [0, 0],
+      [1e-310, 1e-310],
+      [3, 3],
+      [-2, 5],
+    ] as const) {
+      const e = densityEdges(lo, hi, 4, 'linear');
+      expect(e).toHaveLength(5);
+      for (let i = 0; i < 4; i++) {
+        const w = e[i + 1]! - e[i]!;
+        expect(w > 0 && Number.isFinite(1 / w), `[${lo}, ${hi}] width ${w}`).toBe(true);
+      }
+      expect(e[0]!).toBeLessThanOrEqual(lo);
+      expect(e[4]!).toBeGreaterThanOrEqual(hi);
+    }
+    const log = densityEdges(1e-6, 1, 6, 'log');
+    expect(log[0]!).toBeCloseTo(1e-6, 12);
+    expect(Math.log10(log[1]!) - Math.log10(log[0]!)).toBeCloseTo(1, 6);
+    expect(() => densityEdges(0, 1, 4, 'log')).toThrow(InvalidArgumentError);
   });
 });

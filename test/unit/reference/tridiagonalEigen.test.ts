@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'vitest';
-import { InvalidArgumentError } from '../../../src/errors.ts';
+import { InternalError, InvalidArgumentError } from '../../../src/errors.ts';
 import { matmul, transpose } from '../../../src/reference/linalg.ts';
-import { tridiagonalEigen } from '../../../src/reference/tridiagonalEigen.ts';
+import { tql2InPlace, tridiagonalEigen } from '../../../src/reference/tridiagonalEigen.ts';
 import { Random } from '../../../src/util/random.ts';
 import { list, numpy } from './numpy.ts';
 
@@ -182,5 +182,20 @@ describe('tridiagonalEigen', () => {
     expect(() => tridiagonalEigen(new Float64Array(3), new Float64Array(3))).toThrow(/beta/);
     expect(() => tridiagonalEigen(new Float64Array([1, NaN]), new Float64Array(1))).toThrow(/alpha/);
     expect(() => tridiagonalEigen(new Float64Array([1, 2]), new Float64Array([Infinity]))).toThrow(/beta/);
+  });
+});
+
+describe('tql2InPlace failure', () => {
+  test('a QL sweep limit that is reached throws a typed GrsdError (InternalError), not a plain Error', () => {
+    const d = Float64Array.from([4, 1, 3, 2]);
+    const e = Float64Array.from([1, 1, 1, 0]);
+    let error: unknown;
+    try {
+      tql2InPlace(d, e, null, 0, 0);
+    } catch (x) {
+      error = x;
+    }
+    expect(error).toBeInstanceOf(InternalError);
+    expect((error as InternalError).code).toBe('GRSD_INTERNAL');
   });
 });

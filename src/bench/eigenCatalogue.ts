@@ -1,0 +1,220 @@
+/**
+ * The eigensolver's hard-case catalogue (issue 13): dense symmetric f32 matrices on which Krylov
+ * eigensolvers typically fail — exact invariant subspaces (identity, zero, rank-1, rank-deficient,
+ * I + uuᵀ), multiple eigenvalues at the wanted end (diagonal and rotated), 1e-6 clusters, 2-D/3-D
+ * Laplacians, disconnected graph Laplacians, spectra over 7 decades at both ends, indefinite
+ * spectra with `both`, Wishart matrices, and scales 1e±20, 1e±30 — each with its float64 truth.
+ * Used by the GPU and float64 tests at small sizes and by the `eigsh-hard` benchmark group at
+ * larger ones.
+ * @module
+ */
+import type { Which } from '../reference/krylov.ts';
+import { matrixWithSpectrum } from '../reference/linalg.ts';
+import { symmetricEigen } from '../reference/symmetricEigen.ts';
+import { Random } from '../util/random.ts';
+
+/** One catalogue problem. */
+export interface EigenCase {
+  readonly name: string;
+  readonly n: number;
+  readonly k: number;
+  readonly which: Which;
+  /** The matrix as the solver sees it: [n][n] f32, exactly symmetric. */
+  readonly data: Float32Array;
+  /** Eigenvalues of `data` (float64 tred2 + QL on the f32 entries), ascending. */
+  readonly values: Float64Array;
+}
+
+/** Catalogue sizes: small for the tests (software adapters), larger for the benchmark. */
+export type CatalogueSize = 'test' | 'bench';
+
+/** The i-th wanted eigenvalue, counted with multiplicity, in the output order of `which` (see ritzOrder). */
+export function wantedValues(values: Float64Array, k: number, which: Which): Float64Array {
+  const n = values.length;
+  const top = which === 'largest' ? k : which === 'smallest' ? 0 : Math.ceil(k / 2);
+  const out: number[] = [];
+  for (let i = 0; i < top; i++) out.push(values[n - 1 - i]!);
+  for (let i = 0; i < k - top; i++) out.push(values[i]!);
+  return Float64Array.from(out);
+}
+
+function make(name: string, n: number, k: number, which: Which, a: Float64Array | Float32Array): EigenCase {
+  const data = new Float32Array(n * n);
+  for (let i = 0; i < n; i++) {
+    for (let j = i; j < n; j++) {
+      const v = Math.fround(a[i * n + j]!);
+      data[i * n + j] = v;
+      data[j * n + i] = v;
+    }
+  }
+  return { name, n, k, which, data, values: symmetricEigen(Float64Array.from(data), n).values };
+}
+
+const diagonal = (d: ArrayLike<number>): Float64Array => {
+  const n = d.length;
+  const a = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) a[i * n + i] = d[i]!;
+  return a;
+};
+
+/** Log-uniform values over `decades` decades below 1, from `rng`. */
+function logUniform(n: number, decades: number, rng: Random): Float64Array {
+  return Float64Array.from({ length: n }, () => 10 ** (-decades * rng.uniform()));
+}
+
+/** 1-D Dirichlet Laplacian tridiag(−1, 2, −1) of size m, as a Kronecker factor. */
+function laplacian(dims: readonly number[]): Float64Array {
+  const n = dims.reduce((a, b) => a * b, 1);
+  const a = new Float64Array(n * n);
+  const strides = dims.map((_, d) => dims.slice(d + 1).reduce((x, y) => x * y, 1));
+  for (let i = 0; i < n; i++) {
+    a[i * n + i] = 2 * dims.length;
+    dims.forEach((m, d) => {
+      const c = Math.floor(i / strides[d]!) % m;
+      if (c + 1 < m) {
+        const j = i + strides[d]!;
+        a[i * n + j] = -1;
+        a[j * n + i] = -1;
+      }
+    });
+  }
+  return a;
+}
+
+/** Graph Laplacian D − W of `components` disjoint connected random graphs of `size` nodes each. */
+function disconnectedLaplacian(components: number, size: number, rng: Random): Float64Array {
+  const n = components * size;
+  const a = new Float64Array(n * n);
+  const edge = (i: number, j: number): void => {
+    if (a[i * n + j] !== 0) return;
+    a[i * n + j] = -1;
+    a[j * n + i] = -1;
+    a[i * n + i]! += 1;
+    a[j * n + j]! += 1;
+  };
+  for (let c = 0; c < components; c++) {
+    const o = c * size;
+    for (let i = 0; i + 1 < size; i++) edge(o + i, o + i + 1); // a path: connected
+    for (let i = 0; i < size; i++) for (let j = i + 2; j < size; j++) if (rng.uniform() < 0.2) edge(o + i, o + j);
+  }
+  return a;
+}
+
+/** The catalogue at the given size. */
+export function eigenCatalogue(size: CatalogueSize = 'test'): EigenCase[] {
+  const big = size === 'bench';
+  const rng = new Random(13);
+  const cases: EigenCase[] = [];
+  const n0 = big ? 400 : 64;
+
+  cases.push(make('identity', n0, 6, 'largest', diagonal(new Float64Array(n0).fill(1))));
+  cases.push(make('zero', n0, 6, 'largest', new Float64Array(n0 * n0)));
+  {
+    const u = rng.normals(n0);
+    const a = new Float64Array(n0 * n0);
+    for (let i = 0; i < n0; i++) for (let j = 0; j < n0; j++) a[i * n0 + j] = u[i]! * u[j]!;
+    cases.push(make('rank-1 uuᵀ, smallest', n0, 6, 'smallest', a));
+  }
+  {
+    const n = big ? 400 : 120;
+    const r = big ? 40 : 20;
+    const j = rng.normals(n * r);
+    const a = new Float64Array(n * n);
+    for (let x = 0; x < n; x++)
+      for (let y = 0; y < n; y++) {
+        let s = 0;
+        for (let t = 0; t < r; t++) s += j[x * r + t]! * j[y * r + t]!;
+        a[x * n + y] = s / r;
+      }
+    cases.push(make(`rank-${r} JJᵀ, smallest`, n, 8, 'smallest', a));
+  }
+  {
+    const n = big ? 400 : 80;
+    const u = Float64Array.from({ length: n }, (_, i) => Math.sin(i + 1) / 3);
+    const a = diagonal(new Float64Array(n).fill(1));
+    for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) a[i * n + j]! += u[i]! * u[j]!;
+    cases.push(make('I + uuᵀ', n, 5, 'largest', a));
+  }
+  {
+    const n = big ? 500 : 100;
+    for (const mult of [2, 3, 8]) {
+      const values = Float64Array.from({ length: n }, (_, i) => (i < mult ? 1 : 0.8 * 10 ** (-3 * ((i - mult) / n))));
+      cases.push(make(`multiplicity ${mult} at the top, diagonal`, n, 10, 'largest', diagonal(values)));
+      cases.push(make(`multiplicity ${mult} at the top, rotated`, n, 10, 'largest', matrixWithSpectrum(values, rng)));
+    }
+  }
+  {
+    const n = big ? 500 : 100;
+    const values = Float64Array.from({ length: n }, (_, i) => (i < 6 ? 1 - 1e-6 * i : 0.5 * 10 ** (-3 * ((i - 6) / n))));
+    cases.push(make('1e-6 cluster at the top', n, 6, 'largest', matrixWithSpectrum(values, rng)));
+  }
+  cases.push(make(big ? '2-D Laplacian 28²' : '2-D Laplacian 16²', big ? 784 : 256, 12, 'largest', laplacian(big ? [28, 28] : [16, 16])));
+  cases.push(
+    make(big ? '3-D Laplacian 10³' : '3-D Laplacian 6³', big ? 1000 : 216, 10, 'largest', laplacian(big ? [10, 10, 10] : [6, 6, 6])),
+  );
+  {
+    const size1 = big ? 80 : 20;
+    cases.push(make(`graph Laplacian, 6 components of ${size1}`, 6 * size1, 8, 'smallest', disconnectedLaplacian(6, size1, rng)));
+  }
+  {
+    const n = big ? 1000 : 120;
+    const values = logUniform(n, 7, rng);
+    const a = matrixWithSpectrum(values, rng);
+    cases.push(make('7-decade spectrum, largest', n, 10, 'largest', a));
+    cases.push(make('7-decade spectrum, smallest', n, 10, 'smallest', a));
+  }
+  {
+    const n = big ? 600 : 150;
+    const values = Float64Array.from({ length: n }, () => -3 + 5 * rng.uniform());
+    cases.push(make('indefinite [−3, 2], both', n, 8, 'both', matrixWithSpectrum(values, rng)));
+  }
+  {
+    const n = big ? 1000 : 200;
+    const rows = 2 * n;
+    const x = rng.normals(rows * n);
+    const a = new Float64Array(n * n);
+    for (let r = 0; r < rows; r++) {
+      const o = r * n;
+      for (let i = 0; i < n; i++) {
+        const xi = x[o + i]! / rows;
+        for (let j = i; j < n; j++) a[i * n + j]! += xi * x[o + j]!;
+      }
+    }
+    for (let i = 0; i < n; i++) for (let j = 0; j < i; j++) a[i * n + j] = a[j * n + i]!;
+    cases.push(make(`Wishart ${n}×${rows}, largest`, n, 10, 'largest', a));
+    cases.push(make(`Wishart ${n}×${rows}, smallest`, n, 10, 'smallest', a));
+  }
+  {
+    const n = big ? 400 : 100;
+    const base = matrixWithSpectrum(logUniform(n, 3, rng), rng);
+    for (const s of [1e20, 1e-20, 1e30, 1e-30]) {
+      cases.push(
+        make(
+          `scaled ×${s.toExponential(0)}`,
+          n,
+          6,
+          'largest',
+          base.map((v) => v * s),
+        ),
+      );
+    }
+  }
+  return cases;
+}
+
+/**
+ * A batch mixing easy and hard members (all n×n, the same k and which): a log spectrum, the
+ * identity, an 8-fold top eigenvalue and a matrix with a 1e-6 cluster.
+ */
+export function mixedBatch(n: number): EigenCase[] {
+  const rng = new Random(31);
+  const log = Float64Array.from({ length: n }, (_, i) => 10 ** (-4 * (i / n)));
+  const mult = Float64Array.from({ length: n }, (_, i) => (i < 8 ? 1 : 0.8 * 10 ** (-3 * ((i - 8) / n))));
+  const cluster = Float64Array.from({ length: n }, (_, i) => (i < 6 ? 1 - 1e-6 * i : 0.5 * 10 ** (-3 * ((i - 6) / n))));
+  return [
+    make('batch: log spectrum', n, 10, 'largest', matrixWithSpectrum(log, rng)),
+    make('batch: identity', n, 10, 'largest', diagonal(new Float64Array(n).fill(1))),
+    make('batch: 8-fold top', n, 10, 'largest', matrixWithSpectrum(mult, rng)),
+    make('batch: 1e-6 cluster', n, 10, 'largest', matrixWithSpectrum(cluster, rng)),
+  ];
+}

@@ -1,0 +1,91 @@
+/**
+ * Float64 twins of the block Krylov bookkeeping kernels (src/kernels/krylovStep.ts):
+ * shaders/lanczos/krylovPrepare.wgsl, krylovNormalize.wgsl and krylovExponent.wgsl. They operate
+ * in place on arrays with the kernels' layouts; the float64 eigensolver backend
+ * (src/reference/krylovF64.ts) uses the same rules.
+ * @module
+ */
+import { krylovRandom } from './krylov.ts';
+
+/** The "unset" exponent (i32 minimum). */
+export const EXPONENT_UNSET = -(2 ** 31);
+
+/** ⌊log₂ m⌋ clamped to [−126, 126] for finite m > 0, else 0 — the krylovExponent rule (exact). */
+export function scaleExponent(m: number): number {
+  if (!(m > 0) || !Number.isFinite(m)) return 0;
+  let e = Math.floor(Math.log2(m));
+  if (2 ** e > m) e--;
+  else if (2 ** (e + 1) <= m) e++;
+  // An f32 subnormal m (below 2⁻¹²⁶) has exponent bits 0: the kernel reads −127, then clamps.
+  return Math.min(126, Math.max(-126, e));
+}
+
+/** Twin of krylovExponent.wgsl: exponent[b] = scaleExponent(maxAbs[b]) where unset. */
+export function krylovExponentF64(maxAbs: ArrayLike<number>, exponent: Int32Array, items: number): Int32Array {
+  for (let b = 0; b < items; b++) if (exponent[b] === EXPONENT_UNSET) exponent[b] = scaleExponent(maxAbs[b]!);
+  return exponent;
+}
+
+/** Twin of krylovPrepare.wgsl on lanes [firstLane, firstLane + lanes) of w ([lanes][n]). */
+export function krylovPrepareF64(
+  w: Float64Array,
+  hole: ArrayLike<number>,
+  exponent: ArrayLike<number>,
+  a: {
+    readonly n: number;
+    readonly firstLane: number;
+    readonly lanes: number;
+    readonly block: number;
+    readonly seed: number;
+    readonly tick: number;
+  },
+): Float64Array {
+  for (let l = a.firstLane; l < a.firstLane + a.lanes; l++) {
+    const base = l * a.n;
+    if (hole[l]) {
+      for (let i = 0; i < a.n; i++) w[base + i] = krylovRandom(a.seed, l % a.block, a.tick, i);
+    } else {
+      const unit = 2 ** -exponent[Math.floor(l / a.block)]!;
+      for (let i = 0; i < a.n; i++) w[base + i] = w[base + i]! * unit;
+    }
+  }
+  return w;
+}
+
+/** Per-lane state the normalize kernel updates (mirrors its read_write bindings). */
+export interface KrylovNormalizeState {
+  readonly hole: Uint32Array;
+  readonly inv: Float64Array;
+  readonly recNorm: Float64Array;
+  readonly recFlags: Uint32Array;
+}
+
+/** Twin of krylovNormalize.wgsl (see its header for the rule). */
+export function krylovNormalizeF64(
+  norm0: ArrayLike<number>,
+  norm2: ArrayLike<number>,
+  s: KrylovNormalizeState,
+  a: {
+    readonly firstLane: number;
+    readonly laneStride: number;
+    readonly count: number;
+    readonly recBase: number;
+    readonly tol: number;
+    readonly norm2Base: number;
+  },
+): KrylovNormalizeState {
+  for (let t = 0; t < a.count; t++) {
+    const l = a.firstLane + t * a.laneStride;
+    const x = norm0[l]!;
+    const y = norm2[a.norm2Base + t]!;
+    const nonFinite = !Number.isFinite(x) || !Number.isFinite(y);
+    const nu0 = Math.sqrt(Math.max(x, 0));
+    const nu = Math.sqrt(Math.max(y, 0));
+    const isHole = nonFinite || !(nu > a.tol * nu0);
+    s.inv[l] = isHole ? 0 : 1 / nu;
+    s.recNorm[a.recBase + l] = Number.isFinite(nu) ? nu : 0;
+    s.recFlags[a.recBase + l] = (isHole ? 1 : 0) | (s.hole[l] ? 2 : 0) | (nonFinite ? 4 : 0);
+    s.hole[l] = isHole ? 1 : 0;
+  }
+  return s;
+}

@@ -1,0 +1,135 @@
+/**
+ * The float64 eigensolver (eigshF64: block thick-restart Lanczos, src/reference/krylov.ts with the
+ * float64 backend) on the hard-case catalogue — the same contract as the GPU path — plus the
+ * driver's behaviour: verification finds the copies a single vector misses (negative control
+ * without it), memory budget and restarts, stop reasons, option errors, batches, and the random
+ * restart vectors shared with the GPU kernel.
+ */
+import { describe, expect, test } from 'vitest';
+import { eigenCatalogue, mixedBatch, wantedValues } from '../../../src/bench/eigenCatalogue.ts';
+import { InvalidArgumentError } from '../../../src/errors.ts';
+import { defaultMaxVectors, denseCpuOperator, eigshF64, MIN_F64_TOLERANCE, type EigenOptions } from '../../../src/reference/eigsh.ts';
+import { krylovRandom, ritzOrder } from '../../../src/reference/krylov.ts';
+import { caseTolerance, checkContract, f64Oracle, normOf } from '../../helpers/eigenContract.ts';
+
+const solve = (data: Float32Array, n: number, options: EigenOptions, batch = 1) => eigshF64(denseCpuOperator(n, batch, data), options);
+
+describe('eigshF64 on the hard-case catalogue', () => {
+  for (const c of eigenCatalogue('test')) {
+    test(`${c.name} (n = ${c.n}, ${c.which} ${c.k})`, () => {
+      const r = solve(c.data, c.n, { k: c.k, which: c.which, tolerance: caseTolerance(c) })[0]!;
+      checkContract(c, r, caseTolerance(c), 1e-5, f64Oracle(c));
+    });
+  }
+
+  test('a batch mixing easy and hard members: every member meets the contract, easy members take fewer applies', () => {
+    const ms = mixedBatch(64);
+    const data = new Float32Array(ms.length * 64 * 64);
+    ms.forEach((m, b) => data.set(m.data, b * 64 * 64));
+    const rs = solve(data, 64, { k: 10, tolerance: 1e-5 }, ms.length);
+    ms.forEach((m, b) => checkContract(m, rs[b]!, 1e-5, 1e-5, f64Oracle(m)));
+    expect(rs[1]!.applies).toBeLessThan(rs[2]!.applies);
+  });
+});
+
+describe('eigshF64: multiplicity, verification, restarts, stop reasons', () => {
+  test('negative control: without verification a single vector misses copies of multiple eigenvalues; with it, none', () => {
+    for (const name of ['multiplicity 8 at the top, rotated', 'graph Laplacian, 6 components of 20']) {
+      const c = eigenCatalogue('test').find((x) => x.name === name)!;
+      const want = wantedValues(c.values, c.k, c.which);
+      const wrong = (verify: boolean) => {
+        const r = solve(c.data, c.n, { k: c.k, which: c.which, verify, tolerance: 1e-5 })[0]!;
+        return Array.from(r.eigenvalues).filter((v, i) => Math.abs(v - want[i]!) > 1e-5 * normOf(c)).length;
+      };
+      expect(wrong(false), name).toBeGreaterThan(0);
+      expect(wrong(true), name).toBe(0);
+    }
+  });
+
+  test('block size p = 3 finds a 3-fold eigenvalue without verification', () => {
+    const c = eigenCatalogue('test').find((x) => x.name === 'multiplicity 3 at the top, diagonal')!;
+    checkContract(c, solve(c.data, c.n, { k: c.k, blockSize: 3, verify: false, tolerance: 1e-5 })[0]!, 1e-5, 1e-5, f64Oracle(c));
+  });
+
+  test('a small memory budget restarts (thick restart keeps the wanted pairs) and still converges', () => {
+    const c = eigenCatalogue('test').find((x) => x.name === 'Wishart 200×400, smallest')!;
+    const r = solve(c.data, c.n, { k: c.k, which: c.which, maxVectors: 2 * c.k + 20, tolerance: 1e-5 })[0]!;
+    expect(r.restarts).toBeGreaterThan(1);
+    checkContract(c, r, 1e-5, 1e-5, f64Oracle(c));
+  });
+
+  test('maxApplies stops an item with honest bounds and stopReason "maxApplies"', () => {
+    const c = eigenCatalogue('test').find((x) => x.name === 'Wishart 200×400, smallest')!;
+    const r = solve(c.data, c.n, { k: c.k, which: c.which, maxApplies: 30, tolerance: 1e-5 })[0]!;
+    expect(r.stopReason).toBe('maxApplies');
+    expect(r.converged.some((x) => !x)).toBe(true);
+    for (let i = 0; i < c.k; i++) {
+      let near = Infinity;
+      for (const t of c.values) near = Math.min(near, Math.abs(t - r.eigenvalues[i]!));
+      expect(near).toBeLessThanOrEqual(r.errorBounds[i]!);
+    }
+  });
+
+  test('exhaustion: k = n gives every eigenvalue, stopReason "exhausted"', () => {
+    const c = eigenCatalogue('test').find((x) => x.name === 'rank-1 uuᵀ, smallest')!;
+    const r = solve(c.data, c.n, { k: c.n, tolerance: 1e-5 })[0]!;
+    checkContract({ ...c, k: c.n, which: 'largest' }, r, 1e-5, 1e-5, f64Oracle(c));
+  });
+
+  test('vectors: Ritz vectors with ‖Au − θu‖ within the bound', () => {
+    const c = eigenCatalogue('test').find((x) => x.name === '1e-6 cluster at the top')!;
+    const r = solve(c.data, c.n, { k: c.k, tolerance: 1e-6, vectors: true } as EigenOptions)[0]!;
+    for (let v = 0; v < c.k; v++) {
+      let res = 0;
+      for (let i = 0; i < c.n; i++) {
+        let s = 0;
+        for (let j = 0; j < c.n; j++) s += c.data[i * c.n + j]! * r.vectors![v * c.n + j]!;
+        res += (s - r.eigenvalues[v]! * r.vectors![v * c.n + i]!) ** 2;
+      }
+      expect(Math.sqrt(res)).toBeLessThanOrEqual(r.errorBounds[v]! + 1e-12);
+    }
+  });
+
+  test('bad options → InvalidArgumentError naming the argument', () => {
+    const c = mixedBatch(16)[0]!;
+    const cases: [EigenOptions, string][] = [
+      [{ k: 17 }, 'k'],
+      [{ k: 2, tolerance: MIN_F64_TOLERANCE / 2 }, 'tolerance'],
+      [{ k: 2, blockSize: 0 }, 'blockSize'],
+      [{ k: 4, maxVectors: 5 }, 'maxVectors'],
+      [{ k: 2, maxApplies: 0 }, 'maxApplies'],
+      [{ k: 2, verify: 'yes' as never }, 'verify'],
+      [{ k: 4, steps: 2, blockSize: 1 }, 'steps'],
+    ];
+    for (const [options, argument] of cases) {
+      let error: unknown;
+      try {
+        solve(c.data, 16, options);
+      } catch (e) {
+        error = e;
+      }
+      expect(error, JSON.stringify(options)).toBeInstanceOf(InvalidArgumentError);
+      expect((error as InvalidArgumentError).argument).toBe(argument);
+    }
+    expect(defaultMaxVectors(1000, 10, 1)).toBe(128);
+    expect(defaultMaxVectors(1000, 100, 2)).toBe(222);
+    expect(defaultMaxVectors(30, 10, 1)).toBe(32);
+    expect(defaultMaxVectors(256, 256, 1)).toBe(258);
+  });
+
+  test('ritzOrder: descending for largest, ascending for smallest, top then bottom for both', () => {
+    expect(ritzOrder(5, 3, 'largest')).toEqual([4, 3, 2]);
+    expect(ritzOrder(5, 3, 'smallest')).toEqual([0, 1, 2]);
+    expect(ritzOrder(5, 3, 'both')).toEqual([4, 3, 0]);
+    expect(ritzOrder(2, 3, 'largest')).toEqual([1, 0]);
+  });
+
+  test('the random restart vectors: deterministic, f32-exact, in (−1, 1), mean ≈ 0, distinct per block member and step', () => {
+    const a = Array.from({ length: 4000 }, (_, i) => krylovRandom(3, 0, 9, i));
+    expect(a.every((v) => Math.fround(v) === v && v > -1 && v < 1)).toBe(true);
+    expect(Math.abs(a.reduce((s, v) => s + v, 0) / a.length)).toBeLessThan(0.03);
+    expect(krylovRandom(3, 0, 9, 5)).toBe(a[5]);
+    expect(krylovRandom(3, 1, 9, 5)).not.toBe(a[5]);
+    expect(krylovRandom(3, 0, 10, 5)).not.toBe(a[5]);
+  });
+});
