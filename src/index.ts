@@ -46,6 +46,8 @@ export {
   jacobianOperator,
   csrOperator,
   wgslOperator,
+  matrixOperator,
+  type MatrixInput,
   type SymmetricOperator,
   type RectangularOperator,
   type DenseOperatorOptions,
@@ -54,7 +56,15 @@ export {
   type WgslOperatorOptions,
   type HostMatrixData,
 } from './algorithms/operators.ts';
-export { eigsh, type EigenSolution, type GpuEigenOptions, type EigenOptions, type EigenResult, type Which } from './algorithms/eigsh.ts';
+export {
+  eigsh,
+  MIN_GPU_TOLERANCE,
+  type EigenSolution,
+  type GpuEigenOptions,
+  type EigenOptions,
+  type EigenResult,
+  type Which,
+} from './algorithms/eigsh.ts';
 export { eigshJacobian } from './algorithms/golubKahan.ts';
 export { flowMatrixGpu, type FlowMatrixInput } from './algorithms/flowEstimator.ts';
 export {
@@ -73,6 +83,7 @@ export {
   lanczosQuadrature,
   golubKahanQuadrature,
   slqDensity,
+  type DensityOptions,
   type QuadratureRule,
   type QuadratureOptions,
   type SpectralDensityEstimate,
@@ -86,6 +97,7 @@ export {
   analyzeSeries,
   runLambdaMaxBound,
   seriesCoverage,
+  defaultFloorRelative,
   COMPLEMENT_WARNING_SHARE,
   type CheckpointCapture,
   type CheckpointData,
