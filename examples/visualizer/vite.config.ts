@@ -15,6 +15,7 @@ export default defineConfig({
         alias: [
           { find: /^grsd$/, replacement: resolve(local, 'index.js') },
           { find: /^grsd\/lab$/, replacement: resolve(local, 'lab.js') },
+          { find: /^grsd\/reference$/, replacement: resolve(local, 'reference.js') },
         ],
       }
     : {},

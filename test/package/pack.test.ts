@@ -130,7 +130,7 @@ describe('install without optional dependencies (browser projects)', () => {
       const why = async (f) => { try { await f(); return 'no error'; } catch (e) { return [e.name, e.code, e.packageName, e.message]; } };
       console.log(JSON.stringify({
         dawn: await why(() => g.createNodeGpuContext()),
-        report: await why(() => g.reportFigures({ grid: { centers: [], count: 0 }, checkpoints: [], intervals: [] }, { fits: { velocity: [] }, theory: {} })),
+        report: await why(async () => (await import('grsd')).renderSvg({ mark: 'point', data: { values: [] } })),
       }));`;
     const r = nodeIn(slim, ['--input-type=module', '-e', script]);
     expect(r.status, r.stderr).toBe(0);
