@@ -11,21 +11,19 @@ import {
   analysisJson,
   analysisSummaryHtml,
   analyzeGrsd,
-  checkpointSchedule,
   createGpuContext,
-  DEMO_CONFIG,
   figureSource,
   GrsdError,
   loadVega,
   REPORT_STYLE,
   toCsv,
   type CheckpointResult,
-  type DepthStudyConfig,
   type Figure,
   type GpuContext,
   type GrsdAnalysis,
   type SeriesResult,
 } from 'grsd';
+import { checkpointSchedule, DEMO_CONFIG, type DepthStudyConfig } from 'grsd/lab';
 import { runOnCpu, runOnGpu } from './train.ts';
 
 type Backend = 'gpu' | 'cpu';

@@ -6,22 +6,18 @@
  * series backend (slower: meant for small networks). Both use the same task, model, uniform
  * checkpoints and per-layer learning rates as `grsd demo`.
  */
+import { GrsdSeries, type CheckpointResult, type GpuContext, type IntervalResult, type SeriesResult } from 'grsd';
 import {
   checkpointSchedule,
   createLab,
-  GrsdSeries,
   initParameters,
   learningRateMultipliers,
-  reference,
   resolveModel,
   studyTask,
-  type CheckpointResult,
   type DepthStudyConfig,
-  type GpuContext,
-  type IntervalResult,
   type ModelConfig,
-  type SeriesResult,
-} from 'grsd';
+} from 'grsd/lab';
+import * as reference from 'grsd/reference';
 
 /** Callbacks of a run. */
 export interface RunHooks {

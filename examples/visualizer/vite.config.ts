@@ -10,6 +10,14 @@ const local = process.env.GRSD_DIST;
 export default defineConfig({
   root: fileURLToPath(new URL('.', import.meta.url)),
   base: './',
-  resolve: local ? { alias: { grsd: resolve(local, 'index.js') } } : {},
+  resolve: local
+    ? {
+        alias: [
+          { find: /^grsd$/, replacement: resolve(local, 'index.js') },
+          { find: /^grsd\/lab$/, replacement: resolve(local, 'lab.js') },
+          { find: /^grsd\/reference$/, replacement: resolve(local, 'reference.js') },
+        ],
+      }
+    : {},
   build: { outDir: 'dist', emptyOutDir: true, target: 'es2022' },
 });

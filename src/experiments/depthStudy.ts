@@ -16,7 +16,6 @@ import { DEFAULT_THRESHOLDS } from '../analysis/conditions.ts';
 import { analyzeGrsd, type GrsdAnalysis } from '../analysis/grsdAnalysis.ts';
 import {
   analyzeSeries,
-  defaultFloorRelative,
   type CheckpointData,
   type CheckpointResult,
   type IntervalResult,
@@ -260,16 +259,14 @@ function studyModel(config: DepthStudyConfig, architecture: Exclude<Architecture
 }
 
 /**
- * The series options of a study run: the whole-run grid with the floor of the data's precision.
- * The lab's kernels are f32 (≈ n·2⁻²⁴·λ_max rounding in every eigenvalue), so even the float64
- * analysis puts eigenvalues below the f32 floor into ∅: below it they are the data's rounding.
+ * The series options of a study run: the whole-run grid and the library's defaults (the lab's
+ * kernels are Float32Array, so the series takes the f32 floor even on the float64 backend).
  */
 function seriesOptions(config: DepthStudyConfig, seed?: number): SeriesOptions {
   return {
     timeScale: config.learningRate / config.task.points,
     ...(seed === undefined ? {} : { seed }),
     ...(config.rank === undefined ? {} : { rank: config.rank }),
-    gridOptions: { floorRelative: defaultFloorRelative('float32', config.task.points) },
   };
 }
 

@@ -11,7 +11,7 @@ import { readFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
-import { FileReadError, InvalidArgumentError } from '../errors.ts';
+import { FileReadError, InvalidArgumentError, MissingDependencyError } from '../errors.ts';
 import { analysisFigures, compileSpec, figureSource } from '../io/figures/index.ts';
 import { livePageHtml } from '../io/livePage.ts';
 import { analysisSummaryHtml } from '../io/report.ts';
@@ -73,13 +73,7 @@ function vegaBrowserBuild(): string {
   try {
     entry = fileURLToPath(import.meta.resolve('vega'));
   } catch (error) {
-    throw new FileReadError(
-      'vega',
-      'grsd serve draws its figures with the package vega, which is not installed: npm install vega vega-lite',
-      {
-        cause: error,
-      },
-    );
+    throw new MissingDependencyError('vega', 'grsd serve (its page draws the figures with vega)', { cause: error });
   }
   // vega's package exports point at build/vega.module.js; the UMD build vega.min.js sits beside it.
   const path = join(dirname(entry), 'vega.min.js');

@@ -99,12 +99,10 @@ async function nodeRun(ctx: GpuContext, cfg: DepthStudyConfig) {
 }
 
 beforeAll(async () => {
-  // As a user's project would: the example's own config, `grsd` resolved to the built package.
-  await build({
-    configFile: resolve(ROOT, 'vite.config.ts'),
-    logLevel: 'warn',
-    resolve: { alias: { grsd: resolve(ROOT, '../../dist/index.js') } },
-  });
+  // As a user's project would: the example's own config, `grsd` (and its subpaths) resolved to the
+  // built package through the config's GRSD_DIST switch.
+  process.env.GRSD_DIST = resolve(ROOT, '../../dist');
+  await build({ configFile: resolve(ROOT, 'vite.config.ts'), logLevel: 'warn' });
   ({ server, url } = await serveDirectory(resolve(ROOT, 'dist')));
 }, 240_000);
 afterAll(() => server?.close());

@@ -9,7 +9,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import type { Command } from 'commander';
-import { GrsdSeries, runLambdaMaxBound, seriesGrid } from '../../analysis/series.ts';
+import { checkpointPrecision, coarserPrecision, GrsdSeries, runLambdaMaxBound, seriesGrid } from '../../analysis/series.ts';
 import type { GpuContext } from '../../gpu/context.ts';
 import type { RunManifest } from '../../io/manifest.ts';
 import { FileFormatError, FileReadError } from '../../errors.ts';
@@ -69,16 +69,26 @@ export function liveAnalysis(
   options: RunAnalysisOptions,
 ): Pick<LiveRunOptions, 'createSeries' | 'grid' | 'analyze' | 'read'> {
   // The grid a series builds for a λ_max bound (same function as GrsdSeries; the default floor
-  // depends on the backend's precision and on n, the residual length of the run).
-  const precision = backend === 'cpu' ? 'float64' : 'float32';
+  // depends on the precision of the backend and of the data, and on n, the residual length).
+  // As in GrsdSeries, the data precision is the first checkpoint's.
+  const backendPrecision = backend === 'cpu' ? 'float64' : 'float32';
+  let dataPrecision: 'float32' | 'float64' | undefined;
   const grid = (m: RunManifest, lambdaMax: number, n: number) =>
-    seriesGrid(runSeriesOptions(m, options, lambdaMax).gridOptions!, lambdaMax, precision, n);
+    seriesGrid(
+      runSeriesOptions(m, options, lambdaMax).gridOptions!,
+      lambdaMax,
+      coarserPrecision(backendPrecision, dataPrecision ?? 'float64'),
+      n,
+    );
   return {
     createSeries: (manifest, lambdaMax) => new GrsdSeries(backend, runSeriesOptions(manifest, options, options.lambdaMax ?? lambdaMax!)),
     ...(options.lambdaMax === undefined
       ? {
           grid: {
-            bound: (data, m) => runLambdaMaxBound(backend, [data], { timeScale: m.timeScale, seed: options.seed }),
+            bound: (data, m) => {
+              dataPrecision ??= checkpointPrecision(data);
+              return runLambdaMaxBound(backend, [data], { timeScale: m.timeScale, seed: options.seed });
+            },
             sameGrid: (m, a, b, n) => {
               const [g, h] = [grid(m, a, n), grid(m, b, n)];
               return g.lambdaRef === h.lambdaRef && g.width === h.width && g.alphaMin === h.alphaMin && g.count === h.count;

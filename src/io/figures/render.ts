@@ -5,14 +5,23 @@
  * @module
  */
 import type { TopLevelSpec } from 'vega-lite';
+import { importOptional } from '../optionalImport.ts';
 
 type VegaModule = typeof import('vega');
 type VegaLiteModule = typeof import('vega-lite');
 let modules: Promise<[VegaModule, VegaLiteModule]> | undefined;
 
-/** vega and vega-lite, loaded once on demand. */
+/**
+ * vega and vega-lite (optional dependencies, docs/platforms.md), loaded once on demand; a missing
+ * one is a MissingDependencyError naming it.
+ */
 export function loadVega(): Promise<[VegaModule, VegaLiteModule]> {
-  modules ??= Promise.all([import('vega'), import('vega-lite')]);
+  modules ??= Promise.all([
+    importOptional(() => import('vega'), 'vega', 'Drawing a figure'),
+    importOptional(() => import('vega-lite'), 'vega-lite', 'Drawing a figure'),
+  ]);
+  // A failed load is not cached: installing the package and retrying works in the same process.
+  modules.catch(() => (modules = undefined));
   return modules;
 }
 
