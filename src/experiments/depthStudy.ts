@@ -291,95 +291,27 @@ export async function runDepthStudy(ctx: GpuContext, config: DepthStudyConfig, h
   const tasks = seeds.map((s) => studyTask(config, s));
   const steps = checkpointSchedule(config.steps, config.checkpointEvery, config.checkpointGrowth);
   const batches = config.architectures.flatMap((architecture) => config.depths.map((depth) => ({ architecture, depth })));
-
   const wantTiming = hooks.onEstimate !== undefined || hooks.onProgress !== undefined;
-  const cost = wantTiming ? await probeCosts(ctx, config, tasks) : null;
-  const predict = (depth: number, part: 'train' | 'analysis'): number => {
-    if (!cost) return 0;
-    if (part === 'analysis') return steps.length * seeds.length * cost.analysisPerCheckpoint;
-    return tensorsOf(depth) * (config.steps * cost.stepPerTensor + steps.length * cost.checkpointPerTensor);
-  };
-  const predictedTotal = batches.reduce((s, b) => s + predict(b.depth, 'train') + predict(b.depth, 'analysis'), 0);
-  if (cost) hooks.onEstimate?.(predictedTotal);
-  let predictedDone = 0;
-  const progress = (partDone: number, label: string): void => {
-    if (!hooks.onProgress) return;
-    const elapsed = (performance.now() - start) / 1000;
-    const done = predictedDone + partDone;
-    // Scale the remaining prediction by how the prediction has fared so far.
-    const ratio = done > 0 ? elapsed / done : 1;
-    const fraction = predictedTotal > 0 ? Math.min(1, done / predictedTotal) : 0;
-    hooks.onProgress({ fraction, elapsedSeconds: elapsed, etaSeconds: cost ? Math.max(0, (predictedTotal - done) * ratio) : null, label });
-  };
-
+  const eta = new StudyEta(
+    wantTiming ? await probeCosts(ctx, config, tasks) : null,
+    config,
+    steps.length,
+    batches.map((b) => b.depth),
+    hooks,
+  );
   const runs: DepthRun[] = [];
   for (const [index, { architecture, depth }] of batches.entries()) {
     hooks.onRunStart?.({ architecture, depth, seeds, index, total: batches.length });
     const label = `${architecture} L=${depth}`;
-    const trainPredicted = predict(depth, 'train');
-    const collected: CheckpointData[][] = seeds.map(() => []);
-    const diagnostics: DepthRun['diagnostics'][] = seeds.map(() => ({ layerGains: [], featureUpdates: [] }));
-    let emitted = 0;
-    let train: TrainSummary[];
-    {
-      using lab = await createLabBatch(
-        ctx,
-        seeds.map((s) => studyModel(config, architecture, depth, s)),
-        tasks,
-      );
-      train = await lab.train({
-        steps: config.steps,
-        learningRate: config.learningRate,
-        optimizer: 'gd',
-        checkpoints: steps,
-        // The analysis needs K_eff only; the per-layer kernels go to onLabCheckpoint (e.g. saved runs).
-        layerKernels: hooks.onLabCheckpoint !== undefined,
-        onCheckpoint: async (cps) => {
-          for (const [r, cp] of cps.entries()) {
-            await hooks.onLabCheckpoint?.({ architecture, depth, seed: seeds[r]! }, cp);
-            collected[r]!.push({
-              t: cp.step,
-              kernel: cp.kernel,
-              residual: cp.residual,
-              label: `${label} seed ${seeds[r]} step ${cp.step}`,
-            });
-            const gains = emitted === 0 ? cp.diagnostics.layerGains : diagnostics[r]!.layerGains;
-            diagnostics[r] = { layerGains: gains, featureUpdates: cp.diagnostics.featureUpdates };
-          }
-          emitted++;
-          progress((trainPredicted * emitted) / steps.length, `${label}: training, checkpoint ${emitted}/${steps.length}`);
-        },
-      });
-    }
-    predictedDone += trainPredicted;
+    const trained = await trainSeeds(ctx, config, { architecture, depth, seeds, tasks, steps }, hooks, (emitted) =>
+      eta.training(depth, emitted, `${label}: training, checkpoint ${emitted}/${steps.length}`),
+    );
+    eta.trained(depth);
     for (const [r, seed] of seeds.entries()) {
-      const a0 = performance.now();
-      const series = await analyzeSeries(config.analysisBackend === 'gpu' ? ctx : 'cpu', collected[r]!, seriesOptions(config, seed));
-      collected[r] = []; // the kernels are no longer needed
-      const gains = diagnostics[r]!.layerGains;
-      const analysis = analyzeGrsd(series, {
-        model: gains.length >= 2 ? { layerGains: gains } : {},
-        lsi: { permutations: config.permutations ?? 200, seed },
-      });
-      const run: DepthRun = {
-        architecture,
-        depth,
-        seed,
-        series,
-        analysis,
-        train: train[r]!,
-        diagnostics: diagnostics[r]!,
-        seconds: { train: train[r]!.seconds, analysis: (performance.now() - a0) / 1000 },
-      };
-      if (hooks.onCheckpoint) {
-        series.checkpoints.forEach((c, i) =>
-          hooks.onCheckpoint!({ architecture, depth, seed, grid: series.grid }, c, i > 0 ? series.intervals[i - 1]! : null),
-        );
-      }
+      const run = await analyseSeed(ctx, config, { architecture, depth, seed }, trained, r, hooks);
       runs.push(run);
       hooks.onRunDone?.(run);
-      predictedDone += predict(depth, 'analysis') / seeds.length;
-      progress(0, `${label}: analysed seed ${seed}`);
+      eta.analysed(`${label}: analysed seed ${seed}`);
     }
   }
   const summary = summarizeDepthStudy(runs.map(runOutcome), {
@@ -391,6 +323,158 @@ export async function runDepthStudy(ctx: GpuContext, config: DepthStudyConfig, h
     seed: config.seed,
   });
   return { config, seeds, runs, summary, seconds: (performance.now() - start) / 1000 };
+}
+
+/** What training the seeds of one (architecture, depth) leaves for their analysis, per seed. */
+interface TrainedSeeds {
+  readonly checkpoints: CheckpointData[][];
+  readonly diagnostics: DepthRun['diagnostics'][];
+  readonly train: TrainSummary[];
+}
+
+/** Trains every seed of one architecture and depth as one lab batch, keeping K_eff and e of every checkpoint. */
+async function trainSeeds(
+  ctx: GpuContext,
+  config: DepthStudyConfig,
+  job: {
+    architecture: Exclude<Architecture, 'linear'>;
+    depth: number;
+    seeds: readonly number[];
+    tasks: readonly Task[];
+    steps: readonly number[];
+  },
+  hooks: DepthStudyHooks,
+  onCheckpoint: (emitted: number) => void,
+): Promise<TrainedSeeds> {
+  const { architecture, depth, seeds, steps } = job;
+  const checkpoints: CheckpointData[][] = seeds.map(() => []);
+  const diagnostics: DepthRun['diagnostics'][] = seeds.map(() => ({ layerGains: [], featureUpdates: [] }));
+  let emitted = 0;
+  using lab = await createLabBatch(
+    ctx,
+    seeds.map((s) => studyModel(config, architecture, depth, s)),
+    job.tasks,
+  );
+  const train = await lab.train({
+    steps: config.steps,
+    learningRate: config.learningRate,
+    optimizer: 'gd',
+    checkpoints: steps,
+    // The analysis needs K_eff only; the per-layer kernels go to onLabCheckpoint (e.g. saved runs).
+    layerKernels: hooks.onLabCheckpoint !== undefined,
+    onCheckpoint: async (cps) => {
+      for (const [r, cp] of cps.entries()) {
+        await hooks.onLabCheckpoint?.({ architecture, depth, seed: seeds[r]! }, cp);
+        checkpoints[r]!.push({
+          t: cp.step,
+          kernel: cp.kernel,
+          residual: cp.residual,
+          label: `${architecture} L=${depth} seed ${seeds[r]} step ${cp.step}`,
+        });
+        // The gains at step 0 (they feed C1), the feature updates of the latest checkpoint.
+        const gains = emitted === 0 ? cp.diagnostics.layerGains : diagnostics[r]!.layerGains;
+        diagnostics[r] = { layerGains: gains, featureUpdates: cp.diagnostics.featureUpdates };
+      }
+      onCheckpoint(++emitted);
+    },
+  });
+  return { checkpoints, diagnostics, train };
+}
+
+/** Analyses seed r of a trained batch (and frees its checkpoints). */
+async function analyseSeed(
+  ctx: GpuContext,
+  config: DepthStudyConfig,
+  key: { architecture: Exclude<Architecture, 'linear'>; depth: number; seed: number },
+  trained: TrainedSeeds,
+  r: number,
+  hooks: DepthStudyHooks,
+): Promise<DepthRun> {
+  const a0 = performance.now();
+  const series = await analyzeSeries(
+    config.analysisBackend === 'gpu' ? ctx : 'cpu',
+    trained.checkpoints[r]!,
+    seriesOptions(config, key.seed),
+  );
+  trained.checkpoints[r] = []; // the kernels are no longer needed
+  const gains = trained.diagnostics[r]!.layerGains;
+  const analysis = analyzeGrsd(series, {
+    model: gains.length >= 2 ? { layerGains: gains } : {},
+    lsi: { permutations: config.permutations ?? 200, seed: key.seed },
+  });
+  if (hooks.onCheckpoint) {
+    series.checkpoints.forEach((c, i) => hooks.onCheckpoint!({ ...key, grid: series.grid }, c, i > 0 ? series.intervals[i - 1]! : null));
+  }
+  return {
+    ...key,
+    series,
+    analysis,
+    train: trained.train[r]!,
+    diagnostics: trained.diagnostics[r]!,
+    seconds: { train: trained.train[r]!.seconds, analysis: (performance.now() - a0) / 1000 },
+  };
+}
+
+/**
+ * The expected time and the ETA: the timing probe's cost model predicts every batch's training and
+ * analysis; the remaining prediction is scaled by how the prediction has fared so far.
+ */
+class StudyEta {
+  readonly #cost: CostModel | null;
+  readonly #config: DepthStudyConfig;
+  readonly #checkpoints: number;
+  readonly #hooks: DepthStudyHooks;
+  readonly #start = performance.now();
+  readonly #total: number;
+  #done = 0;
+
+  constructor(cost: CostModel | null, config: DepthStudyConfig, checkpoints: number, depths: readonly number[], hooks: DepthStudyHooks) {
+    this.#cost = cost;
+    this.#config = config;
+    this.#checkpoints = checkpoints;
+    this.#hooks = hooks;
+    this.#total = depths.reduce((s, d) => s + this.#train(d) + this.#analysis(), 0);
+    if (cost) hooks.onEstimate?.(this.#total);
+  }
+
+  /** Predicted seconds to train one batch at `depth`. */
+  #train(depth: number): number {
+    const c = this.#cost;
+    return c ? tensorsOf(depth) * (this.#config.steps * c.stepPerTensor + this.#checkpoints * c.checkpointPerTensor) : 0;
+  }
+
+  /** Predicted seconds to analyse one batch (all seeds). */
+  #analysis(): number {
+    return this.#cost ? this.#checkpoints * this.#config.seeds * this.#cost.analysisPerCheckpoint : 0;
+  }
+
+  /** `emitted` of the batch's checkpoints are done. */
+  training(depth: number, emitted: number, label: string): void {
+    this.#report((this.#train(depth) * emitted) / this.#checkpoints, label);
+  }
+
+  trained(depth: number): void {
+    this.#done += this.#train(depth);
+  }
+
+  /** One seed of a batch at `depth` is analysed. */
+  analysed(label: string): void {
+    this.#done += this.#analysis() / this.#config.seeds;
+    this.#report(0, label);
+  }
+
+  #report(partial: number, label: string): void {
+    if (!this.#hooks.onProgress) return;
+    const elapsed = (performance.now() - this.#start) / 1000;
+    const done = this.#done + partial;
+    const ratio = done > 0 ? elapsed / done : 1;
+    this.#hooks.onProgress({
+      fraction: this.#total > 0 ? Math.min(1, done / this.#total) : 0,
+      elapsedSeconds: elapsed,
+      etaSeconds: this.#cost ? Math.max(0, (this.#total - done) * ratio) : null,
+      label,
+    });
+  }
 }
 
 /** What a run contributes to the summary. */
