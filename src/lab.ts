@@ -10,6 +10,7 @@
  */
 export {
   createLab,
+  createLabBatch,
   initParameters,
   learningRateMultipliers,
   resolveModel,
@@ -17,11 +18,13 @@ export {
   teacherStudent,
   type Activation,
   type Architecture,
+  type BatchTrainOptions,
   type CheckpointOptions,
   type DepthCorrection,
   type KernelRegressionOptions,
   type KernelRegressionTask,
   type Lab,
+  type LabBatch,
   type LabCheckpoint,
   type LearningRateOptions,
   type ModelConfig,
@@ -31,16 +34,8 @@ export {
   type TeacherStudentOptions,
   type TensorParametrization,
   type TrainOptions,
+  type TrainRunOptions,
   type TrainSummary,
 } from './lab/index.ts';
-export {
-  runDepthStudy,
-  checkpointSteps,
-  studyTask,
-  DEMO_CONFIG,
-  DEMO_QUICK_CONFIG,
-  type DepthStudy,
-  type DepthStudyConfig,
-  type DepthStudyHooks,
-  type DepthRun,
-} from './experiments/depthStudy.ts';
+// The depth study, its summary over seeds and the statistics it uses (src/experiments/index.ts).
+export * from './experiments/index.ts';

@@ -23,7 +23,7 @@ import {
   type GrsdAnalysis,
   type SeriesResult,
 } from 'grsd';
-import { checkpointSteps, DEMO_CONFIG, type DepthStudyConfig } from 'grsd/lab';
+import { checkpointSchedule, DEMO_CONFIG, type DepthStudyConfig } from 'grsd/lab';
 import { runOnCpu, runOnGpu } from './train.ts';
 
 type Backend = 'gpu' | 'cpu';
@@ -96,7 +96,8 @@ function readConfig(): DepthStudyConfig {
     width: num('width'),
     task: { ...DEMO_CONFIG.task, points: num('points') },
     steps: num('steps'),
-    checkpoints: num('checkpoints'),
+    checkpointEvery: Math.max(1, Math.round(num('steps') / Math.max(1, num('checkpoints') - 1))),
+    seeds: 1,
     learningRate: num('lr'),
     seed: num('seed'),
     permutations: 200,
@@ -244,7 +245,7 @@ async function run(ctx: GpuContext | null, backend: Backend, config: DepthStudyC
         }
       : { kind: 'cpu', precision: 'float64' };
   const started = performance.now();
-  const eta = new Eta(config.steps, checkpointSteps(config.steps, config.checkpoints).length);
+  const eta = new Eta(config.steps, checkpointSchedule(config.steps, config.checkpointEvery, config.checkpointGrowth).length);
   let count = 0;
   stopRequested = false;
   $('summary').replaceChildren();

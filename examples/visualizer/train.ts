@@ -3,12 +3,12 @@
  * descent and streamed checkpoint by checkpoint through a GrsdSeries — on the page's WebGPU device
  * with the grsd lab, or, for browsers without WebGPU, in float64 on the CPU with grsd's reference
  * network (`reference.mlpGdStep`, `reference.mlpNtk`: the lab's twin) and the float64 `cpu`
- * series backend (slower: meant for small networks). Both use the same task, model, log-spaced
+ * series backend (slower: meant for small networks). Both use the same task, model, uniform
  * checkpoints and per-layer learning rates as `grsd demo`.
  */
 import { GrsdSeries, type CheckpointResult, type GpuContext, type IntervalResult, type SeriesResult } from 'grsd';
 import {
-  checkpointSteps,
+  checkpointSchedule,
   createLab,
   initParameters,
   learningRateMultipliers,
@@ -74,7 +74,7 @@ export async function runOnGpu(ctx: GpuContext, config: DepthStudyConfig, hooks:
       steps: config.steps,
       learningRate: config.learningRate,
       optimizer: 'gd',
-      checkpoints: checkpointSteps(config.steps, config.checkpoints),
+      checkpoints: checkpointSchedule(config.steps, config.checkpointEvery, config.checkpointGrowth),
       onCheckpoint: async (cp) => {
         if (hooks.stopped()) throw new Stop();
         gains ??= cp.diagnostics.layerGains;
@@ -101,7 +101,7 @@ export async function runOnCpu(config: DepthStudyConfig, hooks: RunHooks): Promi
   const task = studyTask(config);
   const m = resolveModel(model(config));
   const ratios = learningRateMultipliers(m);
-  const at = new Set(checkpointSteps(config.steps, config.checkpoints));
+  const at = new Set(checkpointSchedule(config.steps, config.checkpointEvery, config.checkpointGrowth));
   const rows = task.trainSize;
   using series = newSeries('cpu', config);
   let params: reference.MlpParameters = Object.fromEntries(Object.entries(initParameters(m)).map(([k, v]) => [k, Float64Array.from(v)]));

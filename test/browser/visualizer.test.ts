@@ -16,7 +16,7 @@ import { build } from 'vite';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { analyzeGrsd } from '../../src/analysis/grsdAnalysis.ts';
 import { GrsdSeries } from '../../src/analysis/series.ts';
-import { DEMO_CONFIG, checkpointSteps, studyTask, type DepthStudyConfig } from '../../src/experiments/depthStudy.ts';
+import { DEMO_CONFIG, checkpointSchedule, studyTask, type DepthStudyConfig } from '../../src/experiments/depthStudy.ts';
 import type { GpuContext } from '../../src/gpu/context.ts';
 import { createLab } from '../../src/lab/trainer.ts';
 import { initParameters, learningRateMultipliers, resolveModel } from '../../src/lab/models.ts';
@@ -51,7 +51,9 @@ const config = (run: typeof RUN | typeof CPU_RUN): DepthStudyConfig => ({
   width: run.width,
   task: { ...DEMO_CONFIG.task, points: run.points },
   steps: run.steps,
-  checkpoints: run.checkpoints,
+  // As the page's readConfig: uniform spacing from the checkpoint count.
+  checkpointEvery: Math.max(1, Math.round(run.steps / Math.max(1, run.checkpoints - 1))),
+  seeds: 1,
   learningRate: run.lr,
   seed: run.seed,
   permutations: 200,
@@ -82,7 +84,7 @@ async function nodeRun(ctx: GpuContext, cfg: DepthStudyConfig) {
     steps: cfg.steps,
     learningRate: cfg.learningRate,
     optimizer: 'gd',
-    checkpoints: checkpointSteps(cfg.steps, cfg.checkpoints),
+    checkpoints: checkpointSchedule(cfg.steps, cfg.checkpointEvery),
     onCheckpoint: async (cp) => {
       gains ??= cp.diagnostics.layerGains;
       await series.push({ t: cp.step, kernel: cp.kernel, layers: cp.layers, residual: cp.residual });
@@ -187,7 +189,7 @@ describe('example visualizer in headless Chromium', () => {
       const stopped = await result(page);
       expect(stopped.done).toBe('stopped');
       expect(stopped.json.checkpoints.length).toBeGreaterThanOrEqual(2);
-      expect(stopped.json.checkpoints.length).toBeLessThan(checkpointSteps(20000, 12).length);
+      expect(stopped.json.checkpoints.length).toBeLessThan(checkpointSchedule(20000, Math.round(20000 / 11)).length);
       expect(await page.locator('#status').textContent()).toMatch(/stopped after \d+ checkpoints/);
       expect(await page.locator('#fig-energy svg').count()).toBe(1);
       expect(consoleErrors).toEqual([]);
@@ -208,7 +210,7 @@ describe('example visualizer in headless Chromium', () => {
     const ratios = learningRateMultipliers(model);
     let p: MlpParameters = Object.fromEntries(Object.entries(initParameters(model)).map(([k, v]) => [k, Float64Array.from(v)]));
     const losses: number[] = [];
-    const at = new Set(checkpointSteps(cfg.steps, cfg.checkpoints));
+    const at = new Set(checkpointSchedule(cfg.steps, cfg.checkpointEvery));
     for (let s = 0; s <= cfg.steps; s++) {
       if (at.has(s)) {
         const f = mlpForward(model, p, task.trainX, task.trainSize).outputs;

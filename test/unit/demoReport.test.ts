@@ -5,10 +5,10 @@
  * and without the interval matrices (and the HTML without figure data) when data is off.
  */
 import { beforeAll, describe, expect, test } from 'vitest';
-import { depthScan } from '../../src/analysis/conditions.ts';
 import { analyzeGrsd } from '../../src/analysis/grsdAnalysis.ts';
 import { GrsdSeries } from '../../src/analysis/series.ts';
-import { DEMO_QUICK_CONFIG, type DepthRun, type DepthStudy } from '../../src/experiments/depthStudy.ts';
+import { DEMO_QUICK_CONFIG, runOutcome, type DepthRun, type DepthStudy } from '../../src/experiments/depthStudy.ts';
+import { summarizeDepthStudy } from '../../src/experiments/depthSummary.ts';
 import { demoJson, renderDemoReport } from '../../src/io/demoReport.ts';
 import { toJsonText } from '../../src/io/json.ts';
 import { trainingRun } from '../helpers/trainingRun.ts';
@@ -32,6 +32,7 @@ beforeAll(async () => {
     runs.push({
       architecture,
       depth,
+      seed: 1,
       series: result,
       analysis,
       train: {
@@ -43,31 +44,34 @@ beforeAll(async () => {
         stepSeconds: 0.01,
         checkpointSeconds: 0.1,
       } as DepthRun['train'],
+      diagnostics: { layerGains: [], featureUpdates: [] },
       seconds: { train: 1, analysis: 0.5 },
     });
   }
-  const scans = Object.fromEntries(
-    ['residual', 'plain'].map((a) => [
-      a,
-      depthScan(
-        runs.filter((r) => r.architecture === a).map((r) => ({ depth: r.depth, epsilonLSI: r.analysis.theory.lsi?.epsilon ?? null })),
-      ),
-    ]),
-  );
-  study = { config: { ...DEMO_QUICK_CONFIG, architectures: ['residual', 'plain'], depths: [1, 2] }, runs, scans };
+  const config = { ...DEMO_QUICK_CONFIG, architectures: ['residual', 'plain'] as const, depths: [1, 2], seeds: 1 };
+  const summary = summarizeDepthStudy(runs.map(runOutcome), {
+    architectures: config.architectures,
+    depths: config.depths,
+    seeds: [1],
+    threshold: 0.3,
+  });
+  study = { config, seeds: [1], runs, summary, seconds: 2 };
 });
 
 describe('depth-study report', () => {
   test('one collapsible section per network, each with the shared report body; ε_LSI against depth; backend in words', async () => {
     const html = await renderDemoReport(study, backend);
     const sections = [...html.matchAll(/<details id="([^"]+)section"><summary>([^<]*)/g)].map((m) => [m[1], m[2]]);
-    expect(sections.map((s) => s[0])).toEqual(['plain-L2-', 'residual-L1-', 'residual-L2-']);
+    expect(sections.map((s) => s[0])).toEqual(['plain-L2-s1-', 'residual-L1-s1-', 'residual-L2-s1-']);
     for (const [id] of sections) {
       for (const fig of ['energy', 'loss', 'flux']) expect(html).toContain(`<figure id="${id}${fig}">`);
       expect(html).toContain(`data-download="csv" data-figure="${id}energy"`);
     }
     expect(html.match(/<h3>Conditions<\/h3>/g)).toHaveLength(3);
     expect(html).toContain('<figure id="depth">');
+    expect(html).toContain(
+      `class="finding">${study.summary.finding.sentence.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;')}`,
+    );
     expect(html).toContain('depth L (blocks)');
     expect(html).toContain('Backend: CPU, float64 (the reference backend)');
     expect(html).not.toMatch(/\{"kind"/);
