@@ -15,9 +15,7 @@ import * as d from './schema.ts';
 import { typeGpu } from './typegpu.ts';
 
 /** One binding of a {@link ComputeLayout}: a `Params` uniform, or a storage array read or written. */
-export type ComputeLayoutEntry =
-  | { readonly uniform: d.Struct }
-  | { readonly storage: d.ArrayOf; readonly access: 'readonly' | 'mutable' };
+export type ComputeLayoutEntry = { readonly uniform: d.Struct } | { readonly storage: d.ArrayOf; readonly access: 'readonly' | 'mutable' };
 
 /**
  * A bind-group layout visible to the compute stage only (TypeGPU's default visibility includes

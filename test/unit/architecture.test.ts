@@ -85,7 +85,7 @@ describe('architecture', () => {
     expect(offenders.map((f) => relative(SRC, f))).toEqual([]);
   });
 
-  test("typegpu is loaded lazily: only src/gpu/typegpu.ts imports its values, with import(); elsewhere types only", () => {
+  test('typegpu is loaded lazily: only src/gpu/typegpu.ts imports its values, with import(); elsewhere types only', () => {
     const valueImport = /^\s*(?:import|export)\s(?!type\s)[^;]*?from\s+'typegpu'/ms;
     const dynamicImport = /\bimport\(\s*'typegpu'\s*\)/;
     const offenders = all.filter((f) => {
