@@ -12,6 +12,7 @@ import { fro, lazyDiagonal, offBoundary, rotatingBasis } from '../helpers/grsdCa
 import { randomF32 } from '../helpers/data.ts';
 import { InvalidArgumentError } from '../../src/errors.ts';
 import { GpuSeriesBackend } from '../../src/analysis/gpuSeriesBackend.ts';
+import { validateCheckpoint } from '../../src/analysis/checkpointData.ts';
 
 const getCtx = useGpu();
 const H = Math.log(10) / 4;
@@ -217,7 +218,7 @@ describe(`series pipeline on ${gpuBackend} vs float64`, () => {
     const before = ctx.liveBufferCount;
     const backend = new GpuSeriesBackend(ctx);
     const asked: number[] = [];
-    const held = await backend.checkpoint(checkpoints[0]!, {
+    const held = await backend.checkpoint(validateCheckpoint(checkpoints[0]!, { index: 0, cpu: false }).checkpoint, {
       rank: 8,
       ipr: false,
       label: 'growing',
