@@ -107,6 +107,25 @@ describe(`series pipeline on ${gpuBackend} vs float64`, () => {
     compareEnergies(viaJ, viaK);
   });
 
+  gpuTest('matrices with their shape ({ data, shape }) give exactly what the flat forms give, on the GPU path too', async () => {
+    const n = 20;
+    const p = 30;
+    const j = randomF32(n * p, 'shaped jac');
+    const k = new Float32Array(n * n);
+    for (let a = 0; a < n; a++) for (let b = 0; b < n; b++) for (let c = 0; c < p; c++) k[a * n + b]! += j[a * p + c]! * j[b * p + c]!;
+    const residual = randomF32(n, 'shaped res');
+    const grid = ShellGrid.create({ floor: 1e-1, lambdaMax: 200, shellsPerDecade: 2 });
+    const run = (cp: Omit<CheckpointData, 't' | 'residual'>) =>
+      analyzeSeries(getCtx(), [{ t: 0, residual, ...cp }], { grid, rank: n, seed: 3 });
+    const energies = (r: SeriesResult) => Array.from(r.checkpoints[0]!.energy);
+    expect(energies(await run({ kernel: { data: k, shape: [n, n] }, layers: [{ data: k, shape: [n, n] }] }))).toEqual(
+      energies(await run({ kernel: k, layers: [k] })),
+    );
+    expect(energies(await run({ jacobian: { data: j, shape: [n, p] } }))).toEqual(energies(await run({ jacobian: { p, data: j } })));
+    const e = await run({ jacobian: { data: j, shape: [p, n] } }).catch((x: unknown) => x);
+    expect((e as InvalidArgumentError).argument).toBe('checkpoints[0] (checkpoint 0).jacobian.shape');
+  });
+
   gpuTest('streaming: results arrive per push; dispose frees the retained checkpoint', async () => {
     const ctx = getCtx();
     const n = 16;
