@@ -9,7 +9,7 @@ import { InvalidArgumentError } from '../errors.ts';
 
 /**
  * A kernel K (n×n, n the residual's length): `{ data, shape: [n, n] }`, the shaped form of
- * {@link MatrixInput} that `eigsh` takes (a grsd `Tensor` from `readNpy` is one; preferred),
+ * {@link MatrixInput} that `eigsh` takes (a grsd `Tensor` from `readSingleTensor` is one; preferred),
  * or its n² values alone, row-major. Float32Array and Float64Array data is used as it is (float64
  * stays float64 on the `'cpu'` backend); in the shaped form, integer typed arrays and number arrays
  * are converted to float64 (exactly) and 64-bit integer arrays are refused.
