@@ -126,7 +126,7 @@ export interface TheorySection {
   readonly transportResolution: number;
   /** Intervals whose transport is above their resolution. */
   readonly resolvedIntervals: readonly number[];
-  /** 𝒦_αβ = ⟨T_αβ⟩/√(⟨E_α⟩⟨E_β⟩) over all intervals, count rows of count window shells (units 1/time); empty without an interval. */
+  /** 𝒦_αβ = ⟨T_αβ⟩/√(⟨E_α⟩⟨E_β⟩), time averages over the run (docs/math.md), count rows of count window shells (units 1/time); empty without an interval. */
   readonly couplings: readonly number[][];
   /** 𝒦̂_αβ = 𝒦_αβ/√(λ̄_α λ̄_β) (dimensionless, λ̄ the shell centres), same layout. */
   readonly dimensionlessCouplings: readonly number[][];
