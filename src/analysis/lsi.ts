@@ -26,6 +26,7 @@ export interface RenormalizedCouplings {
   readonly dimensionless: Float64Array;
   /** ⟨E_α⟩_W per window shell (trapezoid rule in time). */
   readonly meanEnergy: Float64Array;
+  /** Window shells: 𝒦 and 𝒦̂ are count × count. */
   readonly count: number;
   /** Intervals averaged. */
   readonly intervals: readonly number[];
@@ -95,7 +96,9 @@ export function subMatrix(m: ArrayLike<number>, n: number, lo: number, hi: numbe
 export interface LsiStatistic {
   /** mean_k ε_k. */
   readonly epsilon: number;
+  /** ε_k for shifts k = 1…kMax (0 when the shifted block is identically zero). */
   readonly epsilons: readonly number[];
+  /** ρ̂_k for shifts k = 1…kMax: the least-squares ratio of shifted to unshifted couplings (0 when the unshifted block is zero). */
   readonly rho: readonly number[];
   /** max_k |ln ρ̂_k − k ln ρ̂₁|/k when all ρ̂_k > 0, else null. */
   readonly deltaRho: number | null;
@@ -153,6 +156,7 @@ export function lsiStatistic(k: ArrayLike<number>, m: number, width: number, kMa
 
 /** The LSI model fitted to a coupling matrix: 𝒦̂_αβ = ρ^{(α+β)/2} κ(α − β), least squares. */
 export interface LsiProjection {
+  /** The fitted per-shell growth ρ (dimensionless; ρ = e^{(a−1)h} for velocity exponent a). */
   readonly rho: number;
   /** κ(d) for d = −(m−1) … m−1 at index d + m − 1. */
   readonly kappa: Float64Array;
@@ -196,11 +200,13 @@ export function lsiProjection(k: ArrayLike<number>, m: number): LsiProjection {
 
 /** The result of {@link lsiPermutationTest}. */
 export interface PermutationTest {
+  /** p = (1 + #{ε_null ≤ ε_obs})/(1 + permutations); small means more LSI than H₀ allows (its floor is 1/(1 + permutations)). */
   readonly pValue: number;
   /** Null draws. */
   readonly permutations: number;
-  /** The 1st and 5th percentiles of ε under the null. */
+  /** The 1st percentile of ε_LSI under the null. */
   readonly nullPercentile1: number;
+  /** The 5th percentile of ε_LSI under the null. */
   readonly nullPercentile5: number;
   /** The null's noise-to-signal ratio. */
   readonly nullRatio: number;
