@@ -47,6 +47,7 @@ export interface AdapterAttempt {
 
 /** No WebGPU adapter could be obtained. `attempts` lists every route tried and why it failed. */
 export class NoAdapterError extends GrsdError {
+  /** Every route tried (e.g. Dawn, navigator.gpu) and why it failed. */
   readonly attempts: readonly AdapterAttempt[];
   /** How to get an adapter on this platform (packages to install, flags to set). */
   readonly hint: string;
@@ -70,6 +71,7 @@ export class GpuValidationError extends GrsdError {
 
 /** The device ran out of memory while running the named kernel or operation. */
 export class GpuOutOfMemoryError extends GrsdError {
+  /** The kernel or operation that ran out of memory. */
   readonly kernel: string;
   constructor(kernel: string, gpuMessage: string) {
     super(
@@ -96,8 +98,11 @@ export class DeviceLostError extends GrsdError {
 
 /** A problem exceeds a device limit and cannot be split to fit. */
 export class DeviceLimitError extends GrsdError {
+  /** The limit exceeded: a WebGPU limit name (e.g. `maxStorageBufferBindingSize`) or a description (`elements per buffer`). */
   readonly limit: string;
+  /** The value the problem needs. */
   readonly requested: number;
+  /** The device's value. */
   readonly available: number;
   constructor(limit: string, requested: number, available: number, what: string) {
     super('GRSD_LIMIT_EXCEEDED', `${what} needs ${limit} = ${requested}, but the device allows ${available}.`);
@@ -109,6 +114,7 @@ export class DeviceLimitError extends GrsdError {
 
 /** An argument is invalid. `argument` names it; the message says what was expected and what was received. */
 export class InvalidArgumentError extends GrsdError {
+  /** The argument's name (a dotted path for a field, e.g. `task.points`). */
   readonly argument: string;
   constructor(argument: string, problem: string) {
     super('GRSD_INVALID_ARGUMENT', `Invalid argument \`${argument}\`: ${problem}`);
@@ -118,7 +124,9 @@ export class InvalidArgumentError extends GrsdError {
 
 /** A file is malformed. `file` names it; `fault` says what is wrong. No partial result is returned. */
 export class FileFormatError extends GrsdError {
+  /** The file (as given). */
   readonly file: string;
+  /** What is wrong with it. */
   readonly fault: string;
   constructor(file: string, fault: string) {
     super('GRSD_FILE_FORMAT', `${file}: ${fault}`);
@@ -129,6 +137,7 @@ export class FileFormatError extends GrsdError {
 
 /** A file could not be read (missing, unreadable, a directory). */
 export class FileReadError extends GrsdError {
+  /** The file (as given). */
   readonly file: string;
   constructor(file: string, problem: string, options?: { cause?: unknown }) {
     super('GRSD_FILE_READ', `${file}: ${problem}`, options);

@@ -40,13 +40,21 @@ export interface TransportBasis {
 
 /** Inputs of {@link intervalTransport}. */
 export interface IntervalTransportInput {
+  /** Dimension n of the eigenvectors and the residual. */
   readonly n: number;
   /** Computed shells: the window and ∅ (`ShellGrid.computedCount`). */
   readonly shells: number;
   /** The eigenbasis U at checkpoint i. */
   readonly old: TransportBasis;
   /** The eigenbasis V at checkpoint i+1 with the residual a = e_{i+1} on the GPU and on the host side β = V a and ‖a‖². */
-  readonly new: TransportBasis & { readonly residual: GPUBuffer; readonly amplitudes: ArrayLike<number>; readonly norm2: number };
+  readonly new: TransportBasis & {
+    /** The residual a = e_{i+1}, n f32 values (borrowed). */
+    readonly residual: GPUBuffer;
+    /** β = V a, one amplitude per new eigenvector (host, float64). */
+    readonly amplitudes: ArrayLike<number>;
+    /** ‖a‖². */
+    readonly norm2: number;
+  };
   /** Operator pairs [K_new, K_old] (batch 1, dimension n; borrowed) whose Kato projections are wanted. */
   readonly kato?: readonly (readonly [SymmetricOperator, SymmetricOperator])[];
 }

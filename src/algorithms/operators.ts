@@ -122,17 +122,21 @@ class BuiltinOperator implements SymmetricOperator {
  * Golub–Kahan bidiagonalization. x and y must not overlap.
  */
 export interface RectangularOperator extends Disposable {
+  /** What it is, e.g. `"jacobian"`. */
   readonly kind: string;
   /** Rows of J: the dimension of K = J Jᵀ. */
   readonly n: number;
   /** Columns of J. */
   readonly p: number;
+  /** Number of operators in the batch. */
   readonly batch: number;
+  /** The context the operator lives on. */
   readonly ctx: GpuContext;
   /** Records y[b][v] = J_b x[b][v] (x has p entries per vector, y has n). */
   encodeJ(rec: Recorder, x: VectorsView, y: VectorsView, vectors: number): void;
   /** Records y[b][v] = J_bᵀ x[b][v] (x has n entries per vector, y has p). */
   encodeJt(rec: Recorder, x: VectorsView, y: VectorsView, vectors: number): void;
+  /** Releases the GPU buffers it owns (borrowed buffers are left alone). Idempotent. */
   dispose(): void;
 }
 
@@ -227,6 +231,7 @@ async function uploadF32(ctx: GpuContext, data: HostMatrixData, label: string): 
 
 /** Options of {@link denseOperator}. Exactly one of `data` and `buffer`. */
 export interface DenseOperatorOptions {
+  /** Dimension n of each matrix (n × n). */
   readonly n: number;
   /** Number of matrices. Default 1. */
   readonly batch?: number;
@@ -399,6 +404,7 @@ export async function jacobianOperator(
 
 /** Options of {@link csrOperator}. */
 export interface CsrOperatorOptions {
+  /** Dimension n of each matrix (n × n). */
   readonly n: number;
   /** One CSR matrix per operator (each n×n, symmetric: checked on the host). */
   readonly matrices: readonly Csr[];
@@ -482,6 +488,7 @@ export async function csrOperator(ctx: GpuContext, options: CsrOperatorOptions):
 
 /** Options of {@link wgslOperator}. */
 export interface WgslOperatorOptions {
+  /** Dimension n of each operator (n × n). */
   readonly n: number;
   /** Number of operators (the entry function receives b). Default 1. */
   readonly batch?: number;
@@ -533,8 +540,20 @@ export async function wgslOperator(ctx: GpuContext, options: WgslOperatorOptions
  * form. Any numeric typed array or number array works; it is converted to f32 on upload.
  */
 export type MatrixInput =
-  | { readonly data: ArrayLike<number> | BigInt64Array | BigUint64Array; readonly shape: readonly number[] }
-  | { readonly n: number; readonly data: ArrayLike<number>; readonly batch?: number };
+  | {
+      /** Row-major entries (64-bit integer arrays are refused). */
+      readonly data: ArrayLike<number> | BigInt64Array | BigUint64Array;
+      /** [n, n] or [batch, n, n]. */
+      readonly shape: readonly number[];
+    }
+  | {
+      /** Dimension n. */
+      readonly n: number;
+      /** Row-major entries, [batch][n][n]. */
+      readonly data: ArrayLike<number>;
+      /** Number of matrices. Default 1. */
+      readonly batch?: number;
+    };
 
 /** The `{ n, batch, data }` of a {@link MatrixInput} (typed errors naming `argument`). */
 export function denseMatrixOf(input: MatrixInput, argument = 'matrix'): { n: number; batch: number; data: HostMatrixData } {

@@ -26,6 +26,7 @@ export interface QuadratureRule {
   readonly norm2: number;
   /** Lanczos steps taken (fewer than asked after a breakdown: the measure then has that many atoms exactly). */
   readonly steps: number;
+  /** True when Lanczos broke down before the steps asked for (the Krylov space is invariant; see `steps`). */
   readonly breakdown: boolean;
 }
 
@@ -131,12 +132,15 @@ export interface SpectralDensityEstimate {
   readonly counts: Float64Array;
   /** counts / (n · bin width in λ): a probability density in λ. Always finite. */
   readonly density: Float64Array;
+  /** Bin spacing in λ: `linear`, or `log` (bins in ln λ). */
   readonly spacing: 'linear' | 'log';
+  /** `gaussian` (each node spread by `sigma`) or `none` (a histogram). */
   readonly smoothing: 'gaussian' | 'none';
   /** The Gaussian width used (in the binning coordinate; 0 for the histogram). */
   readonly sigma: number;
   /** Estimated eigenvalue counts below the first edge (with log spacing: including every λ ≤ 0) and above the last. */
   readonly below: number;
+  /** Estimated eigenvalue count above the last edge. */
   readonly above: number;
 }
 

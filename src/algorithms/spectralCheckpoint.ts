@@ -37,8 +37,11 @@ export interface SpectralCheckpointOptions {
 
 /** Lanczos diagnostics of one checkpoint. */
 export interface LanczosDiagnostics {
+  /** Block Lanczos steps taken. */
   readonly steps: number;
+  /** Whether Lanczos met an invariant subspace (fewer pairs may then be returned). */
   readonly breakdown: boolean;
+  /** Ritz values whose error bound met the tolerance. */
   readonly converged: number;
 }
 
@@ -48,7 +51,9 @@ export interface LanczosDiagnostics {
  * the Krylov space then holds no more (docs/accuracy.md, "Breakdown").
  */
 export class GpuSpectralCheckpoint implements Disposable {
+  /** The context the buffers live on. */
   readonly ctx: GpuContext;
+  /** Dimension n of the kernel and the residual. */
   readonly n: number;
   /** Pairs asked for. */
   readonly requested: number;
@@ -58,6 +63,7 @@ export class GpuSpectralCheckpoint implements Disposable {
   readonly errorBounds: Float64Array;
   /** c_k = u_kᵀ e (f32 on the GPU, widened). */
   readonly amplitudes: Float64Array;
+  /** The eigensolver's diagnostics. */
   readonly lanczos: LanczosDiagnostics;
   /** The Ritz vectors copied to the host ([r][n]) when `readVectors`, else null. */
   readonly hostVectors: Float32Array | null;
@@ -115,6 +121,7 @@ export class GpuSpectralCheckpoint implements Disposable {
     this.ctx.destroyBuffer(this.#residual);
   }
 
+  /** Same as {@link dispose}, for `using`. */
   [Symbol.dispose](): void {
     this.dispose();
   }

@@ -15,11 +15,15 @@ export type CheckStatus = 'pass' | 'fail' | 'not-applicable';
 
 /** One run-time check: its measured value against a threshold. */
 export interface Check {
+  /** The measured quantity (docs/conditions.md, "Interval checks", gives each formula). */
   readonly value: number;
+  /** The limit `value` is compared with. */
   readonly threshold: number;
+  /** `pass`, `fail` or `not-applicable` (the check's premise does not hold here). */
   readonly status: CheckStatus;
   /** false only when the check failed (`status === 'fail'`); a not-applicable check is not a failure. */
   readonly pass: boolean;
+  /** What the check measures, in words. */
   readonly description: string;
   /** For a failed or not-applicable check: what it means and what to do. */
   readonly message?: string;

@@ -13,15 +13,20 @@ import type { FitFailure, Rigidity, VelocityFit } from './fits.ts';
 import type { LsiStatistic, PermutationTest } from './lsi.ts';
 import type { CheckpointResult, IntervalResult } from './series.ts';
 import type { ShellGrid } from './shellGrid.ts';
+import { timeAveragedTransport } from './timeAverage.ts';
 
+/** A condition's verdict: `pass`, `marginal` (between the pass and fail thresholds, or only partly met), `fail`, or `not-computable` (too little data; the reason says what is missing). */
 export type Verdict = 'pass' | 'marginal' | 'fail' | 'not-computable';
 
 /** One condition's assessment. */
 export interface ConditionResult {
   /** The primary diagnostic's value (null when not computable). */
   readonly value: number | null;
+  /** Any failing sub-diagnostic → fail; all passing → pass; otherwise marginal; none computable → not-computable. */
   readonly verdict: Verdict;
+  /** Why: the failing or marginal sub-diagnostics with their rules, or what could not be computed. */
   readonly reason: string;
+  /** Per sub-diagnostic `{ value, verdict, rule }` and `notComputable` (what was missing); for C4 ε_LSI, ρ̂, δ_ρ, the permutation test and the consequences. */
   readonly details: Record<string, unknown>;
 }
 
@@ -37,40 +42,68 @@ export interface ModelDiagnostics {
 
 /** Thresholds (docs/conditions.md gives each one's meaning and calibration). */
 export interface ConditionThresholds {
+  /** C1b off-band Jacobian mass ε(⌈0.1·D_G⌉) (a fraction): pass at or below. */
   readonly c1OffBandPass: number;
+  /** C1b off-band Jacobian mass: fail above. */
   readonly c1OffBandFail: number;
+  /** C1a gain spread Γ = max − min of ln G_ℓ over layers (natural log): pass at or below (default ln 10). */
   readonly c1GainSpreadPass: number;
+  /** C1a gain spread Γ: fail above (default ln 100). */
   readonly c1GainSpreadFail: number;
+  /** C1c coupling reach w₀.₉·h (in units of ln λ): pass at or below (default ln 10). */
   readonly c1ReachPass: number;
+  /** C1c coupling reach w₀.₉·h: fail above (default ln 100). */
   readonly c1ReachFail: number;
   /** Renormalizability remainder: median |R_α|/D_α over the inertial window (pass ≤, fail >). */
   readonly c1RemainderPass: number;
+  /** Renormalizability remainder: fail above. */
   readonly c1RemainderFail: number;
+  /** C2a median participation ratio PR_α(0) over shells with ≥ 8 modes (in (0, 1]): pass at or above. */
   readonly c2ParticipationPass: number;
+  /** C2a median participation ratio: fail below. */
   readonly c2ParticipationFail: number;
+  /** C2b median coherence Z of the first interval's Kato terms: pass at or below (with the 95th percentile condition). */
   readonly c2CoherenceMedianPass: number;
+  /** C2b 95th percentile of Z: pass needs it at or below this as well. */
   readonly c2CoherenceP95Pass: number;
+  /** C2b median Z: fail above. */
   readonly c2CoherenceFail: number;
+  /** C2c median n·IPR of the first checkpoint's eigenvectors (≈ 3 for random vectors): pass at or below. */
   readonly c2DelocalizationPass: number;
+  /** C2c median n·IPR: fail above. */
   readonly c2DelocalizationFail: number;
+  /** C3a largest eigenvalue migration per interval, max |ln(λ_k(t_{i+1})/λ_k(t_i))|/h (in shells): pass at or below. */
   readonly c3MigrationPass: number;
+  /** C3a migration (shells per interval): fail above. */
   readonly c3MigrationFail: number;
+  /** C3b kernel-velocity spike, max/median over intervals of the relative kernel change per unit time: pass at or below. */
   readonly c3SpikePass: number;
+  /** C3b kernel-velocity spike: fail above. */
   readonly c3SpikeFail: number;
+  /** C3c median adiabaticity ω_α/(2λ̄_α): pass at or below, marginal above (never fails). */
   readonly c3AdiabaticityPass: number;
+  /** C4 ε_LSI: pass needs it at or below (with δ_ρ, the permutation p and the consequences). */
   readonly c4EpsilonPass: number;
+  /** C4 ε_LSI: fail above. */
   readonly c4EpsilonFail: number;
+  /** C4 spread δ_ρ of the shift ratios ρ̂_k: pass needs it at or below. */
   readonly c4DeltaRhoPass: number;
+  /** C4 shell-permutation test: pass needs p below this. */
   readonly c4PermutationP: number;
+  /** C4 power-law consequence: a velocity fit needs R² at or above this. */
   readonly c4R2: number;
+  /** C4 power-law consequence: a velocity fit needs to span at least this many decades of λ. */
   readonly c4MinDecades: number;
+  /** C4 power-law consequence: a velocity fit needs at least this many boundaries. */
   readonly c4MinBoundaries: number;
+  /** C4 rigidity: the standard deviation of a across windows must be at or below this. */
   readonly c4ExponentStd: number;
   /**
    * Floor of the tolerance of a ≈ 1 + ln ρ̂₁/h: the calibrated accuracy of the velocity exponent
    * on exactly log-shift-invariant runs (docs/conditions.md).
    */
   readonly c4ExponentTolerance: number;
+  /** C4 (and LSI): fewest inertial-window shells; with fewer, C4 is not computable. */
   readonly c4MinShells: number;
 }
 
@@ -161,16 +194,6 @@ function combine(subs: readonly Sub[], missing: readonly string[], primary: stri
   };
 }
 
-/** The shell-averaged transport ⟨T⟩ over all intervals, window shells only. */
-function meanTransport(grid: ShellGrid, intervals: readonly IntervalResult[]): Float64Array {
-  const c = grid.count;
-  const s = grid.size;
-  const out = new Float64Array(c * c);
-  for (const iv of intervals)
-    for (let a = 0; a < c; a++) for (let b = 0; b < c; b++) out[a * c + b]! += iv.transport[a * s + b]! / intervals.length;
-  return out;
-}
-
 /** C1 — banded / local Jacobian propagation. */
 export function assessC1(
   grid: ShellGrid,
@@ -219,7 +242,7 @@ export function assessC1(
   if (transportNoise) missing.push(`C1c coupling reach: ${transportNoise}`);
   else if (intervals.length > 0) {
     const c = grid.count;
-    const mean = meanTransport(grid, intervals);
+    const mean = timeAveragedTransport(intervals, c, grid.size);
     let total = 0;
     const byDistance = new Float64Array(c);
     for (let a = 0; a < c; a++)
@@ -379,13 +402,19 @@ export function assessC3(
 
 /** Inputs of {@link assessC4}. */
 export interface C4Inputs {
+  /** The LSI statistic over the inertial window (null when not computed). */
   readonly lsi: LsiStatistic | null;
+  /** The shell-permutation null test of LSI (null when not computed). */
   readonly permutation: PermutationTest | null;
+  /** Shells in the inertial window. */
   readonly windowShells: number;
   /** Shell width h (for the implied exponent's standard error). */
   readonly width: number;
+  /** The velocity fit (or why not) of each interval. */
   readonly velocityFits: readonly (VelocityFit | FitFailure)[];
+  /** Rigidity of the velocity exponent across the fitted windows. */
   readonly rigidity: Rigidity | FitFailure;
+  /** Why LSI was not computed (C4's reason when `lsi` is null). */
   readonly reason?: string;
 }
 
@@ -480,13 +509,17 @@ export function assessC4(inputs: C4Inputs, t: ConditionThresholds): ConditionRes
 
 /** The depth-threshold scan (docs/conditions.md, C4): L* = min{L: ε_LSI ≤ threshold} and the log-log slope of ε_LSI against L. */
 export interface DepthScan {
+  /** Depths with a positive ε_LSI, ascending. */
   readonly depths: readonly number[];
+  /** ε_LSI at those depths, in the same order. */
   readonly epsilons: readonly number[];
+  /** ε_LSI threshold of the critical depth (default `c4EpsilonPass`). */
   readonly threshold: number;
   /** Smallest depth whose ε_LSI ≤ threshold, or null. */
   readonly criticalDepth: number | null;
   /** d ln ε_LSI / d ln L (null with fewer than 2 depths). */
   readonly slope: number | null;
+  /** Standard error of the slope (null with fewer than 2 depths). */
   readonly slopeStdErr: number | null;
 }
 

@@ -19,8 +19,11 @@ import type { FitFailure, VelocityFit } from './fits.ts';
 
 /** c₀ of one velocity window. */
 export interface DriftWindow {
+  /** Index of the interval (its velocity fit's `interval`). */
   readonly interval: number;
+  /** Start of the interval (run time unit, > 0). */
   readonly t0: number;
+  /** End of the interval (run time unit). */
   readonly t1: number;
   /** c of v = c·λ (a fixed at 1), signed. */
   readonly c: number;
@@ -30,23 +33,29 @@ export interface DriftWindow {
 
 /** The scale-free drift fit. */
 export interface ScaleFreeDrift {
+  /** Always true: at least 2 velocity windows start at t > 0. */
   readonly ok: true;
+  /** c and c₀ of each velocity window starting at t > 0. */
   readonly windows: readonly DriftWindow[];
   /** Mean c₀ over the windows, its standard error (sd/√windows). */
   readonly c0: number;
+  /** Standard error of the mean c₀: sample sd/√windows. */
   readonly c0StdErr: number;
-  /** d ln|c|/d ln t̄ over the windows (t̄ the geometric mid-time): −1 in the scale-free model. Null with fewer than 3 windows. */
+  /** d ln|c|/d ln t̄ over the windows (t̄ the geometric mid-time): −1 in the scale-free model. Null with fewer than 3 windows or when c changes sign across them. */
   readonly timeExponent: number | null;
+  /** Standard error of `timeExponent` (null when it is null). */
   readonly timeExponentStdErr: number | null;
-  /** |timeExponent + 1| ≤ max(2·SE, tolerance): c₀ constant across windows. Null with fewer than 3 windows. */
+  /** |timeExponent + 1| ≤ max(2·SE, tolerance): c₀ constant across windows. Null with fewer than 3 windows; false when c changes sign across them. */
   readonly constant: boolean | null;
   /** Mean velocity exponent a of the windows and whether it is 1 within max(2·SE, tolerance). */
   readonly velocityExponent: number;
+  /** |velocityExponent − 1| ≤ max(2·SE, tolerance), SE the propagated standard error of the mean a. */
   readonly scaleFreeExponent: boolean;
   /** 1 + c₀. */
   readonly lagrangianExponent: number;
   /** Loss exponents the model predicts from ξ̂₀ = p + 1 (null when ξ̂₀ is not available). */
   readonly lossExponent: {
+    /** ξ̂₀ = p + 1 from the initial shell spectrum (`fits.spectrumExponent`). */
     readonly xiInitial: number;
     /** (1 + c₀)(p + 1): conservative form, consistent with the library's exact shell balance. */
     readonly conservative: number;

@@ -12,36 +12,49 @@ import { RESOLVED_FACTOR } from './resolution.ts';
 import { bootstrapSlope, digamma, fitLine, gamma, median, minimizeScalar, stdDev } from './regression.ts';
 import type { CheckpointResult, IntervalResult } from './series.ts';
 import type { ShellGrid } from './shellGrid.ts';
+import { timeAveragedTransport } from './timeAverage.ts';
 
 export * from './lossExponent.ts';
 
 /** A fit that could not be made: why. */
 export interface FitFailure {
+  /** Always false: the fit could not be made. */
   readonly ok: false;
+  /** Why, in words (e.g. too few points, transport below the resolution). */
   readonly reason: string;
 }
 
 /** v = c·λ^a fitted on one interval's boundaries (docs/conditions.md, "Velocity exponent"). */
 export interface VelocityFit {
+  /** Always true: the fit succeeded. */
   readonly ok: true;
+  /** Index of the interval fitted (its `IntervalResult.index`). */
   readonly interval: number;
+  /** Start of the interval (run time unit). */
   readonly t0: number;
+  /** End of the interval (run time unit). */
   readonly t1: number;
   /** Exponent a ± SE, bootstrap 95% CI (null if no resample was usable). */
   readonly a: number;
+  /** Standard error of a from the least-squares fit (statistical only). */
   readonly aStdErr: number;
+  /** Percentile bootstrap 95% CI of a over the boundaries; null if no resample was usable. */
   readonly aCI: readonly [number, number] | null;
   /** Signed coefficient c(t) = sign·e^{intercept}. */
   readonly c: number;
+  /** R² of ln|v| against ln λ_b. */
   readonly r2: number;
   /** Boundaries used, their λ_b and |v|. */
   readonly points: number;
+  /** λ_b of the boundaries used (units 1/time). */
   readonly lambdas: readonly number[];
+  /** |v| at those boundaries, in the same order (units 1/time²: v = λ_b·v_ℓ). */
   readonly speeds: readonly number[];
   /** Decades of λ spanned by the points. */
   readonly decades: number;
   /** Fraction of the boundaries sharing the median sign. */
   readonly signConsistency: number;
+  /** Median sign of v: +1 when energy moves toward larger λ, −1 toward smaller. */
   readonly sign: 1 | -1;
 }
 
@@ -60,9 +73,11 @@ export interface VelocityFitOptions {
   readonly weighted?: boolean;
   /** Bootstrap resamples for the CI. Default 1000. */
   readonly bootstrap?: number;
+  /** Seed of the bootstrap resampling. Default 0. */
   readonly seed?: number;
   /** Restrict to boundaries with λ in [lambdaMin, lambdaMax] (the interior of the inertial window, see {@link interiorBoundaries}). */
   readonly lambdaMin?: number;
+  /** Upper end of that λ range (units 1/time). */
   readonly lambdaMax?: number;
 }
 
@@ -138,12 +153,13 @@ export interface InteriorBoundaries {
   /** Inertial window [first, last + 1) of window-shell indices. */
   readonly window: readonly [number, number];
   /**
-   * Coupling reach w₀.₉ in shells: the smallest w with 90% of Σ|⟨T⟩| over the window's pairs at
-   * distance ≤ w (≥ 1).
+   * Coupling reach w₀.₉ in shells: the smallest w with 90% of Σ|⟨T⟩| (time average, Δt-weighted)
+   * over the window's pairs at distance ≤ w (≥ 1).
    */
   readonly margin: number;
   /** The boundaries b_{first+margin} … b_{last+1−margin} (λ range of the fit). */
   readonly lambdaMin: number;
+  /** Upper end of that λ range, b_{last+1−margin} (units 1/time). */
   readonly lambdaMax: number;
   /** How many boundaries that leaves. */
   readonly boundaries: number;
@@ -162,16 +178,15 @@ export function interiorBoundaries(
   window: readonly [number, number],
 ): InteriorBoundaries {
   const [lo, hi] = window;
-  const s = grid.size;
+  const c = grid.count;
+  const mean = intervals.length ? timeAveragedTransport(intervals, c, grid.size) : new Float64Array(c * c);
   const byDistance = new Float64Array(Math.max(1, hi - lo));
   let total = 0;
   for (let a = lo; a < hi; a++)
     for (let b = lo; b < hi; b++) {
       if (a === b) continue;
-      let mean = 0;
-      for (const iv of intervals) mean += iv.transport[a * s + b]! / intervals.length;
-      byDistance[Math.abs(a - b)]! += Math.abs(mean);
-      total += Math.abs(mean);
+      byDistance[Math.abs(a - b)]! += Math.abs(mean[a * c + b]!);
+      total += Math.abs(mean[a * c + b]!);
     }
   let margin = 1;
   if (total > 0) {
@@ -198,9 +213,13 @@ export function interiorBoundaries(
 
 /** The rigidity check (docs/conditions.md, C4): a stable across windows while c(t) varies. */
 export interface Rigidity {
+  /** Always true: at least 2 velocity fits succeeded. */
   readonly ok: true;
+  /** Number of successful velocity fits (intervals) summarized. */
   readonly windows: number;
+  /** Mean of the velocity exponent a over those fits (dimensionless). */
   readonly aMean: number;
+  /** Sample standard deviation (n − 1) of a over those fits. */
   readonly aStd: number;
   /** log10(max|c|/min|c|) across windows. */
   readonly cDecades: number;
@@ -227,10 +246,15 @@ export function rigidity(fits: readonly (VelocityFit | FitFailure)[], maxStd = 0
 
 /** ξ̂₀ from the initial shell spectrum: E_{α+1}(0)/E_α(0) = e^{ξh} on the low-λ side (docs/conditions.md). */
 export interface SpectrumExponentFit {
+  /** Always true: the fit succeeded. */
   readonly ok: true;
+  /** ξ̂₀ (dimensionless): the slope of ln E_α(0) against ln λ (= h·α). */
   readonly xi: number;
+  /** Standard error of ξ̂₀ from the least-squares fit (statistical only). */
   readonly xiStdErr: number;
+  /** R² of the fit. */
   readonly r2: number;
+  /** Window-shell indices α used in the fit. */
   readonly shells: readonly number[];
 }
 
@@ -289,17 +313,27 @@ export function fitSpectrumExponent(
 
 /** Tauberian form: μ_e([0, λ]) ≃ A λ^ξ ⇒ L(t) ≃ (A/2N) Γ(1+ξ) (2t)^{−ξ} (docs/conditions.md). */
 export interface TauberianFit {
+  /** Always true: the fit succeeded. */
   readonly ok: true;
+  /** Exponent ξ of μ_e([λ_min, b]) = A(b^ξ − λ_min^ξ) (dimensionless). */
   readonly xi: number;
+  /** A (units ‖e‖²·time^ξ, since λ is in 1/time). */
   readonly amplitude: number;
+  /** R² of ln F(b) against the fitted model (1 when every ln F(b) is equal). */
   readonly r2: number;
   /** The cutoff λ_min of the model and the boundaries fitted. */
   readonly lambdaMin: number;
+  /** Upper shell boundaries b where F(b) was fitted (units 1/time). */
   readonly boundaries: readonly number[];
   /** Energy below λ_min (∅, ⊥ and any computed mode under it), counted in the cumulative measure. */
   readonly below: number;
   /** Predicted loss at the given times (t > 0). */
-  readonly predictedLoss: readonly { t: number; loss: number }[];
+  readonly predictedLoss: readonly {
+    /** Time (> 0). */
+    t: number;
+    /** Predicted loss L(t). */
+    loss: number;
+  }[];
 }
 
 /**
@@ -381,10 +415,20 @@ export function frontier(grid: ShellGrid, checkpoint: CheckpointResult): number 
 
 /** ℓ̄_D(t) per checkpoint and its exponent α̂ = −dℓ̄_D/d ln t. */
 export interface FrontierFit {
+  /** Always true: the fit succeeded. */
   readonly ok: true;
-  readonly positions: readonly { t: number; position: number }[];
+  /** ℓ̄_D at each checkpoint with dissipation in the window shells (t = 0 included; the fit uses t > 0). */
+  readonly positions: readonly {
+    /** Checkpoint time. */
+    t: number;
+    /** ℓ̄_D(t), a ln λ with λ in 1/time. */
+    position: number;
+  }[];
+  /** α̂ = −dℓ̄_D/d ln t (dimensionless). */
   readonly exponent: number;
+  /** Standard error of α̂ from the least-squares fit (statistical only). */
   readonly exponentStdErr: number;
+  /** R² of ℓ̄_D against ln t. */
   readonly r2: number;
 }
 
@@ -436,12 +480,22 @@ export function profilePeak(grid: ShellGrid, energy: ArrayLike<number>): number 
 
 /** ℓ_peak(t) per checkpoint with its displacement, and the exponent −dℓ_peak/d ln t. */
 export interface ProfilePeakFit {
+  /** Always true: the fit succeeded. */
   readonly ok: true;
   /** ℓ_peak = ln λ_peak per checkpoint (null where the profile has no interior peak) and its change since the previous checkpoint. */
-  readonly positions: readonly { t: number; position: number | null; displacement: number | null }[];
+  readonly positions: readonly {
+    /** Checkpoint time. */
+    t: number;
+    /** ℓ_peak = ln λ_peak (λ in 1/time); null without an interior peak. */
+    position: number | null;
+    /** ℓ_peak minus the previous checkpoint's; null when either has no peak. */
+    displacement: number | null;
+  }[];
   /** −dℓ_peak/d ln t over the checkpoints with t > 0 and a peak (1 for lazy dynamics, 1 + c₀ with scale-free drift). */
   readonly exponent: number;
+  /** Standard error of the exponent from the least-squares fit (statistical only). */
   readonly exponentStdErr: number;
+  /** R² of ℓ_peak against ln t. */
   readonly r2: number;
 }
 
@@ -465,12 +519,15 @@ export function fitProfilePeak(grid: ShellGrid, checkpoints: readonly Checkpoint
 
 /** The lazy loss prediction at one checkpoint (docs/conditions.md, "Lazy prediction"). */
 export interface LazyPredictionPoint {
+  /** Checkpoint time. */
   readonly t: number;
   /** Bracket of the lazy loss: ⊥ kept (high) or decayed at the largest rate its modes can have, 2λ_r (low). */
   readonly low: number;
+  /** Upper end of the bracket (⊥'s energy kept). */
   readonly high: number;
   /** (low + high)/2. */
   readonly predicted: number;
+  /** Measured loss L = ‖e‖²/(2N) at t. */
   readonly measured: number;
   /** measured / predicted (0 when the prediction is 0). */
   readonly ratio: number;

@@ -62,33 +62,55 @@ export interface GrsdAnalysisOptions {
   readonly velocity?: Omit<VelocityFitOptions, 'lambdaMin' | 'lambdaMax' | 'fluxFloor'>;
   /** LSI: shifts kMax (default 3), null draws (default 1000), seed, inertial-window energy floor (default 1e-6), null ratio (default 1). */
   readonly lsi?: {
+    /** Largest shift k of the LSI statistic. Default 3. */
     readonly kMax?: number;
+    /** Null draws of the shell-permutation test. Default 1000. */
     readonly permutations?: number;
+    /** Seed of the permutation test. Default 0. */
     readonly seed?: number;
+    /** Inertial window: the shells whose mean energy is at least this fraction of the largest. Default 1e-6. */
     readonly energyFloor?: number;
+    /** Noise-to-signal ratio of the permutation test's null hypothesis. Default 1. */
     readonly nullRatio?: number;
   };
+  /** Overrides of the condition thresholds (the rest from `DEFAULT_THRESHOLDS`). */
   readonly thresholds?: Partial<ConditionThresholds>;
+  /** Diagnostics only the model can give (layer gains, band mass); without them C1a and C1b are not computable. */
   readonly model?: ModelDiagnostics;
   /** Loss-exponent window: 'auto' (default: λ_max·t ≥ 1 and 2λ_min·t ≤ 1) or [tMin, tMax]. */
   readonly fitWindow?: 'auto' | readonly [number, number];
   /** Power-law tail of the last checkpoint's eigenvalues (CSN): bootstrap resamples (default 100) and seed, or false to skip. */
-  readonly eigenvalueTail?: false | { readonly bootstrap?: number; readonly seed?: number };
+  readonly eigenvalueTail?:
+    | false
+    | {
+        /** Synthetic data sets for the goodness-of-fit p-value. Default 100. */
+        readonly bootstrap?: number;
+        /** Seed of the bootstrap. Default 0. */
+        readonly seed?: number;
+      };
 }
 
 /** The `fits` section. */
 export interface FitsSection {
+  /** The velocity fit of each interval, in order, or why not (transport below the resolution, too few interior boundaries). */
   readonly velocity: readonly (VelocityFit | FitFailure)[];
   /** The boundaries the velocity fits use (null without an interval or on a lazy run). */
   readonly interior: InteriorBoundaries | null;
+  /** Spread of the velocity exponent a over the fitted windows (needs ≥ 2). */
   readonly rigidity: Rigidity | FitFailure;
   /** v = c₀λ/t (docs/conditions.md, Scale-free drift): c₀, its constancy and the loss exponents it predicts. */
   readonly drift: ScaleFreeDrift | FitFailure;
+  /** ξ from the loss curve of the resolved energy (⊥ and ∅ left out). */
   readonly lossExponent: LossExponentFit | FitFailure;
+  /** ξ̂₀ from the first checkpoint's shell spectrum. */
   readonly spectrumExponent: SpectrumExponentFit | FitFailure;
+  /** ξ and L(t) from the first checkpoint's cumulative spectral measure. */
   readonly tauberian: TauberianFit | FitFailure;
+  /** The resolution frontier ℓ̄_D(t) and its exponent α̂. */
   readonly frontier: FrontierFit | FitFailure;
+  /** The energy profile's peak ℓ_peak(t) and its exponent. */
   readonly profilePeak: ProfilePeakFit | FitFailure;
+  /** The lazy (fixed-kernel) loss predicted from the first checkpoint, at every checkpoint. */
   readonly lazyPrediction: readonly LazyPredictionPoint[];
   /** CSN power-law tail of the last checkpoint's positive eigenvalues (null when skipped). */
   readonly eigenvalueTail: ({ readonly checkpoint: number } & PowerLawTailResult) | null;
@@ -104,23 +126,35 @@ export interface TheorySection {
   readonly transportResolution: number;
   /** Intervals whose transport is above their resolution. */
   readonly resolvedIntervals: readonly number[];
+  /** 𝒦_αβ = ⟨T_αβ⟩/√(⟨E_α⟩⟨E_β⟩), time averages over the run (docs/math.md), count rows of count window shells (units 1/time); empty without an interval. */
   readonly couplings: readonly number[][];
+  /** 𝒦̂_αβ = 𝒦_αβ/√(λ̄_α λ̄_β) (dimensionless, λ̄ the shell centres), same layout. */
   readonly dimensionlessCouplings: readonly number[][];
+  /** The LSI statistic on the inertial window's couplings; null when not computed (`reason` says why). */
   readonly lsi: LsiStatistic | null;
+  /** The shell-permutation null test of LSI; null when not computed. */
   readonly permutation: PermutationTest | null;
   /** |R_α|/D_α with the local-flux closure (docs/conditions.md). */
   readonly renormalizability: RenormalizabilityRemainder | FitFailure;
+  /** Why `lsi` and `permutation` are null (no interval, a lazy run, or too few inertial-window shells); absent when computed. */
   readonly reason?: string;
 }
 
 /** The analysis of a series. */
 export interface GrsdAnalysis {
+  /** The fits: velocity, rigidity, drift, loss exponents, frontier, profile peak, lazy prediction, eigenvalue tail. */
   readonly fits: FitsSection;
+  /** Renormalized couplings, LSI with its null test, and the renormalizability remainder. */
   readonly theory: TheorySection;
+  /** Verdicts of the four sufficient conditions (docs/conditions.md). */
   readonly conditions: {
+    /** C1: banded (local) Jacobian propagation. */
     readonly C1: ConditionResult;
+    /** C2: weak (functional) incoherence at initialization. */
     readonly C2: ConditionResult;
+    /** C3: controlled Jacobian evolution. */
     readonly C3: ConditionResult;
+    /** C4: log-shift invariance of the renormalized couplings, with its consequences. */
     readonly C4: ConditionResult;
   };
   /** What makes the numbers above less reliable than their errors say (e.g. energy outside the analysed shells, a short fit window). */

@@ -16,11 +16,15 @@
 
 /** The Kato-form estimator of one interval (shell matrices (S+2)², ⊥ row and column zero). */
 export interface KatoResult {
+  /** T^K_στ, the rate into shell σ from τ (energy per unit time), (S+2)² row-major. */
   readonly transport: Float64Array;
+  /** T^(l) per layer kernel given, same layout; they sum to `transport` (empty without per-layer kernels). */
   readonly perLayer: Float64Array[];
   /** δ in λ units (δ = deltaRelative·λ_max of the interval's first checkpoint). */
   readonly delta: number;
+  /** Z_στ = |Σ w|/√(Σ w²) over the mode-pair terms of σ and τ (0 where there are none), same layout. */
   readonly coherence: Float64Array;
+  /** Number of mode pairs (k ∈ σ, j ∈ τ, k ≠ j) in each shell pair, same layout. */
   readonly terms: Float64Array;
 }
 

@@ -26,7 +26,9 @@ import type { FitFailure } from './fits.ts';
 
 /** One point of the loss curve, with what the finite-spectrum window needs. */
 export interface LossPoint {
+  /** Time (run time unit); points with t ≤ 0 are not fitted. */
   readonly t: number;
+  /** Loss L(t); points with L ≤ 0 are not fitted. */
   readonly loss: number;
   /** Smallest resolved eigenvalue at t (the finite-spectrum cutoff). */
   readonly lambdaMin?: number;
@@ -47,12 +49,15 @@ export interface LossExponentOptions {
   readonly finiteSpectrum?: boolean;
   /** Bootstrap resamples for the CI. Default 200. */
   readonly bootstrap?: number;
+  /** Seed of the bootstrap resampling. Default 0. */
   readonly seed?: number;
 }
 
 /** ξ from the loss curve. */
 export interface LossExponentFit {
+  /** Always true: the fit succeeded. */
   readonly ok: true;
+  /** Loss exponent ξ (dimensionless): L ∝ t^−ξ, fitted with the model below. */
   readonly xi: number;
   /** Standard error from the fit residuals (statistical only). */
   readonly xiStdErr: number;
@@ -60,8 +65,11 @@ export interface LossExponentFit {
   readonly xiCI: readonly [number, number] | null;
   /** R² of ln L against the fitted model. */
   readonly r2: number;
+  /** Checkpoints in the fit window (≥ 3). */
   readonly points: number;
+  /** Earliest time in the fit window. */
   readonly tMin: number;
+  /** Latest time in the fit window. */
   readonly tMax: number;
   /** 'finite-spectrum': L = A(2t)^{−ξ}Γ(ξ, 2λ_min t); 'power-law': L = A t^{−ξ}. */
   readonly model: 'finite-spectrum' | 'power-law';

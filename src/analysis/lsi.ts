@@ -3,7 +3,8 @@
  *
  *   𝒦_αβ = ⟨T_αβ⟩_W / √(⟨E_α⟩_W ⟨E_β⟩_W),   𝒦̂_αβ = 𝒦_αβ / √(λ̄_α λ̄_β),
  *
- * averaged over a window W of intervals (energies over the checkpoints they span); the LSI
+ * time-averaged over a window W of intervals (T weighted by Δt, energies by the trapezoid rule over
+ * the checkpoints the window spans: docs/math.md, "Time averages over a window"); the LSI
  * statistic ε_LSI (how far 𝒦 is from ρ^{(α+β)/2}κ(α−β), i.e. Toeplitz after a geometric
  * reweighting), ρ̂_k, the geometric consistency δ_ρ, a seeded null test, and the implied velocity
  * exponent a = 1 + ln ρ̂/h. The coupling normalization and the statistic are this library's
@@ -15,6 +16,7 @@ import { Random } from '../util/random.ts';
 import { minimizeScalar } from './regression.ts';
 import type { CheckpointResult, IntervalResult } from './series.ts';
 import type { ShellGrid } from './shellGrid.ts';
+import { timeAveragedEnergy, timeAveragedTransport } from './timeAverage.ts';
 
 /** Renormalized couplings on the window shells (count × count, row-major). */
 export interface RenormalizedCouplings {
@@ -22,14 +24,19 @@ export interface RenormalizedCouplings {
   readonly couplings: Float64Array;
   /** 𝒦̂ (dimensionless). */
   readonly dimensionless: Float64Array;
-  /** ⟨E_α⟩_W per window shell. */
+  /** ⟨E_α⟩_W per window shell (trapezoid rule in time). */
   readonly meanEnergy: Float64Array;
+  /** Window shells: 𝒦 and 𝒦̂ are count × count. */
   readonly count: number;
   /** Intervals averaged. */
   readonly intervals: readonly number[];
 }
 
-/** 𝒦 over the intervals `from` … `to − 1` (default all). */
+/**
+ * 𝒦 over the intervals `from` … `to − 1` (default all): ⟨T⟩_W = Σ T_i Δt_i / Σ Δt_i and ⟨E⟩_W the
+ * trapezoid rule over checkpoints `from` … `to` (docs/math.md, "Time averages over a window"), so
+ * that the couplings do not depend on the checkpoint schedule.
+ */
 export function renormalizedCouplings(
   grid: ShellGrid,
   checkpoints: readonly CheckpointResult[],
@@ -39,15 +46,12 @@ export function renormalizedCouplings(
 ): RenormalizedCouplings {
   if (!(from >= 0 && to <= intervals.length && to > from))
     throw new InvalidArgumentError('window', `needs 0 ≤ from < to ≤ ${intervals.length}, got [${from}, ${to})`);
+  if (checkpoints.length < to + 1)
+    throw new InvalidArgumentError('checkpoints', `the window [${from}, ${to}) spans checkpoints ${from}…${to}, got ${checkpoints.length}`);
   const c = grid.count;
-  const s = grid.size;
-  const meanT = new Float64Array(c * c);
   const used = intervals.slice(from, to);
-  for (const iv of used)
-    for (let a = 0; a < c; a++) for (let b = 0; b < c; b++) meanT[a * c + b]! += iv.transport[a * s + b]! / used.length;
-  const meanEnergy = new Float64Array(c);
-  const cps = checkpoints.slice(from, to + 1);
-  for (const cp of cps) for (let a = 0; a < c; a++) meanEnergy[a]! += cp.energy[a]! / cps.length;
+  const meanT = timeAveragedTransport(used, c, grid.size);
+  const meanEnergy = timeAveragedEnergy(checkpoints.slice(from, to + 1), c);
   const centers = grid.centers;
   const couplings = new Float64Array(c * c);
   const dimensionless = new Float64Array(c * c);
@@ -92,7 +96,9 @@ export function subMatrix(m: ArrayLike<number>, n: number, lo: number, hi: numbe
 export interface LsiStatistic {
   /** mean_k ε_k. */
   readonly epsilon: number;
+  /** ε_k for shifts k = 1…kMax (0 when the shifted block is identically zero). */
   readonly epsilons: readonly number[];
+  /** ρ̂_k for shifts k = 1…kMax: the least-squares ratio of shifted to unshifted couplings (0 when the unshifted block is zero). */
   readonly rho: readonly number[];
   /** max_k |ln ρ̂_k − k ln ρ̂₁|/k when all ρ̂_k > 0, else null. */
   readonly deltaRho: number | null;
@@ -150,6 +156,7 @@ export function lsiStatistic(k: ArrayLike<number>, m: number, width: number, kMa
 
 /** The LSI model fitted to a coupling matrix: 𝒦̂_αβ = ρ^{(α+β)/2} κ(α − β), least squares. */
 export interface LsiProjection {
+  /** The fitted per-shell growth ρ (dimensionless; ρ = e^{(a−1)h} for velocity exponent a). */
   readonly rho: number;
   /** κ(d) for d = −(m−1) … m−1 at index d + m − 1. */
   readonly kappa: Float64Array;
@@ -193,11 +200,13 @@ export function lsiProjection(k: ArrayLike<number>, m: number): LsiProjection {
 
 /** The result of {@link lsiPermutationTest}. */
 export interface PermutationTest {
+  /** p = (1 + #{ε_null ≤ ε_obs})/(1 + permutations); small means more LSI than H₀ allows (its floor is 1/(1 + permutations)). */
   readonly pValue: number;
   /** Null draws. */
   readonly permutations: number;
-  /** The 1st and 5th percentiles of ε under the null. */
+  /** The 1st percentile of ε_LSI under the null. */
   readonly nullPercentile1: number;
+  /** The 5th percentile of ε_LSI under the null. */
   readonly nullPercentile5: number;
   /** The null's noise-to-signal ratio. */
   readonly nullRatio: number;

@@ -93,7 +93,9 @@ export interface LognormalComparison extends LognormalFit, LikelihoodRatioCompar
 export interface PowerLawComparisons {
   /** Log-likelihood of the power-law fit on the tail. */
   readonly powerLawLogLikelihood: number;
+  /** The exponentially truncated power law: its fit, Vuong's test and the nested test. */
   readonly truncatedPowerLaw: TruncatedPowerLawComparison;
+  /** The lognormal (conditioned on y ≥ x̂_min): its fit and Vuong's test. */
   readonly lognormal: LognormalComparison;
 }
 
@@ -111,6 +113,7 @@ export interface PowerLawBootstrap {
 
 /** A power-law tail fit. */
 export interface PowerLawTailFit {
+  /** Always true: a tail was fitted. */
   readonly ok: true;
   /** x̂_min: the candidate with the smallest KS distance. */
   readonly xmin: number;
@@ -126,6 +129,7 @@ export interface PowerLawTailFit {
   readonly n: number;
   /** Fraction of synthetic data sets with D ≥ D_obs (present when `bootstrap` > 0). CSN rule: p ≤ 0.1 rules the power law out. */
   readonly pValue?: number;
+  /** The bootstrap behind `pValue` (present when `bootstrap` > 0). */
   readonly bootstrap?: PowerLawBootstrap;
   /** Present unless `compare: false`. */
   readonly comparisons?: PowerLawComparisons;
@@ -137,11 +141,15 @@ export interface PowerLawTailFit {
 
 /** A fit that could not be made (too few points): why. No numbers that would be NaN. */
 export interface PowerLawTailFailure {
+  /** Always false: no fit. */
   readonly ok: false;
   /** `'too-few-points'`: N < minTail; `'no-candidate'`: every tail of ≥ minTail points is a single repeated value. */
   readonly code: 'too-few-points' | 'no-candidate';
+  /** Why, in words. */
   readonly reason: string;
+  /** Points given. */
   readonly n: number;
+  /** Fewest points a tail may have. */
   readonly minTail: number;
 }
 

@@ -20,6 +20,7 @@ import type { ShellGrid } from './shellGrid.ts';
 
 /** |R_α|/D_α per shell and its summary. */
 export interface RenormalizabilityRemainder {
+  /** Always true: at least one window shell had dissipation above the floor. */
   readonly ok: true;
   /** The inertial window [first, last + 1) of window-shell indices the summary covers. */
   readonly window: readonly [number, number];
@@ -29,8 +30,9 @@ export interface RenormalizabilityRemainder {
   readonly ratios: readonly (readonly (number | null)[])[];
   /** Σ_i|R_α,i|Δt_i / Σ_i D_α,i Δt_i per window shell over the run (null below the floor). */
   readonly perShell: readonly (number | null)[];
-  /** Median and largest run ratio over the inertial window's shells. */
+  /** Median run ratio (`perShell`) over the inertial window's shells. */
   readonly median: number;
+  /** Largest run ratio over those shells. */
   readonly max: number;
   /** Shells that entered the summary. */
   readonly shells: number;

@@ -139,15 +139,25 @@ export class ShellGrid implements ShellBinning {
 
   /** The grid's JSON form (what `grsd analyze` writes as `grid`). */
   toJSON(): {
+    /** λ_ref, the boundary of shell 0 (units 1/time). */
     lambdaRef: number;
+    /** Shell width h in ln λ. */
     width: number;
+    /** ln 10/h. */
     shellsPerDecade: number;
+    /** Index α of the lowest window shell. */
     alphaMin: number;
+    /** Index α of the highest window shell. */
     alphaMax: number;
+    /** Number of window shells. */
     count: number;
+    /** λ_floor, the window's lower boundary b_alphaMin (units 1/time). */
     floor: number;
+    /** τ_b in ln λ: eigenvalues this close to a boundary are flagged. */
     boundaryTolerance: number;
+    /** Boundaries b_alphaMin … b_{alphaMax+1} (count + 1 values, units 1/time). */
     edges: number[];
+    /** Geometric shell centres λ̄_α (count values, units 1/time). */
     centers: number[];
   } {
     return {

@@ -30,15 +30,23 @@ import type { ShellGrid } from './shellGrid.ts';
 
 /** GPU copies of one step's results (see the module documentation for layouts). Caller-owned. */
 export interface GpuStepBuffers extends Disposable {
+  /** Shell energies E_α (S f32 values). */
   readonly energy: GPUBuffer;
+  /** Instantaneous dissipation D_α per shell (S f32 values). */
   readonly dissipation: GPUBuffer;
+  /** Eigenvalues per shell (S f32 values). */
   readonly counts: GPUBuffer;
   /** Present when the step closed an interval. */
   readonly interval: {
+    /** Flow matrix F (S×S f32, row = new shell, column = old shell). */
     readonly flow: GPUBuffer;
+    /** Transport rates T^Δ/Δt (S×S f32, row = destination shell). */
     readonly transport: GPUBuffer;
+    /** Flux Π at the boundaries b_{alphaMin+i} (count f32 values). */
     readonly flux: GPUBuffer;
+    /** v at the interior boundaries (count − 1 f32 values, 0 where invalid). */
     readonly velocity: GPUBuffer;
+    /** 1 where `velocity` is defined, else 0 (count − 1 u32 flags). */
     readonly velocityValid: GPUBuffer;
   } | null;
   /** Destroys every buffer. Idempotent. */
@@ -87,8 +95,11 @@ export function uploadStep(ctx: GpuContext, checkpoint: CheckpointResult, interv
 
 /** One streamed step: the results, the grid, and (on request) GPU copies owned by the caller. */
 export interface StreamedStep extends SeriesStep {
+  /** Position of the step in the stream (0-based). */
   readonly index: number;
+  /** The run's shell grid (fixed once the first checkpoint has arrived). */
   readonly grid: ShellGrid;
+  /** Caller-owned GPU copies of this step's results; null unless `gpuOutputs`. */
   readonly gpu: GpuStepBuffers | null;
 }
 

@@ -21,7 +21,14 @@ export function fluxFromTransport(
   transport: ArrayLike<number>,
   count: number,
   locality = 1,
-): { flux: Float64Array; fluxLocal: Float64Array; fluxNonlocal: Float64Array } {
+): {
+  /** Π_i at boundary b_{alphaMin+i} (energy per unit time when `transport` holds rates). */
+  flux: Float64Array;
+  /** The part of Π_i between shells at most `locality` apart. */
+  fluxLocal: Float64Array;
+  /** flux − fluxLocal. */
+  fluxNonlocal: Float64Array;
+} {
   const s = shellArrayLength(count);
   const pos = (idx: number): number => (idx === count ? -1 : idx);
   const ordered = [count, ...Array.from({ length: count }, (_, i) => i)];
@@ -55,7 +62,16 @@ export function velocityFromFlux(
   flux: ArrayLike<number>,
   energy: ArrayLike<number>,
   gEpsilon = 1e-6,
-): { velocityLog: Float64Array; velocity: Float64Array; velocityValid: Uint8Array; velocityBoundaries: Float64Array } {
+): {
+  /** v_ℓ = Π/ĝ at boundary i + 1 (units 1/time); 0 where invalid. */
+  velocityLog: Float64Array;
+  /** v = λ_b·v_ℓ (units 1/time²); 0 where invalid. */
+  velocity: Float64Array;
+  /** 1 where ĝ ≥ gEpsilon·max ĝ, else 0. */
+  velocityValid: Uint8Array;
+  /** The boundaries λ_b = b_{alphaMin+i+1}. */
+  velocityBoundaries: Float64Array;
+} {
   const c = grid.count;
   const g = Float64Array.from({ length: Math.max(0, c - 1) }, (_, i) => (energy[i]! + energy[i + 1]!) / (2 * grid.width));
   const gMax = g.reduce((m, v) => Math.max(m, v), 0);
@@ -77,7 +93,9 @@ export interface IntervalOptions {
 
 /** Interval quantities (all rates per unit of the run's time). Shell arrays: window, ∅, ⊥. */
 export interface IntervalQuantities {
+  /** Time of the interval's first checkpoint. */
   readonly t0: number;
+  /** Time of its second checkpoint. */
   readonly t1: number;
   /** F[σ][τ] (row σ = new shell, column τ = old shell), (S+2)², row-major. */
   readonly flow: Float64Array;
@@ -94,6 +112,7 @@ export interface IntervalQuantities {
   readonly flux: Float64Array;
   /** The part of `flux` between shells at most `locality` apart (∅ counts as the shell below the window). */
   readonly fluxLocal: Float64Array;
+  /** flux − fluxLocal: transfers across the boundary between shells more than `locality` apart. */
   readonly fluxNonlocal: Float64Array;
   /** Exchange rate with the complement shell per window/∅ shell: T_{σ⊥}. */
   readonly complementExchange: Float64Array;
@@ -105,6 +124,7 @@ export interface IntervalQuantities {
   readonly velocityValid: Uint8Array;
   /** The boundaries λ_b of `velocity`. */
   readonly velocityBoundaries: Float64Array;
+  /** The run-time invariants of this interval, by name (docs/conditions.md, "Interval checks"). */
   readonly checks: Record<string, Check>;
 }
 

@@ -13,14 +13,23 @@ export const DOCTOR_SCHEMA_VERSION = 1;
 
 /** What `grsd doctor --json` prints. */
 export interface DoctorReport {
+  /** Version of this layout ({@link DOCTOR_SCHEMA_VERSION}). */
   readonly schemaVersion: number;
+  /** grsd's version. */
   readonly grsdVersion: string;
+  /** The JavaScript runtime, e.g. `Node v24.1.0`. */
   readonly runtime: string;
+  /** Every adapter route tried, and why it failed or succeeded. */
   readonly attempts: readonly AdapterAttempt[];
+  /** The adapter in use. */
   readonly adapter: AdapterDescription;
+  /** WebGPU feature level: `core`, or `compatibility` (e.g. OpenGL ES backends). */
   readonly mode: 'core' | 'compatibility';
+  /** Workgroup size the kernels use on this device. */
   readonly workgroupSize: number;
+  /** The device limits grsd works with. */
   readonly limits: EffectiveLimits;
+  /** The reduction self-test on this device. */
   readonly selfTest: SelfTestResult;
 }
 

@@ -11,18 +11,25 @@ import { Random } from '../util/random.ts';
 
 /** One check of the self-test. */
 export interface SelfTestCheck {
+  /** Kernel tested (e.g. `batchedDot`). */
   readonly kernel: string;
+  /** Elements per row. */
   readonly n: number;
+  /** Rows. */
   readonly batch: number;
   /** max over rows of |gpu − reference| / bound; the check passes when ≤ 1. */
   readonly errorToBound: number;
+  /** errorToBound ≤ 1. */
   readonly passed: boolean;
 }
 
 /** Result of {@link runSelfTest}. */
 export interface SelfTestResult {
+  /** Every check passed. */
   readonly passed: boolean;
+  /** One check per shape tested. */
   readonly checks: readonly SelfTestCheck[];
+  /** Wall time of the self-test, milliseconds. */
   readonly durationMs: number;
 }
 

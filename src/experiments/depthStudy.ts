@@ -40,17 +40,31 @@ import { summarizeDepthStudy, type DepthStudySummary, type RunOutcome } from './
 
 /** Configuration of a depth study. */
 export interface DepthStudyConfig {
+  /** Architectures compared (e.g. `residual` and `plain`). */
   readonly architectures: readonly Exclude<Architecture, 'linear'>[];
+  /** Depths L trained for every architecture (distinct positive integers). */
   readonly depths: readonly number[];
+  /** Hidden width w. */
   readonly width: number;
+  /** Activation φ of every network. */
   readonly activation: Activation;
+  /** Parametrization of every network (docs/lab.md). */
   readonly parametrization: Parametrization;
   /**
    * Teacher–student task on the sphere. The probe set is the training set (full-batch GD, so
    * ė = −M e holds on it): `points` is both the training-set size and the probe-set size n.
    */
-  readonly task: { readonly inputDim: number; readonly points: number; readonly spectrumDecay: number };
+  readonly task: {
+    /** Input dimension d (inputs on the sphere S^{d−1}). */
+    readonly inputDim: number;
+    /** Training- and probe-set size N (= n, one output). */
+    readonly points: number;
+    /** s ≥ 0: the teacher's coefficients decay as k^{−s}. */
+    readonly spectrumDecay: number;
+  };
+  /** Full-batch gradient-descent steps per network. */
   readonly steps: number;
+  /** Learning rate η (> 0); timeScale = η/N. */
   readonly learningRate: number;
   /** At most this many steps between checkpoints (step 0 and the last step are checkpoints). */
   readonly checkpointEvery: number;
@@ -106,28 +120,51 @@ export const DEMO_QUICK_CONFIG: DepthStudyConfig = {
 
 /** One trained and analysed network (one seed of one architecture and depth). */
 export interface DepthRun {
+  /** Architecture of the network. */
   readonly architecture: Exclude<Architecture, 'linear'>;
+  /** Depth L of the network. */
   readonly depth: number;
+  /** Seed of its initial parameters and task. */
   readonly seed: number;
+  /** Its series result (every checkpoint and interval). */
   readonly series: SeriesResult;
+  /** Its analysis (fits, theory, conditions). */
   readonly analysis: GrsdAnalysis;
+  /** What its training did (losses, checkpoints, timings). */
   readonly train: TrainSummary;
   /**
    * The lab's per-layer diagnostics (docs/lab.md, "Diagnostics"): the backward gains at step 0
    * (they feed C1) and the feature-update ratios r = ‖ΔW z‖/‖W(0) z‖ per block at the last step.
    */
   readonly diagnostics: {
+    /** Backward gains G_ℓ at step 0, ℓ = 0…L (they feed C1a). */
     readonly layerGains: readonly number[];
-    readonly featureUpdates: readonly { block: number; internal: 1 | 2; ratio: number }[];
+    /** Feature-update ratios at the last step, per block and internal layer. */
+    readonly featureUpdates: readonly {
+      /** Block ℓ (1…L). */
+      block: number;
+      /** Internal layer of the block. */
+      internal: 1 | 2;
+      /** r = ‖ΔW z‖_F/‖W(0) z‖_F (dimensionless). */
+      ratio: number;
+    }[];
   };
   /** `train`: the wall time of the batch that trained all seeds of this architecture and depth; `analysis`: this run's. */
-  readonly seconds: { readonly train: number; readonly analysis: number };
+  readonly seconds: {
+    /** Wall time of the batch that trained every seed of this architecture and depth, seconds. */
+    readonly train: number;
+    /** Wall time of this run's analysis, seconds. */
+    readonly analysis: number;
+  };
 }
 
 /** The whole study. */
 export interface DepthStudy {
+  /** The configuration the study ran with. */
   readonly config: DepthStudyConfig;
+  /** The seeds used (seed … seed + seeds − 1). */
   readonly seeds: readonly number[];
+  /** Every network: architecture × depth × seed. */
   readonly runs: DepthRun[];
   /** The statistics over seeds and the finding. */
   readonly summary: DepthStudySummary;
@@ -139,6 +176,7 @@ export interface DepthStudy {
 export interface DepthStudyProgress {
   /** Fraction of the predicted work done, 0…1. */
   readonly fraction: number;
+  /** Wall time since the study started, seconds. */
   readonly elapsedSeconds: number;
   /** Predicted seconds left (null until there is a basis for it). */
   readonly etaSeconds: number | null;
@@ -148,8 +186,11 @@ export interface DepthStudyProgress {
 
 /** Identifies one network of the study. */
 export interface DepthRunKey {
+  /** Architecture of the network. */
   readonly architecture: string;
+  /** Depth L. */
   readonly depth: number;
+  /** Seed. */
   readonly seed: number;
 }
 

@@ -24,24 +24,31 @@ import {
 
 /** The conditions of docs/conditions.md, in order. */
 export const CONDITIONS = ['C1', 'C2', 'C3', 'C4'] as const;
+/** Name of a condition: `C1` … `C4`. */
 export type ConditionName = (typeof CONDITIONS)[number];
 
 /** What one trained and analysed network contributes to the summary. */
 export interface RunOutcome {
+  /** Architecture of the network. */
   readonly architecture: string;
+  /** Depth L. */
   readonly depth: number;
+  /** Seed. */
   readonly seed: number;
+  /** ε_LSI of the run (null when not computable; `lsiReason` says why). */
   readonly epsilonLSI: number | null;
   /** Loss exponent ξ (null where the fit was not possible). */
   readonly xi: number | null;
   /** Velocity exponent a (rigidity mean; null where not fitted). */
   readonly velocityExponent: number | null;
+  /** Full-batch training loss after the last step. */
   readonly finalLoss: number;
   /**
    * max over the checkpoints of the largest eigenvalue of the per-step operator M = (η/N)·K: the
    * sharpness. Gradient descent is unstable along a direction with λ > 2 (the edge of stability).
    */
   readonly sharpness: number | null;
+  /** Verdict of each condition. */
   readonly verdicts: Readonly<Record<ConditionName, Verdict>>;
   /** Why ε_LSI is null, when it is. */
   readonly lsiReason?: string;
@@ -49,9 +56,13 @@ export interface RunOutcome {
 
 /** How many seeds got each verdict. */
 export interface VerdictShares {
+  /** Seeds with `pass`. */
   readonly pass: number;
+  /** Seeds with `marginal`. */
   readonly marginal: number;
+  /** Seeds with `fail`. */
   readonly fail: number;
+  /** Seeds with `not-computable`. */
   readonly notComputable: number;
   /** pass / seeds. */
   readonly passFraction: number;
@@ -59,21 +70,31 @@ export interface VerdictShares {
 
 /** One (architecture, depth) over seeds. */
 export interface DepthCell {
+  /** Architecture. */
   readonly architecture: string;
+  /** Depth L. */
   readonly depth: number;
+  /** ε_LSI over the seeds. */
   readonly epsilonLSI: SeedSummary;
+  /** Loss exponent ξ over the seeds. */
   readonly xi: SeedSummary;
+  /** Velocity exponent a over the seeds. */
   readonly velocityExponent: SeedSummary;
+  /** Final training loss over the seeds. */
   readonly finalLoss: SeedSummary;
   /** max_t λ_max(M), see {@link RunOutcome.sharpness}. */
   readonly sharpness: SeedSummary;
+  /** Verdict counts over the seeds, per condition. */
   readonly verdicts: Readonly<Record<ConditionName, VerdictShares>>;
 }
 
 /** ε_LSI of `reference` (plain) minus ε_LSI of `architecture` (residual) at one depth. */
 export interface DepthComparison {
+  /** Depth L compared. */
   readonly depth: number;
+  /** The compared architecture (a residual one). */
   readonly architecture: string;
+  /** The reference architecture (`plain`). */
   readonly reference: string;
   /** mean(reference) − mean(architecture), over the seeds with a value (null if either has none). */
   readonly difference: number | null;
@@ -87,8 +108,11 @@ export interface DepthComparison {
 
 /** L* and the depth slope of one architecture. */
 export interface ArchitectureScan {
+  /** Architecture scanned. */
   readonly architecture: string;
+  /** ε_LSI threshold of L*. */
   readonly threshold: number;
+  /** Depths scanned, in the order of `means`. */
   readonly depths: readonly number[];
   /** Mean ε_LSI per depth (null where no seed has a value). */
   readonly means: readonly (number | null)[];
@@ -99,9 +123,13 @@ export interface ArchitectureScan {
    * resample at every depth); a bound of null means "no depth reached the threshold".
    */
   readonly criticalDepthInterval: {
+    /** Lower bound of the interval (null: no depth reached the threshold). */
     readonly lower: number | null;
+    /** Upper bound (null: no depth reached the threshold). */
     readonly upper: number | null;
+    /** Confidence level (0.95). */
     readonly level: number;
+    /** Bootstrap resamples. */
     readonly replicates: number;
     /** Fraction of resamples in which no depth reached the threshold. */
     readonly noneFraction: number;
@@ -127,22 +155,31 @@ export interface Finding {
   readonly caveats: readonly string[];
   /** The depth the verdict is read at (the deepest compared), or null. */
   readonly depth: number | null;
+  /** Significance level α of the Welch test (default 0.05). */
   readonly alpha: number;
 }
 
 /** The whole summary. */
 export interface DepthStudySummary {
+  /** The seeds of the study. */
   readonly seeds: readonly number[];
+  /** One cell per (architecture, depth). */
   readonly cells: readonly DepthCell[];
+  /** Residual vs plain at every depth (empty without `plain`). */
   readonly comparisons: readonly DepthComparison[];
+  /** L* and the depth slope per architecture. */
   readonly scans: readonly ArchitectureScan[];
+  /** The sentence the report opens with, and its basis. */
   readonly finding: Finding;
 }
 
 /** Options of {@link summarizeDepthStudy}. */
 export interface SummaryOptions {
+  /** Architectures, in report order. */
   readonly architectures: readonly string[];
+  /** Depths, ascending. */
   readonly depths: readonly number[];
+  /** Seeds of the study. */
   readonly seeds: readonly number[];
   /** The ε_LSI threshold of L* (docs/conditions.md, C4 pass). */
   readonly threshold: number;

@@ -115,6 +115,7 @@ export interface WelchTest {
   readonly standardError: number;
   /** Welch–Satterthwaite degrees of freedom. */
   readonly degreesOfFreedom: number;
+  /** Welch's t statistic, difference/standardError. */
   readonly t: number;
   /** P(T ≥ t): evidence that mean(a) > mean(b). */
   readonly pGreater: number;
@@ -148,9 +149,11 @@ export function welchTest(a: readonly number[], b: readonly number[]): WelchTest
 
 /** A permutation test of mean(a) − mean(b) over the relabellings of the pooled values. */
 export interface TwoSamplePermutationTest {
+  /** mean(a) − mean(b). */
   readonly difference: number;
   /** `greater`: H₁ mean(a) > mean(b); `two-sided`: H₁ mean(a) ≠ mean(b). */
   readonly alternative: 'greater' | 'two-sided';
+  /** Exact: share of relabellings at least as extreme as observed; Monte Carlo: (1 + count)/(1 + samples). */
   readonly pValue: number;
   /** Every relabelling enumerated (true), or a Monte Carlo sample of them. */
   readonly exact: boolean;
@@ -236,8 +239,11 @@ export function twoSamplePermutationTest(
 export interface BootstrapInterval {
   /** Lower and upper bound (inverse empirical CDF of the replicates at (1 ∓ level)/2; may be ±Infinity). */
   readonly lower: number;
+  /** Upper bound, the replicates' quantile at (1 + level)/2 (may be +Infinity). */
   readonly upper: number;
+  /** Confidence level, e.g. 0.95. */
   readonly level: number;
+  /** Bootstrap resamples. */
   readonly replicates: number;
   /** The statistic on the original sample. */
   readonly estimate: number;

@@ -13,16 +13,27 @@ export const WORKGROUP_SIZE_CAP = 256;
 
 /** The limits grsd kernels depend on, as granted by the device (and possibly capped for testing). */
 export interface EffectiveLimits {
+  /** Largest storage-buffer binding, bytes. */
   readonly maxStorageBufferBindingSize: number;
+  /** Largest buffer, bytes. */
   readonly maxBufferSize: number;
+  /** Storage buffers one compute shader may bind. */
   readonly maxStorageBuffersPerShaderStage: number;
+  /** Largest uniform-buffer binding, bytes. */
   readonly maxUniformBufferBindingSize: number;
+  /** Workgroup (shared) memory per workgroup, bytes. */
   readonly maxComputeWorkgroupStorageSize: number;
+  /** Invocations per workgroup. */
   readonly maxComputeInvocationsPerWorkgroup: number;
+  /** Workgroup size along x. */
   readonly maxComputeWorkgroupSizeX: number;
+  /** Workgroups per dispatch dimension. */
   readonly maxComputeWorkgroupsPerDimension: number;
+  /** Alignment of storage-buffer binding offsets, bytes. */
   readonly minStorageBufferOffsetAlignment: number;
+  /** Alignment of uniform-buffer binding offsets, bytes. */
   readonly minUniformBufferOffsetAlignment: number;
+  /** Bind groups per pipeline. */
   readonly maxBindGroups: number;
 }
 

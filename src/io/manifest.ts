@@ -13,10 +13,15 @@ import { FileFormatError } from '../errors.ts';
 
 /** One checkpoint entry of a manifest: file names are relative to the run directory. */
 export interface ManifestCheckpoint {
+  /** Time of the checkpoint, in the manifest's `timeUnit`; strictly increasing over the checkpoints. */
   readonly t: number;
+  /** File holding the empirical NTK K = JJᵀ (n×n); exactly one of `kernel` and `jacobian`. */
   readonly kernel?: string;
+  /** File holding the Jacobian J (n×P) instead of `kernel` (K = JJᵀ is never formed). */
   readonly jacobian?: string;
+  /** File holding the residual e = f(X) − Y (n values, any shape). */
   readonly residual: string;
+  /** Files holding per-layer kernels K_l (n×n each, Σ_l K_l = K), for the Kato per-layer split. */
   readonly layers?: readonly string[];
   /** Tensor name inside .npz/.safetensors files holding several (default: the only one). */
   readonly tensor?: string;
@@ -24,6 +29,7 @@ export interface ManifestCheckpoint {
 
 /** A validated manifest. */
 export interface RunManifest {
+  /** M = timeScale·K: η/N for time in optimizer steps, 1/N for gradient-flow time (docs/formats.md). Default 1. */
   readonly timeScale: number;
   /**
    * Unit of the checkpoint times t, shown on every time axis: "steps" (optimizer steps, with
@@ -32,6 +38,7 @@ export interface RunManifest {
   readonly timeUnit?: string;
   /** N for the loss ‖e‖²/(2N) (default n). */
   readonly probePoints?: number;
+  /** The checkpoints, in strictly increasing time (at least one). */
   readonly checkpoints: readonly ManifestCheckpoint[];
 }
 

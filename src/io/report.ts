@@ -31,6 +31,7 @@ export const escapeHtml = (s: string): string =>
 
 /** Options of {@link renderAnalysisReport}. */
 export interface ReportOptions {
+  /** Title of the report: the page title and its heading. */
   readonly title: string;
   /** Embed each figure's data so the page offers CSV/JSON downloads (default true). */
   readonly data?: boolean;
@@ -86,11 +87,17 @@ function timeProse(facts: ReturnType<typeof runFacts>): string {
 
 /** One failed run-time check: where, how bad, what to do. */
 export interface FailedCheck {
+  /** Name of the check (e.g. `budget`). */
   readonly name: string;
+  /** What it measures, in words. */
   readonly description: string;
+  /** The intervals where it failed, as `t0→t1`. */
   readonly intervals: readonly string[];
+  /** The failing value furthest from the threshold. */
   readonly worst: number;
+  /** The threshold it is compared with. */
   readonly threshold: number;
+  /** What the failure means and what to do. */
   readonly advice: string;
 }
 

@@ -45,7 +45,9 @@ const ELEMENTS_PER_THREAD = 16;
 
 /** Shape of a batched dot product: `batch` rows of `n` elements. */
 export interface BatchedDotShape {
+  /** Elements per row. */
   readonly n: number;
+  /** Number of rows. */
   readonly batch: number;
   /** Elements between the starts of consecutive rows (≥ n). Default n. */
   readonly stride?: number;

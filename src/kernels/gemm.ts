@@ -119,8 +119,11 @@ export interface GemmArgs extends GemmShapeArgs {
 
 /** Arguments of {@link gemmGpu}: the layouts of the host arrays. */
 export interface GemmHostArgs extends GemmShapeArgs {
+  /** Layout of A. Defaults: see {@link GemmOperandLayout}. */
   readonly a?: GemmOperandLayout;
+  /** Layout of B. */
   readonly b?: GemmOperandLayout;
+  /** Layout of C. */
   readonly c?: GemmOperandLayout;
 }
 

@@ -120,9 +120,13 @@ export interface MatrixView {
 
 /** A batch of vector sets in a GPU buffer: vector v of batch item b starts at offset + b·batchStride + v·vectorStride. */
 export interface VectorsView {
+  /** The buffer (f32). */
   readonly buffer: GPUBuffer;
+  /** Element offset of vector 0 of batch item 0. Default 0. */
   readonly offset?: number;
+  /** Elements between consecutive batch items. */
   readonly batchStride: number;
+  /** Elements between consecutive vectors of one item. */
   readonly vectorStride: number;
 }
 

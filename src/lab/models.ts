@@ -51,6 +51,7 @@ export type Parametrization = 'standard' | 'muP' | 'depthMuP';
 
 /** A model of the training lab. */
 export interface ModelConfig {
+  /** Network family (module documentation). */
   readonly architecture: Architecture;
   /** Number of hidden blocks L ≥ 1 (ignored for `linear`). */
   readonly depth: number;
@@ -60,7 +61,9 @@ export interface ModelConfig {
   readonly inputDim: number;
   /** Outputs per sample C. Default 1. */
   readonly outputs?: number;
+  /** Activation φ. */
   readonly activation: Activation;
+  /** Parametrization (table in the module documentation). */
   readonly parametrization: Parametrization;
   /** Residual branch scale a > 0. Default 1. */
   readonly branchScale?: number;
@@ -74,20 +77,25 @@ export interface TensorParametrization extends MlpTensor {
   readonly initVariance: number;
   /** Learning-rate multiplier c of the parametrization (η_l = η·c before overrides). */
   readonly learningRate: number;
+  /** Where the tensor sits: input, block (with ℓ and internal layer), output or linear. */
   readonly role: MlpTensorRole;
 }
 
 /** A validated model: the config with defaults filled in, and its tensors. */
 export interface ResolvedModel extends MlpSpec {
+  /** The config with every default filled in. */
   readonly config: Readonly<Required<ModelConfig>>;
+  /** The parametrization. */
   readonly parametrization: Parametrization;
   /** β: a/√L under depthMuP, a otherwise (1 for `plain` and `linear`). */
   readonly branchMultiplier: number;
+  /** The parameter tensors with their initialization and learning-rate multipliers. */
   readonly tensors: readonly TensorParametrization[];
 }
 
 /** The depth-aware learning-rate correction of NFD v1 (docs/lab.md, "NFD / depth-μP"): η^{(1)} = η·(L/L₀)^γ. */
 export interface DepthCorrection {
+  /** Exponent γ of (L/L₀)^γ. */
   readonly gamma: number;
   /** L₀ > 0. */
   readonly referenceDepth: number;

@@ -37,11 +37,19 @@ export interface LabCheckpoint {
   readonly layerNames: string[];
   /** η/N: M = timeScale·K is the per-step GD operator, with t = step. */
   readonly timeScale: number;
+  /** The lab's per-layer diagnostics (docs/lab.md, "Diagnostics"). */
   readonly diagnostics: {
     /** G_ℓ = mean over probe points of ‖∂f/∂h^ℓ‖_F, ℓ = 0…L (h⁰ the embedding; pre-activations for `plain`; empty for `linear`). */
     readonly layerGains: number[];
     /** r = ‖ΔW z‖_F/‖W(0) z‖_F on the probe set per block and internal layer (W(0): the lab's initial parameters). */
-    readonly featureUpdates: { block: number; internal: 1 | 2; ratio: number }[];
+    readonly featureUpdates: {
+      /** Block ℓ (1…L). */
+      block: number;
+      /** Internal layer of the block. */
+      internal: 1 | 2;
+      /** r (dimensionless). */
+      ratio: number;
+    }[];
   };
 }
 

@@ -15,6 +15,7 @@ import { Random } from '../util/random.ts';
 
 /** Training and probe data (row-major, f32). */
 export interface Task {
+  /** Human-readable name with the task's parameters (e.g. `teacherStudent(d=8, s=1)`). */
   readonly name: string;
   /** Input dimension d (features for `linear`). */
   readonly inputDim: number;
@@ -36,11 +37,15 @@ export interface Task {
 
 /** Options of {@link teacherStudent}. */
 export interface TeacherStudentOptions {
+  /** Input dimension d (inputs on S^{d−1}). */
   readonly inputDim: number;
+  /** Training-set size N. */
   readonly trainSize: number;
+  /** Probe-set size P (a fresh sample with noiseless labels). */
   readonly probeSize: number;
   /** s ≥ 0: the target's coefficients decay as a_k ∝ k^{−s}. */
   readonly spectrumDecay: number;
+  /** Seed of the teacher and the samples (an integer). */
   readonly seed: number;
   /** Outputs C. Default 1. */
   readonly outputs?: number;
@@ -155,6 +160,7 @@ export interface KernelRegressionOptions {
   readonly Lambda: number;
   /** C > 0 (the amplitude constant, not the number of outputs). */
   readonly C: number;
+  /** Seed of the modes and signs (an integer). */
   readonly seed: number;
 }
 

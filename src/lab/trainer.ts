@@ -85,6 +85,7 @@ export interface BatchTrainOptions extends TrainRunOptions {
 
 /** What {@link Lab.train} returns (per replica for {@link LabBatch.train}; the timings are shared). */
 export interface TrainSummary {
+  /** Optimizer steps taken. */
   readonly steps: number;
   /** Loss of every step before its update (the minibatch loss for SGD). */
   readonly losses: Float64Array;
@@ -112,7 +113,9 @@ export interface CheckpointOptions extends LearningRateOptions {
 
 /** A model and a task resident on the GPU. Create with {@link createLab}. */
 export interface Lab extends Disposable {
+  /** The validated model. */
   readonly model: ResolvedModel;
+  /** The task it trains on. */
   readonly task: Task;
   /** Parameter tensor names, in the order of `LabCheckpoint.layers`. */
   readonly layerNames: readonly string[];
@@ -137,14 +140,21 @@ export interface Lab extends Disposable {
 export interface LabBatch extends Disposable {
   /** Replica r's model (they differ only in their seed). */
   readonly models: readonly ResolvedModel[];
+  /** Replica r's task. */
   readonly tasks: readonly Task[];
   /** Parameter tensor names, in the order of `LabCheckpoint.layers`. */
   readonly layerNames: readonly string[];
+  /** Trains every replica in lockstep from its current parameters; one summary per replica. */
   train(options: BatchTrainOptions): Promise<TrainSummary[]>;
+  /** A checkpoint of every replica at its current parameters (no training). */
   checkpoint(options: CheckpointOptions): Promise<LabCheckpoint[]>;
+  /** Reads every replica's parameters back (row-major fan_out × fan_in per tensor). */
   parameters(): Promise<Record<string, Float32Array>[]>;
+  /** Overwrites every replica's parameters (every tensor of every replica, full length). */
   setParameters(values: readonly Readonly<Record<string, ArrayLike<number>>>[]): Promise<void>;
+  /** Full-batch gradients ∂L/∂W of every replica's training loss. */
   gradients(): Promise<Record<string, Float32Array>[]>;
+  /** Frees every GPU buffer of the batch. Idempotent. */
   dispose(): void;
 }
 

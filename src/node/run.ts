@@ -231,6 +231,7 @@ export interface RunCheckpointInput {
  * await lab.train({ ..., onCheckpoint: (cp) => writer.add({ t: cp.step, kernel: cp.kernel, residual: cp.residual, layers: cp.layers }) });
  */
 export class RunWriter {
+  /** The run directory (manifest.json and the tensor files). */
   readonly dir: string;
   readonly #options: RunWriterOptions;
   readonly #entries: ManifestCheckpoint[] = [];

@@ -201,6 +201,7 @@ export interface LanczosLaneStateF64 {
 
 /** Arguments of {@link lanczosUpdateF64} (the uniform parameters of lanczosUpdate.wgsl). */
 export interface LanczosUpdateArgs {
+  /** Number of lanes (independent recurrences). */
   readonly lanes: number;
   /** The step (column of alpha/beta) being written. */
   readonly k: number;

@@ -326,12 +326,15 @@ export interface ScaleVectorsLayout {
   readonly batch: number;
   /** Row b of `src` starts at srcOffset + b·srcStride. */
   readonly srcStride: number;
+  /** Element offset of row 0 of `src`. Default 0. */
   readonly srcOffset?: number;
   /** Row b of `dst` starts at dstOffset + b·dstStride. */
   readonly dstStride: number;
+  /** Element offset of row 0 of `dst`. Default 0. */
   readonly dstOffset?: number;
   /** The scale of row b is s[sOffset + b·sStride] (sStride default 1). */
   readonly sOffset?: number;
+  /** Elements between consecutive scales in `s`. Default 1. */
   readonly sStride?: number;
 }
 
@@ -366,6 +369,7 @@ export function scaleVectorsF64(src: ArrayLike<number>, s: ArrayLike<number>, ds
 
 /** Layout of {@link gatherRowsF64}, in elements (mirrors `GatherRowsArgs` of src/kernels/gatherRows.ts). */
 export interface GatherRowsLayout {
+  /** Number of batch items. */
   readonly batch: number;
   /** Rows gathered per batch item. */
   readonly count: number;
@@ -373,9 +377,11 @@ export interface GatherRowsLayout {
   readonly len: number;
   /** Batch item b of `src` starts at b·srcBatchStride; its row r at + r·srcRowStride. */
   readonly srcBatchStride: number;
+  /** Elements between consecutive rows of a batch item in `src`. */
   readonly srcRowStride: number;
   /** The valid length of batch item b is limit[b·limitStride + limitOffset]. */
   readonly limitStride: number;
+  /** Offset of the limits in `limit` (see `limitStride`). */
   readonly limitOffset: number;
 }
 

@@ -6,22 +6,39 @@
 
 /** Layout of the batched product, in elements (mirrors `MatVecArgs` of src/kernels/matVec.ts). */
 export interface MatVecLayout {
+  /** Rows of each matrix M[b]. */
   readonly rows: number;
+  /** Columns of each matrix. */
   readonly cols: number;
+  /** Row stride (leading dimension) of M. Default cols. */
   readonly ld?: number;
+  /** Element offset of M[0]. Default 0. */
   readonly mOffset?: number;
+  /** Elements between consecutive matrices. Default rows·ld. */
   readonly mStride?: number;
+  /** Element offset of x. Default 0. */
   readonly xOffset?: number;
+  /** Elements between consecutive batch items of x. */
   readonly xStride: number;
+  /** Elements between consecutive vectors of x. */
   readonly xVecStride: number;
+  /** Element offset of y. Default 0. */
   readonly yOffset?: number;
+  /** Elements between consecutive batch items of y. */
   readonly yStride: number;
+  /** Elements between consecutive vectors of y. */
   readonly yVecStride: number;
+  /** Number of (matrix, vector set) pairs. */
   readonly batch: number;
+  /** Vectors per pair. */
   readonly vectors: number;
+  /** α. Default 1. */
   readonly alpha?: number;
+  /** β (0: y is write-only). Default 0. */
   readonly beta?: number;
+  /** First row used (reduced over by matVecT, written by matVecN). Default 0. */
   readonly rowBegin?: number;
+  /** End of the row range (exclusive). Default rows. */
   readonly rowEnd?: number;
 }
 
@@ -110,18 +127,25 @@ export function matVecErrorBound(
 export interface SplitSumLayout {
   /** Entries per output vector. */
   readonly len: number;
+  /** Vectors per batch item. */
   readonly vectors: number;
+  /** Number of batch items. */
   readonly batch: number;
   /** Number of partial sums per entry (0: an empty reduction, y = β·y). */
   readonly splits: number;
   /** Partial s of entry (b, v, i) is p[pOffset + s·partialStride + (b·vectors + v)·len + i]. */
   readonly partialStride: number;
+  /** Element offset of the partials. Default 0. */
   readonly pOffset?: number;
   /** Entry (b, v, i) of y is y[yOffset + b·yStride + v·yVecStride + i]. */
   readonly yStride: number;
+  /** Elements between consecutive vectors of y. */
   readonly yVecStride: number;
+  /** Element offset of y. Default 0. */
   readonly yOffset?: number;
+  /** α. Default 1. */
   readonly alpha?: number;
+  /** β (0: y is write-only). Default 0. */
   readonly beta?: number;
 }
 

@@ -29,6 +29,7 @@ export type MlpActivation = 'relu' | 'tanh' | 'gelu' | 'identity';
 
 /** One parameter tensor: a fan_out × fan_in matrix (row-major) with its forward multiplier. */
 export interface MlpTensor {
+  /** Tensor name, unique in the network (the lab uses `W_in`, `W_1` or `W_1.1`, …, `W_out`, and `theta` for `linear`). */
   readonly name: string;
   /** fan_out. */
   readonly rows: number;
@@ -43,19 +44,25 @@ export interface MlpTensor {
  * [W_in, W_1 … W_L, W_out]; `residual2` → [W_in, W_{1,1}, W_{1,2}, …, W_{L,1}, W_{L,2}, W_out].
  */
 export interface MlpSpec {
+  /** Network family. */
   readonly architecture: MlpArchitecture;
   /** Number of hidden blocks L (0 for `linear`). */
   readonly depth: number;
+  /** Hidden width w. */
   readonly width: number;
+  /** Input dimension d. */
   readonly inputDim: number;
   /** Outputs per sample, C. */
   readonly outputs: number;
+  /** Activation φ. */
   readonly activation: MlpActivation;
+  /** Parameter tensors, in forward order (see above). */
   readonly tensors: readonly MlpTensor[];
 }
 
 /** What a tensor is in the network. */
 export interface MlpTensorRole {
+  /** Where the tensor sits: the input layer, a block, the output layer, or the single tensor of `linear`. */
   readonly kind: 'input' | 'block' | 'output' | 'linear';
   /** Block ℓ (1…L) for block tensors, 0 otherwise. */
   readonly block: number;
@@ -106,14 +113,21 @@ export type ElementwiseOpName = 'act' | 'actGradMul' | 'actGradFma' | 'axpby' | 
 
 /** Arguments of the float64 {@link elementwise} twin. */
 export interface ElementwiseReferenceArgs {
+  /** The operation (see {@link elementwise}). */
   readonly op: ElementwiseOpName;
+  /** Number of outputs computed (i < len). */
   readonly len: number;
+  /** First operand (missing entries read as 0). */
   readonly x?: ArrayLike<number>;
+  /** Second operand (read by actGradFma, axpby, hadamard and residual). */
   readonly y?: ArrayLike<number>;
   /** Current contents of out (read by actGradMul, actGradFma and axpy). */
   readonly out?: ArrayLike<number>;
+  /** Activation of `act`, `actGradMul` and `actGradFma`. Default `identity`. */
   readonly activation?: MlpActivation;
+  /** α. Default 1. */
   readonly alpha?: number;
+  /** β of `axpby`. Default 0. */
   readonly beta?: number;
   /** Index group of `residual` (x is read at i·group + i mod group). Default 1. */
   readonly group?: number;
@@ -227,6 +241,7 @@ function mapAct(a: MlpActivation, v: Float64Array): Float64Array {
 
 /** The result of {@link mlpForward}: outputs plus everything the backward pass needs. */
 export interface MlpForward {
+  /** Samples (rows of x). */
   readonly rows: number;
   /** f, rows × C. */
   readonly outputs: Float64Array;
@@ -333,8 +348,11 @@ export function mlpBackward(spec: MlpSpec, params: MlpParameters, fwd: MlpForwar
 
 /** Loss, outputs and parameter gradients of L = ‖f − y‖²/(2·rows). */
 export interface MlpGradients {
+  /** L = ‖f − y‖²/(2·rows). */
   readonly loss: number;
+  /** f, rows × C. */
   readonly outputs: Float64Array;
+  /** ∂L/∂W per tensor name (fan_out × fan_in, row-major). */
   readonly gradients: Record<string, Float64Array>;
 }
 
@@ -409,11 +427,13 @@ export function mlpJacobians(spec: MlpSpec, params: MlpParameters, x: ArrayLike<
 
 /** Per-layer and total empirical NTK of {@link mlpNtk}. */
 export interface MlpNtk {
+  /** Tensor names, in the order of `layers`. */
   readonly names: string[];
   /** Per tensor: ratio_l · J_l J_lᵀ (n × n). */
   readonly layers: Float64Array[];
   /** Σ_l layers[l]. */
   readonly kernel: Float64Array;
+  /** Kernel size n = rows·C. */
   readonly n: number;
 }
 
@@ -478,7 +498,14 @@ export interface MlpDiagnostics {
   /** G_ℓ = mean over samples of ‖∂f(x)/∂h^ℓ‖_F (Frobenius over the C outputs), ℓ = 0…L. */
   readonly layerGains: number[];
   /** r = ‖ΔW z‖_F / ‖W(0) z‖_F over the samples, per block and internal layer. */
-  readonly featureUpdates: { block: number; internal: 1 | 2; ratio: number }[];
+  readonly featureUpdates: {
+    /** Block ℓ (1…L). */
+    block: number;
+    /** Internal layer of the block. */
+    internal: 1 | 2;
+    /** r (dimensionless). */
+    ratio: number;
+  }[];
 }
 
 /** {@link MlpDiagnostics} on `rows` samples, with `initial` the parameters W(0). */

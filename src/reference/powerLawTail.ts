@@ -603,6 +603,7 @@ export interface TruncatedPowerLawFit {
   readonly alpha: number;
   /** Cutoff rate λ ≥ 0 (0: the plain power law is the best member of the family). */
   readonly lambda: number;
+  /** Log-likelihood of the fit on the tail (natural log, summed over its points). */
   readonly logLikelihood: number;
 }
 
@@ -647,6 +648,7 @@ export interface LognormalFit {
   readonly mu: number;
   /** σ of ln y. */
   readonly sigma: number;
+  /** Log-likelihood of the fit on the tail (natural log, summed over its points). */
   readonly logLikelihood: number;
 }
 

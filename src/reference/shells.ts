@@ -46,7 +46,15 @@ export const complementShell = (count: number): number => count + 1;
  * kernel's ln λ is accurate to ≈ 1e-6, so λ that close to a boundary may land in either
  * neighbouring shell: they are flagged whenever `boundaryTolerance` ≫ 1e-6.
  */
-export function assignShell(lambda: number, g: ShellBinning): { index: number; boundary: boolean } {
+export function assignShell(
+  lambda: number,
+  g: ShellBinning,
+): {
+  /** Shell index: 0…count−1 in the window, count for ∅. */
+  index: number;
+  /** λ lies within `boundaryTolerance` (in ln λ) of a shell boundary. */
+  boundary: boolean;
+} {
   if (!(lambda >= g.floor) || !(lambda > 0) || !Number.isFinite(lambda)) return { index: g.count, boundary: false };
   const x = (Math.log(lambda) - Math.log(g.lambdaRef)) / g.width;
   const alpha = Math.floor(x);
@@ -58,10 +66,15 @@ export function assignShell(lambda: number, g: ShellBinning): { index: number; b
 
 /** Per-shell sums of one batch item: Σw, Σλw and counts, in float64 (length count + 1: window + ∅). */
 export interface ShellSums {
+  /** Σ_{k∈α} w_k per shell. */
   readonly weight: Float64Array;
+  /** Σ_{k∈α} λ_k w_k per shell. */
   readonly lambdaWeight: Float64Array;
+  /** Values per shell. */
   readonly counts: Float64Array;
+  /** Shell index of each value (count for ∅). */
   readonly index: Int32Array;
+  /** 1 where the value is within the boundary tolerance of a shell boundary. */
   readonly boundary: Uint8Array;
 }
 
@@ -96,6 +109,7 @@ export function binShells(lambda: ArrayLike<number>, weight: ArrayLike<number>, 
 
 /** Shape of {@link shellReduceF64} (mirrors `struct Params` of shellReduce.wgsl). */
 export interface ShellReduceLayout {
+  /** Number of batch items. */
   readonly batch: number;
   /** Values per batch item. */
   readonly len: number;
@@ -129,7 +143,14 @@ export function shellReduceF64(
   index: ArrayLike<number>,
   l: ShellReduceLayout,
   square: boolean,
-): { weight: Float64Array; lambdaWeight: Float64Array; counts: Float64Array } {
+): {
+  /** Σ w_k per shell, [batch][shells]. */
+  weight: Float64Array;
+  /** Σ λ_k w_k per shell, [batch][shells]. */
+  lambdaWeight: Float64Array;
+  /** Values per shell, [batch][shells]. */
+  counts: Float64Array;
+} {
   if (l.len > l.stride) throw new InvalidArgumentError('len', `cannot exceed stride (${l.stride}), got ${l.len}`);
   const size = l.batch * l.shells;
   const out = { weight: new Float64Array(size), lambdaWeight: new Float64Array(size), counts: new Float64Array(size) };

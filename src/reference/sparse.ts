@@ -5,9 +5,13 @@
 
 /** A CSR matrix: row i's nonzeros are values[rowPtr[i]..rowPtr[i+1]) in columns colIdx[...]. */
 export interface Csr {
+  /** Dimension n (n × n). */
   readonly n: number;
+  /** Row pointers (n + 1 entries): row i's nonzeros are rowPtr[i] … rowPtr[i+1] − 1. */
   readonly rowPtr: ArrayLike<number>;
+  /** Column index of each nonzero. */
   readonly colIdx: ArrayLike<number>;
+  /** Value of each nonzero. */
   readonly values: ArrayLike<number>;
 }
 

@@ -56,6 +56,7 @@ export function shellFlowReduce(y: ArrayLike<number>, alpha: ArrayLike<number>, 
 export interface FlowParts {
   /** Core flow over the computed shells (window + ∅): core[σ][τ], `shells` × `shells` (shells = count + 1). */
   readonly core: ArrayLike<number>;
+  /** Computed shells (count + 1). */
   readonly shells: number;
   /** α_j = u_jᵀa per old eigenvector. */
   readonly alpha: ArrayLike<number>;
@@ -63,7 +64,9 @@ export interface FlowParts {
   readonly beta: ArrayLike<number>;
   /** g_k = Σ_j O_jk α_j (the projection of UᵀUa onto v_k). */
   readonly g: ArrayLike<number>;
+  /** Shell index of each old eigenvector. */
   readonly oldIndex: ArrayLike<number>;
+  /** Shell index of each new eigenvector. */
   readonly newIndex: ArrayLike<number>;
   /** ‖a‖². */
   readonly norm2: number;

@@ -10,16 +10,23 @@ export type OperatorEntryF64 = (b: number, i: number, j: number) => number;
 
 /** Strided layout of {@link wgslOperatorF64}, in elements (mirrors the `VectorsView`s of src/kernels/wgslOperator.ts). */
 export interface WgslOperatorLayout {
+  /** Dimension n. */
   readonly n: number;
+  /** Number of operators. */
   readonly batch: number;
+  /** Vectors per operator. */
   readonly vectors: number;
   /** Vector v of operator b in `x` starts at xOffset + b·xStride + v·xVecStride. */
   readonly xStride: number;
+  /** Elements between consecutive vectors of x. */
   readonly xVecStride: number;
+  /** Element offset of x. Default 0. */
   readonly xOffset?: number;
   /** Vector v of operator b in `y` starts at yOffset + b·yStride + v·yVecStride. */
   readonly yStride: number;
+  /** Elements between consecutive vectors of y. */
   readonly yVecStride: number;
+  /** Element offset of y. Default 0. */
   readonly yOffset?: number;
 }
 

@@ -80,7 +80,13 @@ export class Random {
   }
 
   /** In-place Fisher–Yates shuffle. */
-  shuffle<T extends { length: number; [i: number]: unknown }>(array: T): T {
+  shuffle<
+    T extends {
+      /** Number of elements. */
+      length: number;
+      [i: number]: unknown;
+    },
+  >(array: T): T {
     for (let i = array.length - 1; i > 0; i--) {
       const j = this.int(i + 1);
       const tmp = array[i];

@@ -9,31 +9,45 @@
 
 /** A fit that could not be made, as the analysis JSON writes it. */
 export interface FailedFit {
+  /** Always false: the fit could not be made. */
   readonly ok: false;
+  /** Why, in words. */
   readonly reason: string;
 }
 
 /** The shell grid fields the figures read. */
 export interface FigureGrid {
+  /** Number of window shells. */
   readonly count: number;
+  /** Shell width h in ln λ. */
   readonly width: number;
+  /** λ_ref, the boundary of shell 0 (units 1/time). */
   readonly lambdaRef: number;
+  /** λ_floor, the window's lowest boundary (units 1/time). */
   readonly floor: number;
   /** count + 1 shell boundaries. */
   readonly edges: readonly number[];
   /** count geometric shell centres. */
   readonly centers: readonly number[];
+  /** Index of ∅ in shell arrays (= count). */
   readonly floorIndex: number;
+  /** Index of ⊥ in shell arrays (= count + 1). */
   readonly complementIndex: number;
 }
 
 /** One checkpoint: shell arrays have grid.count + 2 entries (window shells, ∅, ⊥). */
 export interface FigureCheckpoint {
+  /** Index of the checkpoint in the series (0-based). */
   readonly index: number;
+  /** Time of the checkpoint (run time unit). */
   readonly t: number;
+  /** Loss L = ‖e‖²/(2N). */
   readonly loss: number;
+  /** ‖e‖², the squared residual norm. */
   readonly residualNorm2: number;
+  /** Shell energies E_α (grid.count + 2 entries). */
   readonly energy: readonly number[];
+  /** Eigenvalues per shell (grid.count + 2 entries; ⊥ counts the modes not computed), when the JSON has them. */
   readonly counts?: readonly number[];
   /** Computed eigenvalues, descending. */
   readonly eigenvalues: readonly number[];
@@ -41,20 +55,31 @@ export interface FigureCheckpoint {
 
 /** One interval: Π at the boundaries b_{alphaMin+i} (i < count); v at the interior ones (null where undefined). */
 export interface FigureInterval {
+  /** Index of the interval (0-based; between checkpoints index and index + 1). */
   readonly index: number;
+  /** Time of its first checkpoint. */
   readonly t0: number;
+  /** Time of its second checkpoint. */
   readonly t1: number;
+  /** Π at the boundaries b_{alphaMin+i}, i < count (energy per unit time). */
   readonly flux: readonly number[];
+  /** The interior boundaries λ_b of `velocity` (units 1/time). */
   readonly velocityBoundaries: readonly number[];
+  /** v = λ_b·v_ℓ at those boundaries (units 1/time²); null where ĝ is below its floor. */
   readonly velocity: readonly (number | null)[];
+  /** The interval's run-time invariants by name (docs/conditions.md, "Interval checks"), when the JSON has them. */
   readonly checks?: Record<
     string,
     {
+      /** The measured quantity. */
       readonly value: number;
+      /** The limit it is compared with. */
       readonly threshold: number;
       /** false only for a failed check (a not-applicable one passes). */
       readonly pass: boolean;
+      /** `pass`, `fail` or `not-applicable` (schema 2). */
       readonly status?: string;
+      /** What the check measures, in words. */
       readonly description?: string;
       /** What a failed or not-applicable check means and what to do (schema 2). */
       readonly message?: string;
@@ -62,22 +87,37 @@ export interface FigureInterval {
   >;
 }
 
+/** A successful velocity fit v = c·λ^a of one interval, as the analysis JSON writes it (see `VelocityFit`). */
 export interface FigureVelocityFit {
+  /** Always true (failures are {@link FailedFit}). */
   readonly ok: true;
+  /** Start of the interval (run time unit). */
   readonly t0: number;
+  /** End of the interval. */
   readonly t1: number;
+  /** Velocity exponent a (dimensionless). */
   readonly a: number;
+  /** Standard error of a, when the JSON has it. */
   readonly aStdErr?: number;
+  /** Signed coefficient c(t) (v in 1/time², λ in 1/time). */
   readonly c: number;
+  /** λ_b of the boundaries fitted (units 1/time). */
   readonly lambdas: readonly number[];
+  /** |v| at those boundaries, same order (units 1/time²). */
   readonly speeds: readonly number[];
 }
 
+/** A successful loss-exponent fit, as the analysis JSON writes it (see `LossExponentFit`). */
 export interface FigureLossFit {
+  /** Always true (failures are {@link FailedFit}). */
   readonly ok: true;
+  /** Loss exponent ξ (dimensionless): L ∝ t^−ξ. */
   readonly xi: number;
+  /** Standard error of ξ (statistical only). */
   readonly xiStdErr: number;
+  /** Earliest time in the fit window. */
   readonly tMin: number;
+  /** Latest time in the fit window. */
   readonly tMax: number;
   /** 'finite-spectrum' or 'power-law' (schema 2). */
   readonly model?: string;
@@ -87,21 +127,71 @@ export interface FigureLossFit {
 
 /** The `fits` fields the figures read. */
 export interface FigureFits {
+  /** The velocity fit of each interval, or why not. */
   readonly velocity?: readonly (FigureVelocityFit | FailedFit)[];
+  /** ξ from the loss curve. */
   readonly lossExponent?: FigureLossFit | FailedFit;
-  readonly lazyPrediction?: readonly { readonly t: number; readonly predicted: number }[];
-  readonly rigidity?: { readonly ok: true; readonly aMean: number; readonly aStd: number; readonly windows: number } | FailedFit;
-  readonly spectrumExponent?: { readonly ok: true; readonly xi: number; readonly xiStdErr?: number } | FailedFit;
-  readonly frontier?: { readonly ok: true; readonly exponent: number; readonly exponentStdErr?: number } | FailedFit;
+  /** The lazy (fixed-kernel) loss prediction at each checkpoint. */
+  readonly lazyPrediction?: readonly {
+    /** Checkpoint time. */
+    readonly t: number;
+    /** Predicted loss, the middle of the lazy bracket. */
+    readonly predicted: number;
+  }[];
+  /** Spread of the velocity exponent a over the fitted windows. */
+  readonly rigidity?:
+    | {
+        /** Always true. */
+        readonly ok: true;
+        /** Mean of a over the fitted windows. */
+        readonly aMean: number;
+        /** Sample standard deviation of a over them. */
+        readonly aStd: number;
+        /** Number of fitted windows (≥ 2). */
+        readonly windows: number;
+      }
+    | FailedFit;
+  /** ξ̂₀ from the first checkpoint's shell spectrum. */
+  readonly spectrumExponent?:
+    | {
+        /** Always true. */
+        readonly ok: true;
+        /** ξ̂₀ (dimensionless). */
+        readonly xi: number;
+        /** Its standard error, when the JSON has it. */
+        readonly xiStdErr?: number;
+      }
+    | FailedFit;
+  /** The resolution frontier's exponent α̂. */
+  readonly frontier?:
+    | {
+        /** Always true. */
+        readonly ok: true;
+        /** α̂ = −dℓ̄_D/d ln t (dimensionless). */
+        readonly exponent: number;
+        /** Its standard error, when the JSON has it. */
+        readonly exponentStdErr?: number;
+      }
+    | FailedFit;
 }
 
 /** The `theory` fields the figures read. */
 export interface FigureTheory {
   /** Inertial window [first, last + 1) of window-shell indices. */
   readonly window: readonly [number, number] | readonly number[];
+  /** Renormalized couplings 𝒦_αβ over the window shells, one row per shell (units 1/time). */
   readonly couplings: readonly (readonly number[])[];
-  readonly lsi: { readonly epsilon: number } | null;
-  readonly permutation?: { readonly pValue: number } | null;
+  /** The LSI statistic; null when not computed (`reason` says why). */
+  readonly lsi: {
+    /** ε_LSI (dimensionless). */
+    readonly epsilon: number;
+  } | null;
+  /** The shell-permutation test of LSI; null or absent when not computed. */
+  readonly permutation?: {
+    /** Its p-value. */
+    readonly pValue: number;
+  } | null;
+  /** Why `lsi` is null, when it is. */
   readonly reason?: string;
 }
 
@@ -110,7 +200,15 @@ export interface FigureTheory {
  * has it: one row per interval, null where D_α is below its floor.
  */
 export interface FigureRemainder {
-  readonly perInterval: readonly { readonly t0: number; readonly t1: number; readonly ratio: readonly (number | null)[] }[];
+  /** One row per interval. */
+  readonly perInterval: readonly {
+    /** Start of the interval. */
+    readonly t0: number;
+    /** End of the interval. */
+    readonly t1: number;
+    /** |R_α|/D_α per window shell (null where D_α is below its floor). */
+    readonly ratio: readonly (number | null)[];
+  }[];
   /** Σ_i|R_α,i|Δt_i / Σ_i D_α,i Δt_i per window shell over the run (null below the floor). */
   readonly perShell?: readonly (number | null)[];
   /** The inertial window [first, last + 1) the summary covers. */
@@ -121,23 +219,35 @@ export interface FigureRemainder {
 
 /** One condition verdict. */
 export interface FigureCondition {
+  /** `pass`, `marginal`, `fail` or `not-computable`. */
   readonly verdict: string;
+  /** null; | The condition's primary diagnostic; null when not computable. */
   readonly value: number | null;
+  /** Why the verdict, in words. */
   readonly reason: string;
 }
 
 /** Everything the figures and the run header read (a subset of the analysis JSON). */
 export interface FigureSource {
+  /** timeScale of the run: λ = timeScale·θ (docs/math.md). */
   readonly timeScale: number;
   /** Unit of t, from the manifest's `timeUnit` ("steps", "gradient-flow time", …), when stated. */
   readonly timeUnit?: string;
+  /** The backend section of the analysis JSON (which device and precision), when present. */
   readonly backend?: Record<string, unknown>;
+  /** The shell grid. */
   readonly grid: FigureGrid;
+  /** Every checkpoint, in order. */
   readonly checkpoints: readonly FigureCheckpoint[];
+  /** Every interval, in order. */
   readonly intervals: readonly FigureInterval[];
+  /** The fits the figures draw, when the analysis has them. */
   readonly fits?: FigureFits;
+  /** The couplings and LSI, when the analysis has them. */
   readonly theory?: FigureTheory;
+  /** The verdicts by condition name (C1 … C4), when the analysis has them. */
   readonly conditions?: Record<string, FigureCondition>;
+  /** The renormalizability remainder, when the analysis has it. */
   readonly renormalizability?: FigureRemainder;
   /** Per interval, each layer's share of Σ|T| in the exact Kato split (when per-layer kernels were given). */
   readonly layers?: readonly FigureLayerShares[];
@@ -149,8 +259,11 @@ export interface FigureSource {
 
 /** Each layer's share of the Kato transport mass Σ_στ |T^(l)_στ| in one interval. */
 export interface FigureLayerShares {
+  /** Start of the interval. */
   readonly t0: number;
+  /** End of the interval. */
   readonly t1: number;
+  /** Share of each layer (in the order of the per-layer kernels); they sum to 1 (all 0 without transport). */
   readonly shares: readonly number[];
 }
 
@@ -287,23 +400,33 @@ export function figureSource(json: Json): FigureSource {
 
 /** The run header: what a reader needs to judge the analysis before reading a figure. */
 export interface RunFacts {
-  /** Residual length n = N·C (probe points × outputs). */
+  /** Residual length n = N·C (probe points × outputs); NaN when the first checkpoint has no `counts`. */
   readonly n: number;
-  /** Probe points N of the loss ‖e‖²/(2N). */
+  /** Probe points N of the loss ‖e‖²/(2N); NaN when the first loss is 0. */
   readonly probePoints: number;
   /** Eigenpairs computed per checkpoint (the rest of the residual is ⊥): the smallest and largest over the checkpoints. */
   readonly rank: number;
+  /** Largest number of eigenpairs computed at a checkpoint. */
   readonly rankMax: number;
+  /** timeScale of the run: λ = timeScale·θ. */
   readonly timeScale: number;
+  /** Unit of t (the manifest's `timeUnit`); null when not stated. */
   readonly timeUnit: string | null;
+  /** Number of checkpoints. */
   readonly checkpoints: number;
+  /** Number of intervals. */
   readonly intervals: number;
+  /** Number of window shells. */
   readonly shells: number;
+  /** Shells per decade of λ (ln 10/h). */
   readonly shellsPerDecade: number;
+  /** λ_floor, the window's lowest boundary (units 1/time). */
   readonly floor: number;
+  /** Largest eigenvalue over the checkpoints (units 1/time; 0 without eigenpairs). */
   readonly lambdaMax: number;
-  /** Largest share of ‖e‖² in ⊥ and in ∅ over the checkpoints. */
+  /** Largest share of ‖e‖² in ⊥ over the checkpoints. */
   readonly maxComplementShare: number;
+  /** Largest share of ‖e‖² in ∅ over the checkpoints. */
   readonly maxFloorShare: number;
 }
 

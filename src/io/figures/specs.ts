@@ -21,9 +21,11 @@ export type Cell = number | string | null;
 export interface Figure {
   /** Stable, file-name-safe identifier (e.g. "energy"). */
   readonly id: string;
+  /** Title shown above the figure. */
   readonly title: string;
   /** One line under the figure: what it shows and how to read it. */
   readonly caption: string;
+  /** The Vega-Lite specification, with its data inlined. */
   readonly spec: TopLevelSpec;
   /** The data drawn, one object per row (CSV/JSON export). */
   readonly rows: readonly Record<string, Cell>[];
@@ -608,7 +610,9 @@ export function remainderFigure(source: FigureSource): Figure | null {
 
 /** One row of a depth study: ε_LSI (mean over seeds, with its standard error) of one architecture and depth. */
 export interface DepthPoint {
+  /** Architecture of the runs. */
   readonly architecture: string;
+  /** Depth of the runs. */
   readonly depth: number;
   /** ε_LSI (mean over the seeds that gave one), or null when not computable. */
   readonly epsilon: number | null;
