@@ -104,6 +104,7 @@ export {
   type FlatCheckpointData,
   type KernelInput,
   type JacobianInput,
+  type ShapedMatrix,
   type CheckpointResult,
   type IntervalResult,
   type SeriesCoverage,

@@ -8,20 +8,31 @@ import { assertFinite, assertSymmetric, type HostMatrixData, type MatrixInput, t
 import { InvalidArgumentError } from '../errors.ts';
 
 /**
- * A kernel K (n×n, n the residual's length): `{ data, shape: [n, n] }`, the shaped form of
- * {@link MatrixInput} that `eigsh` takes (a grsd `Tensor` from `readSingleTensor` is one; preferred),
- * or its n² values alone, row-major. Float32Array and Float64Array data is used as it is (float64
- * stays float64 on the `'cpu'` backend); in the shaped form, integer typed arrays and number arrays
- * are converted to float64 (exactly) and 64-bit integer arrays are refused.
+ * A matrix with its shape, row-major: the `{ data, shape }` form of {@link MatrixInput} that
+ * `eigsh` and `matrixOperator` take, as numpy and scipy users hold matrices; a grsd `Tensor` (from
+ * `readSingleTensor`) is one. Float32Array and Float64Array data is used as it is (float64 stays
+ * float64 on the `'cpu'` backend); integer typed arrays and number arrays are converted to float64
+ * (exactly); 64-bit integer arrays are refused.
  */
-export type KernelInput = Extract<MatrixInput, { readonly shape: readonly number[] }> | HostMatrixData;
+export interface ShapedMatrix {
+  /** The entries, row-major (C order). */
+  readonly data: ArrayLike<number> | BigInt64Array | BigUint64Array;
+  /** The dimensions: [n, n] for a kernel, [n, p] for a Jacobian (n = the residual's length). */
+  readonly shape: readonly number[];
+}
 
-/** A Jacobian J (n×p): `{ data, shape: [n, p] }` (preferred; data as for {@link KernelInput}), or `{ p, data }`, row-major. */
+/** A kernel K (n×n): `{ data, shape: [n, n] }` (preferred), or its n² values alone, row-major. */
+export type KernelInput = ShapedMatrix | HostMatrixData;
+
+/** A Jacobian J (n×p): `{ data, shape: [n, p] }` (preferred), or `{ p, data }`, row-major. */
 export type JacobianInput =
-  Extract<MatrixInput, { readonly shape: readonly number[] }> | { readonly p: number; readonly data: HostMatrixData };
-
-/** A matrix given with its shape. */
-type ShapedMatrix = Extract<MatrixInput, { readonly shape: readonly number[] }>;
+  | ShapedMatrix
+  | {
+      /** p, the number of columns (parameters). */
+      readonly p: number;
+      /** J's n·p entries, row-major. */
+      readonly data: HostMatrixData;
+    };
 
 /**
  * One checkpoint of a run. Exactly one of `kernel`, `operator` and `jacobian`. Matrices are given
@@ -51,11 +62,19 @@ export interface CheckpointData {
 /**
  * A {@link CheckpointData} with its matrices in the flat forms: `kernel` and each layer as n²
  * values, `jacobian` as `{ p, data }`, row-major. `loadCheckpoint` (grsd/node) returns this form,
- * and a series works on it once {@link validateCheckpoint} has checked a checkpoint and flattened it.
+ * and a series works on it once it has validated a checkpoint and flattened its matrices.
  */
 export interface FlatCheckpointData extends CheckpointData {
+  /** K's n² entries, row-major. */
   readonly kernel?: HostMatrixData;
-  readonly jacobian?: { readonly p: number; readonly data: HostMatrixData };
+  /** J (n×p). */
+  readonly jacobian?: {
+    /** p, the number of columns (parameters). */
+    readonly p: number;
+    /** J's n·p entries, row-major. */
+    readonly data: HostMatrixData;
+  };
+  /** Each K_l's n² entries, row-major. */
   readonly layers?: readonly HostMatrixData[];
 }
 

@@ -25,6 +25,7 @@ import {
   type FlatCheckpointData,
   type JacobianInput,
   type KernelInput,
+  type ShapedMatrix,
 } from './checkpointData.ts';
 import { Float64SeriesBackend } from './float64SeriesBackend.ts';
 import { GpuSeriesBackend } from './gpuSeriesBackend.ts';
@@ -35,7 +36,7 @@ import type { BackendCheckpoint, CheckpointSpectrum, LanczosDiagnostics, SeriesB
 import { ShellGrid } from './shellGrid.ts';
 import { intervalQuantities, type IntervalQuantities } from './transport.ts';
 
-export type { CheckpointData, FlatCheckpointData, JacobianInput, KernelInput };
+export type { CheckpointData, FlatCheckpointData, JacobianInput, KernelInput, ShapedMatrix };
 
 /** Eigenpairs per checkpoint by default (and where `rank: 'auto'` starts). */
 const DEFAULT_RANK = 256;

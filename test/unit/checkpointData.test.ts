@@ -5,7 +5,8 @@
  * do not fit the residual are refused with InvalidArgumentError naming the field.
  */
 import { describe, expect, test } from 'vitest';
-import { validateCheckpoint, type CheckpointData } from '../../src/analysis/checkpointData.ts';
+import { validateCheckpoint, type CheckpointData, type ShapedMatrix } from '../../src/analysis/checkpointData.ts';
+import { denseMatrixOf, type MatrixInput } from '../../src/algorithms/operators.ts';
 import { largestEigenvalueBound } from '../../src/analysis/lambdaMax.ts';
 import { analyzeSeries, checkpointPrecision, GrsdSeries, type SeriesResult } from '../../src/analysis/series.ts';
 import { ShellGrid } from '../../src/analysis/shellGrid.ts';
@@ -53,6 +54,13 @@ describe('checkpoint matrix forms', () => {
     const b = await analyzeSeries('cpu', shaped, { grid, rank: n });
     expect(b.intervals[0]!.kato!.perLayer).toHaveLength(2);
     expect(results(b)).toEqual(results(a));
+  });
+
+  test('a shaped kernel is the MatrixInput that eigsh takes: the same object passes both', () => {
+    const kernel: ShapedMatrix = { data: at(0).kernel, shape: [n, n] };
+    const input: MatrixInput = kernel; // compile-time: every ShapedMatrix is a MatrixInput
+    expect(denseMatrixOf(input, 'kernel')).toMatchObject({ n, batch: 1, data: kernel.data });
+    expect(validateCheckpoint({ t: 0, kernel, residual: at(0).residual }, { index: 0, cpu: true }).checkpoint.kernel).toBe(kernel.data);
   });
 
   test('a Tensor (parsed from .npy) is a kernel as it is; float64 stays float64, float32 is float32', async () => {
