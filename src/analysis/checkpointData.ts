@@ -11,8 +11,8 @@ import { InvalidArgumentError } from '../errors.ts';
  * A matrix with its shape, row-major: the `{ data, shape }` form of {@link MatrixInput} that
  * `eigsh` and `matrixOperator` take, as numpy and scipy users hold matrices; a grsd `Tensor` (from
  * `readSingleTensor`) is one. Float32Array and Float64Array data is used as it is (float64 stays
- * float64 on the `'cpu'` backend); integer typed arrays and number arrays are converted to float64
- * (exactly); 64-bit integer arrays are refused.
+ * float64 on the `'cpu'` backend); Float16Array data becomes float32, integer typed arrays and number
+ * arrays float64 (exactly); 64-bit integer arrays are refused.
  */
 export interface ShapedMatrix {
   /** The entries, row-major (C order). */
@@ -185,7 +185,8 @@ function shapeText(shape: unknown): string {
 
 /**
  * The flat data of a shaped matrix that must be rows × cols (`argument.shape` and `argument.data`
- * named in the errors): Float32/Float64 data as it is, other numbers converted to float64.
+ * named in the errors): Float32/Float64 data as it is, Float16 data as float32, other numbers
+ * converted to float64.
  */
 function shapedData(input: ShapedMatrix, argument: string, rows: number, cols: number, names = '[n, n]'): HostMatrixData {
   const { shape, data } = input;
@@ -199,5 +200,8 @@ function shapedData(input: ShapedMatrix, argument: string, rows: number, cols: n
     throw new InvalidArgumentError(`${argument}.data`, 'must be a typed array or an array of numbers');
   if (data.length !== rows * cols)
     throw new InvalidArgumentError(`${argument}.data`, `has ${data.length} values; shape ${shapeText(shape)} needs ${rows * cols}`);
-  return data instanceof Float32Array || data instanceof Float64Array ? data : Float64Array.from(data);
+  if (data instanceof Float32Array || data instanceof Float64Array) return data;
+  // Half-precision values are exact in f32, and f32 is what their precision calls for (checkpointPrecision).
+  if (Object.prototype.toString.call(data) === '[object Float16Array]') return Float32Array.from(data);
+  return Float64Array.from(data);
 }

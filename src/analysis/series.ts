@@ -223,7 +223,7 @@ export function defaultFloorRelative(precision: 'float32' | 'float64', n: number
 
 /**
  * The precision a checkpoint's data carries: `'float32'` when its kernel, Jacobian, residual or a
- * layer kernel is a Float32Array (or a GPU operator), else `'float64'`. Eigenvalues of K rounded to
+ * layer kernel is a Float32Array or a Float16Array (or a GPU operator), else `'float64'`. Eigenvalues of K rounded to
  * f32 carry the f32 data's rounding (≈ √n·2⁻²⁴·λ_max), so a float64 analysis of f32 data gets the
  * f32 floor too (docs/accuracy.md, "Floor").
  */
@@ -231,7 +231,8 @@ export function checkpointPrecision(cp: CheckpointData): 'float32' | 'float64' {
   if (cp.operator) return 'float32';
   const values = (m: KernelInput | undefined) => (m !== undefined && 'shape' in m ? m.data : m);
   const arrays = [values(cp.kernel), cp.jacobian?.data, cp.residual, ...(cp.layers ?? []).map(values)];
-  return arrays.some((a) => a instanceof Float32Array) ? 'float32' : 'float64';
+  const single = (a: unknown) => a instanceof Float32Array || Object.prototype.toString.call(a) === '[object Float16Array]';
+  return arrays.some(single) ? 'float32' : 'float64';
 }
 
 /** The coarser of two precisions. */

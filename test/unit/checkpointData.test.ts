@@ -87,6 +87,18 @@ describe('checkpoint matrix forms', () => {
       expect(checkpoint.kernel).toBeInstanceOf(Float64Array);
       expect(Array.from(checkpoint.kernel!)).toEqual(Array.from(ints));
     }
+    // Half precision becomes float32 (exact), so that the analysis uses the f32 floor for it.
+    const Half = (globalThis as { Float16Array?: new (values: ArrayLike<number>) => ArrayLike<number> }).Float16Array;
+    if (Half) {
+      const half = validateCheckpoint(
+        { t: 0, kernel: { data: new Half(ints), shape: [3, 3] }, residual: [1, 2, 3] },
+        { index: 0, cpu: true },
+      );
+      expect(half.checkpoint.kernel).toBeInstanceOf(Float32Array);
+      expect(Array.from(half.checkpoint.kernel!)).toEqual(Array.from(ints));
+      expect(checkpointPrecision(half.checkpoint)).toBe('float32');
+      expect(checkpointPrecision({ t: 0, kernel: { data: new Half(ints), shape: [3, 3] }, residual: [1, 2, 3] })).toBe('float32');
+    }
     // Float data is not copied: the flat checkpoint holds the caller's array.
     const f = Float32Array.from(ints);
     expect(
