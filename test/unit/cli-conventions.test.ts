@@ -119,6 +119,21 @@ describe('numeric options are bounded, with exit 2 everywhere', () => {
     [['analyze', 'good', '--rank', '8', '--steps', '4', '--backend', 'cpu'], /`--steps`: must be between the rank \(8\) and n = 16, got 4/],
     [['analyze', 'good', '--rank', '17', '--backend', 'cpu'], /`--rank`: cannot exceed n = 16/],
     [['bench', '--memory-budget', '1048577'], /--memory-budget.*between 1 and 1048576/],
+    // demo: refused before any adapter is sought, so no GPU is needed here.
+    [['demo', '--seeds', '65'], /--seeds.*between 1 and 64, got 65/],
+    [['demo', '--seeds', '0'], /--seeds.*between 1 and 64, got 0/],
+    [['demo', '--probe-points', '2049'], /--probe-points.*between 2 and 2048, got 2049/],
+    [['demo', '--probe-points', '1'], /--probe-points.*between 2 and 2048, got 1/],
+    [['demo', '--depths', '2,65'], /--depths.*each depth must be at most 64/],
+    [['demo', '--depths', '1,2,3,4,5,6,7,8,9,10,11,12,13'], /--depths.*at most 12 depths, got 13/],
+    [['demo', '--depths', '2,x'], /--depths.*comma-separated positive integers/],
+    [['demo', '--checkpoint-every', '201'], /--checkpoint-every.*between 1 and 200, got 201/],
+    [['demo', '--quick', '--checkpoint-every', '150'], /`--checkpoint-every`: must be at most the 100 training steps, got 150/],
+    [['demo', '--seeds', '64', '--probe-points', '1024'], /`--probe-points`: .* needs 5\.25 GiB of GPU memory .* more than 4\.00 GiB/],
+    [
+      ['demo', '--seeds', '32', '--probe-points', '1024', '--depths', '2', '--checkpoint-every', '1'],
+      /`--checkpoint-every`: with 32 seeds, 201 checkpoints and n = 1024 one batch holds 25\.1 GiB of checkpoint kernels/,
+    ],
   ])('%j', async (args, message) => {
     const [command, target, ...rest] = args as string[];
     const r = await grsd(command!, ...(target!.startsWith('-') ? [target!] : [join(dir, target!)]), ...rest);
