@@ -177,14 +177,20 @@ describe('--json [FILE|-]', () => {
     expect(existsSync(join(dir, 'out.npy'))).toBe(false);
   });
 
-  test('JSON never carries null for a non-finite value: density of a zero matrix is finite JSON or a refusal (exit 1)', async () => {
+  test('JSON never carries null for a non-finite value: density of a zero matrix is finite, all its mass at 0', async () => {
+    // It printed "density":[0,0,null,0] (issue 16, item 7): the degenerate spectrum now gives a finite density.
     const r = await grsd('density', join(dir, 'zero.npy'), '--backend', 'cpu', '--probes', '2', '--steps', '3', '--bins', '4', '--json');
-    if (r.code === EXIT.OK) expect(r.out).not.toMatch(/null/);
-    else {
-      expect(r.code, r.err).toBe(EXIT.FAILURE);
-      expect(r.err).toMatch(/cannot be written as JSON: .* is (-?Infinity|NaN)/);
-      expect(r.out).toBe('');
-    }
+    expect(r.code, r.err).toBe(EXIT.OK);
+    expect(r.out).not.toMatch(/null/);
+    const [result] = JSON.parse(r.out).results;
+    const { edges, counts, density } = result as { edges: number[]; counts: number[]; density: number[] };
+    expect(counts.reduce((a, c) => a + c, 0)).toBe(4); // n = 4 eigenvalues, all 0
+    const zeroBin = edges.findIndex((e, i) => i < edges.length - 1 && e <= 0 && 0 < edges[i + 1]!);
+    expect(counts[zeroBin]).toBe(4);
+    // A probability density over the bins: Σ density · width = 1, all of it in the bin holding 0.
+    const mass = density.map((d, i) => d * (edges[i + 1]! - edges[i]!));
+    expect(mass.reduce((a, m) => a + m, 0)).toBeCloseTo(1, 12);
+    expect(mass[zeroBin]).toBeCloseTo(1, 12);
   });
 });
 
