@@ -7,7 +7,14 @@
  * @module
  */
 import { InvalidArgumentError as CommanderArgumentError, type Command } from 'commander';
-import { COMPLEMENT_WARNING_SHARE, GrsdSeries, runLambdaMaxBound, type SeriesOptions, type SeriesResult } from '../../analysis/series.ts';
+import {
+  COMPLEMENT_WARNING_SHARE,
+  GrsdSeries,
+  runLambdaMaxBound,
+  type CheckpointData,
+  type SeriesOptions,
+  type SeriesResult,
+} from '../../analysis/series.ts';
 import { analyzeGrsd, type GrsdAnalysis } from '../../analysis/grsdAnalysis.ts';
 import { analysisJson } from '../../io/analysisJson.ts';
 import type { RunManifest } from '../../io/manifest.ts';
@@ -15,7 +22,7 @@ import { renderAnalysisReport } from '../../io/report.ts';
 import { InvalidArgumentError } from '../../errors.ts';
 import { writeFileAtomic } from '../../node/files.ts';
 import { loadCheckpoint, readManifest } from '../../node/run.ts';
-import { backendOption, chooseBackend, describeBackend, type ComputeBackend } from '../backend.ts';
+import { backendOption, chooseBackend, describeBackend, type BackendChoice, type ComputeBackend, type WorkEstimate } from '../backend.ts';
 import { EXIT } from '../exitCodes.ts';
 import { note, type CliIo } from '../io.ts';
 import { intInRange, nonNegativeInt, OPTION_LIMITS, positiveInt, positiveNumber, seedOption } from '../options.ts';
@@ -123,33 +130,39 @@ export function analysisDocument(
 }
 
 /**
+ * The work of analysing a run, for the measured choice of the `auto` backend: `checkpoints`
+ * checkpoints like `first` (its n and kernel) at the rank asked for (auto starts at min(n, 256)).
+ * Shared with `grsd serve`, which measures at the run's first checkpoint.
+ */
+export function runWork(first: CheckpointData, checkpoints: number, options: Pick<RunAnalysisOptions, 'rank'>): WorkEstimate {
+  const n = first.residual.length;
+  return seriesWork({
+    n,
+    rank: typeof options.rank === 'number' ? options.rank : Math.min(n, AUTO_RANK_START),
+    checkpoints,
+    ...(first.kernel ? { kernel: first.kernel } : {}),
+  });
+}
+
+/**
  * Runs the pipeline on a run directory (exported for tests). Unless `lambdaMax` is given, a first
  * pass bounds λ_max over every checkpoint, so that the shell grid covers the whole run; the rank
  * defaults to `auto` (eigenpairs holding `capture` = 99% of ‖e‖² per checkpoint). The backend is
  * chosen once the first checkpoint is read: its n sizes the measurement of `auto`
- * (src/cli/backend.ts).
+ * (src/cli/backend.ts); `given` is a backend already chosen, which the caller keeps and disposes.
  */
 export async function analyzeRun(
   run: string,
   options: Omit<RunAnalysisOptions, 'fitWindow'>,
   onProgress?: (done: number, total: number, phase: string) => void,
   io: CliIo = { out() {}, err() {}, setExitCode() {}, quiet: true },
+  given?: BackendChoice,
 ): Promise<{ result: SeriesResult; backend: Record<string, unknown>; lambdaMaxFromRun: boolean; timeUnit?: string }> {
   const manifest = await readManifest(run);
   const readOptions = options.root === undefined ? {} : { root: options.root };
   const first = await loadCheckpoint(run, manifest.checkpoints[0]!, 0, { ...readOptions, layers: false });
-  const n = first.residual.length;
-  checkRankAndSteps(options, n);
-  const { ctx, selection } = await chooseBackend(
-    options.backend,
-    io,
-    seriesWork({
-      n,
-      rank: typeof options.rank === 'number' ? options.rank : Math.min(n, AUTO_RANK_START),
-      checkpoints: manifest.checkpoints.length,
-      ...(first.kernel ? { kernel: first.kernel } : {}),
-    }),
-  );
+  checkRankAndSteps(options, first.residual.length);
+  const { ctx, selection } = given ?? (await chooseBackend(options.backend, io, runWork(first, manifest.checkpoints.length, options)));
   try {
     const total = manifest.checkpoints.length;
     let lambdaMax = options.lambdaMax;
@@ -177,7 +190,7 @@ export async function analyzeRun(
       ...(manifest.timeUnit ? { timeUnit: manifest.timeUnit } : {}),
     };
   } finally {
-    ctx?.dispose();
+    if (!given) ctx?.dispose();
   }
 }
 
