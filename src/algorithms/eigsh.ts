@@ -159,7 +159,7 @@ async function solve(operator: SymmetricOperator, options: GpuEigenOptions): Pro
     verify: o.verify,
     maxApplies: o.maxApplies,
     vectors: vectorsMode !== 'none',
-    floor: ({ scale, loss }) => f32BoundFloor(loss, scale),
+    roundoff: U,
   };
   const driver = krylovEigen(settings);
   let step = driver.next(null as unknown as KrylovResponse);
