@@ -234,8 +234,13 @@ function keepOrder(m: number, keep: number, k: number, which: Which): number[] {
 function checkSettings(s: KrylovSettings): void {
   const { n, block: p, k, capacity } = s;
   if (!Number.isInteger(p) || p < 1 || p > n) throw new InvalidArgumentError('blockSize', `must be an integer in [1, n = ${n}], got ${p}`);
-  if (!Number.isInteger(capacity) || capacity < k + 2 * p)
-    throw new InvalidArgumentError('maxVectors', `must be an integer ≥ k + 2·blockSize = ${k + 2 * p}, got ${capacity}`);
+  // Fixed steps need p·(steps + 1) rows (no restart); adaptive runs keep k vectors and a block to restart.
+  const least = s.fixedSteps === undefined ? k + 2 * p : p * (s.fixedSteps + 1);
+  if (!Number.isInteger(capacity) || capacity < least)
+    throw new InvalidArgumentError(
+      'maxVectors',
+      `must be an integer ≥ ${s.fixedSteps === undefined ? 'k + 2·blockSize' : 'blockSize·(steps + 1)'} = ${least}, got ${capacity}`,
+    );
 }
 
 /** Whether every wanted pair of `ritz` has bound ≤ tolerance·scale (and there are k of them). */

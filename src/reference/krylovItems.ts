@@ -20,7 +20,7 @@
  * @module
  */
 import { norm2 } from './linalg.ts';
-import { leftSingularDecomposition } from './svd.ts';
+import { leftSingularDecomposition, nullThreshold } from './svd.ts';
 import { symmetricEigen } from './symmetricEigen.ts';
 
 /** Row kinds of a basis. */
@@ -493,9 +493,11 @@ export class BidiagonalItem extends KrylovItem {
     const mv = rightIdx.length;
     const g = ritz.g!;
     const sigma = ritz.sigma!;
-    // Right singular vectors t = g/σ exist for the min(mu, mv) largest σ (the rest are null directions of M_Aᵀ).
+    // Right singular vectors t = g/σ exist for the min(mu, mv) largest σ above the rounding level
+    // of the decomposition (the rest are null directions of M_Aᵀ, whose g is noise).
     const firstRight = mu - Math.min(mu, mv);
-    const hasRight = (t: number): boolean => t >= firstRight && sigma[t]! > 0;
+    const zero = nullThreshold(mv) * (mu > 0 ? sigma[mu - 1]! : 0);
+    const hasRight = (t: number): boolean => t >= firstRight && sigma[t]! > zero;
     const tv = new Float64Array(mu * mv);
     for (let t = 0; t < mu; t++) if (hasRight(t)) for (let j = 0; j < mv; j++) tv[t * mv + j] = g[t * mv + j]! / sigma[t]!;
     const posU = positions(ritz.idx, cap);

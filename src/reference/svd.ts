@@ -30,6 +30,14 @@ const EPS = 2 ** -53;
 const MAX_SWEEPS = 30;
 
 /**
+ * Rows g_t with ‖g_t‖ ≤ nullThreshold(cols)·max‖g‖ are at the rounding level of the product S·M:
+ * numerically zero singular values, whose right singular direction is noise.
+ */
+export function nullThreshold(cols: number): number {
+  return 8 * Math.max(cols, 1) * EPS;
+}
+
+/**
  * The singular values (ascending) with a full basis of left singular vectors of the rows×cols
  * matrix `m` (row-major), and the rows g_t = s_tᵀ M (see the module documentation).
  */
@@ -87,18 +95,22 @@ function jacobiRows(g: Float64Array, s: Float64Array, rows: number, cols: number
   const tol = Math.max(cols, 1) * EPS;
   const norm2 = new Float64Array(rows);
   for (let sweep = 0; sweep < MAX_SWEEPS; sweep++) {
+    let big = 0;
     for (let t = 0; t < rows; t++) {
       let q = 0;
       for (let j = 0; j < cols; j++) q += g[t * cols + j]! ** 2;
       norm2[t] = q;
+      big = Math.max(big, q);
     }
+    // Rows at the rounding level of the largest are numerically zero: their direction is noise.
+    const zero = nullThreshold(cols) ** 2 * big;
     let rotated = false;
     for (let i = 0; i < rows; i++) {
       const gi = i * cols;
       for (let k = i + 1; k < rows; k++) {
         const a = norm2[i]!;
         const b = norm2[k]!;
-        if (a === 0 || b === 0) continue;
+        if (a <= zero || b <= zero) continue;
         const gk = k * cols;
         let c = 0;
         for (let j = 0; j < cols; j++) c += g[gi + j]! * g[gk + j]!;

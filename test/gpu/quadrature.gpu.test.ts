@@ -163,7 +163,8 @@ describe(`quadrature and Golub–Kahan on ${gpuBackend}`, () => {
     // f64 eig of JJᵀ itself loses the bottom (≈ 1e-16 absolute); use σ² of the f32-rounded J instead.
     const exact = Float64Array.from(sigma, (s) => s * s).sort();
     using op = await jacobianOperator(ctx, { n, p, data: j32 });
-    const gk = (await eigshJacobian(op, { k: 5, which: 'smallest', steps: n }))[0]!;
+    using gkSol = await eigshJacobian(op, { k: 5, which: 'smallest', steps: n });
+    const gk = gkSol.results[0]!;
     const dist = nearestDistances(gk.eigenvalues, exact);
     dist.forEach((d, i) => {
       expect(d).toBeLessThanOrEqual(gk.errorBounds[i]!);
@@ -190,7 +191,8 @@ describe(`quadrature and Golub–Kahan on ${gpuBackend}`, () => {
     const n = 50;
     const p = 8;
     using op = await jacobianOperator(getCtx(), { n, p, data: randomF32(n * p, 'rd') });
-    const [r] = await eigshJacobian(op, { k: 8, which: 'largest', steps: 8 });
+    using sol = await eigshJacobian(op, { k: 8, which: 'largest', steps: 8 });
+    const r = sol.results[0];
     expect(r!.eigenvalues.every(Number.isFinite)).toBe(true);
     expect(r!.steps).toBeLessThanOrEqual(8);
     expect(r!.eigenvalues.every((v) => v > 0)).toBe(true);
@@ -235,7 +237,8 @@ describe(`quadrature and Golub–Kahan on ${gpuBackend}`, () => {
       const truth = symmetricEigen(matmul(j, transpose(j, n, p), n, p, n), n).values;
       const top = Array.from(truth).reverse();
       using op = await jacobianOperator(ctx, { n, p, data: j });
-      const [gk] = await eigshJacobian(op, { k: 6, which: 'largest' });
+      using gkSol = await eigshJacobian(op, { k: 6, which: 'largest' });
+      const gk = gkSol.results[0];
       using lz = await eigsh(op, { k: 6, which: 'largest' });
       for (const r of [gk!, lz.results[0]!]) {
         expect(r.converged.every(Boolean)).toBe(true);
@@ -256,7 +259,8 @@ describe(`quadrature and Golub–Kahan on ${gpuBackend}`, () => {
     const base = Array.from(symmetricEigen(matmul(j, transpose(j, n, p), n, p, n), n).values).reverse();
     for (const s of [1e15, 1e-15]) {
       using op = await jacobianOperator(ctx, { n, p, data: j.map((v) => v * s) });
-      const [r] = await eigshJacobian(op, { k: 4, which: 'largest' });
+      using sol = await eigshJacobian(op, { k: 4, which: 'largest' });
+      const r = sol.results[0];
       expect(r!.stopReason).toBe('converged');
       r!.eigenvalues.forEach((v, i) => expect(Math.abs(v / (s * s) - base[i]!), `×${s}`).toBeLessThanOrEqual(1e-5 * base[0]!));
     }
