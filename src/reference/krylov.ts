@@ -30,7 +30,8 @@
  * @module
  */
 import { InvalidArgumentError } from '../errors.ts';
-import { BidiagonalItem, FRONTIER, HOLE, SymmetricItem, type KrylovItem, type Ritz } from './krylovItems.ts';
+import { APPLIED, BidiagonalItem, FRONTIER, HOLE, SymmetricItem, type KrylovItem, type Ritz } from './krylovItems.ts';
+import { certifies } from './krylovVerification.ts';
 
 /** Which end of the spectrum to compute. `"both"`: ⌈k/2⌉ largest and ⌊k/2⌋ smallest. */
 export type Which = 'largest' | 'smallest' | 'both';
@@ -188,6 +189,9 @@ class Progress {
   checks = 0;
   /** Block steps taken at the last verification restart. */
   verifyStart = 0;
+  /** The first row of the verification lane (the random block) and the dimension it lives in. */
+  verifyFirst = 0;
+  verifyDimension = 0;
   ritz: Ritz | null = null;
   /** Rows of the basis when `ritz` was computed (and for the Ritz vectors once stopped). */
   finalRows = 0;
@@ -197,6 +201,13 @@ class Progress {
     this.alg = alg;
   }
 }
+
+/**
+ * The verification's failure probability: a converged set is accepted on the certificate only if,
+ * with probability ≥ 1 − VERIFY_DELTA over the random block, no eigenvalue was missed beyond the
+ * tolerance (docs/accuracy.md, "What converged guarantees").
+ */
+export const VERIFY_DELTA = 1e-3;
 
 /** Number of wanted values at the top and bottom for `which`. */
 export function wantedSplit(k: number, which: Which): { top: number; bottom: number } {
@@ -283,8 +294,11 @@ export function* krylovEigen(settings: KrylovSettings): Generator<KrylovRequest,
   }
   let rows = p;
   let tick = 0;
-  // Verification: 16 vectors after a locking restart (float64 catalogue: 8 missed a copy in a 28²
-  // Laplacian, 16 and 32 found every copy; docs/accuracy.md).
+  // Verification: the random block runs until its Christoffel certificate holds (with probability
+  // ≥ 1 − VERIFY_DELTA no eigenvalue of the deflated operator lies beyond the k-th wanted value by
+  // more than the tolerance; src/reference/krylovVerification.ts), at most 16 vectors (the fixed
+  // length the certificate replaces: float64 catalogue, 8 missed a copy in a 28² Laplacian, 16
+  // and 32 found every copy; docs/accuracy.md).
   const verifySteps = Math.max(2, Math.ceil(16 / p));
   // Pairs are locked for verification with a 2× margin: a locked pair's bound is frozen (its
   // residual direction leaves the basis), so a margin keeps it converged through the check.
@@ -313,6 +327,13 @@ export function* krylovEigen(settings: KrylovSettings): Generator<KrylovRequest,
       for (const it of items)
         if (it.phase !== 'done')
           room = Math.min(room, Math.ceil((n - it.alg.validRows(rows)) / p) + (it.alg.frontierRows(rows) > 0 ? 1 : 0));
+      // A verifying item is checked after 1, 1, 2, 4, … block steps of its random block (the
+      // certificate needs the block's first apply; exact cases certify at once).
+      for (const it of items)
+        if (it.phase === 'verifying') {
+          const done = it.steps - it.verifyStart;
+          steps = Math.min(steps, Math.max(1, Math.min(Math.max(1, done), verifySteps - done)));
+        }
       steps = Math.max(1, Math.min(steps, room));
       for (const it of items)
         if (it.phase !== 'done') steps = Math.min(steps, Math.max(1, Math.ceil((settings.maxApplies - it.applies) / p)));
@@ -341,7 +362,9 @@ export function* krylovEigen(settings: KrylovSettings): Generator<KrylovRequest,
       }
       alg.absorb(rec, b, rows, steps, lanes, p, CandidateFlag.hole, CandidateFlag.injected);
       item.steps += steps;
-      item.applies += steps * p;
+      // Applications of the operator to basis vectors: a lane whose source row was a hole took a random vector instead.
+      for (let s = 0; s < steps; s++)
+        for (let v = 0; v < p; v++) if (!(rec.flags[s * halves * lanes + b * p + v]! & CandidateFlag.injected)) item.applies++;
     }
     rows += steps * p;
     tick += steps;
@@ -411,7 +434,21 @@ export function* krylovEigen(settings: KrylovSettings): Generator<KrylovRequest,
       item.phase = 'running';
       return;
     }
-    if (item.steps - item.verifyStart >= verifySteps) item.phase = 'done';
+    if (item.steps - item.verifyStart >= verifySteps || certified(item, ritz)) item.phase = 'done';
+  }
+
+  /** The verification certificate of an item whose wanted pairs are converged (see krylovVerification.ts). */
+  function certified(item: Progress, ritz: Ritz): boolean {
+    const m = ritz.values.length;
+    const order = ritzOrder(m, k, which);
+    const { top, bottom } = wantedSplit(k, which);
+    const margin = tolerance * ritz.scale;
+    const cuts = {
+      top: top > 0 ? ritz.values[order[top - 1]!]! + margin : null,
+      bottom: bottom > 0 ? ritz.values[order[top + bottom - 1]!]! - margin : null,
+    };
+    const lane = item.alg.laneMeasure(item.verifyFirst, rows, p);
+    return certifies(lane, cuts, p, item.verifyDimension, VERIFY_DELTA);
   }
 
   /**
@@ -456,6 +493,10 @@ export function* krylovEigen(settings: KrylovSettings): Generator<KrylovRequest,
         item.phase = 'verifying';
         item.verifications++;
         item.verifyStart = item.steps;
+        item.verifyFirst = keep + p;
+        let locked = 0;
+        for (let r = 0; r < keep; r++) if (item.alg.status[r] === APPLIED) locked++;
+        item.verifyDimension = n - locked;
       }
       sList.push(s);
       rightList.push(right);

@@ -19,6 +19,7 @@
  * bounds do not compound. The rounding floor of each bound is measured (see {@link roundingFloors}).
  * @module
  */
+import type { LaneMeasure } from './krylovVerification.ts';
 import { norm2 } from './linalg.ts';
 import { leftSingularDecomposition, nullThreshold } from './svd.ts';
 import { symmetricEigen } from './symmetricEigen.ts';
@@ -231,6 +232,48 @@ export abstract class KrylovItem {
   /** Thick restart (see {@link RestartPlan}); updates the coefficients, row kinds and dropped residuals. */
   abstract restart(plan: RestartPlan): RestartMatrices;
 
+  /**
+   * The measure of a verification lane that started at row `first` (src/reference/krylovVerification.ts):
+   * its complete blocks of p rows up to the first block that is not applied, and whether its
+   * Krylov space became invariant there (a whole block of holes).
+   */
+  laneMeasure(first: number, rows: number, p: number): LaneMeasure {
+    let steps = 0;
+    let exact = false;
+    for (let r0 = first; r0 + p <= rows; r0 += p) {
+      const kinds = this.blockKinds(r0, p);
+      if (kinds.applied) {
+        steps++;
+        if (kinds.end === 'exact') exact = true;
+        if (kinds.end !== 'none') break;
+        continue;
+      }
+      exact = steps > 0 && kinds.holes === p;
+      break;
+    }
+    const m = steps * p;
+    if (m === 0) return { nodes: new Float64Array(0), weights: new Float64Array(0), steps: 0, exact: false };
+    const h = this.laneProjection(first, m);
+    const eig = symmetricEigen(h, m, { vectors: true });
+    const weights = new Float64Array(m);
+    for (let t = 0; t < m; t++) {
+      let w = 0;
+      for (let r = 0; r < p; r++) w += eig.vectors![t * m + r]! ** 2;
+      weights[t] = w;
+    }
+    return { nodes: eig.values, weights, steps, exact };
+  }
+
+  /**
+   * Row kinds of the block [r0, r0 + p) of a lane: every row applied; the holes among them; and
+   * (bidiagonal) whether applying the block ended the lane's Krylov space for all its rows
+   * ('exact') or some ('partial'): Jᵀ left no new V direction.
+   */
+  protected abstract blockKinds(r0: number, p: number): { applied: boolean; holes: number; end: 'none' | 'exact' | 'partial' };
+
+  /** The projection of the operator (A, or K = J Jᵀ) on the lane rows [first, first + m), [m][m]. */
+  protected abstract laneProjection(first: number, m: number): Float64Array;
+
   /** Main-basis coordinates and S matrix rows (applied rows × keep) for the kept positions. */
   protected keptLeft(ritz: Ritz, order: readonly number[], applied: number, keep: number): Float64Array {
     const m = ritz.idx.length;
@@ -327,6 +370,28 @@ export class SymmetricItem extends KrylovItem {
       bounds[t] = norm2(rs) + droppedBound(this.dropped, MAIN, cap, idx, pos, s) + floors[t]!;
     }
     return { idx, values, vectors, rightIdx: null, g: null, sigma: null, bounds, floors, scale: this.scale };
+  }
+
+  protected blockKinds(r0: number, p: number): { applied: boolean; holes: number; end: 'none' | 'exact' | 'partial' } {
+    let applied = 0;
+    let holes = 0;
+    for (let r = r0; r < r0 + p; r++) {
+      if (this.status[r] === APPLIED) applied++;
+      else if (this.status[r] === HOLE) holes++;
+    }
+    return { applied: applied === p, holes, end: 'none' };
+  }
+
+  protected laneProjection(first: number, m: number): Float64Array {
+    const cap = this.cap;
+    const h = new Float64Array(m * m);
+    for (let a = 0; a < m; a++)
+      for (let b = a; b < m; b++) {
+        const v = this.c[(first + a) * cap + first + b]!;
+        h[a * m + b] = v;
+        h[b * m + a] = v;
+      }
+    return h;
   }
 
   restart(plan: RestartPlan): RestartMatrices {
@@ -482,6 +547,37 @@ export class BidiagonalItem extends KrylovItem {
         floors[t]!;
     }
     return { idx, values, vectors: dec.left, rightIdx, g: dec.g, sigma: dec.sigma, bounds, floors, scale: this.scale };
+  }
+
+  protected blockKinds(r0: number, p: number): { applied: boolean; holes: number; end: 'none' | 'exact' | 'partial' } {
+    let applied = 0;
+    let holes = 0;
+    let vHoles = 0;
+    for (let r = r0; r < r0 + p; r++) {
+      if (this.status[r] === APPLIED) {
+        applied++;
+        if (this.statusV[r] === HOLE) vHoles++;
+      } else if (this.status[r] === HOLE) holes++;
+    }
+    // Jᵀ of an applied U row left no new V direction: K maps the lane into itself (the U rows that
+    // follow such a row are random restarts, not part of the lane's Krylov space).
+    return { applied: applied === p, holes, end: vHoles === 0 ? 'none' : vHoles === p ? 'exact' : 'partial' };
+  }
+
+  protected laneProjection(first: number, m: number): Float64Array {
+    // K on the lane's U rows: (Jᵀu_a)·(Jᵀu_b) = Σ_j M[a][j] M[b][j] over the lane's V rows.
+    const cap = this.cap;
+    const M = this.c;
+    const h = new Float64Array(m * m);
+    for (let a = 0; a < m; a++)
+      for (let b = a; b < m; b++) {
+        let acc = 0;
+        for (let j = first; j < first + m; j++)
+          if (this.statusV[j] === APPLIED) acc += M[(first + a) * cap + j]! * M[(first + b) * cap + j]!;
+        h[a * m + b] = acc;
+        h[b * m + a] = acc;
+      }
+    return h;
   }
 
   restart(plan: RestartPlan): RestartMatrices {
