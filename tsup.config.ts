@@ -6,11 +6,11 @@ import { defineConfig } from 'tsup';
 // .wgsl files at run time. The CLI shares chunks with the library entries (one module instance,
 // so `instanceof GrsdError` holds across them); its shebang is added after the build.
 export default defineConfig({
-  entry: { index: 'src/index.ts', node: 'src/node.ts', reference: 'src/reference.ts', cli: 'src/cli.ts' },
+  entry: { index: 'src/index.ts', node: 'src/node.ts', lab: 'src/lab.ts', reference: 'src/reference.ts', cli: 'src/cli.ts' },
   format: ['esm'],
   target: 'es2022',
   platform: 'neutral',
-  dts: { entry: { index: 'src/index.ts', node: 'src/node.ts', reference: 'src/reference.ts' } },
+  dts: { entry: { index: 'src/index.ts', node: 'src/node.ts', lab: 'src/lab.ts', reference: 'src/reference.ts' } },
   sourcemap: true,
   clean: true,
   splitting: true,

@@ -6,8 +6,17 @@
  * been handed to the OS: a pipe read slowly still gets every byte.
  * @module
  */
+import { EXIT } from './cli/exitCodes.ts';
 import { cliStderr, drained } from './cli/io.ts';
 import { runFilteredChild, wantsFilteredChild } from './cli/launcher.ts';
+import { unsupportedNodeMessage } from './node/support.ts';
+
+// Refuse an unsupported Node before the rest of grsd is loaded (docs/platforms.md, "Node versions").
+const unsupported = unsupportedNodeMessage();
+if (unsupported) {
+  process.stderr.write(`${unsupported}\n`);
+  process.exit(EXIT.FAILURE);
+}
 
 // A reader that goes away early (`grsd eig W.npy --json | head`) is not an error of grsd.
 process.stdout.on('error', (error: NodeJS.ErrnoException) => {

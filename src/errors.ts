@@ -21,6 +21,7 @@ export type GrsdErrorCode =
   | 'GRSD_FILE_FORMAT'
   | 'GRSD_FILE_READ'
   | 'GRSD_DISPOSED'
+  | 'GRSD_MISSING_DEPENDENCY'
   | 'GRSD_INTERNAL';
 
 /** Base class of every error grsd throws on purpose. */
@@ -155,6 +156,23 @@ export class PathOutsideRootError extends FileReadError {
 export class DisposedError extends GrsdError {
   constructor(what: string) {
     super('GRSD_DISPOSED', `${what} was used after dispose().`);
+  }
+}
+
+/**
+ * An optional dependency that this feature needs is not installed (grsd installs `webgpu`, `vega`
+ * and `vega-lite` as optional dependencies: see docs/platforms.md, "Install footprint").
+ */
+export class MissingDependencyError extends GrsdError {
+  /** The npm package that is missing. */
+  readonly packageName: string;
+  constructor(packageName: string, feature: string, options?: { cause?: unknown }) {
+    super(
+      'GRSD_MISSING_DEPENDENCY',
+      `${feature} needs the package "${packageName}", which is not installed (grsd lists it as an optional dependency). Install it with: npm install ${packageName}`,
+      options,
+    );
+    this.packageName = packageName;
   }
 }
 

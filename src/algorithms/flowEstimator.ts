@@ -222,7 +222,7 @@ export async function estimateFlow(
 
 /**
  * The flow matrix F ((shells+1)², ⊥ last) of the transport estimator on the GPU from host arrays:
- * validates, uploads, runs {@link createFlowEstimator}'s kernels, completes ⊥ in float64. The GPU
+ * validates, uploads, runs the flow estimator's kernels (`createFlowEstimator`), completes ⊥ in float64. The GPU
  * twin of `flowMatrixF64` (same arguments, same layout).
  */
 export async function flowMatrixGpu(ctx: GpuContext, input: FlowMatrixInput): Promise<Float64Array> {

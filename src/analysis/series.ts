@@ -59,8 +59,9 @@ export interface SeriesOptions {
     /** Absolute floor; default floorRelative·λ_max. */
     readonly floor?: number;
     /**
-     * Default {@link defaultFloorRelative} of the backend's precision: 1e-5 with f32 Lanczos on K
-     * (docs/accuracy.md: resolved down to ≈ 1e-5·λ_max), 100·n·u with float64 (u = 2⁻⁵³).
+     * Default {@link defaultFloorRelative} of the precision of the backend and of the first
+     * checkpoint's data (the coarser): 1e-5 with f32 Lanczos on K or f32 data (docs/accuracy.md:
+     * resolved down to ≈ 1e-5·λ_max), 100·n·u with float64 (u = 2⁻⁵³).
      */
     readonly floorRelative?: number;
     /** Largest λ to hold (default: λ_max of the first checkpoint, or of all with analyzeSeries). */
@@ -214,6 +215,44 @@ export function defaultFloorRelative(precision: 'float32' | 'float64', n: number
 }
 
 /**
+ * The precision a checkpoint's data carries: `'float32'` when its kernel, Jacobian, residual or a
+ * layer kernel is a Float32Array (or a GPU operator), else `'float64'`. Eigenvalues of K rounded to
+ * f32 carry the f32 data's rounding (≈ √n·2⁻²⁴·λ_max), so a float64 analysis of f32 data gets the
+ * f32 floor too (docs/accuracy.md, "Floor").
+ */
+export function checkpointPrecision(cp: CheckpointData): 'float32' | 'float64' {
+  if (cp.operator) return 'float32';
+  const arrays = [cp.kernel, cp.jacobian?.data, cp.residual, ...(cp.layers ?? [])];
+  return arrays.some((a) => a instanceof Float32Array) ? 'float32' : 'float64';
+}
+
+/** The coarser of two precisions. */
+export function coarserPrecision(a: 'float32' | 'float64', b: 'float32' | 'float64'): 'float32' | 'float64' {
+  return a === 'float32' || b === 'float32' ? 'float32' : 'float64';
+}
+
+/**
+ * The shell grid a series builds from its `gridOptions` for a largest eigenvalue `lambdaMax`, on
+ * a backend of `precision`, for residuals of length n (the default floor depends on both). Exported
+ * so that callers can tell whether a new λ_max would change a series' grid (`grsd serve`).
+ */
+export function seriesGrid(
+  o: NonNullable<SeriesOptions['gridOptions']>,
+  lambdaMax: number,
+  precision: 'float32' | 'float64',
+  n: number,
+): ShellGrid {
+  return ShellGrid.create({
+    ...(o.lambdaRef === undefined ? {} : { lambdaRef: o.lambdaRef }),
+    ...(o.width === undefined ? {} : { width: o.width }),
+    ...(o.shellsPerDecade === undefined ? {} : { shellsPerDecade: o.shellsPerDecade }),
+    floor: o.floor ?? (o.floorRelative ?? defaultFloorRelative(precision, n)) * lambdaMax,
+    lambdaMax,
+    headroom: o.headroom ?? 1,
+  });
+}
+
+/**
  * A streaming GRSD analysis. Push checkpoints in time order; each push returns the checkpoint's
  * results and, from the second on, the interval's. Owns GPU memory for the previous checkpoint:
  * dispose it (or use `using`).
@@ -291,7 +330,7 @@ export class GrsdSeries implements Disposable {
     };
   }
 
-  #ensureGrid(lambdaMax: number, n: number): ShellGrid {
+  #ensureGrid(lambdaMax: number, n: number, cp: CheckpointData): ShellGrid {
     if (this.#grid) return this.#grid;
     const o = this.options.gridOptions ?? {};
     const top = o.lambdaMax ?? lambdaMax;
@@ -301,14 +340,7 @@ export class GrsdSeries implements Disposable {
         'gridOptions.lambdaMax',
         `the largest eigenvalue is ${top}; a shell grid needs a positive λ_max (is the kernel zero?)`,
       );
-    this.#grid = ShellGrid.create({
-      ...(o.lambdaRef === undefined ? {} : { lambdaRef: o.lambdaRef }),
-      ...(o.width === undefined ? {} : { width: o.width }),
-      ...(o.shellsPerDecade === undefined ? {} : { shellsPerDecade: o.shellsPerDecade }),
-      floor: o.floor ?? (o.floorRelative ?? defaultFloorRelative(this.#compute.precision, n)) * top,
-      lambdaMax: top,
-      headroom: o.headroom ?? 1,
-    });
+    this.#grid = seriesGrid(o, top, coarserPrecision(this.#compute.precision, checkpointPrecision(cp)), n);
     return this.#grid;
   }
 
@@ -386,7 +418,7 @@ export class GrsdSeries implements Disposable {
     const lambda = Float64Array.from(values, (v) => ts * v);
     const overflow = `timeScale·θ = ${ts}·θ leaves the float64 range at checkpoints[${this.checkpoints.length}] (${label})`;
     assertFiniteResults('timeScale', overflow, { eigenvalues: lambda });
-    const grid = this.#ensureGrid(Math.max(lambda[0] ?? 0, 0), n);
+    const grid = this.#ensureGrid(Math.max(lambda[0] ?? 0, 0), n, cp);
     const index = new Int32Array(lambda.length);
     let flagged = 0;
     lambda.forEach((lam, k) => {

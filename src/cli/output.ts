@@ -43,10 +43,10 @@ export function checkJsonDestination(value: JsonOptionValue, option = '--json'):
     throw new InvalidArgumentError(option, `"${target}" looks like a tensor file; JSON is not written over .npy/.npz/.safetensors files`);
 }
 
-/** Serializes `value` strictly; a value JSON cannot hold (NaN, ±Infinity) is an internal error. */
-export function strictJson(value: unknown, destination: string): string {
+/** Serializes `value` strictly (indented unless `pretty: false`); a value JSON cannot hold (NaN, ±Infinity) is an internal error. */
+export function strictJson(value: unknown, destination: string, options: { readonly pretty?: boolean } = {}): string {
   try {
-    return toJsonText(value, destination);
+    return toJsonText(value, destination, options);
   } catch (error) {
     if (error instanceof InvalidArgumentError)
       throw new InternalError(`a result cannot be written as JSON: ${error.message.replace(/^Invalid argument `value`: /, '')}`);
@@ -54,12 +54,17 @@ export function strictJson(value: unknown, destination: string): string {
   }
 }
 
-/** Writes `value` as JSON where `option` says; returns the file written (undefined for stdout or none). */
-export async function writeJsonOutput(io: CliIo, option: JsonOptionValue, value: unknown): Promise<string | undefined> {
+/** Writes `value` as JSON where `option` says (compact with `pretty: false`); returns the file written (undefined for stdout or none). */
+export async function writeJsonOutput(
+  io: CliIo,
+  option: JsonOptionValue,
+  value: unknown,
+  options: { readonly pretty?: boolean } = {},
+): Promise<string | undefined> {
   const target = jsonTarget(option);
   if (target === undefined) return undefined;
   checkJsonDestination(option);
-  const text = strictJson(value, target === '-' ? 'stdout' : target);
+  const text = strictJson(value, target === '-' ? 'stdout' : target, options);
   if (target === '-') {
     io.out(text);
     return undefined;

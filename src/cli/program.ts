@@ -13,6 +13,8 @@ import { registerDemo } from './commands/demo.ts';
 import { registerDensity } from './commands/density.ts';
 import { registerDoctor } from './commands/doctor.ts';
 import { registerEig } from './commands/eig.ts';
+import { registerServe } from './commands/serve.ts';
+import { registerExportSnippet } from './commands/exportSnippet.ts';
 import { EXIT, exitCodeFor } from './exitCodes.ts';
 import { processIo, type CliIo } from './io.ts';
 import { GRSD_VERSION } from '../version.ts';
@@ -41,6 +43,8 @@ export function createProgram(io: CliIo = processIo): Command {
   registerAnalyze(program, io);
   registerDemo(program, io);
   registerBench(program, io);
+  registerServe(program, io);
+  registerExportSnippet(program, io);
   for (const command of program.commands) {
     command.exitOverride().configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) });
   }

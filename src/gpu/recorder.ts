@@ -13,7 +13,7 @@ import type { GpuContext } from './context.ts';
 import { BufferUsage, STORAGE_USAGE } from './flags.ts';
 import { uniformBuffer, workgroupGrid } from './kernel.ts';
 
-/** Handle given to the recording callback of {@link record}. Valid only during the callback. */
+/** Handle given to the recording callback of `record` (internal). Valid only during the callback. */
 export class Recorder {
   readonly ctx: GpuContext;
   readonly encoder: GPUCommandEncoder;
@@ -65,7 +65,7 @@ export class Recorder {
     if (size > 0) this.encoder.copyBufferToBuffer(source, sourceOffset, destination, destinationOffset, size);
   }
 
-  /** Records a copy of `[byteOffset, byteOffset+byteLength)` of `source` into a new mappable buffer for {@link readStaging}. */
+  /** Records a copy of `[byteOffset, byteOffset+byteLength)` of `source` into a new mappable buffer for `readStaging`. */
   stage(source: GPUBuffer, byteOffset: number, byteLength: number, label = 'staging'): GPUBuffer {
     this.#check();
     const staging = this.ctx.createBufferSync({ label, size: Math.max(4, byteLength), usage: BufferUsage.MAP_READ | BufferUsage.COPY_DST });

@@ -24,6 +24,7 @@ const TWO_53 = 2n ** 53n;
  *
  * @param value - what to serialize.
  * @param file - the destination, named in errors (the error's `argument` is `value`).
+ * @param options - `pretty: false` writes compact JSON (no indentation), for large documents.
  * @returns the JSON text, ending in a newline.
  * @throws {@link InvalidArgumentError} (`value`) as above.
  * @example
@@ -32,7 +33,7 @@ const TWO_53 = 2n ** 53n;
  * toJsonText({ results: [{ slope: NaN }] }, 'out.json');
  * // throws: Invalid argument `value`: cannot write out.json: results[0].slope is NaN …
  */
-export function toJsonText(value: unknown, file: string): string {
+export function toJsonText(value: unknown, file: string, options: { readonly pretty?: boolean } = {}): string {
   const ancestors = new Set<object>();
   const fail = (path: string, problem: string): never => {
     throw new InvalidArgumentError('value', `cannot write ${file}: ${path === '' ? 'the value' : path} ${problem}`);
@@ -103,7 +104,7 @@ export function toJsonText(value: unknown, file: string): string {
     return result;
   };
 
-  return `${JSON.stringify(clean(value, '', '', false), null, 2)}\n`;
+  return `${JSON.stringify(clean(value, '', '', false), null, options.pretty === false ? undefined : 2)}\n`;
 }
 
 /** `path.key`, or `path["odd key"]` when the key is not an identifier. */

@@ -2,7 +2,7 @@
  * The run manifest read by `grsd analyze RUN` (documented in docs/formats.md): `RUN/manifest.json`
  *
  * ```json
- * { "timeScale": 0.01, "probePoints": 256,
+ * { "timeScale": 0.01, "timeUnit": "steps", "probePoints": 256,
  *   "checkpoints": [ { "t": 0, "kernel": "k0.npy", "residual": "e0.npy", "layers": ["k0_l0.npy"] },
  *                    { "t": 10, "jacobian": "j1.npz", "residual": "e1.npy" } ] }
  * ```
@@ -25,6 +25,11 @@ export interface ManifestCheckpoint {
 /** A validated manifest. */
 export interface RunManifest {
   readonly timeScale: number;
+  /**
+   * Unit of the checkpoint times t, shown on every time axis: "steps" (optimizer steps, with
+   * timeScale = η/N) or "gradient-flow time" (t = η·step, timeScale = 1/N), or any other short name.
+   */
+  readonly timeUnit?: string;
   /** N for the loss ‖e‖²/(2N) (default n). */
   readonly probePoints?: number;
   readonly checkpoints: readonly ManifestCheckpoint[];
@@ -42,6 +47,8 @@ export function parseManifest(json: unknown, file: string): RunManifest {
   const timeScale = m.timeScale ?? 1;
   if (typeof timeScale !== 'number' || !(timeScale > 0) || !Number.isFinite(timeScale))
     fail(`"timeScale" must be a positive number, got ${JSON.stringify(m.timeScale)}`);
+  if (m.timeUnit !== undefined && !(typeof m.timeUnit === 'string' && m.timeUnit.trim().length > 0 && m.timeUnit.length <= 40))
+    fail(`"timeUnit" must be a non-empty string of at most 40 characters (e.g. "steps"), got ${JSON.stringify(m.timeUnit)}`);
   if (m.probePoints !== undefined && !(Number.isInteger(m.probePoints) && (m.probePoints as number) >= 1))
     fail(`"probePoints" must be a positive integer, got ${JSON.stringify(m.probePoints)}`);
   if (!Array.isArray(m.checkpoints) || m.checkpoints.length === 0) fail('"checkpoints" must be a non-empty array');
@@ -73,5 +80,10 @@ export function parseManifest(json: unknown, file: string): RunManifest {
         `checkpoints[${i}].t = ${c.t} does not increase (previous ${checkpoints[i - 1]!.t}); checkpoints must be in strictly increasing time`,
       );
   });
-  return { timeScale: timeScale as number, ...(m.probePoints === undefined ? {} : { probePoints: m.probePoints as number }), checkpoints };
+  return {
+    timeScale: timeScale as number,
+    ...(m.timeUnit === undefined ? {} : { timeUnit: (m.timeUnit as string).trim() }),
+    ...(m.probePoints === undefined ? {} : { probePoints: m.probePoints as number }),
+    checkpoints,
+  };
 }

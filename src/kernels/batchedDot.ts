@@ -181,7 +181,7 @@ export async function createBatchedDot(ctx: GpuContext): Promise<BatchedDot> {
 
 /**
  * Convenience: uploads `x` (and `y`), runs the batched dot product and reads the result back.
- * For tests, examples and the doctor self-test; algorithms use {@link createBatchedDot} and keep
+ * For tests, examples and the doctor self-test; algorithms use `createBatchedDot` (internal) and keep
  * data on the GPU.
  */
 export async function batchedDotGpu(

@@ -90,7 +90,7 @@ export interface GemmOperand extends GemmOperandLayout {
   readonly buffer: GPUBuffer;
 }
 
-/** The product's shape, transposes and scalars (shared by {@link GemmArgs} and {@link gemmGpu}). */
+/** The product's shape, transposes and scalars (shared by `GemmArgs` (internal) and {@link gemmGpu}). */
 export interface GemmShapeArgs {
   /** Rows of C and of op(A). */
   readonly m: number;
@@ -479,7 +479,7 @@ export async function createGemm(ctx: GpuContext): Promise<Gemm> {
  * Convenience: uploads `a`, `b` (and `c`), records the product, reads C back and frees every
  * buffer. `c = null` starts from zeros, sized to the layout. Returns the whole C array (entries
  * outside the product unchanged). For tests, examples and benchmarks; algorithms use
- * {@link createGemm} and keep data on the GPU.
+ * `createGemm` (internal) and keep data on the GPU.
  */
 export async function gemmGpu(
   ctx: GpuContext,

@@ -25,4 +25,15 @@ export {
   type Task,
   type TeacherStudentOptions,
 } from './tasks.ts';
-export { createLab, type CheckpointOptions, type Lab, type LabCheckpoint, type TrainOptions, type TrainSummary } from './trainer.ts';
+export {
+  createLab,
+  createLabBatch,
+  type BatchTrainOptions,
+  type CheckpointOptions,
+  type Lab,
+  type LabBatch,
+  type LabCheckpoint,
+  type TrainOptions,
+  type TrainRunOptions,
+  type TrainSummary,
+} from './trainer.ts';

@@ -33,7 +33,7 @@
  * the hidden learning rate depth-independent (SGD). For `plain` networks every block tensor is a
  * "hidden" tensor (m = 1).
  *
- * Per-tensor learning-rate overrides and the NFD depth correction (spec §4.2) are applied by
+ * Per-tensor learning-rate overrides and the NFD v1 depth correction (docs/lab.md, "NFD / depth-μP") are applied by
  * {@link learningRateMultipliers}: η_l/η = c_l · override_l · (L/L₀)^γ, the last factor on the
  * first internal layer W_{ℓ,1} of every two-layer block only.
  * @module
@@ -86,7 +86,7 @@ export interface ResolvedModel extends MlpSpec {
   readonly tensors: readonly TensorParametrization[];
 }
 
-/** The depth-aware learning-rate correction of spec §4.2: η^{(1)} = η·(L/L₀)^γ. */
+/** The depth-aware learning-rate correction of NFD v1 (docs/lab.md, "NFD / depth-μP"): η^{(1)} = η·(L/L₀)^γ. */
 export interface DepthCorrection {
   readonly gamma: number;
   /** L₀ > 0. */

@@ -5,7 +5,7 @@
  *
  * - {@link teacherStudent}: inputs uniform on the sphere S^{d−1}, a smooth random-feature target
  *   whose coefficient spectrum decays as k^{−s};
- * - {@link kernelRegression}: the closed form of spec §3 T1/T8 for the `linear` architecture:
+ * - {@link kernelRegression}: the lazy closed form (docs/math.md) for the `linear` architecture:
  *   fixed features Φ with K = ΦΦᵀ of eigenvalues Λk^{−ν} and initial residual energies Ck^{−(1+κ)}.
  * @module
  */
@@ -143,7 +143,7 @@ export function teacherStudent(options: TeacherStudentOptions): Task {
   };
 }
 
-/** Options of {@link kernelRegression} (spec §3 T1). */
+/** Options of {@link kernelRegression} (the lazy closed form, docs/math.md). */
 export interface KernelRegressionOptions {
   /** Number of samples = number of features = number of modes. */
   readonly n: number;
@@ -169,7 +169,7 @@ export interface KernelRegressionTask extends Task {
 }
 
 /**
- * Kernel regression with a known spectrum (spec §3 T1/T8), for the `linear` architecture:
+ * Kernel regression with a known spectrum (the lazy closed form, docs/math.md), for the `linear` architecture:
  * features Φ = U diag(√λ) (n × n, U Haar-orthogonal) so that K = ΦΦᵀ = U diag(λ) Uᵀ, and labels
  * Y = −U c(0) with c_k(0) = ±√(C k^{−(1+κ)}), so that the residual at θ = 0 is e(0) = U c(0).
  * The probe set is the training set. Under GD with step η on L = ‖e‖²/(2n), each mode evolves as

@@ -3,28 +3,30 @@
  * gradient descent or minibatch SGD, and at chosen steps emits a {@link LabCheckpoint} with
  * everything the GRSD pipeline consumes: the probe residual e, the per-layer empirical NTKs K_l
  * and their learning-rate-weighted sum K_eff, the time scale η/N, and the backward-gain and
- * feature-update diagnostics.
+ * feature-update diagnostics (docs/lab.md).
+ *
+ * {@link createLabBatch} trains several replicas (networks of one shape, each with its own
+ * initialization and task, e.g. the seeds of a study) in lockstep: every product is one gemm
+ * batched over the replicas and every elementwise operation one dispatch over all of them, so a
+ * batch of S costs far less than S labs where dispatch overhead dominates (software adapters,
+ * small networks). {@link createLab} is a batch of one.
  *
  * Everything runs in WGSL: matrix products on `gemm`, activations, skips, residuals, Hadamard
- * products and updates on the `elementwise` family, reductions on `batchedDot`. Activations are
- * kept per layer (rows × width), so memory is O((#layers)·max(N, P·C)·width + (#tensors)·(P·C)²).
- *
- * The empirical NTK is never formed through J: for a dense layer out = m·z Wᵀ with per-sample
- * inputs z_i and backward signals g_i = ∂f_i/∂out, J_l J_lᵀ = m²·(G Gᵀ)∘(Z Zᵀ). With C outputs
- * the probe forward pass is run on every probe point replicated C times (row i·C + c) and the
- * backward pass is seeded with the one-hot rows e_c, so the NTK index of (i, c) is i·C + c.
- *
- * Float64 twin: src/reference/mlp.ts.
+ * products and updates on the `elementwise` family, reductions on `batchedDot`. The pieces:
+ * the buffers (./buffers.ts), the recorded passes (./passes.ts), the checkpoint with the NTK
+ * (./ntkCheckpoint.ts) and the training batches (./batches.ts); this module holds the API and
+ * the training loop. Float64 twin: src/reference/mlp.ts.
  * @module
  */
 import { DisposedError, InvalidArgumentError } from '../errors.ts';
 import type { GpuContext } from '../gpu/context.ts';
 import { STORAGE_USAGE } from '../gpu/flags.ts';
-import { readStaging, record, type Recorder } from '../gpu/recorder.ts';
-import { createBatchedDot, type BatchedDot } from '../kernels/batchedDot.ts';
-import { createElementwise, type Elementwise, type ElementwiseArgs } from '../kernels/elementwise.ts';
-import { createGemm, type Gemm, type GemmShapeArgs } from '../kernels/gemm.ts';
-import { Random } from '../util/random.ts';
+import { readStaging, record } from '../gpu/recorder.ts';
+import { createBatchedDot } from '../kernels/batchedDot.ts';
+import { createElementwise } from '../kernels/elementwise.ts';
+import { createGemm } from '../kernels/gemm.ts';
+import { fullBatches, shuffledBatches, type BatchSource } from './batches.ts';
+import { allocateLabBuffers, labSizes, type LabSizes, type OwnedLabBuffers } from './buffers.ts';
 import {
   initParameters,
   learningRateMultipliers,
@@ -32,38 +34,16 @@ import {
   type LearningRateOptions,
   type ModelConfig,
   type ResolvedModel,
-  type TensorParametrization,
 } from './models.ts';
+import { takeCheckpoints, type CheckpointSource, type LabCheckpoint } from './ntkCheckpoint.ts';
+import { LabPasses, type LabKernels } from './passes.ts';
 import type { Task } from './tasks.ts';
+import { checkLearningRate, checkStep, checkTask, divergence } from './validation.ts';
 
-/** One checkpoint of a training run (see the module documentation). */
-export interface LabCheckpoint {
-  /** Optimizer steps taken before this checkpoint. */
-  readonly step: number;
-  /** Full-batch training loss ‖f(X) − Y‖²/(2N). */
-  readonly loss: number;
-  /** Probe loss ‖e‖²/(2P). */
-  readonly probeLoss: number;
-  /** Probe residual e = f(X_P) − Y_P, n = P·C entries, index i·C + c. */
-  readonly residual: Float32Array;
-  /** n × n effective NTK K_eff = Σ_l (η_l/η)·K_l on the probe set (row-major). */
-  readonly kernel: Float32Array;
-  /** The terms (η_l/η)·K_l, one n × n matrix per parameter tensor; they sum to `kernel`. */
-  readonly layers: Float32Array[];
-  /** Tensor names of `layers`. */
-  readonly layerNames: string[];
-  /** η/N: M = timeScale·K is the per-step GD operator, with t = step. */
-  readonly timeScale: number;
-  readonly diagnostics: {
-    /** G_ℓ = mean over probe points of ‖∂f/∂h^ℓ‖_F, ℓ = 0…L (h⁰ the embedding; pre-activations for `plain`; empty for `linear`). */
-    readonly layerGains: number[];
-    /** r = ‖ΔW z‖_F/‖W(0) z‖_F on the probe set per block and internal layer (W(0): the lab's initial parameters). */
-    readonly featureUpdates: { block: number; internal: 1 | 2; ratio: number }[];
-  };
-}
+export type { LabCheckpoint } from './ntkCheckpoint.ts';
 
-/** Options of {@link Lab.train}. */
-export interface TrainOptions extends LearningRateOptions {
+/** Options of {@link Lab.train} and {@link LabBatch.train}, without the callback. */
+export interface TrainRunOptions extends LearningRateOptions {
   /** Optimizer steps (≥ 0). Steps count from 0 in every call. */
   readonly steps: number;
   /** η > 0. */
@@ -72,20 +52,38 @@ export interface TrainOptions extends LearningRateOptions {
   readonly optimizer: 'gd' | 'sgd';
   /** SGD minibatch size, 1…N. Default min(32, N). The last batch of an epoch may be smaller. */
   readonly batchSize?: number;
-  /** Seed of the SGD permutations. Default: the model's seed + 1. */
+  /**
+   * Seed of the SGD permutations. Default: the model's seed + 1. In a batch, replica r uses
+   * `seed + r` (default: its own model's seed + 1).
+   */
   readonly seed?: number;
   /** Steps at which to checkpoint (0…steps; 0 = before the first update). */
   readonly checkpoints: readonly number[];
+  /** Steps recorded per GPU submission (the loss is checked after each). Default 16. */
+  readonly stepsPerSubmission?: number;
+  /**
+   * Read the per-layer kernels back into `LabCheckpoint.layers` (default true). False saves the
+   * read-back of #tensors n × n matrices per checkpoint when only K_eff is needed.
+   */
+  readonly layerKernels?: boolean;
+}
+
+/** Options of {@link Lab.train}. */
+export interface TrainOptions extends TrainRunOptions {
   /**
    * Called at every checkpoint, and awaited. No GPU work is in flight then: it may read the
    * parameters or call other methods of the lab (not dispose it).
    */
   readonly onCheckpoint: (checkpoint: LabCheckpoint) => Promise<void> | void;
-  /** Steps recorded per GPU submission (the loss is checked after each). Default 16. */
-  readonly stepsPerSubmission?: number;
 }
 
-/** What {@link Lab.train} returns. */
+/** Options of {@link LabBatch.train}. */
+export interface BatchTrainOptions extends TrainRunOptions {
+  /** Called at every checkpoint with one checkpoint per replica, and awaited (as {@link TrainOptions.onCheckpoint}). */
+  readonly onCheckpoint: (checkpoints: LabCheckpoint[]) => Promise<void> | void;
+}
+
+/** What {@link Lab.train} returns (per replica for {@link LabBatch.train}; the timings are shared). */
 export interface TrainSummary {
   readonly steps: number;
   /** Loss of every step before its update (the minibatch loss for SGD). */
@@ -108,6 +106,8 @@ export interface CheckpointOptions extends LearningRateOptions {
   readonly learningRate: number;
   /** Step number to report. Default 0. */
   readonly step?: number;
+  /** Read the per-layer kernels back (default true); see {@link TrainRunOptions.layerKernels}. */
+  readonly layerKernels?: boolean;
 }
 
 /** A model and a task resident on the GPU. Create with {@link createLab}. */
@@ -130,202 +130,158 @@ export interface Lab extends Disposable {
   dispose(): void;
 }
 
-/** Divergence: the loss grew by more than this factor over the first step's. */
-const DIVERGENCE_FACTOR = 1e6;
-
-/** A matrix operand: buffer and element offset. */
-interface View {
-  readonly buffer: GPUBuffer;
-  readonly offset?: number;
+/**
+ * Replicas of one model shape resident on the GPU and trained in lockstep. Create with
+ * {@link createLabBatch}. Every method works on all replicas; arrays are indexed by replica.
+ */
+export interface LabBatch extends Disposable {
+  /** Replica r's model (they differ only in their seed). */
+  readonly models: readonly ResolvedModel[];
+  readonly tasks: readonly Task[];
+  /** Parameter tensor names, in the order of `LabCheckpoint.layers`. */
+  readonly layerNames: readonly string[];
+  train(options: BatchTrainOptions): Promise<TrainSummary[]>;
+  checkpoint(options: CheckpointOptions): Promise<LabCheckpoint[]>;
+  parameters(): Promise<Record<string, Float32Array>[]>;
+  setParameters(values: readonly Readonly<Record<string, ArrayLike<number>>>[]): Promise<void>;
+  gradients(): Promise<Record<string, Float32Array>[]>;
+  dispose(): void;
 }
 
-/** Called by the backward pass for every tensor with its output signal and input. */
-type LayerVisitor = (rec: Recorder, tensor: number, signal: GPUBuffer, signalScale: number, input: View) => void;
+/** Divergence: the loss grew by more than this factor over the first step's. */
+const DIVERGENCE_FACTOR = 1e6;
 
 /**
  * Uploads `task` and the initial parameters of `model` and compiles the kernels. Throws
  * {@link InvalidArgumentError} for an invalid model or a model that does not fit the task.
  */
 export async function createLab(ctx: GpuContext, model: ModelConfig, task: Task): Promise<Lab> {
-  const resolved = resolveModel(model);
-  checkTask(resolved, task);
+  return new SingleLab(await createLabBatch(ctx, [model], [task]));
+}
+
+/**
+ * A batch of replicas: replica r is `models[r]` on `tasks[r]`. The models must differ only in
+ * their seed, and the tasks must have the same sizes. Throws {@link InvalidArgumentError}
+ * otherwise, and for anything {@link createLab} rejects.
+ */
+export async function createLabBatch(ctx: GpuContext, models: readonly ModelConfig[], tasks: readonly Task[]): Promise<LabBatch> {
+  if (!Array.isArray(models) || models.length === 0) throw new InvalidArgumentError('models', 'give at least one model');
+  if (!Array.isArray(tasks) || tasks.length !== models.length) {
+    throw new InvalidArgumentError(
+      'tasks',
+      `must hold one task per model (${models.length}), got ${Array.isArray(tasks) ? tasks.length : typeof tasks}`,
+    );
+  }
+  const resolved = models.map((m) => resolveModel(m));
+  resolved.forEach((m, r) => {
+    checkTask(m, tasks[r]!);
+    if (r === 0) return;
+    const shape = (x: ResolvedModel) => JSON.stringify({ ...x, config: { ...x.config, seed: 0 } });
+    if (shape(m) !== shape(resolved[0]!)) {
+      throw new InvalidArgumentError(`models[${r}]`, 'must equal models[0] except for its seed (the replicas of a batch share one shape)');
+    }
+    for (const key of ['trainSize', 'probeSize', 'inputDim', 'outputs'] as const) {
+      if (tasks[r]![key] !== tasks[0]![key]) {
+        throw new InvalidArgumentError(`tasks[${r}].${key}`, `must equal tasks[0].${key} = ${tasks[0]![key]}, got ${tasks[r]![key]}`);
+      }
+    }
+  });
   const [gemm, dot, ew] = await Promise.all([
     createGemm(ctx),
     createBatchedDot(ctx),
-    createElementwise(ctx, { activations: [resolved.activation] }),
+    createElementwise(ctx, { activations: [resolved[0]!.activation] }),
   ]);
-  const lab = new GpuLab(ctx, resolved, task, gemm, dot, ew);
-  try {
-    await lab.init();
-  } catch (error) {
-    lab.dispose();
-    throw error;
-  }
-  return lab;
+  const buffers = await allocateLabBuffers(
+    ctx,
+    resolved[0]!,
+    tasks,
+    resolved.map((m) => initParameters(m)),
+  );
+  return new GpuLabBatch(ctx, resolved, tasks, { gemm, dot, ew }, buffers);
 }
 
-function checkTask(model: ResolvedModel, task: Task): void {
-  if (typeof task !== 'object' || task === null) throw new InvalidArgumentError('task', 'must be a Task object');
-  const { trainSize: N, probeSize: P, inputDim: d, outputs: C } = task;
-  for (const [name, v] of [
-    ['task.trainSize', N],
-    ['task.probeSize', P],
-    ['task.inputDim', d],
-    ['task.outputs', C],
-  ] as const) {
-    if (!Number.isInteger(v) || v < 1) throw new InvalidArgumentError(name, `must be a positive integer, got ${v}`);
+/** The validated {@link TrainRunOptions}. */
+interface TrainPlan {
+  readonly steps: number;
+  readonly learningRate: number;
+  readonly optimizer: 'gd' | 'sgd';
+  readonly batchSize: number;
+  readonly perSubmission: number;
+  /** Distinct checkpoint steps, ascending. */
+  readonly checkpoints: readonly number[];
+  /** SGD seed per replica. */
+  readonly seeds: readonly number[];
+}
+
+function trainPlan(options: BatchTrainOptions | TrainOptions, models: readonly ResolvedModel[], trainSize: number): TrainPlan {
+  const { steps, learningRate, optimizer } = options;
+  checkStep('steps', steps);
+  checkLearningRate(learningRate);
+  if (optimizer !== 'gd' && optimizer !== 'sgd') {
+    throw new InvalidArgumentError('optimizer', `unknown optimizer ${JSON.stringify(optimizer)}: use 'gd' or 'sgd'`);
   }
-  if (model.inputDim !== d)
-    throw new InvalidArgumentError('model.inputDim', `must equal the task's input dimension ${d}, got ${model.inputDim}`);
-  if (model.outputs !== C) throw new InvalidArgumentError('model.outputs', `must equal the task's outputs ${C}, got ${model.outputs}`);
-  for (const [name, a, len] of [
-    ['task.trainX', task.trainX, N * d],
-    ['task.trainY', task.trainY, N * C],
-    ['task.probeX', task.probeX, P * d],
-    ['task.probeY', task.probeY, P * C],
-  ] as const) {
-    if (!(a instanceof Float32Array) || a.length !== len) {
-      throw new InvalidArgumentError(
-        name,
-        `must be a Float32Array of ${len} elements, got ${a instanceof Float32Array ? a.length : typeof a}`,
-      );
+  const N = trainSize;
+  const batchSize = optimizer === 'sgd' ? (options.batchSize ?? Math.min(32, N)) : N;
+  if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > N) {
+    throw new InvalidArgumentError('batchSize', `must be an integer in 1…${N} (the training set size), got ${batchSize}`);
+  }
+  const perSubmission = options.stepsPerSubmission ?? 16;
+  if (!Number.isInteger(perSubmission) || perSubmission < 1) {
+    throw new InvalidArgumentError('stepsPerSubmission', `must be a positive integer, got ${perSubmission}`);
+  }
+  if (!Array.isArray(options.checkpoints))
+    throw new InvalidArgumentError('checkpoints', 'must be an array of step numbers (e.g. [0, 10, 100])');
+  for (const s of options.checkpoints) {
+    if (!Number.isInteger(s) || s < 0 || s > steps) {
+      throw new InvalidArgumentError('checkpoints', `every checkpoint must be an integer step in 0…${steps}, got ${s}`);
     }
-    for (let i = 0; i < a.length; i++)
-      if (!Number.isFinite(a[i]!)) throw new InvalidArgumentError(name, `element ${i} is ${a[i]}: the data must be finite`);
   }
+  if (typeof options.onCheckpoint !== 'function') throw new InvalidArgumentError('onCheckpoint', 'must be a function');
+  if (options.seed !== undefined && !Number.isInteger(options.seed)) {
+    throw new InvalidArgumentError('seed', `must be an integer, got ${options.seed}`);
+  }
+  const seeds = models.map((m, r) => (options.seed === undefined ? m.config.seed + 1 : options.seed + r));
+  const checkpoints = [...new Set(options.checkpoints)].sort((a, b) => a - b);
+  return { steps, learningRate, optimizer, batchSize, perSubmission, checkpoints, seeds };
 }
 
-class GpuLab implements Lab {
-  readonly model: ResolvedModel;
-  readonly task: Task;
+class GpuLabBatch implements LabBatch {
+  readonly models: readonly ResolvedModel[];
+  readonly tasks: readonly Task[];
   readonly layerNames: readonly string[];
   readonly #ctx: GpuContext;
-  readonly #gemm: Gemm;
-  readonly #dot: BatchedDot;
-  readonly #ew: Elementwise;
-  readonly #tensors: readonly TensorParametrization[];
-  readonly #owned: GPUBuffer[] = [];
+  readonly #model: ResolvedModel;
+  readonly #sizes: LabSizes;
+  readonly #buffers: OwnedLabBuffers;
+  readonly #passes: LabPasses;
+  readonly #checkpointSource: CheckpointSource;
   #disposed = false;
   #busy = false;
 
-  // Sizes.
-  readonly #N: number;
-  readonly #C: number;
-  /** Probe rows (P·C: every probe point once per output). */
-  readonly #n: number;
-  /** Rows of the activation buffers: max(N, n). */
-  readonly #R: number;
-  readonly #w: number;
-  readonly #L: number;
-
-  // Buffers (assigned in init).
-  #trainX!: GPUBuffer;
-  #trainY!: GPUBuffer;
-  #probeX!: GPUBuffer;
-  #probeY!: GPUBuffer;
-  #seeds!: GPUBuffer;
-  #W: GPUBuffer[] = [];
-  #W0: GPUBuffer[] = [];
-  #G: GPUBuffer[] = [];
-  #H: GPUBuffer[] = [];
-  #A: GPUBuffer[] = [];
-  #U: GPUBuffer[] = [];
-  #B: GPUBuffer[] = [];
-  #dH: GPUBuffer[] = [];
-  #dU: GPUBuffer[] = [];
-  #F!: GPUBuffer;
-  #E!: GPUBuffer;
-  #probeE!: GPUBuffer;
-  #Sg!: GPUBuffer;
-  #Sz!: GPUBuffer;
-  #K!: GPUBuffer;
-  #layerK: GPUBuffer[] = [];
-  #gains!: GPUBuffer;
-  #fu!: GPUBuffer;
-  #scalar!: GPUBuffer;
-  #D!: GPUBuffer;
-  #T1!: GPUBuffer;
-
-  constructor(ctx: GpuContext, model: ResolvedModel, task: Task, gemm: Gemm, dot: BatchedDot, ew: Elementwise) {
+  constructor(ctx: GpuContext, models: readonly ResolvedModel[], tasks: readonly Task[], kernels: LabKernels, buffers: OwnedLabBuffers) {
     this.#ctx = ctx;
-    this.model = model;
-    this.task = task;
-    this.#gemm = gemm;
-    this.#dot = dot;
-    this.#ew = ew;
-    this.#tensors = model.tensors;
-    this.layerNames = model.tensors.map((t) => t.name);
-    this.#N = task.trainSize;
-    this.#C = task.outputs;
-    this.#n = task.probeSize * task.outputs;
-    this.#R = Math.max(this.#N, this.#n);
-    this.#w = model.width;
-    this.#L = model.depth;
+    this.models = models;
+    this.tasks = tasks;
+    this.#model = models[0]!;
+    this.layerNames = this.#model.tensors.map((t) => t.name);
+    this.#sizes = labSizes(this.#model, tasks[0]!, models.length);
+    this.#buffers = buffers;
+    this.#passes = new LabPasses(kernels, this.#model, this.#sizes, buffers);
+    this.#checkpointSource = {
+      ctx,
+      kernels,
+      passes: this.#passes,
+      model: this.#model,
+      sizes: this.#sizes,
+      buffers,
+      probeSize: tasks[0]!.probeSize,
+      replicaName: (r) => this.#replicaName(r),
+    };
   }
 
-  async #alloc(label: string, floats: number, data?: Float32Array): Promise<GPUBuffer> {
-    const buffer = data
-      ? await this.#ctx.uploadF32(data, `lab ${label}`)
-      : await this.#ctx.createBuffer({ label: `lab ${label}`, size: Math.max(16, Math.ceil(floats / 4) * 16), usage: STORAGE_USAGE });
-    this.#owned.push(buffer);
-    return buffer;
-  }
-
-  /** @internal Allocates and uploads everything. */
-  async init(): Promise<void> {
-    const { task } = this;
-    const C = this.#C;
-    const n = this.#n;
-    const d = task.inputDim;
-    const R = this.#R;
-    const w = this.#w;
-    const L = this.#L;
-    this.#trainX = await this.#alloc('trainX', 0, task.trainX);
-    this.#trainY = await this.#alloc('trainY', 0, task.trainY);
-    const probeRep = new Float32Array(n * d);
-    const seeds = new Float32Array(n * C);
-    for (let i = 0; i < task.probeSize; i++) {
-      for (let c = 0; c < C; c++) {
-        probeRep.set(task.probeX.subarray(i * d, (i + 1) * d), (i * C + c) * d);
-        seeds[(i * C + c) * C + c] = 1;
-      }
-    }
-    this.#probeX = await this.#alloc('probeX', 0, probeRep);
-    this.#probeY = await this.#alloc('probeY', 0, task.probeY);
-    this.#seeds = await this.#alloc('seeds', 0, seeds);
-    const init = initParameters(this.model);
-    for (const t of this.#tensors) {
-      this.#W.push(await this.#alloc(`${t.name}`, 0, init[t.name]!));
-      this.#W0.push(await this.#alloc(`${t.name}(0)`, 0, init[t.name]!));
-      this.#G.push(await this.#alloc(`∂L/∂${t.name}`, t.rows * t.cols));
-    }
-    const arch = this.model.architecture;
-    if (arch !== 'linear') {
-      for (let l = 0; l <= L; l++) {
-        this.#H.push(await this.#alloc(`h${l}`, R * w));
-        this.#A.push(await this.#alloc(`φ(h${l})`, R * w));
-        this.#dH.push(await this.#alloc(`∂h${l}`, R * w));
-        if (arch === 'residual2' && l >= 1) {
-          this.#U.push(await this.#alloc(`u${l}`, R * w));
-          this.#B.push(await this.#alloc(`φ(u${l})`, R * w));
-          this.#dU.push(await this.#alloc(`∂u${l}`, R * w));
-        }
-      }
-    }
-    this.#F = await this.#alloc('f', R * C);
-    this.#E = await this.#alloc('e', R * C);
-    this.#probeE = await this.#alloc('probe e', n);
-    this.#Sg = await this.#alloc('GGᵀ', n * n);
-    this.#Sz = await this.#alloc('ZZᵀ', n * n);
-    this.#K = await this.#alloc('K', n * n);
-    for (const t of this.#tensors) this.#layerK.push(await this.#alloc(`K ${t.name}`, n * n));
-    this.#gains = await this.#alloc('gains', (L + 1) * n);
-    this.#fu = await this.#alloc('feature updates', 2 * this.#tensors.length);
-    this.#scalar = await this.#alloc('loss', 4);
-    const maxSize = Math.max(...this.#tensors.map((t) => t.rows * t.cols));
-    const maxFanOut = Math.max(...this.#tensors.map((t) => t.rows));
-    this.#D = await this.#alloc('ΔW', maxSize);
-    this.#T1 = await this.#alloc('Wz', R * maxFanOut);
+  /** How replica r is named in errors ('' for a lone network). */
+  #replicaName(r: number): string {
+    return this.models.length === 1 ? '' : ` in replica ${r} (model seed ${this.models[r]!.config.seed})`;
   }
 
   #check(): void {
@@ -343,512 +299,200 @@ class GpuLab implements Lab {
     }
   }
 
-  // ---- recording helpers --------------------------------------------------------------------
-
-  #mm(rec: Recorder, a: View, b: View, c: GPUBuffer, shape: GemmShapeArgs): void {
-    this.#gemm.encode(rec, {
-      ...shape,
-      a: { buffer: a.buffer, offset: a.offset ?? 0 },
-      b: { buffer: b.buffer, offset: b.offset ?? 0 },
-      c: { buffer: c },
-    });
+  #ratios(options: LearningRateOptions): number[] {
+    const r = learningRateMultipliers(this.#model, options);
+    return this.#model.tensors.map((t) => r[t.name]!);
   }
 
-  #el(rec: Recorder, args: ElementwiseArgs): void {
-    this.#ew.encode(rec, args);
+  parameters(): Promise<Record<string, Float32Array>[]> {
+    return this.#exclusive(() => this.#readTensors(this.#buffers.W, 'lab parameters'));
   }
 
-  /** Forward pass of `rows` samples from `x`: fills H, A, U, B and F. */
-  #forward(rec: Recorder, x: View, rows: number): void {
-    const T = this.#tensors;
-    const W = this.#W;
-    const act = this.model.activation;
-    const w = this.#w;
-    const C = this.#C;
-    const len = rows * w;
-    const last = T.length - 1;
-    if (this.model.architecture === 'linear') {
-      this.#mm(rec, x, { buffer: W[0]! }, this.#F, { m: rows, n: C, k: T[0]!.cols, transB: true, alpha: T[0]!.multiplier });
-      return;
+  /** Reads one buffer per tensor (S replica blocks each) and splits it by replica. */
+  async #readTensors(buffers: readonly GPUBuffer[], label: string): Promise<Record<string, Float32Array>[]> {
+    const { S } = this.#sizes;
+    const tensors = this.#model.tensors;
+    const staging = await record(this.#ctx, label, (rec) => tensors.map((t, i) => rec.stage(buffers[i]!, 0, S * t.rows * t.cols * 4)));
+    const out: Record<string, Float32Array>[] = Array.from({ length: S }, () => ({}));
+    for (let i = 0; i < staging.length; i++) {
+      const all = new Float32Array(await readStaging(this.#ctx, staging[i]!));
+      const size = tensors[i]!.rows * tensors[i]!.cols;
+      out.forEach((o, r) => (o[tensors[i]!.name] = all.slice(r * size, (r + 1) * size)));
     }
-    const H = this.#H;
-    const A = this.#A;
-    this.#mm(rec, x, { buffer: W[0]! }, H[0]!, { m: rows, n: w, k: T[0]!.cols, transB: true, alpha: T[0]!.multiplier });
-    this.#el(rec, { op: 'act', activation: act, len, x: { buffer: H[0]! }, out: { buffer: A[0]! } });
-    let t = 1;
-    for (let l = 1; l <= this.#L; l++) {
-      const arch = this.model.architecture;
-      if (arch === 'residual2') {
-        const U = this.#U[l - 1]!;
-        const B = this.#B[l - 1]!;
-        this.#mm(rec, { buffer: A[l - 1]! }, { buffer: W[t]! }, U, { m: rows, n: w, k: w, transB: true, alpha: T[t]!.multiplier });
-        this.#el(rec, { op: 'act', activation: act, len, x: { buffer: U }, out: { buffer: B } });
-        this.#mm(rec, { buffer: B }, { buffer: W[t + 1]! }, H[l]!, { m: rows, n: w, k: w, transB: true, alpha: T[t + 1]!.multiplier });
-        t += 2;
-      } else {
-        this.#mm(rec, { buffer: A[l - 1]! }, { buffer: W[t]! }, H[l]!, { m: rows, n: w, k: w, transB: true, alpha: T[t]!.multiplier });
-        t += 1;
-      }
-      if (arch !== 'plain') this.#el(rec, { op: 'axpy', len, x: { buffer: H[l - 1]! }, out: { buffer: H[l]! }, alpha: 1 });
-      this.#el(rec, { op: 'act', activation: act, len, x: { buffer: H[l]! }, out: { buffer: A[l]! } });
-    }
-    this.#mm(rec, { buffer: A[this.#L]! }, { buffer: W[last]! }, this.#F, {
-      m: rows,
-      n: C,
-      k: w,
-      transB: true,
-      alpha: T[last]!.multiplier,
-    });
-  }
-
-  /**
-   * Backward pass of `rows` samples from the signal `seed`·`scale` at the outputs (rows × C),
-   * after {@link #forward} on the same rows with input `x`. Calls `visit` for every tensor with
-   * its output signal (times `signalScale`) and its input.
-   */
-  #backward(rec: Recorder, x: View, seed: GPUBuffer, scale: number, rows: number, visit: LayerVisitor): void {
-    const T = this.#tensors;
-    const W = this.#W;
-    const act = this.model.activation;
-    const arch = this.model.architecture;
-    const w = this.#w;
-    const C = this.#C;
-    const L = this.#L;
-    const len = rows * w;
-    const last = T.length - 1;
-    if (arch === 'linear') {
-      visit(rec, 0, seed, scale, x);
-      return;
-    }
-    const H = this.#H;
-    const A = this.#A;
-    const dH = this.#dH;
-    visit(rec, last, seed, scale, { buffer: A[L]! });
-    this.#mm(rec, { buffer: seed }, { buffer: W[last]! }, dH[L]!, { m: rows, n: w, k: C, alpha: scale * T[last]!.multiplier });
-    this.#el(rec, { op: 'actGradMul', activation: act, len, x: { buffer: H[L]! }, out: { buffer: dH[L]! } });
-    let t = last - 1;
-    for (let l = L; l >= 1; l--) {
-      if (arch === 'residual2') {
-        const dU = this.#dU[l - 1]!;
-        visit(rec, t, dH[l]!, 1, { buffer: this.#B[l - 1]! });
-        this.#mm(rec, { buffer: dH[l]! }, { buffer: W[t]! }, dU, { m: rows, n: w, k: w, alpha: T[t]!.multiplier });
-        this.#el(rec, { op: 'actGradMul', activation: act, len, x: { buffer: this.#U[l - 1]! }, out: { buffer: dU } });
-        t--;
-        visit(rec, t, dU, 1, { buffer: A[l - 1]! });
-        this.#mm(rec, { buffer: dU }, { buffer: W[t]! }, dH[l - 1]!, { m: rows, n: w, k: w, alpha: T[t]!.multiplier });
-        t--;
-      } else {
-        visit(rec, t, dH[l]!, 1, { buffer: A[l - 1]! });
-        this.#mm(rec, { buffer: dH[l]! }, { buffer: W[t]! }, dH[l - 1]!, { m: rows, n: w, k: w, alpha: T[t]!.multiplier });
-        t--;
-      }
-      if (arch === 'plain')
-        this.#el(rec, { op: 'actGradMul', activation: act, len, x: { buffer: H[l - 1]! }, out: { buffer: dH[l - 1]! } });
-      else
-        this.#el(rec, {
-          op: 'actGradFma',
-          activation: act,
-          len,
-          x: { buffer: H[l - 1]! },
-          y: { buffer: dH[l]! },
-          out: { buffer: dH[l - 1]! },
-        });
-    }
-    visit(rec, 0, dH[0]!, 1, x);
-  }
-
-  /** Visitor writing ∂L/∂W into G (rows samples). */
-  #gradientVisitor(rows: number): LayerVisitor {
-    return (rec, t, signal, signalScale, input) => {
-      const ts = this.#tensors[t]!;
-      this.#mm(rec, { buffer: signal }, input, this.#G[t]!, {
-        m: ts.rows,
-        n: ts.cols,
-        k: rows,
-        transA: true,
-        alpha: signalScale * ts.multiplier,
-      });
-    };
-  }
-
-  /** Records forward, residual, loss (‖e‖² into `lossOut[lossIndex]`) and gradients on rows of x/y. */
-  #encodeGradient(rec: Recorder, x: View, y: View, rows: number, lossOut: GPUBuffer, lossIndex: number): void {
-    const C = this.#C;
-    this.#forward(rec, x, rows);
-    this.#el(rec, { op: 'axpby', len: rows * C, x: { buffer: this.#F }, y, out: { buffer: this.#E }, alpha: 1, beta: -1 });
-    this.#dot.encode(rec, this.#E, this.#E, lossOut, { n: rows * C, batch: 1 }, lossIndex);
-    this.#backward(rec, x, this.#E, 1 / rows, rows, this.#gradientVisitor(rows));
-  }
-
-  #encodeUpdate(rec: Recorder, learningRate: number, ratios: readonly number[]): void {
-    this.#tensors.forEach((t, i) => {
-      const step = learningRate * ratios[i]!;
-      if (step === 0) return;
-      this.#el(rec, { op: 'axpy', len: t.rows * t.cols, x: { buffer: this.#G[i]! }, out: { buffer: this.#W[i]! }, alpha: -step });
-    });
-  }
-
-  // ---- public API ---------------------------------------------------------------------------
-
-  parameters(): Promise<Record<string, Float32Array>> {
-    return this.#exclusive(() => this.#readTensors(this.#W, 'lab parameters'));
-  }
-
-  async #readTensors(buffers: GPUBuffer[], label: string): Promise<Record<string, Float32Array>> {
-    const staging = await record(this.#ctx, label, (rec) => this.#tensors.map((t, i) => rec.stage(buffers[i]!, 0, t.rows * t.cols * 4)));
-    const out: Record<string, Float32Array> = {};
-    for (let i = 0; i < staging.length; i++) out[this.#tensors[i]!.name] = new Float32Array(await readStaging(this.#ctx, staging[i]!));
     return out;
   }
 
-  setParameters(values: Readonly<Record<string, ArrayLike<number>>>): Promise<void> {
+  setParameters(values: readonly Readonly<Record<string, ArrayLike<number>>>[]): Promise<void> {
     return this.#exclusive(async () => {
-      for (const name of Object.keys(values)) {
-        if (!this.layerNames.includes(name)) {
-          throw new InvalidArgumentError('values', `unknown tensor "${name}": this model's tensors are ${this.layerNames.join(', ')}`);
-        }
+      const { S } = this.#sizes;
+      if (!Array.isArray(values) || values.length !== S) {
+        throw new InvalidArgumentError(
+          'values',
+          `must hold one record per replica (${S}), got ${Array.isArray(values) ? values.length : typeof values}`,
+        );
       }
-      const arrays = this.#tensors.map((t) => {
-        const v = values[t.name];
-        if (!v || v.length !== t.rows * t.cols) {
-          throw new InvalidArgumentError(
-            `values.${t.name}`,
-            `must hold ${t.rows * t.cols} elements (${t.rows} × ${t.cols}), got ${v ? v.length : 'nothing'}`,
-          );
+      const prefix = (r: number) => (S === 1 ? 'values' : `values[${r}]`);
+      values.forEach((v, r) => {
+        for (const name of Object.keys(v)) {
+          if (!this.layerNames.includes(name)) {
+            throw new InvalidArgumentError(prefix(r), `unknown tensor "${name}": this model's tensors are ${this.layerNames.join(', ')}`);
+          }
         }
-        return Float32Array.from(v);
       });
-      arrays.forEach((a, i) => this.#ctx.device.queue.writeBuffer(this.#W[i]!, 0, a.buffer, a.byteOffset, a.byteLength));
+      const arrays = this.#model.tensors.map((t) => {
+        const size = t.rows * t.cols;
+        const all = new Float32Array(S * size);
+        values.forEach((vr, r) => {
+          const v = vr[t.name];
+          if (!v || v.length !== size) {
+            throw new InvalidArgumentError(
+              `${prefix(r)}.${t.name}`,
+              `must hold ${size} elements (${t.rows} × ${t.cols}), got ${v ? v.length : 'nothing'}`,
+            );
+          }
+          all.set(Float32Array.from(v), r * size);
+        });
+        return all;
+      });
+      arrays.forEach((a, i) => this.#ctx.device.queue.writeBuffer(this.#buffers.W[i]!, 0, a.buffer, a.byteOffset, a.byteLength));
       await this.#ctx.done();
     });
   }
 
-  gradients(): Promise<Record<string, Float32Array>> {
+  gradients(): Promise<Record<string, Float32Array>[]> {
     return this.#exclusive(async () => {
+      const b = this.#buffers;
       await record(this.#ctx, 'lab gradients', (rec) => {
-        this.#encodeGradient(rec, { buffer: this.#trainX }, { buffer: this.#trainY }, this.#N, this.#scalar, 0);
+        this.#passes.gradient(rec, { buffer: b.trainX }, { buffer: b.trainY }, this.#sizes.N, b.loss, 0);
       });
-      return this.#readTensors(this.#G, 'lab gradients read');
+      return this.#readTensors(b.G, 'lab gradients read');
     });
   }
 
-  checkpoint(options: CheckpointOptions): Promise<LabCheckpoint> {
+  checkpoint(options: CheckpointOptions): Promise<LabCheckpoint[]> {
     return this.#exclusive(async () => {
       checkLearningRate(options.learningRate);
       const step = options.step ?? 0;
-      if (!Number.isInteger(step) || step < 0) throw new InvalidArgumentError('step', `must be an integer ≥ 0, got ${step}`);
-      const ratios = this.#ratios(options);
-      return this.#checkpoint(step, options.learningRate, ratios);
+      checkStep('step', step);
+      return takeCheckpoints(this.#checkpointSource, step, options.learningRate, this.#ratios(options), options.layerKernels ?? true);
     });
   }
 
-  #ratios(options: LearningRateOptions): number[] {
-    const r = learningRateMultipliers(this.model, options);
-    return this.#tensors.map((t) => r[t.name]!);
-  }
-
-  /** Records and reads one checkpoint at the current parameters. */
-  async #checkpoint(step: number, learningRate: number, ratios: readonly number[]): Promise<LabCheckpoint> {
-    const ctx = this.#ctx;
-    const T = this.#tensors;
-    const n = this.#n;
-    const C = this.#C;
-    const L = this.#L;
-    const w = this.#w;
-    const linear = this.model.architecture === 'linear';
-    const blockTensors = T.map((t, i) => ({ t, i })).filter(({ t }) => t.role.kind === 'block');
-    const staged = await record(ctx, 'lab checkpoint', (rec) => {
-      // Training loss (full batch).
-      this.#forward(rec, { buffer: this.#trainX }, this.#N);
-      this.#el(rec, {
-        op: 'axpby',
-        len: this.#N * C,
-        x: { buffer: this.#F },
-        y: { buffer: this.#trainY },
-        out: { buffer: this.#E },
-        alpha: 1,
-        beta: -1,
-      });
-      this.#dot.encode(rec, this.#E, this.#E, this.#scalar, { n: this.#N * C, batch: 1 }, 0);
-      // Probe forward (each point replicated C times) and residual.
-      const px = { buffer: this.#probeX };
-      this.#forward(rec, px, n);
-      this.#el(rec, {
-        op: 'residual',
-        len: n,
-        group: C,
-        x: { buffer: this.#F },
-        y: { buffer: this.#probeY },
-        out: { buffer: this.#probeE },
-        alpha: 1,
-      });
-      // Backward from one-hot seeds: per-layer NTKs (GGᵀ)∘(ZZᵀ), weighted, and their sum.
-      let first = true;
-      this.#backward(rec, px, this.#seeds, 1, n, (r, t, signal, signalScale, input) => {
-        const ts = T[t]!;
-        this.#mm(r, { buffer: signal }, { buffer: signal }, this.#Sg, { m: n, n, k: ts.rows, transB: true });
-        this.#mm(r, input, input, this.#Sz, { m: n, n, k: ts.cols, transB: true });
-        const alpha = ratios[t]! * (ts.multiplier * signalScale) ** 2;
-        this.#el(r, {
-          op: 'hadamard',
-          len: n * n,
-          x: { buffer: this.#Sg },
-          y: { buffer: this.#Sz },
-          out: { buffer: this.#layerK[t]! },
-          alpha,
-        });
-        this.#el(r, { op: first ? 'scale' : 'axpy', len: n * n, x: { buffer: this.#layerK[t]! }, out: { buffer: this.#K }, alpha: 1 });
-        first = false;
-      });
-      if (!linear) {
-        // Backward gains: ‖∂f_c/∂h^ℓ‖² per replicated probe row.
-        for (let l = 0; l <= L; l++) this.#dot.encode(rec, this.#dH[l]!, this.#dH[l]!, this.#gains, { n: w, batch: n }, l * n);
-        // Own-weight feature updates ‖ΔW z‖² and ‖W(0) z‖² (the multiplier cancels in the ratio).
-        blockTensors.forEach(({ t, i }, q) => {
-          const l = t.role.block;
-          const z = t.role.internal === 2 ? this.#B[l - 1]! : this.#A[l - 1]!;
-          const size = t.rows * t.cols;
-          this.#el(rec, {
-            op: 'axpby',
-            len: size,
-            x: { buffer: this.#W[i]! },
-            y: { buffer: this.#W0[i]! },
-            out: { buffer: this.#D },
-            alpha: 1,
-            beta: -1,
-          });
-          this.#mm(rec, { buffer: z }, { buffer: this.#D }, this.#T1, { m: n, n: t.rows, k: t.cols, transB: true });
-          this.#dot.encode(rec, this.#T1, this.#T1, this.#fu, { n: n * t.rows, batch: 1 }, 2 * q);
-          this.#mm(rec, { buffer: z }, { buffer: this.#W0[i]! }, this.#T1, { m: n, n: t.rows, k: t.cols, transB: true });
-          this.#dot.encode(rec, this.#T1, this.#T1, this.#fu, { n: n * t.rows, batch: 1 }, 2 * q + 1);
-        });
-      }
-      return {
-        loss: rec.stage(this.#scalar, 0, 4),
-        residual: rec.stage(this.#probeE, 0, n * 4),
-        kernel: rec.stage(this.#K, 0, n * n * 4),
-        layers: this.#layerK.map((b) => rec.stage(b, 0, n * n * 4)),
-        gains: linear ? null : rec.stage(this.#gains, 0, (L + 1) * n * 4),
-        fu: blockTensors.length ? rec.stage(this.#fu, 0, 2 * blockTensors.length * 4) : null,
-      };
-    });
-    const read = async (s: GPUBuffer): Promise<Float32Array> => new Float32Array(await readStaging(ctx, s));
-    const lossSq = (await read(staged.loss))[0]!;
-    const residual = await read(staged.residual);
-    const kernel = await read(staged.kernel);
-    const layers: Float32Array[] = [];
-    for (const s of staged.layers) layers.push(await read(s));
-    const gainsRaw = staged.gains ? await read(staged.gains) : null;
-    const fuRaw = staged.fu ? await read(staged.fu) : null;
-    const loss = lossSq / (2 * this.#N);
-    if (!Number.isFinite(loss) || !kernel.every(Number.isFinite)) {
-      throw divergence(step, loss, learningRate, 'at this checkpoint');
-    }
-    let probeSq = 0;
-    for (const v of residual) probeSq += v * v;
-    const P = this.task.probeSize;
-    const layerGains: number[] = [];
-    if (gainsRaw) {
-      for (let l = 0; l <= L; l++) {
-        let s = 0;
-        for (let i = 0; i < P; i++) {
-          let sq = 0;
-          for (let c = 0; c < C; c++) sq += gainsRaw[l * n + i * C + c]!;
-          s += Math.sqrt(sq);
-        }
-        layerGains.push(s / P);
-      }
-    }
-    const featureUpdates = blockTensors.map(({ t }, q) => ({
-      block: t.role.block,
-      internal: t.role.internal as 1 | 2,
-      ratio: Math.sqrt(fuRaw![2 * q]! / fuRaw![2 * q + 1]!),
-    }));
-    return {
-      step,
-      loss,
-      probeLoss: probeSq / (2 * P),
-      residual,
-      kernel,
-      layers,
-      layerNames: [...this.layerNames],
-      timeScale: learningRate / this.#N,
-      diagnostics: { layerGains, featureUpdates },
-    };
-  }
-
-  /** Full-batch training loss at the current parameters. */
-  async #trainLoss(): Promise<number> {
+  /** Full-batch training loss of every replica at the current parameters. */
+  async #trainLoss(): Promise<number[]> {
+    const b = this.#buffers;
+    const { S, N } = this.#sizes;
     const staging = await record(this.#ctx, 'lab loss', (rec) => {
-      this.#forward(rec, { buffer: this.#trainX }, this.#N);
-      this.#el(rec, {
-        op: 'axpby',
-        len: this.#N * this.#C,
-        x: { buffer: this.#F },
-        y: { buffer: this.#trainY },
-        out: { buffer: this.#E },
-        alpha: 1,
-        beta: -1,
-      });
-      this.#dot.encode(rec, this.#E, this.#E, this.#scalar, { n: this.#N * this.#C, batch: 1 }, 0);
-      return rec.stage(this.#scalar, 0, 4);
+      this.#passes.loss(rec, { buffer: b.trainX }, { buffer: b.trainY }, N, b.loss, 0);
+      return rec.stage(b.loss, 0, S * 4);
     });
-    return new Float32Array(await readStaging(this.#ctx, staging))[0]! / (2 * this.#N);
+    return Array.from(new Float32Array(await readStaging(this.#ctx, staging)), (sq) => sq / (2 * N));
   }
 
-  train(options: TrainOptions): Promise<TrainSummary> {
+  train(options: BatchTrainOptions): Promise<TrainSummary[]> {
     return this.#exclusive(() => this.#train(options));
   }
 
-  async #train(options: TrainOptions): Promise<TrainSummary> {
-    const { steps, learningRate, optimizer } = options;
-    if (!Number.isInteger(steps) || steps < 0) throw new InvalidArgumentError('steps', `must be an integer ≥ 0, got ${steps}`);
-    checkLearningRate(learningRate);
-    if (optimizer !== 'gd' && optimizer !== 'sgd') {
-      throw new InvalidArgumentError('optimizer', `unknown optimizer ${JSON.stringify(optimizer)}: use 'gd' or 'sgd'`);
-    }
-    const N = this.#N;
-    const C = this.#C;
-    const d = this.task.inputDim;
-    const batchSize = optimizer === 'sgd' ? (options.batchSize ?? Math.min(32, N)) : N;
-    if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > N) {
-      throw new InvalidArgumentError('batchSize', `must be an integer in 1…${N} (the training set size), got ${batchSize}`);
-    }
-    const perSubmission = options.stepsPerSubmission ?? 16;
-    if (!Number.isInteger(perSubmission) || perSubmission < 1) {
-      throw new InvalidArgumentError('stepsPerSubmission', `must be a positive integer, got ${perSubmission}`);
-    }
-    if (!Array.isArray(options.checkpoints))
-      throw new InvalidArgumentError('checkpoints', 'must be an array of step numbers (e.g. [0, 10, 100])');
-    for (const s of options.checkpoints) {
-      if (!Number.isInteger(s) || s < 0 || s > steps) {
-        throw new InvalidArgumentError('checkpoints', `every checkpoint must be an integer step in 0…${steps}, got ${s}`);
-      }
-    }
-    if (typeof options.onCheckpoint !== 'function') throw new InvalidArgumentError('onCheckpoint', 'must be a function');
-    const checkpoints = [...new Set(options.checkpoints)].sort((a, b) => a - b);
+  async #train(options: BatchTrainOptions): Promise<TrainSummary[]> {
+    const plan = trainPlan(options, this.models, this.#sizes.N);
     const ratios = this.#ratios(options);
-    const seed = options.seed ?? this.model.config.seed + 1;
-    if (!Number.isInteger(seed)) throw new InvalidArgumentError('seed', `must be an integer, got ${seed}`);
-
+    const { S } = this.#sizes;
+    const { steps, learningRate, checkpoints } = plan;
     const start = performance.now();
-    const losses = new Float64Array(steps);
-    const batchesPerEpoch = Math.ceil(N / batchSize);
-    const rowsOf = (s: number): number => (optimizer === 'gd' ? N : Math.min(batchSize, N - (s % batchesPerEpoch) * batchSize));
+    const losses = Array.from({ length: S }, () => new Float64Array(steps));
     const history = await this.#ctx.createBuffer({
       label: 'lab loss history',
-      size: Math.max(16, perSubmission * 4),
+      size: Math.max(16, plan.perSubmission * S * 4),
       usage: STORAGE_USAGE,
     });
-    let permX: GPUBuffer | null = null;
-    let permY: GPUBuffer | null = null;
     let trainTime = 0;
     let checkpointTime = 0;
     let emitted = 0;
-    let finalLoss = Number.NaN;
+    let finalLoss: number[] | null = null;
     try {
-      const rng = new Random(seed);
-      const order = Uint32Array.from({ length: N }, (_, i) => i);
-      const hostX = new Float32Array(N * d);
-      const hostY = new Float32Array(N * C);
-      if (optimizer === 'sgd') {
-        permX = await this.#ctx.createBuffer({
-          label: 'lab permuted X',
-          size: Math.max(16, Math.ceil((N * d) / 4) * 16),
-          usage: STORAGE_USAGE,
-        });
-        permY = await this.#ctx.createBuffer({
-          label: 'lab permuted Y',
-          size: Math.max(16, Math.ceil((N * C) / 4) * 16),
-          usage: STORAGE_USAGE,
-        });
-      }
-      let reference = Number.NaN;
+      using batches: BatchSource =
+        plan.optimizer === 'sgd'
+          ? await shuffledBatches(this.#ctx, this.tasks, plan.batchSize, plan.seeds)
+          : fullBatches(this.#buffers.trainX, this.#buffers.trainY, this.#sizes.N);
+      const reference = new Float64Array(S).fill(Number.NaN);
       let next = 0;
       for (let step = 0; ;) {
         if (next < checkpoints.length && checkpoints[next] === step) {
           const t0 = performance.now();
-          const cp = await this.#checkpoint(step, learningRate, ratios);
+          const cps = await takeCheckpoints(this.#checkpointSource, step, learningRate, ratios, options.layerKernels ?? true);
           checkpointTime += performance.now() - t0;
           emitted++;
           next++;
-          if (step === steps) finalLoss = cp.loss;
-          // Nothing is in flight: the callback may call parameters(), checkpoint() and the like.
-          this.#busy = false;
-          try {
-            await options.onCheckpoint(cp);
-          } finally {
-            this.#busy = true;
-          }
-          this.#check();
+          if (step === steps) finalLoss = cps.map((cp) => cp.loss);
+          await this.#callOut(() => options.onCheckpoint(cps));
         }
         if (step >= steps) break;
-        let end = Math.min(steps, step + perSubmission);
+        let end = Math.min(steps, step + plan.perSubmission);
         if (next < checkpoints.length) end = Math.min(end, checkpoints[next]!);
-        if (permX && permY) {
-          const epochStart = step - (step % batchesPerEpoch);
-          end = Math.min(end, epochStart + batchesPerEpoch);
-          if (step === epochStart) {
-            // A new epoch: upload a freshly permuted copy of the training set.
-            rng.shuffle(order);
-            for (let r = 0; r < N; r++) {
-              const src = order[r]!;
-              hostX.set(this.task.trainX.subarray(src * d, (src + 1) * d), r * d);
-              hostY.set(this.task.trainY.subarray(src * C, (src + 1) * C), r * C);
-            }
-            this.#ctx.device.queue.writeBuffer(permX, 0, hostX.buffer, hostX.byteOffset, hostX.byteLength);
-            this.#ctx.device.queue.writeBuffer(permY, 0, hostY.buffer, hostY.byteOffset, hostY.byteLength);
-          }
-        }
+        end = batches.prepare(step, end);
         const t0 = performance.now();
         const first = step;
         const staging = await record(this.#ctx, 'lab train', (rec) => {
           for (let s = first; s < end; s++) {
-            const rows = rowsOf(s);
-            if (permX && permY) {
-              const row0 = (s % batchesPerEpoch) * batchSize;
-              this.#encodeGradient(rec, { buffer: permX, offset: row0 * d }, { buffer: permY, offset: row0 * C }, rows, history, s - first);
-            } else {
-              this.#encodeGradient(rec, { buffer: this.#trainX }, { buffer: this.#trainY }, rows, history, s - first);
-            }
-            this.#encodeUpdate(rec, learningRate, ratios);
+            const { x, y, rows } = batches.batch(s);
+            this.#passes.gradient(rec, x, y, rows, history, (s - first) * S);
+            this.#passes.update(rec, learningRate, ratios);
           }
-          return rec.stage(history, 0, (end - first) * 4);
+          return rec.stage(history, 0, (end - first) * S * 4);
         });
         const sq = new Float32Array(await readStaging(this.#ctx, staging));
         trainTime += performance.now() - t0;
         for (let s = first; s < end; s++) {
-          const loss = sq[s - first]! / (2 * rowsOf(s));
-          losses[s] = loss;
-          if (s === 0) reference = loss;
-          const limit = DIVERGENCE_FACTOR * Math.max(reference, 1e-30);
-          if (!Number.isFinite(loss) || loss > limit) throw divergence(s, loss, learningRate, `(it was ${reference} at step 0)`);
+          const rows = batches.batch(s).rows;
+          for (let r = 0; r < S; r++) {
+            const loss = sq[(s - first) * S + r]! / (2 * rows);
+            losses[r]![s] = loss;
+            if (s === 0) reference[r] = loss;
+            const limit = DIVERGENCE_FACTOR * Math.max(reference[r]!, 1e-30);
+            if (!Number.isFinite(loss) || loss > limit) {
+              throw divergence(s, loss, learningRate, `(it was ${reference[r]} at step 0)${this.#replicaName(r)}`);
+            }
+          }
         }
         step = end;
       }
-      if (Number.isNaN(finalLoss)) finalLoss = await this.#trainLoss();
-      if (!Number.isFinite(finalLoss)) throw divergence(steps, finalLoss, learningRate, 'after the last step');
+      finalLoss ??= await this.#trainLoss();
+      finalLoss.forEach((loss, r) => {
+        if (!Number.isFinite(loss)) throw divergence(steps, loss, learningRate, `after the last step${this.#replicaName(r)}`);
+      });
     } finally {
       this.#ctx.destroyBuffer(history);
-      this.#ctx.destroyBuffer(permX);
-      this.#ctx.destroyBuffer(permY);
     }
-    return {
+    const seconds = (performance.now() - start) / 1000;
+    return losses.map((l, r) => ({
       steps,
-      losses,
-      finalLoss,
+      losses: l,
+      finalLoss: finalLoss![r]!,
       checkpoints: emitted,
-      seconds: (performance.now() - start) / 1000,
+      seconds,
       stepSeconds: steps > 0 ? trainTime / steps / 1000 : 0,
       checkpointSeconds: emitted > 0 ? checkpointTime / emitted / 1000 : 0,
-    };
+    }));
+  }
+
+  /**
+   * Runs a user callback while nothing is in flight: it may call parameters(), checkpoint() and
+   * the like (not dispose the lab).
+   */
+  async #callOut(fn: () => Promise<void> | void): Promise<void> {
+    this.#busy = false;
+    try {
+      await fn();
+    } finally {
+      this.#busy = true;
+    }
+    this.#check();
   }
 
   dispose(): void {
     if (this.#disposed) return;
     this.#disposed = true;
-    for (const b of this.#owned) this.#ctx.destroyBuffer(b);
-    this.#owned.length = 0;
+    this.#buffers.dispose();
   }
 
   [Symbol.dispose](): void {
@@ -856,15 +500,57 @@ class GpuLab implements Lab {
   }
 }
 
-function checkLearningRate(learningRate: number): void {
-  if (typeof learningRate !== 'number' || !Number.isFinite(learningRate) || learningRate <= 0) {
-    throw new InvalidArgumentError('learningRate', `must be a finite number > 0, got ${String(learningRate)}`);
-  }
-}
+/** A {@link Lab}: a batch of one. */
+class SingleLab implements Lab {
+  readonly #batch: LabBatch;
 
-function divergence(step: number, loss: number, learningRate: number, context: string): InvalidArgumentError {
-  return new InvalidArgumentError(
-    'learningRate',
-    `training diverged at step ${step}: the loss is ${loss} ${context}. Lower learningRate (now ${learningRate}), e.g. to ${learningRate / 10}.`,
-  );
+  constructor(batch: LabBatch) {
+    this.#batch = batch;
+  }
+
+  get model(): ResolvedModel {
+    return this.#batch.models[0]!;
+  }
+
+  get task(): Task {
+    return this.#batch.tasks[0]!;
+  }
+
+  get layerNames(): readonly string[] {
+    return this.#batch.layerNames;
+  }
+
+  async train(options: TrainOptions): Promise<TrainSummary> {
+    const onCheckpoint = options?.onCheckpoint;
+    if (typeof onCheckpoint !== 'function') {
+      // Validated here too: the batch sees the wrapper below.
+      return (await this.#batch.train(options as unknown as BatchTrainOptions))[0]!;
+    }
+    const [summary] = await this.#batch.train({ ...options, onCheckpoint: (cps) => onCheckpoint(cps[0]!) });
+    return summary!;
+  }
+
+  async checkpoint(options: CheckpointOptions): Promise<LabCheckpoint> {
+    return (await this.#batch.checkpoint(options))[0]!;
+  }
+
+  async parameters(): Promise<Record<string, Float32Array>> {
+    return (await this.#batch.parameters())[0]!;
+  }
+
+  setParameters(values: Readonly<Record<string, ArrayLike<number>>>): Promise<void> {
+    return this.#batch.setParameters([values]);
+  }
+
+  async gradients(): Promise<Record<string, Float32Array>> {
+    return (await this.#batch.gradients())[0]!;
+  }
+
+  dispose(): void {
+    this.#batch.dispose();
+  }
+
+  [Symbol.dispose](): void {
+    this.dispose();
+  }
 }

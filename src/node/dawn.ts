@@ -15,7 +15,7 @@
  * @module
  */
 import { existsSync } from 'node:fs';
-import { create, globals } from 'webgpu';
+import { importOptional } from '../io/optionalImport.ts';
 import { NoAdapterError, InvalidArgumentError, type AdapterAttempt } from '../errors.ts';
 import { GpuContext, type GpuContextCommonOptions, type GpuMode } from '../gpu/context.ts';
 import { tryRoute, type RouteSuccess } from '../gpu/acquire.ts';
@@ -89,11 +89,15 @@ function routeSpec(backend: Exclude<NodeBackend, 'auto'>): RouteSpec {
   }
 }
 
+/** Dawn (the optional `webgpu` package), loaded on first use so that importing grsd/node does not load it. */
+const loadDawn = () => importOptional(() => import('webgpu'), 'webgpu', 'A WebGPU device in Node (Dawn)');
+type Dawn = Awaited<ReturnType<typeof loadDawn>>;
+
 /** Dawn instances by configuration (flags and environment), never released: see the module comment. */
 const instances = new Map<string, GPU>();
 
 /** The process's Dawn instance for `spec`, created on first use (with `spec.env` in effect). */
-function dawnInstance(spec: RouteSpec): GPU {
+function dawnInstance(spec: RouteSpec, create: Dawn['create']): GPU {
   const key = JSON.stringify([spec.flags, spec.env ?? {}]);
   let instance = instances.get(key);
   if (!instance) {
@@ -103,7 +107,7 @@ function dawnInstance(spec: RouteSpec): GPU {
   return instance;
 }
 
-function installGlobals(): void {
+function installGlobals(globals: object): void {
   // Some libraries (TypeGPU among them) read GPUBufferUsage & co. from globalThis.
   for (const [key, value] of Object.entries(globals)) {
     if (!(key in globalThis)) (globalThis as Record<string, unknown>)[key] = value;
@@ -131,7 +135,8 @@ export async function createNodeGpuContext(options: NodeGpuContextOptions = {}):
       `expected one of ${NODE_BACKENDS.join(', ')}, got "${backend}"${options.backend === undefined ? ' (from GRSD_BACKEND)' : ''}`,
     );
   }
-  installGlobals();
+  const { create, globals } = await loadDawn();
+  installGlobals(globals);
   if (!process.env.EGL_PLATFORM) process.env.EGL_PLATFORM = 'surfaceless';
   const order: Exclude<NodeBackend, 'auto'>[] = backend === 'auto' ? ['default', 'opengles', 'swiftshader'] : [backend];
   const attempts: AdapterAttempt[] = [];
@@ -152,7 +157,7 @@ export async function createNodeGpuContext(options: NodeGpuContextOptions = {}):
       process.env[key] = value;
     }
     try {
-      const instance = dawnInstance(spec);
+      const instance = dawnInstance(spec, create);
       const result = await tryRoute(instance, spec.route, spec.level, options.powerPreference, options.optionalFeatures);
       if ('device' in result) {
         attempts.push(result.attempt);

@@ -253,7 +253,7 @@ export async function writeSafetensorsFile(
 }
 
 /**
- * Writes `value` as pretty JSON (see `toJsonText`: NaN, ±Infinity, BigInt… are refused with
+ * Writes `value` as pretty JSON (compact with `pretty: false`; see `toJsonText`: NaN, ±Infinity, BigInt… are refused with
  * the path of the bad value; typed arrays become arrays), atomically.
  *
  * @throws {@link InvalidArgumentError} (`value`) when the value cannot be written as JSON (nothing
@@ -261,6 +261,6 @@ export async function writeSafetensorsFile(
  * @example
  * await writeJsonFile('result.json', { eigenvalues: new Float64Array([2, 1]) });
  */
-export async function writeJsonFile(path: string, value: unknown): Promise<void> {
-  await writeFileAtomic(path, toJsonText(value, path));
+export async function writeJsonFile(path: string, value: unknown, options: { readonly pretty?: boolean } = {}): Promise<void> {
+  await writeFileAtomic(path, toJsonText(value, path, options));
 }

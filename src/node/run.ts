@@ -202,6 +202,8 @@ export interface RunWriterOptions {
   readonly timeScale: number;
   /** N of the loss ‖e‖²/(2N), when it is not the residual length. */
   readonly probePoints?: number;
+  /** Unit of t written to the manifest (docs/formats.md), e.g. "steps". */
+  readonly timeUnit?: string;
   /** Replace a run already in the directory (default: refuse). */
   readonly overwrite?: boolean;
 }
@@ -245,6 +247,8 @@ export class RunWriter {
       throw new InvalidArgumentError('timeScale', `must be a positive finite number, got ${options.timeScale}`);
     if (options.probePoints !== undefined && !(Number.isInteger(options.probePoints) && options.probePoints > 0))
       throw new InvalidArgumentError('probePoints', `must be a positive integer, got ${options.probePoints}`);
+    if (options.timeUnit !== undefined && !(options.timeUnit.trim().length > 0 && options.timeUnit.length <= 40))
+      throw new InvalidArgumentError('timeUnit', `must be a non-empty string of at most 40 characters, got ${JSON.stringify(options.timeUnit)}`);
     const manifest = join(dir, 'manifest.json');
     if (
       !options.overwrite &&
@@ -306,7 +310,12 @@ export class RunWriter {
 
   /** The manifest as written (docs/formats.md). */
   manifest(): RunManifest {
-    const { timeScale, probePoints } = this.#options;
-    return { timeScale, ...(probePoints === undefined ? {} : { probePoints }), checkpoints: [...this.#entries] };
+    const { timeScale, timeUnit, probePoints } = this.#options;
+    return {
+      timeScale,
+      ...(timeUnit === undefined ? {} : { timeUnit }),
+      ...(probePoints === undefined ? {} : { probePoints }),
+      checkpoints: [...this.#entries],
+    };
   }
 }

@@ -40,6 +40,8 @@ export { csrMatVec, csrToDense, type Csr } from './sparse.ts';
 export { identityEntryF64, wgslOperatorF64, type OperatorEntryF64, type WgslOperatorLayout } from './wgslOperator.ts';
 export {
   eigshF64,
+  defaultMaxVectors,
+  f64BoundFloor,
   denseCpuOperator,
   quadratureF64,
   probeVector,

@@ -13,6 +13,7 @@ import { runCli } from '../../src/cli/program.ts';
 import { encodeNpy } from '../../src/io/npy.ts';
 import { ANALYSIS_SCHEMA_VERSION } from '../../src/io/analysisJson.ts';
 import { gpuBackend } from '../helpers/gpu.ts';
+import { analysisFigures, figureSource } from '../../src/io/figures/index.ts';
 
 const PYTHON = process.env.GRSD_PYTHON ?? 'python3';
 let dir = '';
@@ -90,7 +91,10 @@ describe(`grsd analyze (${gpuBackend})`, () => {
     expect(a.conditions.C4.verdict).toBe('not-computable');
     expect(a.theory.reason).toMatch(/lazy run/);
     const page = readFileSync(html, 'utf8');
-    expect(page.match(/<svg/g)?.length).toBe(5);
+    // One SVG per figure the analysis can draw (report.ts), each offline.
+    expect(page.match(/<svg/g)?.length).toBe(analysisFigures(figureSource(a)).length);
+    expect(page.match(/<svg/g)!.length).toBeGreaterThanOrEqual(6);
+    expect(page).toMatch(/the manifest does not state the unit of t/);
     expect(page).toMatch(/<th>condition<\/th>/);
     expect(page).not.toMatch(/NaN/);
   });

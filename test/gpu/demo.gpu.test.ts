@@ -1,8 +1,10 @@
 /**
- * `grsd demo --quick` end to end: every depth gets finite numbers and a verdict for each condition,
- * report.html and report.json are written, and bad configurations stop with typed errors.
- * On SwiftShader (core mode, ~10× slower than llvmpipe) the same code path runs through the library
- * on a smaller study so that the suite stays within its time budget.
+ * `grsd demo` end to end on a tiny study (2 seeds, 2 depths): the report opens with the finding,
+ * gives every quantity over seeds as { mean, standardError, seeds, values } with finite numbers,
+ * has a comparison per depth and L* per architecture, report.html and report.json are written, and
+ * bad configurations stop with typed errors. Tiny studies decide nothing: only the structure is
+ * checked. On SwiftShader (core mode, ~10× slower than llvmpipe) the same code path runs through
+ * the library on a smaller study so that the suite stays within its time budget.
  */
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,7 +13,7 @@ import { afterAll, beforeAll, describe, expect } from 'vitest';
 import { EXIT } from '../../src/cli/exitCodes.ts';
 import { runCli } from '../../src/cli/program.ts';
 import { InvalidArgumentError } from '../../src/errors.ts';
-import { checkpointSteps, DEMO_QUICK_CONFIG, runDepthStudy } from '../../src/experiments/depthStudy.ts';
+import { checkpointSchedule, DEMO_QUICK_CONFIG, runDepthStudy, type DepthStudyConfig } from '../../src/experiments/depthStudy.ts';
 import { demoJson, demoTable } from '../../src/io/demoReport.ts';
 import { gpuBackend, gpuTest, useGpu } from '../helpers/gpu.ts';
 
@@ -31,9 +33,43 @@ function assertFiniteDeep(value: unknown, path = 'report'): void {
 }
 
 describe(`grsd demo (${gpuBackend})`, () => {
+  /** The structure every demo report has, whatever the numbers (tiny studies decide nothing). */
+  function checkReport(report: Record<string, any>, config: DepthStudyConfig): void {
+    assertFiniteDeep(report);
+    const seeds = Array.from({ length: config.seeds }, (_, i) => config.seed + i);
+    expect(report.schemaVersion).toBe(2);
+    expect(['found', 'suggestive', 'not-found', 'undetermined']).toContain(report.finding.effect);
+    expect(report.finding.sentence).toMatch(/^[A-Z].*\.$/);
+    expect(report.seeds).toEqual(seeds);
+    expect(report.summary).toHaveLength(config.architectures.length * config.depths.length);
+    for (const cell of report.summary) {
+      for (const q of ['epsilonLSI', 'xi', 'velocityExponent', 'finalLoss', 'sharpness']) {
+        expect(Object.keys(cell[q]).sort(), q).toEqual(['mean', 'seeds', 'standardError', 'values']);
+        expect(cell[q].seeds).toEqual(seeds);
+        expect(cell[q].values).toHaveLength(seeds.length);
+      }
+      expect(cell.finalLoss.mean).toBeGreaterThan(0);
+      for (const c of ['C1', 'C2', 'C3', 'C4']) {
+        const v = cell.verdicts[c];
+        expect(v.pass + v.marginal + v.fail + v.notComputable).toBe(seeds.length);
+      }
+    }
+    expect(report.comparisons).toHaveLength(config.depths.length); // residual vs plain at every depth
+    for (const c of report.comparisons) expect(c.reference).toBe('plain');
+    expect(report.scans.map((x: { architecture: string }) => x.architecture)).toEqual([...config.architectures]);
+    expect(report.runs).toHaveLength(config.architectures.length * config.depths.length * seeds.length);
+    for (const run of report.runs) {
+      expect(seeds).toContain(run.seed);
+      expect(run.analysis.checkpoints.length).toBe(
+        checkpointSchedule(config.steps, config.checkpointEvery, config.checkpointGrowth).length,
+      );
+      for (const c of ['C1', 'C2', 'C3', 'C4']) expect(VERDICTS).toContain(run.analysis.conditions[c].verdict);
+    }
+  }
+
   if (gpuBackend !== 'swiftshader') {
     gpuTest(
-      'grsd demo --quick writes a report with finite numbers and a verdict for every depth and condition',
+      'grsd demo, tiny (2 seeds, 2 depths): the finding first, statistics over seeds, finite numbers; --save-runs round trip',
       async () => {
         const out: string[] = [];
         const err: string[] = [];
@@ -41,36 +77,40 @@ describe(`grsd demo (${gpuBackend})`, () => {
         const html = join(dir, 'report.html');
         const runs = join(dir, 'runs');
         const io = { out: (s: string) => void out.push(s), err: (s: string) => void err.push(s), setExitCode: () => {} };
-        const code = await runCli(['demo', '--quick', '--json', json, '--report', html, '--save-runs', runs, '--backend', gpuBackend], io);
+        const args = ['--quick', '--seeds', '2', '--depths', '2,4', '--probe-points', '24', '--checkpoint-every', '20'];
+        const code = await runCli(['demo', ...args, '--json', json, '--report', html, '--save-runs', runs, '--backend', gpuBackend], io);
         expect(code, err.join('')).toBe(EXIT.OK);
-        const text = out.join('');
-        expect(text).toMatch(/architecture +depth/);
-        expect(text).toMatch(/depth threshold L\*/);
+        const config: DepthStudyConfig = {
+          ...DEMO_QUICK_CONFIG,
+          seeds: 2,
+          depths: [2, 4],
+          task: { ...DEMO_QUICK_CONFIG.task, points: 24 },
+          checkpointEvery: 20,
+        };
         const report = JSON.parse(readFileSync(json, 'utf8'));
-        assertFiniteDeep(report);
-        expect(report.summary).toHaveLength(DEMO_QUICK_CONFIG.architectures.length * DEMO_QUICK_CONFIG.depths.length);
-        for (const row of report.summary) {
-          for (const c of ['C1', 'C2', 'C3', 'C4']) expect(VERDICTS).toContain(row.verdicts[c]);
-          expect(row.finalLoss).toBeGreaterThan(0);
-        }
-        for (const run of report.runs)
-          expect(run.analysis.checkpoints.length).toBe(checkpointSteps(DEMO_QUICK_CONFIG.steps, DEMO_QUICK_CONFIG.checkpoints).length);
-        expect(Object.keys(report.scans)).toEqual([...DEMO_QUICK_CONFIG.architectures]);
+        checkReport(report, config);
+        expect(report.config.task.points).toBe(24);
+        const text = out.join('');
+        expect(text.split('\n')[0]).toBe(report.finding.sentence);
+        expect(text).toMatch(/ε_LSI plain − residual = /);
+        expect(text).toMatch(/residual: L\* = /);
+        expect(err.join('')).toMatch(/expected time ≈ /);
         const page = readFileSync(html, 'utf8');
         expect(page).toMatch(/<svg/);
         expect(page).not.toMatch(/NaN/);
-        // --save-runs: one run directory per network, which grsd analyze reads back to the same
-        // checkpoints (times and probe losses exactly: the files hold the demo's f32 data).
+        expect(page).toContain('class="finding"');
+        // --save-runs: one run directory per network and seed, which grsd analyze reads back to
+        // the same checkpoints (times and probe losses exactly: the files hold the demo's f32 data).
         expect(readdirSync(runs).sort()).toEqual(
-          DEMO_QUICK_CONFIG.architectures.flatMap((a) => DEMO_QUICK_CONFIG.depths.map((l) => `${a}-L${l}`)).sort(),
+          config.architectures.flatMap((a) => config.depths.flatMap((l) => [1, 2].map((s) => `${a}-L${l}-seed${s}`))).sort(),
         );
         const analyzed = join(dir, 'analysis.json');
-        expect(await runCli(['analyze', join(runs, 'residual-L8'), '--json', analyzed, '--backend', gpuBackend], io), err.join('')).toBe(
+        expect(await runCli(['analyze', join(runs, 'residual-L4-seed2'), '--json', analyzed, '--backend', 'cpu'], io), err.join('')).toBe(
           EXIT.OK,
         );
         const again = JSON.parse(readFileSync(analyzed, 'utf8'));
         const original = report.runs.find(
-          (r: { architecture: string; depth: number }) => r.architecture === 'residual' && r.depth === 8,
+          (r: { architecture: string; depth: number; seed: number }) => r.architecture === 'residual' && r.depth === 4 && r.seed === 2,
         ).analysis;
         const pick = (a: { checkpoints: { t: number; loss: number }[] }) => a.checkpoints.map((c) => [c.t, c.loss]);
         expect(pick(again)).toEqual(pick(original));
@@ -79,21 +119,21 @@ describe(`grsd demo (${gpuBackend})`, () => {
     );
   } else {
     gpuTest(
-      'the demo study (smaller, through the library) gives finite numbers and verdicts for every depth',
+      'the depth study, tiny (2 seeds, 2 depths, through the library): statistics over seeds and finite numbers',
       async () => {
-        const study = await runDepthStudy(getCtx(), {
+        const config: DepthStudyConfig = {
           ...DEMO_QUICK_CONFIG,
           depths: [2, 4],
+          seeds: 2,
           width: 16,
-          task: { ...DEMO_QUICK_CONFIG.task, points: 24 },
+          task: { ...DEMO_QUICK_CONFIG.task, points: 16 },
           steps: 40,
-          checkpoints: 4,
+          checkpointEvery: 10,
           permutations: 50,
-        });
-        const report = demoJson(study, { kind: 'gpu' });
-        assertFiniteDeep(report);
-        for (const run of study.runs) for (const c of Object.values(run.analysis.conditions)) expect(VERDICTS).toContain(c.verdict);
-        expect(demoTable(study)).toMatch(/residual: depth threshold/);
+        };
+        const study = await runDepthStudy(getCtx(), config);
+        checkReport(JSON.parse(JSON.stringify(demoJson(study, { kind: 'gpu' }))), config);
+        expect(demoTable(study).split('\n')[0]).toBe(study.summary.finding.sentence);
       },
       240_000,
     );
@@ -104,7 +144,7 @@ describe(`grsd demo (${gpuBackend})`, () => {
     async () => {
       const ctx = getCtx();
       const bad = async (patch: object, argument: RegExp) => {
-        const e = await runDepthStudy(ctx, { ...DEMO_QUICK_CONFIG, depths: [2], steps: 5, checkpoints: 2, ...patch }).catch(
+        const e = await runDepthStudy(ctx, { ...DEMO_QUICK_CONFIG, depths: [2], steps: 5, checkpointEvery: 5, ...patch }).catch(
           (x: unknown) => x,
         );
         expect(e).toBeInstanceOf(InvalidArgumentError);
@@ -112,7 +152,13 @@ describe(`grsd demo (${gpuBackend})`, () => {
       };
       await bad({ width: 0 }, /width/);
       await bad({ depths: [0] }, /depths?/);
+      await bad({ depths: [2, 2] }, /depths/);
+      await bad({ seeds: 0 }, /seeds/);
+      await bad({ checkpointEvery: 6 }, /checkpointEvery/);
       await bad({ learningRate: 1e4, steps: 30 }, /learningRate/);
+      const io = { out: () => {}, err: () => {}, setExitCode: () => {} };
+      expect(await runCli(['demo', '--depths', '2,x'], io)).not.toBe(EXIT.OK);
+      expect(await runCli(['demo', '--quick', '--checkpoint-every', '1000', '--backend', gpuBackend], io)).not.toBe(EXIT.OK);
     },
     120_000,
   );

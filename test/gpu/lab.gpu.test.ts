@@ -2,7 +2,8 @@
  * The training lab on the GPU against its float64 twin (src/reference/mlp.ts): the elementwise
  * kernel family, forward/backward/NTK/one GD step on every architecture, GD and SGD training,
  * linearized training against the closed form of spec T8, the depth-aware learning-rate
- * correction, and the validation of configurations.
+ * correction, batches of replicas (each replica against its own twin, SGD against lone labs), and
+ * the validation of configurations.
  *
  * Tolerances (u = 2⁻²⁴): a chain of T dense layers whose longest reduction has K terms carries a
  * normwise relative f32 error of at most ≈ T·γ_K ≈ T·K·u (forward, backward and the Gram products
@@ -21,7 +22,7 @@ import {
   type Parametrization,
 } from '../../src/lab/models.ts';
 import { kernelRegression, teacherStudent, type Task } from '../../src/lab/tasks.ts';
-import { createLab, type Lab, type LabCheckpoint } from '../../src/lab/trainer.ts';
+import { createLab, createLabBatch, type Lab, type LabCheckpoint } from '../../src/lab/trainer.ts';
 import { elementwise, mlpDiagnostics, mlpForward, mlpGdStep, mlpGradients, mlpLoss, mlpNtk } from '../../src/reference/mlp.ts';
 import { randomF32 } from '../helpers/data.ts';
 import { gpuBackend, gpuTest, useGpu } from '../helpers/gpu.ts';
@@ -192,6 +193,125 @@ describe(`training lab on ${gpuBackend}: GPU vs float64 twin`, () => {
       },
     );
   }
+});
+
+describe(`training lab on ${gpuBackend}: batches of replicas`, () => {
+  const seeds = [21, 22, 23];
+  const tasks = seeds.map((seed) => teacherStudent({ inputDim: 5, trainSize: 24, probeSize: 6, spectrumDecay: 1, seed, outputs: 2 }));
+  for (const architecture of ['residual2', 'plain'] as const) {
+    gpuTest(`${architecture}, 3 replicas (own seed, own task, C = 2): each replica matches its own float64 twin`, async (ctx) => {
+      const models = seeds.map((seed): ModelConfig => ({
+        architecture,
+        depth: 2,
+        width: 16,
+        inputDim: 5,
+        outputs: 2,
+        activation: 'tanh',
+        parametrization: 'depthMuP',
+        seed,
+      }));
+      using batch = await createLabBatch(ctx, models, tasks);
+      const spec = batch.models[0]!;
+      const tol = 4 * spec.tensors.length * Math.max(spec.width, spec.inputDim, 24) * u;
+      const ratios = learningRateMultipliers(spec);
+      const eta = 0.05;
+      const p0 = await batch.parameters();
+      const g = await batch.gradients();
+      const cps: LabCheckpoint[][] = [];
+      const summaries = await batch.train({
+        steps: 1,
+        learningRate: eta,
+        optimizer: 'gd',
+        checkpoints: [1],
+        onCheckpoint: (c) => void cps.push(c),
+      });
+      const p1 = await batch.parameters();
+      // The same checkpoint without the per-layer read-back: no layers, the same K_eff.
+      const lean = await batch.checkpoint({ learningRate: eta, step: 1, layerKernels: false });
+      expect(lean.map((c) => c.layers.length)).toEqual([0, 0, 0]);
+      lean.forEach((c, r) => expect(Array.from(c.kernel)).toEqual(Array.from(cps[0]![r]!.kernel)));
+      expect(summaries).toHaveLength(3);
+      expect(cps[0]).toHaveLength(3);
+      for (let r = 0; r < 3; r++) {
+        const task = tasks[r]!;
+        const errors: Record<string, number> = {};
+        const own = batch.models[r]!;
+        expect(own.config.seed).toBe(seeds[r]);
+        // Distinct replicas: the initializations differ.
+        if (r > 0) expect(relErr(p0[r]!.W_in!, p0[0]!.W_in!)).toBeGreaterThan(0.5);
+        const gRef = mlpGradients(own, p0[r]!, task.trainX, task.trainY, task.trainSize);
+        errors.gradients = Math.max(...spec.tensors.map((t) => relErr(g[r]![t.name]!, gRef.gradients[t.name]!)));
+        errors.loss = Math.abs(summaries[r]!.losses[0]! / gRef.loss - 1);
+        const p1Ref = mlpGdStep(own, p0[r]!, task.trainX, task.trainY, task.trainSize, eta, ratios);
+        errors.parameters = Math.max(...spec.tensors.map((t) => relErr(p1[r]![t.name]!, p1Ref[t.name]!)));
+        const cp = cps[0]![r]!;
+        const f = mlpForward(own, p1[r]!, task.probeX, task.probeSize).outputs;
+        errors.residual = relErr(
+          cp.residual,
+          f.map((v, i) => v - task.probeY[i]!),
+        );
+        const ntk = mlpNtk(own, p1[r]!, task.probeX, task.probeSize, ratios);
+        errors.kernel = relErr(cp.kernel, ntk.kernel);
+        errors.layers = Math.max(...ntk.layers.map((k, l) => relErr(cp.layers[l]!, k)));
+        const diag = mlpDiagnostics(own, p1[r]!, p0[r]!, task.probeX, task.probeSize);
+        errors.gains = relErr(cp.diagnostics.layerGains, diag.layerGains);
+        errors.featureUpdates = relErr(
+          cp.diagnostics.featureUpdates.map((x) => x.ratio),
+          diag.featureUpdates.map((x) => x.ratio),
+        );
+        for (const [name, err] of Object.entries(errors))
+          if (!(err <= tol)) expect.fail(`replica ${r} ${name}: relative error ${err} > ${tol}`);
+      }
+    });
+  }
+
+  gpuTest('SGD in a batch equals lone labs trained with the same seeds (replica r uses seed + r)', async (ctx) => {
+    const models = seeds.map((seed): ModelConfig => ({
+      architecture: 'residual',
+      depth: 2,
+      width: 8,
+      inputDim: 5,
+      outputs: 2,
+      activation: 'relu',
+      parametrization: 'muP',
+      seed,
+    }));
+    const options = { steps: 12, learningRate: 0.05, optimizer: 'sgd' as const, batchSize: 10, seed: 7, checkpoints: [12] };
+    let batchLosses: Float64Array[] = [];
+    {
+      using batch = await createLabBatch(ctx, models, tasks);
+      batchLosses = (await batch.train({ ...options, onCheckpoint: () => {} })).map((s) => s.losses);
+    }
+    for (let r = 0; r < 3; r++) {
+      await withLab(ctx, models[r]!, tasks[r]!, async (lab) => {
+        const lone = await lab.train({ ...options, seed: options.seed + r, onCheckpoint: () => {} });
+        // 12 steps of f32 rounding (split-K sums may be cut differently in a batch).
+        expect(relErr(batchLosses[r]!, lone.losses)).toBeLessThan(1e-5);
+      });
+    }
+  });
+
+  gpuTest('replicas must share one shape; errors name the replica', async (ctx) => {
+    const model: ModelConfig = {
+      architecture: 'plain',
+      depth: 2,
+      width: 8,
+      inputDim: 5,
+      outputs: 2,
+      activation: 'relu',
+      parametrization: 'standard',
+      seed: 1,
+    };
+    await expect(createLabBatch(ctx, [model, { ...model, depth: 3, seed: 2 }], tasks.slice(0, 2))).rejects.toThrow(
+      /`models\[1\]`.*except for its seed/,
+    );
+    const small = teacherStudent({ inputDim: 5, trainSize: 20, probeSize: 6, spectrumDecay: 1, seed: 1, outputs: 2 });
+    await expect(createLabBatch(ctx, [model, { ...model, seed: 2 }], [tasks[0]!, small])).rejects.toThrow(/`tasks\[1\]\.trainSize`/);
+    await expect(createLabBatch(ctx, [model], tasks)).rejects.toThrow(/`tasks`.*one task per model/);
+    using batch = await createLabBatch(ctx, [model, { ...model, seed: 2 }], tasks.slice(0, 2));
+    const diverging = batch.train({ steps: 200, learningRate: 1e4, optimizer: 'gd', checkpoints: [], onCheckpoint: () => {} });
+    await expect(diverging).rejects.toThrow(/diverged at step \d+.* in replica \d \(model seed \d\)/);
+  });
 });
 
 describe(`training lab on ${gpuBackend}: training`, () => {

@@ -7,10 +7,11 @@
  * @module
  */
 import { InvalidArgumentError as CommanderArgumentError, type Command } from 'commander';
-import { COMPLEMENT_WARNING_SHARE, GrsdSeries, runLambdaMaxBound, type SeriesResult } from '../../analysis/series.ts';
+import { COMPLEMENT_WARNING_SHARE, GrsdSeries, runLambdaMaxBound, type SeriesOptions, type SeriesResult } from '../../analysis/series.ts';
 import { analyzeGrsd, type GrsdAnalysis } from '../../analysis/grsdAnalysis.ts';
 import { analysisJson } from '../../io/analysisJson.ts';
-import { renderReport } from '../../io/report.ts';
+import type { RunManifest } from '../../io/manifest.ts';
+import { renderAnalysisReport } from '../../io/report.ts';
 import { InvalidArgumentError } from '../../errors.ts';
 import { writeFileAtomic } from '../../node/files.ts';
 import { loadCheckpoint, readManifest } from '../../node/run.ts';
@@ -78,6 +79,49 @@ function checkRankAndSteps(options: Pick<AnalyzeOptions, 'rank' | 'steps'>, n: n
   if (steps < rank || steps > n) throw new InvalidArgumentError('--steps', `must be between the rank (${rank}) and n = ${n}, got ${steps}`);
 }
 
+/** Options that shape the series and its analysis (shared by `grsd analyze` and `grsd serve`). */
+export type RunAnalysisOptions = Omit<AnalyzeOptions, 'json' | 'report'>;
+
+/**
+ * The series options `grsd analyze` uses on a run whose λ_max bound is `lambdaMax`. `grsd serve`
+ * builds its live series with the same function, so that its analysis equals `grsd analyze`'s.
+ */
+export function runSeriesOptions(manifest: RunManifest, options: Omit<RunAnalysisOptions, 'fitWindow'>, lambdaMax: number): SeriesOptions {
+  return {
+    timeScale: manifest.timeScale,
+    seed: options.seed,
+    ...(manifest.probePoints === undefined ? {} : { probePoints: manifest.probePoints }),
+    rank: options.rank ?? 'auto',
+    ...(options.capture === undefined ? {} : { captureShare: options.capture }),
+    ...(options.steps === undefined ? {} : { steps: options.steps }),
+    gridOptions: {
+      ...(options.shellsPerDecade === undefined ? {} : { shellsPerDecade: options.shellsPerDecade }),
+      ...(options.floorRelative === undefined ? {} : { floorRelative: options.floorRelative }),
+      ...(options.lambdaRef === undefined ? {} : { lambdaRef: options.lambdaRef }),
+      lambdaMax,
+      headroom: options.headroom ?? 1,
+    },
+  };
+}
+
+/**
+ * Fits, theory, conditions and warnings of a series, and the JSON document `grsd analyze --json`
+ * writes (docs/formats.md; `timeUnit` from the manifest). Shared with `grsd serve`.
+ */
+export function analysisDocument(
+  result: SeriesResult,
+  backend: Record<string, unknown>,
+  timeUnit: string | undefined,
+  options: Pick<RunAnalysisOptions, 'permutations' | 'seed' | 'fitWindow'>,
+): { analysis: GrsdAnalysis; json: Record<string, unknown> } {
+  const analysis = analyzeGrsd(result, {
+    lsi: { permutations: options.permutations, seed: options.seed },
+    fitWindow: options.fitWindow,
+    eigenvalueTail: { bootstrap: 100, seed: options.seed },
+  });
+  return { analysis, json: analysisJson(result, backend, { ...analysis, ...(timeUnit ? { timeUnit } : {}) }) };
+}
+
 /**
  * Runs the pipeline on a run directory (exported for tests). Unless `lambdaMax` is given, a first
  * pass bounds λ_max over every checkpoint, so that the shell grid covers the whole run; the rank
@@ -87,10 +131,10 @@ function checkRankAndSteps(options: Pick<AnalyzeOptions, 'rank' | 'steps'>, n: n
  */
 export async function analyzeRun(
   run: string,
-  options: Omit<AnalyzeOptions, 'json' | 'fitWindow'>,
+  options: Omit<RunAnalysisOptions, 'fitWindow'>,
   onProgress?: (done: number, total: number, phase: string) => void,
   io: CliIo = { out() {}, err() {}, setExitCode() {}, quiet: true },
-): Promise<{ result: SeriesResult; backend: Record<string, unknown>; lambdaMaxFromRun: boolean }> {
+): Promise<{ result: SeriesResult; backend: Record<string, unknown>; lambdaMaxFromRun: boolean; timeUnit?: string }> {
   const manifest = await readManifest(run);
   const readOptions = options.root === undefined ? {} : { root: options.root };
   const first = await loadCheckpoint(run, manifest.checkpoints[0]!, 0, { ...readOptions, layers: false });
@@ -120,27 +164,18 @@ export async function analyzeRun(
         onProgress?.(done, total, phase),
       );
     }
-    using series = new GrsdSeries(ctx ?? 'cpu', {
-      timeScale: manifest.timeScale,
-      seed: options.seed,
-      ...(manifest.probePoints === undefined ? {} : { probePoints: manifest.probePoints }),
-      rank: options.rank ?? 'auto',
-      ...(options.capture === undefined ? {} : { captureShare: options.capture }),
-      ...(options.steps === undefined ? {} : { steps: options.steps }),
-      gridOptions: {
-        ...(options.shellsPerDecade === undefined ? {} : { shellsPerDecade: options.shellsPerDecade }),
-        ...(options.floorRelative === undefined ? {} : { floorRelative: options.floorRelative }),
-        ...(options.lambdaRef === undefined ? {} : { lambdaRef: options.lambdaRef }),
-        lambdaMax,
-        headroom: options.headroom ?? 1,
-      },
-    });
+    using series = new GrsdSeries(ctx ?? 'cpu', runSeriesOptions(manifest, options, lambdaMax));
     onProgress?.(0, total, 'checkpoints');
     for (const [i, entry] of manifest.checkpoints.entries()) {
       await series.push(await loadCheckpoint(run, entry, i, readOptions));
       onProgress?.(i + 1, total, 'checkpoints');
     }
-    return { result: series.result(), backend: describeBackend(ctx, selection), lambdaMaxFromRun: options.lambdaMax === undefined };
+    return {
+      result: series.result(),
+      backend: describeBackend(ctx, selection),
+      lambdaMaxFromRun: options.lambdaMax === undefined,
+      ...(manifest.timeUnit ? { timeUnit: manifest.timeUnit } : {}),
+    };
   } finally {
     ctx?.dispose();
   }
@@ -233,14 +268,9 @@ export function summary(run: string, r: SeriesResult, a: GrsdAnalysis, lambdaMax
   return lines.join('\n');
 }
 
-/** Registers `analyze` on `program`. */
-export function registerAnalyze(program: Command, io: CliIo): void {
-  program
-    .command('analyze')
-    .description('GRSD analysis of a run directory: shell energies, dissipation, transport, flux and velocity per checkpoint interval')
-    .argument('<RUN>', 'directory with manifest.json and the tensor files it names (docs/formats.md)')
-    .addOption(jsonOption('the versioned analysis JSON (docs/formats.md)'))
-    .option('--report <FILE.html>', 'write a self-contained HTML report with SVG plots')
+/** Adds the options that shape the analysis (shared by `grsd analyze` and `grsd serve`, so they cannot drift apart). */
+export function addRunAnalysisOptions(command: Command): Command {
+  return command
     .option(
       '--permutations <N>',
       `null draws of the LSI null test (1 … ${OPTION_LIMITS.permutations}, docs/conditions.md)`,
@@ -271,40 +301,49 @@ export function registerAnalyze(program: Command, io: CliIo): void {
     .option('--headroom <k>', 'extra shells above λ_max (default 1)', nonNegativeInt)
     .option('--steps <m>', 'Lanczos steps per checkpoint, between a numeric --rank and n (default adaptive)', positiveInt)
     .option('--shells-per-decade <k>', 'shell width h = ln10/k (default 4)', positiveNumber)
-    .option('--floor-relative <f>', 'floor λ_floor = f·λ_max (default: 1e-5 on the GPU, 100·n·u on the float64 cpu backend; docs/accuracy.md)', positiveNumber)
+    .option(
+      '--floor-relative <f>',
+      'floor λ_floor = f·λ_max (default: 1e-5 on the GPU, 100·n·u on the float64 cpu backend; docs/accuracy.md)',
+      positiveNumber,
+    )
     .option('--lambda-ref <λ>', 'grid anchor λ_ref (default 1)', positiveNumber)
     .option('--seed <seed>', 'seed of the Lanczos start vectors (0 … 2^32 − 1)', seedOption, 0)
     .option('--root <DIR>', 'allow the manifest to name files under DIR, a directory above RUN (default: only files inside RUN)')
-    .addOption(backendOption())
-    .action(async (run: string, options: AnalyzeOptions) => {
-      checkJsonDestination(options.json);
-      const progress = createProgress(io, 'grsd analyze');
-      try {
-        const { result, backend, lambdaMaxFromRun } = await analyzeRun(
-          run,
-          options,
-          (done, total, phase) => (done === 0 ? progress.start(total, phase) : progress.update(done, phase)),
-          io,
-        );
-        progress.stop();
-        const analysis = analyzeGrsd(result, {
-          lsi: { permutations: options.permutations, seed: options.seed },
-          fitWindow: options.fitWindow,
-          eigenvalueTail: { bootstrap: 100, seed: options.seed },
-        });
-        const jsonFile = await writeJsonOutput(io, options.json, analysisJson(result, backend, { ...analysis }));
-        if (options.report)
-          await writeFileAtomic(options.report, await renderReport(result, analysis, { title: `GRSD analysis of ${run}`, backend }));
-        const wrote = [jsonFile, options.report].filter(Boolean);
-        const wroteLine = wrote.length ? `Wrote ${wrote.join(', ')}` : '';
-        writeTextReport(io, options.json, summary(run, result, analysis, lambdaMaxFromRun) + (wroteLine ? `\n${wroteLine}` : ''));
-        if (jsonOnStdout(options.json) && wroteLine) note(io, wroteLine);
-        if (checksFailed(result)) {
-          if (jsonOnStdout(options.json)) io.err('grsd analyze: run-time invariant checks failed (see "checks" in the JSON)');
-          io.setExitCode(EXIT.FAILURE);
-        }
-      } finally {
-        progress.stop();
+    .addOption(backendOption());
+}
+
+/** Registers `analyze` on `program`. */
+export function registerAnalyze(program: Command, io: CliIo): void {
+  const command = program
+    .command('analyze')
+    .description('GRSD analysis of a run directory: shell energies, dissipation, transport, flux and velocity per checkpoint interval')
+    .argument('<RUN>', 'directory with manifest.json and the tensor files it names (docs/formats.md)')
+    .addOption(jsonOption('the versioned analysis JSON (docs/formats.md)'))
+    .option('--report <FILE.html>', 'write a self-contained HTML report with SVG plots');
+  addRunAnalysisOptions(command).action(async (run: string, options: AnalyzeOptions) => {
+    checkJsonDestination(options.json);
+    const progress = createProgress(io, 'grsd analyze');
+    try {
+      const { result, backend, lambdaMaxFromRun, timeUnit } = await analyzeRun(
+        run,
+        options,
+        (done, total, phase) => (done === 0 ? progress.start(total, phase) : progress.update(done, phase)),
+        io,
+      );
+      progress.stop();
+      const { analysis, json } = analysisDocument(result, backend, timeUnit, options);
+      const jsonFile = await writeJsonOutput(io, options.json, json);
+      if (options.report) await writeFileAtomic(options.report, await renderAnalysisReport(json, { title: `GRSD analysis of ${run}` }));
+      const wrote = [jsonFile, options.report].filter(Boolean);
+      const wroteLine = wrote.length ? `Wrote ${wrote.join(', ')}` : '';
+      writeTextReport(io, options.json, summary(run, result, analysis, lambdaMaxFromRun) + (wroteLine ? `\n${wroteLine}` : ''));
+      if (jsonOnStdout(options.json) && wroteLine) note(io, wroteLine);
+      if (checksFailed(result)) {
+        if (jsonOnStdout(options.json)) io.err('grsd analyze: run-time invariant checks failed (see "checks" in the JSON)');
+        io.setExitCode(EXIT.FAILURE);
       }
-    });
+    } finally {
+      progress.stop();
+    }
+  });
 }
