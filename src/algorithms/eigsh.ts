@@ -15,6 +15,7 @@ import { DisposedError, InvalidArgumentError } from '../errors.ts';
 import type { GpuContext } from '../gpu/context.ts';
 import { readStaging, record } from '../gpu/recorder.ts';
 import { krylovEigen, type KrylovKind, type KrylovRequest, type KrylovResponse, type KrylovSettings } from '../reference/krylov.ts';
+import { roundingFloors } from '../reference/krylovItems.ts';
 import { eigenResultOf, probeVector, resolveEigenOptions, type EigenOptions, type EigenResult, type Which } from '../reference/eigsh.ts';
 import { createKrylovGpu, type KrylovGpuBackend, type KrylovGpuOptions } from './krylovGpu.ts';
 import { matrixOperator, type MatrixInput, type SymmetricOperator } from './operators.ts';
@@ -61,7 +62,7 @@ const U = 2 ** -24;
  * error beyond the Krylov bound ≤ 0.9u·max|θ| (docs/accuracy.md: "The rounding floor").
  */
 export function f32BoundFloor(loss: number, scale: number): number {
-  return (2 * loss + 2 * U) * scale;
+  return roundingFloors('symmetric', U, loss, scale, null, 1)[0]!;
 }
 
 /**

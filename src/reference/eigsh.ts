@@ -8,6 +8,7 @@ import { InvalidArgumentError } from '../errors.ts';
 import { Random } from '../util/random.ts';
 import { ritzOrder, runKrylovSync, type KrylovItemResult, type StopReason, type Which } from './krylov.ts';
 import { F64_HOLE_TOLERANCE, KrylovF64Backend, type CpuOperator } from './krylovF64.ts';
+import { roundingFloors } from './krylovItems.ts';
 import { lanczosF64 } from './lanczos.ts';
 import { gaussQuadrature } from './quadrature.ts';
 
@@ -204,6 +205,15 @@ export function eigenStartVector(seed: number, n: number): Float64Array {
 
 /** The float64 unit roundoff ε = 2⁻⁵³: the float64 backend's rounding floors are made of it (src/reference/krylovItems.ts). */
 export const F64_ROUNDOFF = 2 ** -53;
+
+/**
+ * The float64 rounding floor added to every error bound of `eigshF64`: (2η + 2ε)·max|θ|, η the
+ * largest loss of orthogonality measured during the run (src/reference/krylovItems.ts,
+ * `roundingFloors`; docs/accuracy.md, "Eigenvalues: what errorBounds guarantee").
+ */
+export function f64BoundFloor(loss: number, scale: number): number {
+  return roundingFloors('symmetric', F64_ROUNDOFF, loss, scale, null, 1)[0]!;
+}
 
 /** The smallest tolerance the float64 backend accepts: 64ε ≈ 7e-15. */
 export const MIN_F64_TOLERANCE = 64 * F64_ROUNDOFF;
