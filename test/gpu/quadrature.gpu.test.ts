@@ -227,30 +227,6 @@ describe(`quadrature and Golub–Kahan on ${gpuBackend}`, () => {
     }
   });
 
-  gpuTest(
-    'Golub–Kahan and Lanczos on the same Jacobian satisfy the same contract: eigshJacobian and eigsh(J(Jᵀx)) agree, every bound holds',
-    async () => {
-      const ctx = getCtx();
-      const n = 50;
-      const p = 70;
-      const j = Float64Array.from(randomF32(n * p, 'gkcons'));
-      const truth = symmetricEigen(matmul(j, transpose(j, n, p), n, p, n), n).values;
-      const top = Array.from(truth).reverse();
-      using op = await jacobianOperator(ctx, { n, p, data: j });
-      using gkSol = await eigshJacobian(op, { k: 6, which: 'largest' });
-      const gk = gkSol.results[0];
-      using lz = await eigsh(op, { k: 6, which: 'largest' });
-      for (const r of [gk!, lz.results[0]!]) {
-        expect(r.converged.every(Boolean)).toBe(true);
-        r.eigenvalues.forEach((v, i) => {
-          expect(Math.abs(v - top[i]!)).toBeLessThanOrEqual(r.errorBounds[i]!);
-          expect(Math.abs(v - top[i]!)).toBeLessThanOrEqual(1e-5 * top[0]!);
-        });
-      }
-      gk!.eigenvalues.forEach((v, i) => expect(Math.abs(v - lz.results[0]!.eigenvalues[i]!)).toBeLessThanOrEqual(2e-5 * top[0]!));
-    },
-  );
-
   gpuTest('Golub–Kahan at any scale: J × 1e±15 (λ × 1e±30) gives the scaled eigenvalues, not a false breakdown', async () => {
     const ctx = getCtx();
     const n = 40;
