@@ -1,6 +1,8 @@
 /**
  * One checkpoint of the GRSD series on the GPU (docs/math.md, "Shells"): the top-r eigenpairs of
- * the kernel by Lanczos with the Ritz vectors kept on the GPU ({@link eigsh}), and the amplitudes
+ * the kernel with the Ritz vectors kept on the GPU — by Lanczos ({@link eigsh}), or for a Jacobian
+ * operator (K = J Jᵀ given as J, `jacobianOperator`) by Golub–Kahan on J ({@link eigshJacobian}:
+ * λ = σ² accurate to ≈ 2u·√(λ_max·λ) instead of u·λ_max, docs/accuracy.md) — and the amplitudes
  * c = U e of the residual in that eigenbasis (matVecN). The eigenvectors and the residual stay
  * resident for the next interval's transport ({@link intervalTransport}); eigenvalues and
  * amplitudes come back to the host. Shell assignment is the caller's, in float64 on the host
@@ -19,7 +21,8 @@ import { readStaging, record } from '../gpu/recorder.ts';
 import { createMatVec } from '../kernels/matVec.ts';
 import { checkFinite } from '../reference/linalg.ts';
 import { eigsh } from './eigsh.ts';
-import type { SymmetricOperator } from './operators.ts';
+import { eigshJacobian } from './golubKahan.ts';
+import type { RectangularOperator, SymmetricOperator } from './operators.ts';
 
 /** Options of {@link spectralCheckpoint}. */
 export interface SpectralCheckpointOptions {
@@ -120,9 +123,16 @@ export class GpuSpectralCheckpoint implements Disposable {
   }
 }
 
+/** Whether `operator` gives J and Jᵀ separately (a Jacobian): then Golub–Kahan applies. */
+function isRectangular(operator: SymmetricOperator): operator is SymmetricOperator & RectangularOperator {
+  const o = operator as Partial<RectangularOperator>;
+  return typeof o.encodeJ === 'function' && typeof o.encodeJt === 'function' && typeof o.p === 'number';
+}
+
 /**
  * The top `rank` eigenpairs of `operator` (batch 1) and the amplitudes of `residual` on them, with
- * the Ritz vectors and the residual left on the GPU (see the module documentation).
+ * the Ritz vectors and the residual left on the GPU (see the module documentation). An operator
+ * that is also a {@link RectangularOperator} (a `jacobianOperator`) is solved by Golub–Kahan on J.
  *
  * @example
  * ```ts
@@ -144,13 +154,14 @@ export async function spectralCheckpoint(
   if (!(Number.isInteger(rank) && rank >= 1 && rank <= n))
     throw new InvalidArgumentError('rank', `must be an integer in [1, n = ${n}], got ${rank}`);
   const label = options.label ?? 'checkpoint';
-  using sol = await eigsh(operator, {
+  const eigenOptions = {
     k: rank,
-    which: 'largest',
-    vectors: 'gpu',
+    which: 'largest' as const,
+    vectors: 'gpu' as const,
     seed: options.seed ?? 0,
     ...(options.steps === undefined ? {} : { steps: Math.max(options.steps, rank) }),
-  });
+  };
+  using sol = isRectangular(operator) ? await eigshJacobian(operator, eigenOptions) : await eigsh(operator, eigenOptions);
   const er = sol.results[0]!;
   const r = er.eigenvalues.length;
   using group = new BufferGroup(ctx);
