@@ -16,11 +16,19 @@ import type { GpuContext } from '../gpu/context.ts';
 import { readStaging, record } from '../gpu/recorder.ts';
 import { krylovEigen, type KrylovKind, type KrylovRequest, type KrylovResponse, type KrylovSettings } from '../reference/krylov.ts';
 import { roundingFloors } from '../reference/krylovItems.ts';
-import { eigenResultOf, probeVector, resolveEigenOptions, type EigenOptions, type EigenResult, type Which } from '../reference/eigsh.ts';
+import {
+  eigenResultOf,
+  probeVector,
+  resolveEigenOptions,
+  type EigenOptions,
+  type EigenResult,
+  type StopReason,
+  type Which,
+} from '../reference/eigsh.ts';
 import { createKrylovGpu, type KrylovGpuBackend, type KrylovGpuOptions } from './krylovGpu.ts';
 import { matrixOperator, type MatrixInput, type SymmetricOperator } from './operators.ts';
 
-export type { EigenOptions, EigenResult, MatrixInput, Which };
+export type { EigenOptions, EigenResult, MatrixInput, StopReason, Which };
 
 /** Options of {@link eigsh}: the shared {@link EigenOptions} plus GPU-specific ones. */
 export interface GpuEigenOptions extends EigenOptions {

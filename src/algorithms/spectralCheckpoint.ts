@@ -19,6 +19,7 @@ import { BufferGroup } from '../gpu/bufferGroup.ts';
 import type { GpuContext } from '../gpu/context.ts';
 import { readStaging, record } from '../gpu/recorder.ts';
 import { createMatVec } from '../kernels/matVec.ts';
+import type { StopReason } from '../reference/krylov.ts';
 import { checkFinite } from '../reference/linalg.ts';
 import { eigsh } from './eigsh.ts';
 import { eigshJacobian } from './golubKahan.ts';
@@ -38,17 +39,25 @@ export interface SpectralCheckpointOptions {
   readonly label?: string;
 }
 
-/** Lanczos diagnostics of one checkpoint. */
+/** The eigensolver's diagnostics for one checkpoint (Lanczos, or Golub–Kahan for a Jacobian). */
 export interface LanczosDiagnostics {
+  /** `"lanczos"` (eigsh on K) or `"golubKahan"` (eigshJacobian on J). */
+  readonly method: 'lanczos' | 'golubKahan';
+  /** Block steps taken. */
   readonly steps: number;
+  /** An invariant subspace was met and continued from (the pairs past it are still returned). */
   readonly breakdown: boolean;
+  /** Returned pairs whose error bound meets the tolerance. */
   readonly converged: number;
+  /** Why the iteration stopped (docs/accuracy.md): converged, exhausted, maxApplies, steps or floor. */
+  readonly stopReason: StopReason;
 }
 
 /**
  * A checkpoint's spectrum on the GPU. Owns `vectors` and `residual` until {@link dispose}.
- * `values.length` (the pairs returned) may be below the rank asked for when Lanczos broke down:
- * the Krylov space then holds no more (docs/accuracy.md, "Breakdown").
+ * `values.length` (the pairs returned) equals the rank asked for unless the eigensolver stopped
+ * early (`lanczos.stopReason`: maxApplies or fixed steps); an invariant subspace does not end it
+ * (breakdown continuation, docs/accuracy.md).
  */
 export class GpuSpectralCheckpoint implements Disposable {
   readonly ctx: GpuContext;
@@ -161,6 +170,7 @@ export async function spectralCheckpoint(
     seed: options.seed ?? 0,
     ...(options.steps === undefined ? {} : { steps: Math.max(options.steps, rank) }),
   };
+  const method = isRectangular(operator) ? 'golubKahan' : 'lanczos';
   using sol = isRectangular(operator) ? await eigshJacobian(operator, eigenOptions) : await eigsh(operator, eigenOptions);
   const er = sol.results[0]!;
   const r = er.eigenvalues.length;
@@ -191,7 +201,13 @@ export async function spectralCheckpoint(
     values: Float64Array.from(er.eigenvalues),
     errorBounds: Float64Array.from(er.errorBounds),
     amplitudes: cRaw ? Float64Array.from(new Float32Array(cRaw)) : new Float64Array(0),
-    lanczos: { steps: er.steps, breakdown: er.breakdown, converged: er.converged.filter(Boolean).length },
+    lanczos: {
+      method,
+      steps: er.steps,
+      breakdown: er.breakdown,
+      converged: er.converged.filter(Boolean).length,
+      stopReason: er.stopReason,
+    },
     hostVectors: options.readVectors ? (vRaw ? new Float32Array(vRaw) : new Float32Array(0)) : null,
     vectors,
     residual: resident,
