@@ -25,8 +25,12 @@ export interface EigenCase {
   readonly values: Float64Array;
 }
 
-/** Catalogue sizes: small for the tests (software adapters), larger for the benchmark. */
-export type CatalogueSize = 'test' | 'bench';
+/**
+ * Catalogue sizes: `test` for the float64 tests, `gpu` (the same structural cases at smaller n
+ * where n only sets the cost: Laplacians, Wishart, log spectra) for the GPU tests on software
+ * adapters, `bench` (larger) for the benchmark.
+ */
+export type CatalogueSize = 'test' | 'gpu' | 'bench';
 
 /** The i-th wanted eigenvalue, counted with multiplicity, in the output order of `which` (see ritzOrder). */
 export function wantedValues(values: Float64Array, k: number, which: Which): Float64Array {
@@ -103,6 +107,8 @@ function disconnectedLaplacian(components: number, size: number, rng: Random): F
 /** The catalogue at the given size. */
 export function eigenCatalogue(size: CatalogueSize = 'test'): EigenCase[] {
   const big = size === 'bench';
+  /** The test size, the bench size, and the GPU size (default: the test size). */
+  const at = <T>(test: T, bench: T, gpu: T = test): T => (big ? bench : size === 'gpu' ? gpu : test);
   const rng = new Random(13);
   const cases: EigenCase[] = [];
   const n0 = big ? 400 : 64;
@@ -148,28 +154,32 @@ export function eigenCatalogue(size: CatalogueSize = 'test'): EigenCase[] {
     const values = Float64Array.from({ length: n }, (_, i) => (i < 6 ? 1 - 1e-6 * i : 0.5 * 10 ** (-3 * ((i - 6) / n))));
     cases.push(make('1e-6 cluster at the top', n, 6, 'largest', matrixWithSpectrum(values, rng)));
   }
-  cases.push(make(big ? '2-D Laplacian 28²' : '2-D Laplacian 16²', big ? 784 : 256, 12, 'largest', laplacian(big ? [28, 28] : [16, 16])));
-  cases.push(
-    make(big ? '3-D Laplacian 10³' : '3-D Laplacian 6³', big ? 1000 : 216, 10, 'largest', laplacian(big ? [10, 10, 10] : [6, 6, 6])),
-  );
   {
-    const size1 = big ? 80 : 20;
+    const side = at(16, 28, 12);
+    cases.push(make(`2-D Laplacian ${side}²`, side * side, 12, 'largest', laplacian([side, side])));
+  }
+  {
+    const side = at(6, 10, 5);
+    cases.push(make(`3-D Laplacian ${side}³`, side ** 3, 10, 'largest', laplacian([side, side, side])));
+  }
+  {
+    const size1 = at(20, 80, 12);
     cases.push(make(`graph Laplacian, 6 components of ${size1}`, 6 * size1, 8, 'smallest', disconnectedLaplacian(6, size1, rng)));
   }
   {
-    const n = big ? 1000 : 120;
+    const n = at(120, 1000, 80);
     const values = logUniform(n, 7, rng);
     const a = matrixWithSpectrum(values, rng);
     cases.push(make('7-decade spectrum, largest', n, 10, 'largest', a));
     cases.push(make('7-decade spectrum, smallest', n, 10, 'smallest', a));
   }
   {
-    const n = big ? 600 : 150;
+    const n = at(150, 600, 100);
     const values = Float64Array.from({ length: n }, () => -3 + 5 * rng.uniform());
     cases.push(make('indefinite [−3, 2], both', n, 8, 'both', matrixWithSpectrum(values, rng)));
   }
   {
-    const n = big ? 1000 : 200;
+    const n = at(200, 1000, 100);
     const rows = 2 * n;
     const x = rng.normals(rows * n);
     const a = new Float64Array(n * n);
@@ -290,7 +300,10 @@ function kernelValues(j: Float32Array, n: number, cols: number): Float64Array {
     }
   const top = symmetricEigen(g, m).values;
   const out = new Float64Array(n);
-  out.set(top.map((x) => Math.max(x, 0)), n - m);
+  out.set(
+    top.map((x) => Math.max(x, 0)),
+    n - m,
+  );
   return out;
 }
 
@@ -306,11 +319,31 @@ export function jacobianCatalogue(size: CatalogueSize = 'test'): JacobianCase[] 
   const range = (count: number, f: (i: number) => number): number[] => Array.from({ length: count }, (_, i) => f(i));
   {
     const [n, cols] = big ? [400, 40] : [80, 20];
-    cases.push(jacobianCase('J rank-deficient (n > cols), smallest', n, cols, 6, 'smallest', range(cols, (i) => 1 + i / cols), rng));
+    cases.push(
+      jacobianCase(
+        'J rank-deficient (n > cols), smallest',
+        n,
+        cols,
+        6,
+        'smallest',
+        range(cols, (i) => 1 + i / cols),
+        rng,
+      ),
+    );
   }
   {
     const [n, cols] = big ? [200, 40] : [40, 10];
-    cases.push(jacobianCase('J rank-deficient, k above the rank', n, cols, cols + 4, 'largest', range(cols, (i) => 2 - i / cols), rng));
+    cases.push(
+      jacobianCase(
+        'J rank-deficient, k above the rank',
+        n,
+        cols,
+        cols + 4,
+        'largest',
+        range(cols, (i) => 2 - i / cols),
+        rng,
+      ),
+    );
   }
   const [n, cols] = big ? [300, 450] : [60, 90];
   const top3 = range(n, (i) => (i < 3 ? 1 : 0.8 * 10 ** ((-2 * i) / n)));
@@ -319,13 +352,51 @@ export function jacobianCatalogue(size: CatalogueSize = 'test'): JacobianCase[] 
   cases.push(diagonalJacobian('J, 3-fold largest σ (diagonal)', n, cols, 8, 'largest', top3));
   cases.push(jacobianCase('J, 3-fold largest σ (rotated)', n, cols, 8, 'largest', top3, rng));
   cases.push(diagonalJacobian('J, 3-fold smallest σ (diagonal)', n, cols, 6, 'smallest', bottom3));
-  cases.push(jacobianCase('J, λ over 8 decades, smallest', n, cols, 6, 'smallest', range(n, (i) => 10 ** ((-4 * i) / (n - 1))), rng));
-  cases.push(jacobianCase('J, λ over 6 decades, largest', n, cols, 8, 'largest', range(n, () => 10 ** (-3 * rng.uniform())), rng));
-  cases.push(jacobianCase('J × 1e-15, largest', n, cols, 6, 'largest', range(n, (i) => 1e-15 / (i + 1)), rng));
+  cases.push(
+    jacobianCase(
+      'J, λ over 8 decades, smallest',
+      n,
+      cols,
+      6,
+      'smallest',
+      range(n, (i) => 10 ** ((-4 * i) / (n - 1))),
+      rng,
+    ),
+  );
+  cases.push(
+    jacobianCase(
+      'J, λ over 6 decades, largest',
+      n,
+      cols,
+      8,
+      'largest',
+      range(n, () => 10 ** (-3 * rng.uniform())),
+      rng,
+    ),
+  );
+  cases.push(
+    jacobianCase(
+      'J × 1e-15, largest',
+      n,
+      cols,
+      6,
+      'largest',
+      range(n, (i) => 1e-15 / (i + 1)),
+      rng,
+    ),
+  );
   {
     const [m, c] = big ? [128, 4096] : [32, 512];
     const jacobian = Float32Array.from(rng.normals(m * c), (x) => x / Math.sqrt(c));
-    cases.push({ name: 'J wide (cols ≫ n), both ends', n: m, cols: c, k: 6, which: 'both', jacobian, values: kernelValues(jacobian, m, c) });
+    cases.push({
+      name: 'J wide (cols ≫ n), both ends',
+      n: m,
+      cols: c,
+      k: 6,
+      which: 'both',
+      jacobian,
+      values: kernelValues(jacobian, m, c),
+    });
   }
   return cases;
 }
