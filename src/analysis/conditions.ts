@@ -13,6 +13,7 @@ import type { FitFailure, Rigidity, VelocityFit } from './fits.ts';
 import type { LsiStatistic, PermutationTest } from './lsi.ts';
 import type { CheckpointResult, IntervalResult } from './series.ts';
 import type { ShellGrid } from './shellGrid.ts';
+import { timeAveragedTransport } from './timeAverage.ts';
 
 export type Verdict = 'pass' | 'marginal' | 'fail' | 'not-computable';
 
@@ -161,16 +162,6 @@ function combine(subs: readonly Sub[], missing: readonly string[], primary: stri
   };
 }
 
-/** The shell-averaged transport ⟨T⟩ over all intervals, window shells only. */
-function meanTransport(grid: ShellGrid, intervals: readonly IntervalResult[]): Float64Array {
-  const c = grid.count;
-  const s = grid.size;
-  const out = new Float64Array(c * c);
-  for (const iv of intervals)
-    for (let a = 0; a < c; a++) for (let b = 0; b < c; b++) out[a * c + b]! += iv.transport[a * s + b]! / intervals.length;
-  return out;
-}
-
 /** C1 — banded / local Jacobian propagation. */
 export function assessC1(
   grid: ShellGrid,
@@ -219,7 +210,7 @@ export function assessC1(
   if (transportNoise) missing.push(`C1c coupling reach: ${transportNoise}`);
   else if (intervals.length > 0) {
     const c = grid.count;
-    const mean = meanTransport(grid, intervals);
+    const mean = timeAveragedTransport(intervals, c, grid.size);
     let total = 0;
     const byDistance = new Float64Array(c);
     for (let a = 0; a < c; a++)

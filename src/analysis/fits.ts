@@ -12,6 +12,7 @@ import { RESOLVED_FACTOR } from './resolution.ts';
 import { bootstrapSlope, digamma, fitLine, gamma, median, minimizeScalar, stdDev } from './regression.ts';
 import type { CheckpointResult, IntervalResult } from './series.ts';
 import type { ShellGrid } from './shellGrid.ts';
+import { timeAveragedTransport } from './timeAverage.ts';
 
 export * from './lossExponent.ts';
 
@@ -138,8 +139,8 @@ export interface InteriorBoundaries {
   /** Inertial window [first, last + 1) of window-shell indices. */
   readonly window: readonly [number, number];
   /**
-   * Coupling reach w₀.₉ in shells: the smallest w with 90% of Σ|⟨T⟩| over the window's pairs at
-   * distance ≤ w (≥ 1).
+   * Coupling reach w₀.₉ in shells: the smallest w with 90% of Σ|⟨T⟩| (time average, Δt-weighted)
+   * over the window's pairs at distance ≤ w (≥ 1).
    */
   readonly margin: number;
   /** The boundaries b_{first+margin} … b_{last+1−margin} (λ range of the fit). */
@@ -162,16 +163,15 @@ export function interiorBoundaries(
   window: readonly [number, number],
 ): InteriorBoundaries {
   const [lo, hi] = window;
-  const s = grid.size;
+  const c = grid.count;
+  const mean = intervals.length ? timeAveragedTransport(intervals, c, grid.size) : new Float64Array(c * c);
   const byDistance = new Float64Array(Math.max(1, hi - lo));
   let total = 0;
   for (let a = lo; a < hi; a++)
     for (let b = lo; b < hi; b++) {
       if (a === b) continue;
-      let mean = 0;
-      for (const iv of intervals) mean += iv.transport[a * s + b]! / intervals.length;
-      byDistance[Math.abs(a - b)]! += Math.abs(mean);
-      total += Math.abs(mean);
+      byDistance[Math.abs(a - b)]! += Math.abs(mean[a * c + b]!);
+      total += Math.abs(mean[a * c + b]!);
     }
   let margin = 1;
   if (total > 0) {

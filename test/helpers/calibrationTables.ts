@@ -6,7 +6,7 @@
 import { analyzeGrsd, type GrsdAnalysis } from '../../src/analysis/grsdAnalysis.ts';
 import { fitLossExponent } from '../../src/analysis/lossExponent.ts';
 import { fitSpectrumExponent, fitTauberian, fitVelocity, type VelocityFit } from '../../src/analysis/fits.ts';
-import { lsiPermutationTest, lsiStatistic } from '../../src/analysis/lsi.ts';
+import { lsiPermutationTest, lsiStatistic, subMatrix } from '../../src/analysis/lsi.ts';
 import { analyzeSeries, seriesCoverage, type SeriesResult } from '../../src/analysis/series.ts';
 import { ShellGrid } from '../../src/analysis/shellGrid.ts';
 import {
@@ -24,7 +24,7 @@ import {
   toeplitzPlusNoise,
   type LazyCase,
 } from './calibration.ts';
-import { lsiModeRun, rotatingBasis } from './grsdCases.ts';
+import { equalWeightCouplings, lsiModeRun, rotatingBasis, transientLsiShellRun } from './grsdCases.ts';
 import { Random } from '../../src/util/random.ts';
 
 /** One loss/spectrum/Tauberian calibration row of a lazy power law. */
@@ -351,5 +351,68 @@ export async function brokenExportRows(): Promise<BrokenExportRow[]> {
     const sign = series.intervals[1]!.checks.dissipationSign!;
     rows.push({ name, status: sign.status, value: sign.value, threshold: sign.threshold });
   }
+  return rows;
+}
+
+/** One schedule-invariance row (T4, docs/conditions.md): ε_LSI of one run sampled on one schedule, by both estimators. */
+export interface ScheduleRow {
+  readonly level: 'shell' | 'mode';
+  readonly kind: 'lsi' | 'iid' | 'permuted';
+  readonly rho: number | null;
+  readonly schedule: string;
+  /** ε_LSI of the time-weighted couplings (analyzeGrsd), of the equal-weight ones (before), and the discretization bound (shell level). */
+  readonly epsilon: number;
+  readonly epsilonEqualWeight: number;
+  readonly bound: number | null;
+  readonly c4: string;
+}
+
+/** The schedules of the T4 rows: t ∈ [1, 64], 7 checkpoints uniform or geometric. */
+export const T4_SCHEDULES: readonly (readonly [string, readonly number[]])[] = [
+  ['uniform, 7 checkpoints in [1, 64]', Array.from({ length: 7 }, (_, i) => 1 + (63 * i) / 6)],
+  ['geometric 1, 2, 4, …, 64', [1, 2, 4, 8, 16, 32, 64]],
+];
+
+/**
+ * T4 at the shell level (40 shells, ρ = 1.3, transient β = 2, γ = 0.01; iid and shell-permuted
+ * negatives) on both schedules, and the mode-level rotating-basis LSI run (16 modes, ρ = 0.7, 1.3)
+ * through the pipeline on steps 0…8 and 0, 1, 2, 4, 8.
+ */
+export async function scheduleRows(permutations = 200): Promise<ScheduleRow[]> {
+  const grid = ShellGrid.create({ floor: 1e-10, lambdaMax: 1, headroom: 0 });
+  const rows: ScheduleRow[] = [];
+  const epsilonOf = (k: Float64Array, window: readonly [number, number], g: ShellGrid) =>
+    lsiStatistic(subMatrix(k, g.count, window[0], window[1]), window[1] - window[0], g.width).epsilon;
+  for (const kind of ['lsi', 'iid', 'permuted'] as const)
+    for (const [schedule, times] of T4_SCHEDULES) {
+      const run = transientLsiShellRun(grid, times, { kind });
+      const a = analyzeGrsd(run.series, { lsi: { permutations }, eigenvalueTail: false });
+      rows.push({
+        level: 'shell',
+        kind,
+        rho: kind === 'lsi' ? 1.3 : null,
+        schedule,
+        epsilon: a.theory.lsi?.epsilon ?? NaN,
+        epsilonEqualWeight: epsilonOf(equalWeightCouplings(run.series), a.theory.window, grid),
+        bound: run.epsilonBound,
+        c4: a.conditions.C4.verdict,
+      });
+    }
+  for (const rho of [0.7, 1.3])
+    for (const steps of [[0, 1, 2, 3, 4, 5, 6, 7, 8], [0, 1, 2, 4, 8]]) {
+      const run = lsiModeRun({ rho, ell: 1, steps });
+      const series = await analyzeSeries('cpu', run.checkpoints, { gridOptions: run.gridOptions });
+      const a = analyzeGrsd(series, { lsi: { permutations }, eigenvalueTail: false });
+      rows.push({
+        level: 'mode',
+        kind: 'lsi',
+        rho,
+        schedule: `steps ${steps.join(', ')}`,
+        epsilon: a.theory.lsi?.epsilon ?? NaN,
+        epsilonEqualWeight: epsilonOf(equalWeightCouplings(series), a.theory.window, series.grid),
+        bound: null,
+        c4: a.conditions.C4.verdict,
+      });
+    }
   return rows;
 }

@@ -1,10 +1,18 @@
 /**
- * Closed-form GRSD test cases (docs/conditions.md, Calibration: T1–T3), as checkpoint series (float64, rounded to f32 where the
+ * Closed-form GRSD test cases (docs/conditions.md, Calibration: T1–T4), as checkpoint series (float64, rounded to f32 where the
  * GPU would see them).
  */
-import type { CheckpointData } from '../../src/analysis/series.ts';
+import {
+  seriesCoverage,
+  type CheckpointData,
+  type CheckpointResult,
+  type IntervalResult,
+  type SeriesResult,
+} from '../../src/analysis/series.ts';
+import type { ShellGrid } from '../../src/analysis/shellGrid.ts';
 import { randomOrthogonal } from '../../src/reference/linalg.ts';
 import { Random } from '../../src/util/random.ts';
+import { antisymmetricNoise, FULL_CAPTURE, permuteLabels, syntheticInterval } from './calibration.ts';
 
 /** Dense matrix product (n×n). */
 export function mul(a: ArrayLike<number>, b: ArrayLike<number>, n: number): Float64Array {
@@ -122,8 +130,10 @@ export interface LsiModeRunOptions {
   readonly rotationPerInterval?: number;
   /** ‖Ω‖_F / λ_max: how far rotation dominates decay. Default 20 (λ_max·Δt = 1e-3 per interval). */
   readonly rotationToDecay?: number;
-  /** Checkpoints (intervals + 1). Default 4. */
+  /** Checkpoints (intervals + 1), every Δt. Default 4. */
   readonly checkpoints?: number;
+  /** Checkpoint times in units of Δt (ascending, e.g. [0, 1, 2, 4, 8] for a geometric schedule); overrides `checkpoints`. */
+  readonly steps?: readonly number[];
   readonly seed?: number;
 }
 
@@ -162,8 +172,9 @@ export function lsiModeRun(options: LsiModeRunOptions = {}) {
   const dt = (options.rotationPerInterval ?? 0.02) / fro(omega);
   const c0 = Float64Array.from({ length: m }, (_, k) => Math.exp((xi * k * h) / 2));
   const generator = Float64Array.from({ length: m * m }, (_, e) => -((Math.floor(e / m) === e % m ? lambda[e % m]! : 0) + omega[e]!));
-  const checkpoints: CheckpointData[] = Array.from({ length: options.checkpoints ?? 4 }, (_, i) => {
-    const t = i * dt;
+  const steps = options.steps ?? Array.from({ length: options.checkpoints ?? 4 }, (_, i) => i);
+  const checkpoints: CheckpointData[] = steps.map((step) => {
+    const t = step * dt;
     const q = expm(omega, t, m);
     const kernel = new Float64Array(m * m);
     for (let a = 0; a < m; a++)
@@ -184,4 +195,144 @@ export function lsiModeRun(options: LsiModeRunOptions = {}) {
     exponent: 1 + Math.log(rho) / h,
     gridOptions: { lambdaRef: 1, width: h },
   };
+}
+
+/** Options of {@link transientLsiShellRun}. */
+export interface TransientLsiShellRunOptions {
+  /** 'lsi' (default): the window-averaged couplings are ρ^{(α+β)/2}κ(α − β); 'iid' / 'permuted': the negatives of {@link lsiModeRun}. */
+  readonly kind?: 'lsi' | 'iid' | 'permuted';
+  /** Geometric factor ρ (the LSI positive). Default 1.3. */
+  readonly rho?: number;
+  /** Energy profile E_α(t₀) = e^{ξαh}. Default 0.4. */
+  readonly xi?: number;
+  /** Coupling decay length (in shells) of κ(d) = sgn(d) e^{−|d|/ℓ}. Default 1. */
+  readonly ell?: number;
+  /** γ: shell α decays as e^{−γ_α(t − t₀)}, γ_α = γ(α + 1)/count (so the shells' energies do not keep their ratios). Default 0.01. */
+  readonly decay?: number;
+  /** β: amplitude of the transient, relative to the couplings' norm. Default 2. */
+  readonly transient?: number;
+  readonly seed?: number;
+}
+
+/**
+ * T4, schedule invariance: a continuous-time shell-level run on [t₀, t_n] (the first and last of
+ * `times`), sampled at `times`. Energies E_α(t) = e^{ξαh} e^{−γ_α(t − t₀)}; transport
+ *
+ *   T(t) = (𝒦* + b(t) N) ∘ √(Ē_α Ē_β),   b(t) = β (1/t − ln(t_n/t₀)/(t_n − t₀)),
+ *
+ * with Ē the exact time means of the energies, 𝒦* the couplings of `kind` and N an iid
+ * antisymmetric matrix of the same norm: a transient that is not log-shift invariant, large early
+ * and of zero time mean. The time-averaged couplings of the whole window are therefore exactly
+ * 𝒦* (ε_LSI = 0 for the positive), however the window is sampled. Each interval carries the exact
+ * interval mean of T (as T^Δ/Δt does for a real run), each checkpoint the exact energies; the only
+ * discretization error of the time-weighted estimator is the trapezoid rule's on ⟨E⟩, bounded by
+ * `epsilonBound`. An equal weight per interval instead over-weights the early intervals of a
+ * geometric schedule and picks up the transient.
+ */
+export function transientLsiShellRun(grid: ShellGrid, times: readonly number[], options: TransientLsiShellRunOptions = {}) {
+  const c = grid.count;
+  const s = grid.size;
+  const h = grid.width;
+  const rho = options.rho ?? 1.3;
+  const xi = options.xi ?? 0.4;
+  const ell = options.ell ?? 1;
+  const gamma = options.decay ?? 0.01;
+  const beta = options.transient ?? 2;
+  const kind = options.kind ?? 'lsi';
+  const seed = options.seed ?? 5;
+  const t0 = times[0]!;
+  const tn = times.at(-1)!;
+  const span = tn - t0;
+  const lnSpan = Math.log(tn / t0);
+  const rate = Float64Array.from({ length: c }, (_, a) => (gamma * (a + 1)) / c);
+  const energyAt = (t: number) => Float64Array.from({ length: s }, (_, a) => (a < c ? Math.exp(xi * a * h - rate[a]! * (t - t0)) : 0));
+  const meanEnergy = Float64Array.from(
+    { length: c },
+    (_, a) => Math.exp(xi * a * h) * (rate[a]! > 0 ? -Math.expm1(-rate[a]! * span) / (rate[a]! * span) : 1),
+  );
+  let core: Float64Array = Float64Array.from({ length: c * c }, (_, e) => {
+    const d = Math.floor(e / c) - (e % c);
+    return d === 0 ? 0 : rho ** ((Math.floor(e / c) + (e % c)) / 2) * Math.sign(d) * Math.exp(-Math.abs(d) / ell);
+  });
+  if (kind === 'iid') {
+    const g = antisymmetricNoise(c, new Random(seed + 100));
+    const scale = fro(core) / fro(g);
+    core = g.map((v) => v * scale);
+  } else if (kind === 'permuted') core = permuteLabels(core, c, seed + 200);
+  const noise = antisymmetricNoise(c, new Random(seed));
+  const noiseScale = fro(core) / fro(noise);
+  const checkpoints: CheckpointResult[] = times.map((t, i) => {
+    const energy = energyAt(t);
+    const total = energy.reduce((acc, v) => acc + v, 0);
+    return {
+      index: i,
+      t,
+      loss: total / 2,
+      residualNorm2: total,
+      eigenvalues: new Float64Array(0),
+      energy,
+      dissipation: new Float64Array(s),
+      counts: new Float64Array(s).fill(1),
+      amplitudes: new Float64Array(0),
+      shellIndex: new Int32Array(0),
+      boundaryFlagged: 0,
+      clampedAbove: 0,
+      lanczos: null,
+      ipr: null,
+      layerTraceShare: null,
+      layerKernelDrift: null,
+      capture: FULL_CAPTURE,
+    };
+  });
+  const intervals: IntervalResult[] = times.slice(1).map((t1, i) => {
+    const ta = times[i]!;
+    const dt = t1 - ta;
+    const b = beta * noiseScale * (Math.log(t1 / ta) / dt - lnSpan / span);
+    const transport = new Float64Array(s * s);
+    for (let a = 0; a < c; a++)
+      for (let q = 0; q < c; q++)
+        transport[a * s + q] = (core[a * c + q]! + b * noise[a * c + q]!) * Math.sqrt(meanEnergy[a]! * meanEnergy[q]!);
+    const e0 = checkpoints[i]!.energy;
+    const e1 = checkpoints[i + 1]!.energy;
+    const iv = syntheticInterval(
+      grid,
+      transport,
+      Float64Array.from({ length: c }, (_, a) => (e0[a]! + e1[a]!) / 2),
+      i,
+    );
+    const flow = new Float64Array(s * s);
+    for (let a = 0; a < c; a++) flow[a * s + a] = e1[a]!;
+    return { ...iv, t0: ta, t1, flow };
+  });
+  const series: SeriesResult = { grid, timeScale: 1, checkpoints, intervals, coverage: seriesCoverage(grid, null, checkpoints) };
+  // Trapezoid rule on e^{−γt} over a step Δ: ratio to the exact integral x·coth x, x = γΔ/2, so
+  // ⟨E_α⟩ is off by a factor 1 + δ_α, 0 ≤ δ_α ≤ x_max coth x_max − 1. 𝒦 is then off by
+  // (1 + η_α)(1 + η_β) with |η| ≤ 1 − (1 + δ)^{−1/2}, entrywise within z = 2η + η², and
+  // ε_k ≤ ‖Y' − ρ^kX'‖/‖Y'‖ ≤ 2z/(1 − z) (Y = ρ^kX exactly for the positive).
+  const maxStep = Math.max(...times.slice(1).map((t, i) => t - times[i]!));
+  const x = (Math.max(...rate) * maxStep) / 2;
+  const delta = x > 0 ? x / Math.tanh(x) - 1 : 0;
+  const eta = 1 - 1 / Math.sqrt(1 + delta);
+  const z = 2 * eta + eta * eta;
+  return { series, couplings: core, meanEnergy, epsilonBound: (2 * z) / (1 - z), exponent: 1 + Math.log(rho) / h };
+}
+
+/**
+ * The renormalized couplings as they were computed before the time weighting (kept as the negative
+ * control of the schedule test): ⟨T⟩ with equal weight per interval, ⟨E⟩ with equal weight per
+ * checkpoint, on the window shells.
+ */
+export function equalWeightCouplings(series: Pick<SeriesResult, 'grid' | 'checkpoints' | 'intervals'>): Float64Array {
+  const { grid, checkpoints, intervals } = series;
+  const c = grid.count;
+  const s = grid.size;
+  const meanT = new Float64Array(c * c);
+  for (const iv of intervals)
+    for (let e = 0; e < c * c; e++) meanT[e]! += iv.transport[Math.floor(e / c) * s + (e % c)]! / intervals.length;
+  const meanE = new Float64Array(c);
+  for (const cp of checkpoints) for (let a = 0; a < c; a++) meanE[a]! += cp.energy[a]! / checkpoints.length;
+  return meanT.map((v, e) => {
+    const d = Math.sqrt(meanE[Math.floor(e / c)]! * meanE[e % c]!);
+    return d > 0 ? v / d : 0;
+  });
 }

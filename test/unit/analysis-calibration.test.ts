@@ -11,6 +11,7 @@ import { fitScaleFreeDrift } from '../../src/analysis/drift.ts';
 import { fitLossExponent, fitProfilePeak, type VelocityFit } from '../../src/analysis/fits.ts';
 import { fitPowerLawTail } from '../../src/analysis/powerLawTail.ts';
 import { renormalizabilityRemainder } from '../../src/analysis/renormalizability.ts';
+import { lsiStatistic, renormalizedCouplings } from '../../src/analysis/lsi.ts';
 import { analyzeSeries, type CheckpointData } from '../../src/analysis/series.ts';
 import { ShellGrid } from '../../src/analysis/shellGrid.ts';
 import { FULL_CAPTURE, lazyGrid, lazyInitialShells, lazyLossPoints, lazyRun, logTimes } from '../helpers/calibration.ts';
@@ -24,7 +25,7 @@ import {
   shellLevelExponent80,
   shellLevelLsiRows,
 } from '../helpers/calibrationTables.ts';
-import { expm, mul, rotatingBasis } from '../helpers/grsdCases.ts';
+import { equalWeightCouplings, expm, lsiModeRun, mul, rotatingBasis, transientLsiShellRun } from '../helpers/grsdCases.ts';
 
 const failedChecks = (series: { intervals: readonly { checks: Record<string, { status: string }> }[] }): string[] =>
   series.intervals.flatMap((iv, i) =>
@@ -167,6 +168,105 @@ describe('exact log-shift invariance: C4 and the velocity exponent', () => {
       const e = shellLevelExponent80(rho);
       expect(Math.abs(e.fitted - e.exponent)).toBeLessThan(1e-4);
     }
+  });
+});
+
+describe('schedule invariance of the renormalized couplings (T4: a continuous-time run, transient of zero time mean)', () => {
+  const grid = ShellGrid.create({ floor: 1e-10, lambdaMax: 1, headroom: 0 });
+  const m = grid.count;
+  const geometric = [1, 2, 4, 8, 16, 32, 64];
+  const uniform = Array.from({ length: 7 }, (_, i) => 1 + (63 * i) / 6);
+  const epsilonOf = (k: Float64Array) => lsiStatistic(k, m, grid.width).epsilon;
+  const timeWeighted = (run: ReturnType<typeof transientLsiShellRun>) =>
+    epsilonOf(renormalizedCouplings(grid, run.series.checkpoints, run.series.intervals).couplings);
+  const equalWeight = (run: ReturnType<typeof transientLsiShellRun>) => epsilonOf(equalWeightCouplings(run.series));
+  /**
+   * The positive control as a predicate on an estimator: on both schedules ε_LSI ≈ 0 within the
+   * trapezoid rule's bound, and the two agree within the sum of the bounds.
+   */
+  const scheduleInvariant = (estimator: (run: ReturnType<typeof transientLsiShellRun>) => number) => {
+    const u = transientLsiShellRun(grid, uniform);
+    const g = transientLsiShellRun(grid, geometric);
+    const [eu, eg] = [estimator(u), estimator(g)];
+    const bound = u.epsilonBound + g.epsilonBound;
+    return { eu, eg, bound, pass: eu <= u.epsilonBound && eg <= g.epsilonBound && Math.abs(eu - eg) <= bound };
+  };
+
+  test('positive control: the time-weighted 𝒦 gives ε_LSI ≈ 0 on the uniform and on the geometric schedule, within the trapezoid bound (1.8e-3, 1.7e-2)', () => {
+    const r = scheduleInvariant(timeWeighted);
+    expect(r.pass, `uniform ${r.eu}, geometric ${r.eg}, bound ${r.bound}`).toBe(true);
+    // The bound is not vacuous: below the C4 pass threshold by more than 10×.
+    expect(r.bound).toBeLessThan(DEFAULT_THRESHOLDS.c4EpsilonPass / 10);
+    // Through analyzeGrsd: the core of C4 holds on both schedules (its consequences need instantaneous LSI, which the transient breaks).
+    for (const times of [uniform, geometric]) {
+      const a = analyzeGrsd(transientLsiShellRun(grid, times).series, { lsi: { permutations: 100 }, eigenvalueTail: false });
+      expect(a.theory.lsi!.epsilon).toBeLessThan(0.02);
+      expect(a.conditions.C4.reason).toMatch(/^LSI holds/);
+      expect(Math.abs(a.theory.lsi!.impliedExponent! - transientLsiShellRun(grid, times).exponent)).toBeLessThan(0.05);
+    }
+  });
+
+  test('the test can fail: the equal-weight estimator (before) passes on the uniform schedule but gives ε_LSI = 0.56 on the geometric one', () => {
+    const r = scheduleInvariant(equalWeight);
+    expect(r.pass).toBe(false);
+    expect(r.eu).toBeLessThan(1e-3);
+    expect(r.eg).toBeGreaterThan(DEFAULT_THRESHOLDS.c4EpsilonPass);
+    expect(r.eg - r.eu).toBeGreaterThan(10 * r.bound);
+  });
+
+  test('negative controls: iid and shell-permuted couplings fail C4 on both schedules, with either estimator', () => {
+    for (const kind of ['iid', 'permuted'] as const)
+      for (const times of [uniform, geometric]) {
+        const run = transientLsiShellRun(grid, times, { kind });
+        const a = analyzeGrsd(run.series, { lsi: { permutations: 100 }, eigenvalueTail: false });
+        expect(a.conditions.C4.verdict, `${kind} ${times.join(',')}`).toBe('fail');
+        expect(timeWeighted(run)).toBeGreaterThan(0.9);
+        expect(equalWeight(run)).toBeGreaterThan(0.9);
+      }
+  });
+
+  test('through the pipeline (mode level, rotating basis, exactly LSI at every t): C4 passes on the uniform steps 0…8 and the geometric steps 0, 1, 2, 4, 8', async () => {
+    for (const rho of [0.7, 1.3])
+      for (const steps of [[0, 1, 2, 3, 4, 5, 6, 7, 8], [0, 1, 2, 4, 8]]) {
+        const run = lsiModeRun({ rho, ell: 1, steps });
+        const series = await analyzeSeries('cpu', run.checkpoints, { gridOptions: run.gridOptions });
+        const a = analyzeGrsd(series, { lsi: { permutations: 200 }, eigenvalueTail: false });
+        expect(failedChecks(series)).toEqual([]);
+        // T^Δ/Δt is first order in the step: the scale of its error is the rotation per interval, ‖Ω‖·Δt_max (0.02 per base step).
+        const firstOrder = 0.02 * Math.max(...steps.slice(1).map((t, i) => t - steps[i]!));
+        expect(a.theory.lsi!.epsilon, `ρ ${rho} steps ${steps.join(',')}`).toBeLessThan(firstOrder);
+        expect(a.conditions.C4.verdict, `ρ ${rho} steps ${steps.join(',')}`).toBe('pass');
+        expect(Math.abs(a.theory.lsi!.impliedExponent! - run.exponent)).toBeLessThan(0.05);
+      }
+  });
+
+  test('uniform schedule: ⟨T⟩ is the equal-weight mean (1e-15) and ⟨E⟩ the trapezoid rule, which differs from the mean per checkpoint only by the end weights', () => {
+    const run = transientLsiShellRun(grid, Array.from({ length: 11 }, (_, i) => 3 + 2 * i));
+    const { checkpoints, intervals } = run.series;
+    const n = intervals.length;
+    const rc = renormalizedCouplings(grid, checkpoints, intervals);
+    const old = equalWeightCouplings(run.series);
+    const perCheckpoint = Float64Array.from({ length: m }, (_, a) => checkpoints.reduce((acc, cp) => acc + cp.energy[a]!, 0) / (n + 1));
+    for (let a = 0; a < m; a++) {
+      const trapezoid = ((n + 1) * perCheckpoint[a]! - (checkpoints[0]!.energy[a]! + checkpoints[n]!.energy[a]!) / 2) / n;
+      expect(Math.abs(rc.meanEnergy[a]! - trapezoid)).toBeLessThan(1e-15 * perCheckpoint[a]!);
+    }
+    // ⟨T⟩ = 𝒦·√(⟨E⟩⟨E⟩): the transport averages agree entry by entry.
+    let worst = 0;
+    let scale = 0;
+    for (let a = 0; a < m; a++)
+      for (let b = 0; b < m; b++) {
+        const tNew = rc.couplings[a * m + b]! * Math.sqrt(rc.meanEnergy[a]! * rc.meanEnergy[b]!);
+        const tOld = old[a * m + b]! * Math.sqrt(perCheckpoint[a]! * perCheckpoint[b]!);
+        worst = Math.max(worst, Math.abs(tNew - tOld));
+        scale = Math.max(scale, Math.abs(tOld));
+      }
+    expect(worst).toBeLessThan(1e-14 * scale);
+    // With stationary energies (the shell-level rows of the calibration table) the couplings are the same to rounding.
+    const stationary = transientLsiShellRun(grid, [1, 2, 3, 4, 5], { decay: 0, transient: 0 });
+    const same = renormalizedCouplings(grid, stationary.series.checkpoints, stationary.series.intervals).couplings;
+    const before = equalWeightCouplings(stationary.series);
+    expect(Math.max(...same.map((v, e) => Math.abs(v - before[e]!)))).toBeLessThan(1e-14 * Math.max(...before.map(Math.abs)));
   });
 });
 

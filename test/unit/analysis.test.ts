@@ -18,6 +18,8 @@ import { lsiPermutationTest, lsiStatistic } from '../../src/analysis/lsi.ts';
 import type { CheckpointResult } from '../../src/analysis/series.ts';
 import { ShellGrid } from '../../src/analysis/shellGrid.ts';
 import { gamma } from '../../src/analysis/regression.ts';
+import { intervalTimeWeights, timeAveragedEnergy, timeAveragedTransport } from '../../src/analysis/timeAverage.ts';
+import { InvalidArgumentError } from '../../src/errors.ts';
 import { Random } from '../../src/util/random.ts';
 import { FULL_CAPTURE, geometricTransport, syntheticInterval } from '../helpers/calibration.ts';
 
@@ -160,6 +162,28 @@ describe('velocity fits and LSI', () => {
     expect('stable' in r && r.stable).toBe(true);
     expect('cDecades' in r && r.cDecades).toBeCloseTo(2, 5);
     expect(rigidity([fit(1.4, 1)]).ok).toBe(false);
+  });
+});
+
+describe('time averages over a window (docs/math.md)', () => {
+  const iv = (t0: number, t1: number, v: number) => ({ t0, t1, transport: Float64Array.from([0, v, -v, 0]) });
+
+  test('⟨T⟩ weights each interval by Δt; ⟨E⟩ is the trapezoid rule: exact for energies linear in t', () => {
+    const t = timeAveragedTransport([iv(0, 1, 3), iv(1, 4, 1)], 2, 2);
+    expect(t[1]).toBeCloseTo((3 * 1 + 1 * 3) / 4, 15);
+    expect(t[2]).toBeCloseTo(-1.5, 15);
+    // E(t) = 2 + 3t sampled at t = 0, 1, 5: mean over [0, 5] = 2 + 3·2.5 = 9.5.
+    const e = timeAveragedEnergy([0, 1, 5].map((s) => ({ t: s, energy: [2 + 3 * s, 7] })), 2);
+    expect(e[0]).toBeCloseTo(9.5, 14);
+    expect(e[1]).toBeCloseTo(7, 14);
+    expect(Array.from(intervalTimeWeights([iv(0, 1, 0), iv(1, 4, 0)]))).toEqual([0.25, 0.75]);
+  });
+
+  test('no interval, or times that do not increase, is an InvalidArgumentError naming the argument', () => {
+    expect(() => timeAveragedTransport([], 2, 2)).toThrow(InvalidArgumentError);
+    expect(() => intervalTimeWeights([iv(0, 1, 0), iv(1, 1, 0)])).toThrow(/interval 1 has t1 − t0 = 0/);
+    expect(() => timeAveragedEnergy([{ t: 0, energy: [1] }], 1)).toThrow(/two checkpoints/);
+    expect(() => timeAveragedEnergy([{ t: 2, energy: [1] }, { t: 1, energy: [1] }], 1)).toThrow(InvalidArgumentError);
   });
 });
 
