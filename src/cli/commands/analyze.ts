@@ -12,9 +12,11 @@ import {
   GrsdSeries,
   runLambdaMaxBound,
   type CheckpointData,
+  type CheckpointResult,
   type SeriesOptions,
   type SeriesResult,
 } from '../../analysis/series.ts';
+import type { StopReason } from '../../algorithms/eigsh.ts';
 import { analyzeGrsd, type GrsdAnalysis } from '../../analysis/grsdAnalysis.ts';
 import { analysisJson } from '../../io/analysisJson.ts';
 import type { RunManifest } from '../../io/manifest.ts';
@@ -211,7 +213,51 @@ function coverageLines(r: SeriesResult, lambdaMaxFromRun: boolean): string[] {
     `Eigenpairs per checkpoint: ${range(returned)} of n = ${r.checkpoints[0]!.counts.reduce((a, v) => a + v, 0)}; ⊥ holds at most ${(100 * c.maxComplementShare).toFixed(2)}% of ‖e‖², ∅ at most ${(100 * c.maxFloorShare).toFixed(2)}%` +
       (c.rankShortfalls > 0 ? `; ${c.rankShortfalls} checkpoint(s) returned fewer than asked for.` : '.'),
   );
+  lines.push(...eigensolverLines(r.checkpoints));
   for (const w of c.warnings) lines.push(`WARNING: ${w}`);
+  return lines;
+}
+
+/** Why an eigensolver stopped, in words (docs/accuracy.md, "stopReason"). */
+const STOP_REASONS: Record<StopReason, string> = {
+  converged: 'every pair converged',
+  exhausted: 'the basis spans the whole space: exact up to rounding',
+  maxApplies: 'the operator-application limit was reached first',
+  steps: 'the fixed --steps were taken',
+  floor: 'the rounding floor exceeds half the tolerance',
+};
+
+/**
+ * The summary lines on the eigensolver (GPU backend): the method, whether every checkpoint got the
+ * pairs asked for, all converged, why each stopped, and a WARNING naming the checkpoints that got
+ * fewer pairs or unconverged ones (and why). None on the float64 backend (a dense decomposition).
+ */
+export function eigensolverLines(checkpoints: readonly Pick<CheckpointResult, 'index' | 't' | 'lanczos' | 'capture'>[]): string[] {
+  const solved = checkpoints.filter((c) => c.lanczos !== null);
+  if (solved.length === 0) return [];
+  const methods = [...new Set(solved.map((c) => (c.lanczos!.method === 'golubKahan' ? 'Golub–Kahan on J' : 'Lanczos on K')))];
+  const stops = new Map<StopReason, number>();
+  for (const c of solved) stops.set(c.lanczos!.stopReason, (stops.get(c.lanczos!.stopReason) ?? 0) + 1);
+  const breakdowns = solved.filter((c) => c.lanczos!.breakdown).length;
+  const troubled = solved.filter((c) => c.capture.returned < c.capture.requested || c.capture.unconverged > 0);
+  const lines = [
+    `Eigensolver (${methods.join(', ')}): ${troubled.length === 0 ? 'every checkpoint got all the pairs asked for, all converged' : `${troubled.length} of ${solved.length} checkpoint(s) got fewer pairs than asked for or unconverged ones`}; ` +
+      `stopped: ${[...stops].map(([reason, count]) => `${reason} at ${count}`).join(', ')}` +
+      (breakdowns > 0 ? `; an invariant subspace met and continued from at ${breakdowns}` : '') +
+      '.',
+  ];
+  if (troubled.length > 0) {
+    const shown = troubled
+      .slice(0, 6)
+      .map(
+        (c) =>
+          `${c.index} (t = ${c.t}: ${c.capture.returned} of ${c.capture.requested} pairs, ${c.capture.unconverged} unconverged; ${c.lanczos!.stopReason}: ${STOP_REASONS[c.lanczos!.stopReason]})`,
+      );
+    lines.push(
+      `WARNING: eigensolver: checkpoints ${shown.join(', ')}${troubled.length > 6 ? `, … (${troubled.length} in all)` : ''}: ` +
+        'the energies of unconverged pairs are less certain (their error bounds are in the JSON) and missing pairs go to ⊥',
+    );
+  }
   return lines;
 }
 
