@@ -201,6 +201,12 @@ function checksFailed(r: SeriesResult): boolean {
   return r.intervals.some((iv) => Object.values(iv.checks).some((c) => !c.pass));
 }
 
+/** x to `digits` decimals, without the sign of a value that rounds to zero (⊥ = ‖e‖² − Σ captured can be −1e-15). */
+function fixed(x: number, digits: number): string {
+  const text = x.toFixed(digits);
+  return Number(text) === 0 ? (0).toFixed(digits) : text;
+}
+
 /** The summary lines on the grid's coverage, the eigenpairs and the complement shell ⊥ (loud when they need attention). */
 function coverageLines(r: SeriesResult, lambdaMaxFromRun: boolean): string[] {
   const c = r.coverage;
@@ -210,7 +216,7 @@ function coverageLines(r: SeriesResult, lambdaMaxFromRun: boolean): string[] {
   const returned = r.checkpoints.map((cp) => cp.capture.returned);
   const range = (v: number[]) => (Math.min(...v) === Math.max(...v) ? `${v[0]}` : `${Math.min(...v)}–${Math.max(...v)}`);
   lines.push(
-    `Eigenpairs per checkpoint: ${range(returned)} of n = ${r.checkpoints[0]!.counts.reduce((a, v) => a + v, 0)}; ⊥ holds at most ${(100 * c.maxComplementShare).toFixed(2)}% of ‖e‖², ∅ at most ${(100 * c.maxFloorShare).toFixed(2)}%` +
+    `Eigenpairs per checkpoint: ${range(returned)} of n = ${r.checkpoints[0]!.counts.reduce((a, v) => a + v, 0)}; ⊥ holds at most ${fixed(100 * c.maxComplementShare, 2)}% of ‖e‖², ∅ at most ${fixed(100 * c.maxFloorShare, 2)}%` +
       (c.rankShortfalls > 0 ? `; ${c.rankShortfalls} checkpoint(s) returned fewer than asked for.` : '.'),
   );
   lines.push(...eigensolverLines(r.checkpoints));
@@ -274,7 +280,7 @@ export function summary(run: string, r: SeriesResult, a: GrsdAnalysis, lambdaMax
     const e2 = c.residualNorm2 || 1;
     const top = c.energy.subarray(0, g.count).reduce((m, v) => Math.max(m, v), 0);
     lines.push(
-      `  ${c.t.toPrecision(6).padStart(10)}  ${c.loss.toExponential(3).padStart(10)}   ${(top / e2).toFixed(3).padStart(9)}    ${(c.energy[g.floorIndex]! / e2).toFixed(3)}   ${(c.energy[g.complementIndex]! / e2).toFixed(3)}`,
+      `  ${c.t.toPrecision(6).padStart(10)}  ${c.loss.toExponential(3).padStart(10)}   ${fixed(top / e2, 3).padStart(9)}    ${fixed(c.energy[g.floorIndex]! / e2, 3)}   ${fixed(c.energy[g.complementIndex]! / e2, 3)}`,
     );
   }
   lines.push(...coverageLines(r, lambdaMaxFromRun));
