@@ -39,14 +39,29 @@ export interface GpuEigenOptions extends EigenOptions {
    * the same layout at `offset` (elements) of a GPU buffer (borrowed).
    */
   readonly start?:
-    | { readonly kind: 'host'; readonly data: Float32Array | Float64Array }
-    | { readonly kind: 'gpu'; readonly buffer: GPUBuffer; readonly offset?: number };
+    | {
+        /** Start block given on the host. */
+        readonly kind: 'host';
+        /** [batch][blockSize][n] values, rounded to f32 on upload. */
+        readonly data: Float32Array | Float64Array;
+      }
+    | {
+        /** Start block already on the GPU. */
+        readonly kind: 'gpu';
+        /** The buffer holding it (borrowed: not released by the solver). */
+        readonly buffer: GPUBuffer;
+        /** Offset of the block, in f32 elements (default 0). */
+        readonly offset?: number;
+      };
 }
 
 /** Results of {@link eigsh}; owns the GPU Ritz vectors when `vectors: "gpu"`. */
 export interface EigenSolution extends Disposable {
+  /** Dimension of each operator. */
   readonly n: number;
+  /** Eigenpairs asked for per operator. */
   readonly k: number;
+  /** The end of the spectrum they were taken from. */
   readonly which: Which;
   /** Block size p used. */
   readonly blockSize: number;
@@ -58,6 +73,7 @@ export interface EigenSolution extends Disposable {
    * solution: valid until {@link dispose}.
    */
   readonly vectorBuffer: GPUBuffer | null;
+  /** Releases {@link vectorBuffer}. Idempotent. */
   dispose(): void;
 }
 

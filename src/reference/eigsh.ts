@@ -266,7 +266,18 @@ export function quadratureF64(
   steps: number,
   probes: number,
   seed: number,
-): { nodes: Float64Array; weights: Float64Array; norm2: number; steps: number; breakdown: boolean }[][] {
+): {
+  /** Ascending nodes (Ritz values). */
+  nodes: Float64Array;
+  /** Weights (sum 1): squared first components of the tridiagonal's eigenvectors. */
+  weights: Float64Array;
+  /** ‖probe‖²: multiply the weights by it for the probe's energy per node. */
+  norm2: number;
+  /** Lanczos steps taken (fewer than asked after a breakdown). */
+  steps: number;
+  /** True when Lanczos met an invariant subspace before the steps asked for. */
+  breakdown: boolean;
+}[][] {
   if (!Number.isInteger(steps) || steps < 1 || steps > operator.n)
     throw new InvalidArgumentError('steps', `must be an integer in [1, n = ${operator.n}], got ${steps}`);
   if (!Number.isInteger(probes) || probes < 1) throw new InvalidArgumentError('probes', `must be a positive integer, got ${probes}`);

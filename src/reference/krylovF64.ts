@@ -21,7 +21,9 @@ import {
 
 /** A batch of symmetric operators on the host, applied in float64. */
 export interface CpuOperator {
+  /** Dimension of each operator. */
   readonly n: number;
+  /** Operators in the batch. */
   readonly batch: number;
   /** y = A_b x (y zero-filled on entry). */
   apply(b: number, x: Float64Array, y: Float64Array): void;
