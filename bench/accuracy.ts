@@ -92,7 +92,8 @@ for (let i = 0; i < nJ; i++) {
 const lam = Float64Array.from(sigma, (s) => s * s).sort();
 using jop = await jacobianOperator(ctx, { n: nJ, p, data: J });
 for (const which of ['largest', 'smallest'] as const) {
-  const gk = (await eigshJacobian(jop, { k: 10, which, steps: nJ }))[0]!;
+  using gkSol = await eigshJacobian(jop, { k: 10, which, steps: nJ });
+  const gk = gkSol.results[0]!;
   using lz = await eigsh(jop, { k: 10, which, steps: nJ });
   for (const [method, r] of [
     ['Golub–Kahan on J (f32)', gk],

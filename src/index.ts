@@ -63,6 +63,7 @@ export {
   type GpuEigenOptions,
   type EigenOptions,
   type EigenResult,
+  type StopReason,
   type Which,
 } from './algorithms/eigsh.ts';
 export { eigshJacobian } from './algorithms/golubKahan.ts';

@@ -1,4 +1,5 @@
-// shellFlow — first half of the 2-D segmented reduction of the transport estimator (spec §1.7):
+// shellFlow — first half of the 2-D segmented reduction of the transport estimator
+// (docs/math.md, Transport between checkpoints):
 //
 //   Y[j][σ] = Σ_{k: newIndex[k] = σ} O[j][k] · β_k
 //

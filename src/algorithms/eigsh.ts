@@ -14,12 +14,21 @@
 import { DisposedError, InvalidArgumentError } from '../errors.ts';
 import type { GpuContext } from '../gpu/context.ts';
 import { readStaging, record } from '../gpu/recorder.ts';
-import { krylovEigen, type KrylovRequest, type KrylovResponse, type KrylovSettings } from '../reference/krylov.ts';
-import { eigenResultOf, probeVector, resolveEigenOptions, type EigenOptions, type EigenResult, type Which } from '../reference/eigsh.ts';
-import { createKrylovGpu, type KrylovGpuOptions } from './krylovGpu.ts';
+import { krylovEigen, type KrylovKind, type KrylovRequest, type KrylovResponse, type KrylovSettings } from '../reference/krylov.ts';
+import { roundingFloors } from '../reference/krylovItems.ts';
+import {
+  eigenResultOf,
+  probeVector,
+  resolveEigenOptions,
+  type EigenOptions,
+  type EigenResult,
+  type StopReason,
+  type Which,
+} from '../reference/eigsh.ts';
+import { createKrylovGpu, type KrylovGpuBackend, type KrylovGpuOptions } from './krylovGpu.ts';
 import { matrixOperator, type MatrixInput, type SymmetricOperator } from './operators.ts';
 
-export type { EigenOptions, EigenResult, MatrixInput, Which };
+export type { EigenOptions, EigenResult, MatrixInput, StopReason, Which };
 
 /** Options of {@link eigsh}: the shared {@link EigenOptions} plus GPU-specific ones. */
 export interface GpuEigenOptions extends EigenOptions {
@@ -30,14 +39,29 @@ export interface GpuEigenOptions extends EigenOptions {
    * the same layout at `offset` (elements) of a GPU buffer (borrowed).
    */
   readonly start?:
-    | { readonly kind: 'host'; readonly data: Float32Array | Float64Array }
-    | { readonly kind: 'gpu'; readonly buffer: GPUBuffer; readonly offset?: number };
+    | {
+        /** Start block given on the host. */
+        readonly kind: 'host';
+        /** [batch][blockSize][n] values, rounded to f32 on upload. */
+        readonly data: Float32Array | Float64Array;
+      }
+    | {
+        /** Start block already on the GPU. */
+        readonly kind: 'gpu';
+        /** The buffer holding it (borrowed: not released by the solver). */
+        readonly buffer: GPUBuffer;
+        /** Offset of the block, in f32 elements (default 0). */
+        readonly offset?: number;
+      };
 }
 
 /** Results of {@link eigsh}; owns the GPU Ritz vectors when `vectors: "gpu"`. */
 export interface EigenSolution extends Disposable {
+  /** Dimension of each operator. */
   readonly n: number;
+  /** Eigenpairs asked for per operator. */
   readonly k: number;
+  /** The end of the spectrum they were taken from. */
   readonly which: Which;
   /** Block size p used. */
   readonly blockSize: number;
@@ -49,6 +73,7 @@ export interface EigenSolution extends Disposable {
    * solution: valid until {@link dispose}.
    */
   readonly vectorBuffer: GPUBuffer | null;
+  /** Releases {@link vectorBuffer}. Idempotent. */
   dispose(): void;
 }
 
@@ -61,7 +86,7 @@ const U = 2 ** -24;
  * error beyond the Krylov bound ≤ 0.9u·max|θ| (docs/accuracy.md: "The rounding floor").
  */
 export function f32BoundFloor(loss: number, scale: number): number {
-  return (2 * loss + 2 * U) * scale;
+  return roundingFloors('symmetric', U, loss, scale, null, 1)[0]!;
 }
 
 /**
@@ -104,15 +129,25 @@ export async function eigsh(
   second: GpuEigenOptions | MatrixInput,
   third?: GpuEigenOptions,
 ): Promise<EigenSolution> {
-  if (isOperator(first)) return solve(first, second as GpuEigenOptions);
+  if (isOperator(first)) return solveKrylov(first, 'symmetric', second as GpuEigenOptions, (o) => createKrylovGpu(first, o));
   if (third === undefined) throw new InvalidArgumentError('options', 'eigsh(ctx, matrix, options) needs the options, e.g. { k: 6 }');
   using operator = await matrixOperator(first, second as MatrixInput);
-  return await solve(operator, third);
+  return await solveKrylov(operator, 'symmetric', third, (o) => createKrylovGpu(operator, o));
 }
 
-async function solve(operator: SymmetricOperator, options: GpuEigenOptions): Promise<EigenSolution> {
-  const ctx: GpuContext = operator.ctx;
-  const { n, batch } = operator;
+/**
+ * Runs the Krylov driver (src/reference/krylov.ts) of `kind` against a GPU backend for the batch
+ * described by `shape` (n: dimension of the main basis): option validation, start block, Ritz
+ * vectors. Shared by {@link eigsh} and `eigshJacobian` (src/algorithms/golubKahan.ts).
+ * @internal
+ */
+export async function solveKrylov(
+  shape: { readonly ctx: GpuContext; readonly n: number; readonly batch: number },
+  kind: KrylovKind,
+  options: GpuEigenOptions,
+  create: (options: KrylovGpuOptions) => Promise<KrylovGpuBackend>,
+): Promise<EigenSolution> {
+  const { ctx, n, batch } = shape;
   if (typeof options !== 'object' || options === null) throw new InvalidArgumentError('options', 'must be an object, e.g. { k: 6 }');
   const o = resolveEigenOptions(options, n, MIN_GPU_TOLERANCE);
   const vectorsMode = options.vectors ?? 'none';
@@ -140,7 +175,7 @@ async function solve(operator: SymmetricOperator, options: GpuEigenOptions): Pro
     for (let v = 0; v < p; v++) data.set(probeVector(o.seed, v, n), v * n);
     start = { kind: 'host', data, shared: true };
   }
-  using backend = await createKrylovGpu(operator, {
+  using backend = await create({
     block: p,
     capacity: o.maxVectors,
     start,
@@ -148,6 +183,7 @@ async function solve(operator: SymmetricOperator, options: GpuEigenOptions): Pro
     holeTolerance: options.breakdownTolerance ?? f32HoleTolerance(n),
   });
   const settings: KrylovSettings = {
+    kind,
     n,
     items: batch,
     block: p,
@@ -159,7 +195,7 @@ async function solve(operator: SymmetricOperator, options: GpuEigenOptions): Pro
     verify: o.verify,
     maxApplies: o.maxApplies,
     vectors: vectorsMode !== 'none',
-    floor: ({ scale, loss }) => f32BoundFloor(loss, scale),
+    roundoff: U,
   };
   const driver = krylovEigen(settings);
   let step = driver.next(null as unknown as KrylovResponse);

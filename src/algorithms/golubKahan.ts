@@ -1,22 +1,21 @@
 /**
- * Batched Golub–Kahan bidiagonalization of Jacobians on the GPU, for the small-λ accuracy of
- * spec §6: the eigenvalues of K = J Jᵀ are λ = σ², and σ from the bidiagonal is accurate to
- * ≈ u·σ_max absolutely, so λ is accurate to ≈ 2u·√(λ_max·λ) — down to ≈ 1e-8·λ_max in f32,
- * where Lanczos on K stops at ≈ 1e-5·λ_max.
+ * Golub–Kahan on Jacobians on the GPU, for the small-λ accuracy of docs/accuracy.md ("Golub–Kahan"):
+ * the eigenvalues of K = J Jᵀ are λ = σ², and σ from the projected J is accurate to ≈ u·σ_max
+ * absolutely, so λ is accurate to ≈ 2u·√(λ_max·λ) — down to ≈ 1e-8·λ_max in f32, where Lanczos on
+ * K stops at ≈ 1e-5·λ_max.
  *
- * Step j (per lane, all lanes in the same dispatches), from u_1 = start/‖start‖:
+ * - {@link eigshJacobian}: the eigensolver — block thick-restart Golub–Kahan on the shared Krylov
+ *   driver (src/reference/krylov.ts, bidiagonal decomposition) with the GPU backend of
+ *   src/algorithms/krylovGpu.ts. Float64 twin: `eigshJacobianF64` (src/reference/golubKahan.ts).
+ * - {@link GolubKahanRun}: a plain (unrestarted) bidiagonalization from given start vectors, for
+ *   quadrature (src/algorithms/quadrature.ts). Step j (per lane), from u_1 = start/‖start‖:
  *   α_j v_j = Jᵀu_j − β_j v_{j−1}, orthogonalized twice (CGS2) against v_1..v_{j−1};
- *   β_{j+1} u_{j+1} = J v_j − α_j u_j, orthogonalized twice against u_1..u_j.
- * The host then computes the SVD of the square lower bidiagonal L_k in float64 with relative
- * accuracy (reference/golubKahan.ts): Lanczos on K from u_1 has T_k = L_k L_kᵀ, so λ_i = σ_i²,
- * quadrature weights are the squared first components of the left singular vectors p_i, and the
- * Ritz residual is α_k β_{k+1} |p_i[k]|.
- *
- * Scale: every J and Jᵀ apply is multiplied by 2^−e (e per Jacobian, from the largest entry of
- * Jᵀu_1 at the start), so Jacobians of any f32-representable scale work; results are scaled back.
- * A non-finite apply is a typed error, never a breakdown.
- *
- * Float64 twin: golubKahanF64 (src/reference/golubKahan.ts).
+ *   β_{j+1} u_{j+1} = J v_j − α_j u_j, orthogonalized twice against u_1..u_j. The host computes the
+ *   SVD of the square lower bidiagonal L_k in float64 with relative accuracy: Lanczos on K from u_1
+ *   has T_k = L_k L_kᵀ, so the quadrature nodes are σ_i² and the weights the squared first
+ *   components of the left singular vectors. Every J and Jᵀ apply is multiplied by 2^−e (e per
+ *   Jacobian, from the largest entry of Jᵀu_1), so Jacobians of any f32-representable scale work.
+ *   Float64 twin: golubKahanF64 (src/reference/golubKahan.ts).
  * @module
  */
 import { DeviceLimitError, DisposedError, InvalidArgumentError } from '../errors.ts';
@@ -35,8 +34,9 @@ import {
 } from '../kernels/lanczosUpdate.ts';
 import { createMatVec, type VectorsView } from '../kernels/matVec.ts';
 import { createScaleVectors } from '../kernels/scaleVectors.ts';
-import { resolveEigenOptions, ritzSelection, type EigenOptions, type EigenResult } from '../reference/eigsh.ts';
 import { scaleExponent } from '../reference/krylovKernels.ts';
+import { solveKrylov, type EigenSolution, type GpuEigenOptions } from './eigsh.ts';
+import { createGolubKahanGpu } from './krylovGpu.ts';
 import { bidiagonalSingularValues } from '../reference/golubKahan.ts';
 import { Random } from '../util/random.ts';
 import type { RectangularOperator } from './operators.ts';
@@ -356,70 +356,25 @@ export function bidiagonalEigen(bi: Bidiagonals): { lambda: Float64Array[]; left
 }
 
 /**
- * Error floor of λ = σ² from f32 Golub–Kahan: |Δσ| ≤ c·u·σ_max with c = 4√(n+p) + 2k + 8, so
- * |Δλ| ≤ 2c·u·σ_max·σ + (c·u·σ_max)².
- */
-export function golubKahanFloor(n: number, p: number, k: number, sigmaMax: number, sigma: number): number {
-  const d = (4 * Math.sqrt(n + p) + 2 * k + 8) * 2 ** -24 * sigmaMax;
-  return 2 * d * sigma + d * d;
-}
-
-/**
- * Eigenvalues of K_b = J_b J_bᵀ (largest, smallest or both ends) through Golub–Kahan on J: the
- * same options and results as `eigsh`, with small eigenvalues accurate to ≈ 2u√(λ_max λ) instead
- * of ≈ u·λ_max. Ritz vectors are not computed by this path.
+ * Eigenpairs of K_b = J_b J_bᵀ for every Jacobian of the batch (largest, smallest or both ends)
+ * through block thick-restart Golub–Kahan on J on the GPU: the same options, results and contract
+ * as {@link eigsh} — thick restart within `maxVectors`, breakdown continuation on either side (a
+ * rank-deficient J returns all k values), verification, power-of-two scaling, Ritz vectors of K
+ * (left singular vectors of J) on the host or the GPU — with the driver of src/reference/krylov.ts
+ * in its bidiagonal form. The Ritz values are σ² of the projected M = UᵀJV, so small eigenvalues
+ * are accurate to ≈ 2u·√(λ_max·λ) instead of u·λ_max (docs/accuracy.md, "Golub–Kahan").
+ * `applies` counts applications of K (one J and one Jᵀ each). Float64 twin: `eigshJacobianF64`.
  *
- * Adaptive mode: convergence is checked every 8 steps (after the first k + 1) until every wanted
- * pair converges, the Krylov space is exhausted (an invariant subspace: the values found are
- * exact), or the memory budget `maxVectors` (basis vectors per side, default min(min(n, p),
- * max(2k + 20, 128))) is full — Golub–Kahan is not restarted: `stopReason` then says
- * `"maxApplies"`, with honest bounds. For restarts, breakdown continuation and verification use
- * `eigsh` on the Jacobian operator (K applied as J(Jᵀx)), whose small-λ floor is u·λ_max.
+ * @example
+ * ```ts
+ * using op = await jacobianOperator(ctx, { n, p, data: jacobian });
+ * using sol = await eigshJacobian(op, { k: 10, which: 'smallest' });
+ * sol.results[0].eigenvalues; sol.results[0].errorBounds;
+ * ```
  */
-export async function eigshJacobian(operator: RectangularOperator, options: EigenOptions): Promise<EigenResult[]> {
-  const dim = Math.min(operator.n, operator.p);
-  const o = resolveEigenOptions(options, dim);
-  const budget = o.fixedSteps ?? Math.min(dim, options.maxVectors ?? Math.max(2 * o.k + 20, 128));
-  if (!Number.isInteger(budget) || budget < o.k || budget > dim)
-    throw new InvalidArgumentError('maxVectors', `must be an integer in [k, min(n, p)] = [${o.k}, ${dim}], got ${budget}`);
-  using run = await createGolubKahan(operator, {
-    maxSteps: budget,
-    ...(options.breakdownTolerance === undefined ? {} : { breakdownTolerance: options.breakdownTolerance }),
-  });
-  await run.start({ kind: 'random', seed: o.seed });
-  let m = o.fixedSteps ?? Math.min(budget, o.k + 1);
-  for (;;) {
-    await run.advance(m);
-    const bi = await run.readBidiagonals();
-    const eig = bidiagonalEigen(bi);
-    const results = Array.from(bi.steps, (k, l): EigenResult => {
-      const idx = ritzSelection(k, o.k, o.which);
-      const lam = eig.lambda[l]!;
-      const left = eig.left[l]!;
-      const unit = 2 ** bi.exponent[l]!;
-      const resid = k > 0 ? bi.alpha[l]![k - 1]! * bi.beta[l]![k - 1]! * unit * unit : 0;
-      let scale = 0;
-      for (const v of lam) scale = Math.max(scale, Math.abs(v));
-      const errorBounds = Float64Array.from(
-        idx,
-        (i) => Math.abs(resid * left[i * k + k - 1]!) + golubKahanFloor(operator.n, operator.p, k, eig.sigmaMax[l]!, Math.sqrt(lam[i]!)),
-      );
-      const converged = Array.from(errorBounds, (b) => b <= o.tolerance * scale);
-      const done = converged.length >= o.k && converged.every(Boolean);
-      const exhausted = bi.breakdown[l]! || k >= dim;
-      return {
-        eigenvalues: Float64Array.from(idx, (i) => lam[i]!),
-        errorBounds,
-        converged,
-        steps: k,
-        applies: 2 * k,
-        restarts: 0,
-        breakdown: bi.breakdown[l]!,
-        stopReason: o.fixedSteps !== undefined ? 'steps' : exhausted ? 'exhausted' : done ? 'converged' : 'maxApplies',
-      };
-    });
-    const finished = results.every((r) => r.stopReason === 'exhausted' || (r.converged.length >= o.k && r.converged.every(Boolean)));
-    if (o.fixedSteps !== undefined || m >= budget || finished) return results;
-    m = Math.min(budget, m + 8);
-  }
+export async function eigshJacobian(operator: RectangularOperator, options: GpuEigenOptions): Promise<EigenSolution> {
+  const block = options?.blockSize ?? 1;
+  if (Number.isInteger(block) && block > operator.p)
+    throw new InvalidArgumentError('blockSize', `cannot exceed the Jacobian's columns (p = ${operator.p}), got ${block}`);
+  return solveKrylov(operator, 'bidiagonal', options, (o) => createGolubKahanGpu(operator, o));
 }

@@ -1,13 +1,17 @@
 /**
- * The GPU backend of the block thick-restart Lanczos driver (src/reference/krylov.ts): the basis
- * of every operator of a batch lives on the GPU in f32 and a whole chunk of block steps is one
- * command buffer — apply, scaling by a power of two, random candidates after holes, CGS2 against
- * the basis (matVecN/matVecT over all rows, then within the block), norms, the hole test and
- * normalization — followed by one readback of the projection coefficients. Operators that have
- * converged are not applied again (the step runs over the contiguous runs of active operators).
+ * The GPU backend of the block Krylov driver (src/reference/krylov.ts): the bases of every operator
+ * of a batch live on the GPU in f32 and a whole chunk of block steps is one command buffer — apply,
+ * scaling by a power of two, random candidates after holes, CGS2 against the basis (matVecN/matVecT
+ * over all rows, then within the block), norms, the hole test and normalization — followed by one
+ * readback of the projection coefficients. Operators that have converged are not applied again
+ * (the step runs over the contiguous runs of active operators).
  *
- * Layout: basis [items][capacity][n] (grown as rows are needed), candidates w [items][p][n];
- * lane l = b·p + v is block member v of operator b.
+ * Both decompositions of the driver: a symmetric operator (one basis Q, Lanczos) or a rectangular
+ * one (Golub–Kahan: a left basis U and a right basis V; a step is a half-step Jᵀ: U → V followed by
+ * a half-step J: V → U). A half-step is the same sequence of kernels whatever the spaces.
+ *
+ * Layout per space: basis [items][allocated][len] (grown as rows are needed), candidates
+ * w [items][p][len]; lane l = b·p + v is block member v of operator b.
  *
  * Float64 twin: KrylovF64Backend (src/reference/krylovF64.ts).
  * @module
@@ -22,7 +26,7 @@ import { createKrylovKernels, EXPONENT_UNSET, type KrylovKernels } from '../kern
 import { createMatVec, type MatVec, type VectorsView } from '../kernels/matVec.ts';
 import { createScaleVectors, type ScaleVectors } from '../kernels/scaleVectors.ts';
 import type { CandidateRecords, KrylovRequest, KrylovResponse } from '../reference/krylov.ts';
-import type { SymmetricOperator } from './operators.ts';
+import type { RectangularOperator, SymmetricOperator } from './operators.ts';
 
 /** Options of {@link createKrylovGpu}. */
 export interface KrylovGpuOptions {
@@ -44,6 +48,38 @@ interface Kernels {
   readonly krylov: KrylovKernels;
   readonly scale: ScaleVectors;
 }
+
+/** One basis of every operator: rows [items][allocated][len], candidates [items][p][len]. */
+interface Space {
+  readonly len: number;
+  basis: GPUBuffer;
+  readonly w: GPUBuffer;
+}
+
+/** Contiguous operators [first, first + count) of a batch. */
+interface Run {
+  readonly first: number;
+  readonly count: number;
+}
+
+/** Records y = Op x for (at least) the operators of the runs (x and y describe the whole batch). */
+type ApplyRuns = (rec: Recorder, x: VectorsView, y: VectorsView, vectors: number, runs: readonly Run[]) => void;
+
+type ApplyItems = (rec: Recorder, x: VectorsView, y: VectorsView, vectors: number, first: number, count: number) => void;
+type ApplyAll = (rec: Recorder, x: VectorsView, y: VectorsView, vectors: number) => void;
+
+/** Applies the operator to the active runs only when it can (`items`), else to the whole batch. */
+function applyRuns(items: ApplyItems | undefined, all: ApplyAll): ApplyRuns {
+  return (rec, x, y, vectors, runs) => {
+    if (items) for (const run of runs) items(rec, x, y, vectors, run.first, run.count);
+    else all(rec, x, y, vectors);
+  };
+}
+
+/** The operator(s) a backend applies: A (Q → Q), or Jᵀ (U → V) then J (V → U). */
+type Application =
+  | { readonly kind: 'symmetric'; readonly apply: ApplyRuns }
+  | { readonly kind: 'bidiagonal'; readonly cols: number; readonly applyJt: ApplyRuns; readonly applyJ: ApplyRuns };
 
 /** A group buffer holding `data`. */
 async function upload(group: BufferGroup, data: Float32Array, label: string): Promise<GPUBuffer> {
@@ -67,37 +103,39 @@ function runsOf(active: Uint8Array): { first: number; count: number }[] {
 /** The GPU Krylov backend (see the module documentation). Dispose it. */
 export class KrylovGpuBackend implements Disposable {
   readonly ctx: GpuContext;
-  readonly operator: SymmetricOperator;
   readonly n: number;
   readonly items: number;
   readonly p: number;
   readonly capacity: number;
-  /** Rows currently allocated per item (≤ capacity). */
+  /** Rows currently allocated per item and space (≤ capacity). */
   allocated: number;
-  /** Basis [items][allocated][n]. */
-  basis: GPUBuffer;
   /** After a `vectors` request: [items][count][n] Ritz vectors (owned by the caller once taken). */
   vectorBuffer: GPUBuffer | null = null;
   /** Ritz vectors per item in {@link vectorBuffer}. */
   vectorCount = 0;
   readonly #options: KrylovGpuOptions;
+  readonly #app: Application;
   readonly #k: Kernels;
-  readonly #w: GPUBuffer;
+  /** The main basis (Q or U, length n) and, for Golub–Kahan, V. */
+  readonly #main: Space;
+  readonly #right: Space | null;
   readonly #lane: { readonly norm0: GPUBuffer; readonly norm2: GPUBuffer; readonly hole: GPUBuffer; readonly inv: GPUBuffer };
   readonly #exponent: GPUBuffer;
   readonly #maxAbs: GPUBuffer;
   #exponentSet = false;
   #disposed = false;
 
-  /** @internal use {@link createKrylovGpu} */
+  /** @internal use {@link createKrylovGpu} or {@link createGolubKahanGpu} */
   constructor(
-    operator: SymmetricOperator,
+    ctx: GpuContext,
+    shape: { readonly n: number; readonly items: number },
+    app: Application,
     options: KrylovGpuOptions,
     kernels: Kernels,
     buffers: {
-      basis: GPUBuffer;
       allocated: number;
-      w: GPUBuffer;
+      main: Space;
+      right: Space | null;
       norm0: GPUBuffer;
       norm2: GPUBuffer;
       hole: GPUBuffer;
@@ -106,17 +144,17 @@ export class KrylovGpuBackend implements Disposable {
       maxAbs: GPUBuffer;
     },
   ) {
-    this.ctx = operator.ctx;
-    this.operator = operator;
-    this.n = operator.n;
-    this.items = operator.batch;
+    this.ctx = ctx;
+    this.n = shape.n;
+    this.items = shape.items;
     this.p = options.block;
     this.capacity = options.capacity;
     this.#options = options;
+    this.#app = app;
     this.#k = kernels;
-    this.basis = buffers.basis;
     this.allocated = buffers.allocated;
-    this.#w = buffers.w;
+    this.#main = buffers.main;
+    this.#right = buffers.right;
     this.#lane = { norm0: buffers.norm0, norm2: buffers.norm2, hole: buffers.hole, inv: buffers.inv };
     this.#exponent = buffers.exponent;
     this.#maxAbs = buffers.maxAbs;
@@ -124,6 +162,10 @@ export class KrylovGpuBackend implements Disposable {
 
   get #lanes(): number {
     return this.items * this.p;
+  }
+
+  get #spaces(): Space[] {
+    return this.#right ? [this.#main, this.#right] : [this.#main];
   }
 
   /** Serves one driver request. */
@@ -137,7 +179,7 @@ export class KrylovGpuBackend implements Disposable {
         return this.#expand(request.rows, request.steps, request.active, request.tick);
       case 'restart':
         await this.#ensureRows(request.keep + this.p);
-        await this.#restart(request.applied, request.keep, request.s, request.clear);
+        await this.#restart(request.applied, request.keep, request.s, request.right, request.clear);
         return null;
       case 'vectors':
         await this.#vectors(request.rows, request.count, request.s);
@@ -145,57 +187,55 @@ export class KrylovGpuBackend implements Disposable {
     }
   }
 
-  /** Grows the basis (doubling, up to the capacity) so that it holds `rows` rows per item. */
+  /** Grows the bases (doubling, up to the capacity) so that they hold `rows` rows per item. */
   async #ensureRows(rows: number): Promise<void> {
     if (rows <= this.allocated) return;
-    const { ctx, n, items } = this;
+    const { ctx, items } = this;
     const next = Math.min(this.capacity, Math.max(rows, 2 * this.allocated));
-    const bytes = items * next * n * 4;
-    if (bytes > ctx.limits.maxBufferSize)
-      throw new DeviceLimitError(
-        'maxBufferSize',
-        bytes,
-        ctx.limits.maxBufferSize,
-        `a Krylov basis of ${items} operators × ${next} vectors × n = ${n}`,
-      );
-    using group = new BufferGroup(ctx);
-    const grown = await group.storage(items * next * n, 'krylov basis');
-    const old = this.basis;
+    for (const space of this.#spaces) checkBasisSize(ctx, items, next, space.len);
     const oldRows = this.allocated;
+    using group = new BufferGroup(ctx);
+    const grown = await Promise.all(this.#spaces.map((space) => group.storage(items * next * space.len, 'krylov basis')));
     await record(ctx, 'krylov basis growth', (rec) => {
-      for (let b = 0; b < items; b++) rec.copy(old, b * oldRows * n * 4, grown, b * next * n * 4, oldRows * n * 4);
+      this.#spaces.forEach((space, i) => {
+        const len = space.len;
+        for (let b = 0; b < items; b++) rec.copy(space.basis, b * oldRows * len * 4, grown[i]!, b * next * len * 4, oldRows * len * 4);
+      });
     });
-    group.keep(grown);
-    this.basis = grown;
+    group.keep(...grown);
+    this.#spaces.forEach((space, i) => {
+      ctx.destroyBuffer(space.basis);
+      space.basis = grown[i]!;
+    });
     this.allocated = next;
-    ctx.destroyBuffer(old);
   }
 
-  #basisMatrix(first: number) {
-    const stride = this.allocated * this.n;
-    return { buffer: this.basis, offset: first * stride, rows: this.allocated, cols: this.n, batchStride: stride };
+  #basisMatrix(space: Space, first: number) {
+    const stride = this.allocated * space.len;
+    return { buffer: space.basis, offset: first * stride, rows: this.allocated, cols: space.len, batchStride: stride };
   }
 
   async #start(): Promise<CandidateRecords> {
     const { ctx, n, p, items } = this;
     const lanes = this.#lanes;
     const start = this.#options.start;
+    const w = this.#main.w;
     if (start.kind === 'host') {
       const data = new Float32Array(lanes * n);
       if (start.shared) for (let b = 0; b < items; b++) data.set(start.data.subarray(0, p * n), b * p * n);
       else data.set(start.data);
-      ctx.device.queue.writeBuffer(this.#w, 0, data.buffer, data.byteOffset, data.byteLength);
+      ctx.device.queue.writeBuffer(w, 0, data.buffer, data.byteOffset, data.byteLength);
     }
     ctx.device.queue.writeBuffer(this.#exponent, 0, new Int32Array(items).fill(EXPONENT_UNSET));
     ctx.device.queue.writeBuffer(this.#lane.hole, 0, new Uint32Array(lanes));
     this.#exponentSet = false;
     const staged = await record(ctx, 'krylov start', (rec) => {
-      if (start.kind === 'gpu') rec.copy(start.buffer, (start.offset ?? 0) * 4, this.#w, 0, lanes * n * 4);
+      if (start.kind === 'gpu') rec.copy(start.buffer, (start.offset ?? 0) * 4, w, 0, lanes * n * 4);
       const recNorm = rec.scratch(lanes * 4, 'krylov start norms');
       const recFlags = rec.scratch(lanes * 4, 'krylov start flags');
       const h = rec.scratch(lanes * Math.max(1, p) * 4, 'krylov start coefficients');
-      this.#k.dot.encode(rec, this.#w, this.#w, this.#lane.norm0, { n, batch: lanes });
-      this.#finishBlock(rec, { first: 0, count: items }, 0, [h, h], 0, p, recNorm, recFlags, 0);
+      this.#k.dot.encode(rec, w, w, this.#lane.norm0, { n, batch: lanes });
+      this.#finishBlock(rec, this.#main, { first: 0, count: items }, 0, [h, h], 0, p, recNorm, recFlags, 0);
       return [rec.stage(recNorm, 0, lanes * 4), rec.stage(recFlags, 0, lanes * 4)];
     });
     const [normRaw, flagRaw] = await Promise.all(staged.map((s) => readStaging(ctx, s)));
@@ -208,11 +248,13 @@ export class KrylovGpuBackend implements Disposable {
   }
 
   /**
-   * Within-block CGS2 of candidates v = 0..p−1 of the run against rows [r, r + v), norms, the hole
-   * test and normalization into rows r + v. Coefficients go to column (coefBase + lane)·cStride of h.
+   * Within-block CGS2 of candidates v = 0..p−1 of the run against rows [r, r + v) of `space`,
+   * norms, the hole test and normalization into rows r + v. Coefficients go to column
+   * (coefBase + lane)·cStride of h.
    */
   #finishBlock(
     rec: Recorder,
+    space: Space,
     run: { first: number; count: number },
     r: number,
     h: readonly [GPUBuffer, GPUBuffer],
@@ -222,22 +264,23 @@ export class KrylovGpuBackend implements Disposable {
     recFlags: GPUBuffer,
     recBase: number,
   ): void {
-    const { n, p } = this;
+    const { p } = this;
+    const n = space.len;
     const { mv, dot, krylov, scale } = this.#k;
     const { first, count } = run;
     for (let v = 0; v < p; v++) {
       const lane0 = first * p + v;
-      const wv: VectorsView = { buffer: this.#w, offset: lane0 * n, batchStride: p * n, vectorStride: n };
+      const wv: VectorsView = { buffer: space.w, offset: lane0 * n, batchStride: p * n, vectorStride: n };
       if (v > 0) {
         for (const hb of h) {
           const hv: VectorsView = { buffer: hb, offset: (coefBase + lane0) * cStride, batchStride: p * cStride, vectorStride: cStride };
-          const m = this.#basisMatrix(first);
+          const m = this.#basisMatrix(space, first);
           mv.encodeN(rec, { m, x: wv, y: hv, batch: count, vectors: 1, rowBegin: r, rowEnd: r + v });
           mv.encodeT(rec, { m, x: hv, y: wv, batch: count, vectors: 1, rowBegin: r, rowEnd: r + v, alpha: -1, beta: 1 });
         }
       }
       // ‖w‖² of lanes lane0 + t·p, t < count, at consecutive positions first·p + t.
-      dot.encode(rec, this.#w, this.#w, this.#lane.norm2, { n, batch: count, stride: p * n, offset: lane0 * n }, first * p, 'sum');
+      dot.encode(rec, space.w, space.w, this.#lane.norm2, { n, batch: count, stride: p * n, offset: lane0 * n }, first * p, 'sum');
       krylov.normalize(rec, {
         ...this.#lane,
         norm2Base: first * p,
@@ -250,8 +293,8 @@ export class KrylovGpuBackend implements Disposable {
         tol: this.#options.holeTolerance,
       });
       scale.encode(rec, {
-        src: { buffer: this.#w, offset: lane0 * n, stride: p * n },
-        dst: { buffer: this.basis, offset: first * this.allocated * n + (r + v) * n, stride: this.allocated * n },
+        src: { buffer: space.w, offset: lane0 * n, stride: p * n },
+        dst: { buffer: space.basis, offset: first * this.allocated * n + (r + v) * n, stride: this.allocated * n },
         scales: { buffer: this.#lane.inv, offset: lane0, stride: p },
         len: n,
         batch: count,
@@ -262,19 +305,31 @@ export class KrylovGpuBackend implements Disposable {
   async #expand(rows: number, steps: number, active: Uint8Array, tick: number): Promise<CandidateRecords> {
     const { ctx, p, items } = this;
     const lanes = this.#lanes;
+    const halves = this.#right ? 2 : 1;
+    const halfSteps = steps * halves;
     const runs = runsOf(active);
     const cStride = this.allocated;
     const staged = await record(ctx, `krylov steps ${tick}..${tick + steps - 1}`, (rec) => {
-      const h1 = rec.scratch(steps * lanes * cStride * 4, 'krylov coefficients (pass 1)');
-      const h2 = rec.scratch(steps * lanes * cStride * 4, 'krylov coefficients (pass 2)');
-      const recNorm = rec.scratch(steps * lanes * 4, 'krylov norms');
-      const recFlags = rec.scratch(steps * lanes * 4, 'krylov flags');
-      for (let s = 0; s < steps; s++) this.#step(rec, runs, rows + s * p, tick + s, [h1, h2], s * lanes, cStride, recNorm, recFlags);
+      const h1 = rec.scratch(halfSteps * lanes * cStride * 4, 'krylov coefficients (pass 1)');
+      const h2 = rec.scratch(halfSteps * lanes * cStride * 4, 'krylov coefficients (pass 2)');
+      const recNorm = rec.scratch(halfSteps * lanes * 4, 'krylov norms');
+      const recFlags = rec.scratch(halfSteps * lanes * 4, 'krylov flags');
+      const out = { h: [h1, h2] as const, cStride, recNorm, recFlags };
+      for (let s = 0; s < steps; s++) {
+        const r = rows + s * p;
+        const app = this.#app;
+        if (app.kind === 'symmetric') this.#half(rec, runs, this.#main, this.#main, r - p, r, app.apply, tick + s, s * lanes, out);
+        else {
+          // Jᵀ on the frontier of U into V rows [r − p, r), then J on those into U rows [r, r + p).
+          this.#half(rec, runs, this.#main, this.#right!, r - p, r - p, app.applyJt, 2 * (tick + s), 2 * s * lanes, out);
+          this.#half(rec, runs, this.#right!, this.#main, r - p, r, app.applyJ, 2 * (tick + s) + 1, (2 * s + 1) * lanes, out);
+        }
+      }
       return [
-        rec.stage(h1, 0, steps * lanes * cStride * 4),
-        rec.stage(h2, 0, steps * lanes * cStride * 4),
-        rec.stage(recNorm, 0, steps * lanes * 4),
-        rec.stage(recFlags, 0, steps * lanes * 4),
+        rec.stage(h1, 0, halfSteps * lanes * cStride * 4),
+        rec.stage(h2, 0, halfSteps * lanes * cStride * 4),
+        rec.stage(recNorm, 0, halfSteps * lanes * 4),
+        rec.stage(recFlags, 0, halfSteps * lanes * 4),
         rec.stage(this.#exponent, 0, items * 4),
       ];
     });
@@ -282,13 +337,15 @@ export class KrylovGpuBackend implements Disposable {
     const h1 = new Float32Array(h1Raw!);
     const h2 = new Float32Array(h2Raw!);
     const cap = this.capacity;
-    const coef = new Float64Array(steps * lanes * cap);
-    const loss = new Float64Array(steps * lanes);
+    const coef = new Float64Array(halfSteps * lanes * cap);
+    const loss = new Float64Array(halfSteps * lanes);
     const norm = Float64Array.from(new Float32Array(normRaw!));
-    for (let c = 0; c < steps * lanes; c++) {
-      const s = Math.floor(c / lanes);
+    for (let c = 0; c < halfSteps * lanes; c++) {
+      const hs = Math.floor(c / lanes);
+      const s = Math.floor(hs / halves);
       const v = (c % lanes) % p;
-      const target = rows + s * p + v;
+      // The row the candidate joins: Q/U row rows + s·p + v, or (half 0 of Golub–Kahan) V row rows − p + s·p + v.
+      const target = rows + s * p + v - (halves === 2 && hs % 2 === 0 ? p : 0);
       let a2 = 0;
       let b2 = 0;
       for (let i = 0; i < target; i++) {
@@ -306,28 +363,42 @@ export class KrylovGpuBackend implements Disposable {
     return { coef, norm, flags: Uint8Array.from(new Uint32Array(flagRaw!)), exponent: new Int32Array(expRaw!), loss };
   }
 
-  /** Records one block step at row r (frontier rows [r − p, r)) for the active runs. */
-  #step(
+  /**
+   * Records one half-step for the active runs: candidates = the operator on rows [from, from + p)
+   * of `source` (random vectors where a lane's source row is a hole), scaled by 2^−e, CGS2 against
+   * rows [0, to) of `target`, then within the block, normalized into rows [to, to + p).
+   */
+  #half(
     rec: Recorder,
     runs: readonly { first: number; count: number }[],
-    r: number,
+    source: Space,
+    target: Space,
+    from: number,
+    to: number,
+    apply: ApplyRuns,
     tick: number,
-    h: readonly [GPUBuffer, GPUBuffer],
-    coefBase: number,
-    cStride: number,
-    recNorm: GPUBuffer,
-    recFlags: GPUBuffer,
+    recBase: number,
+    out: {
+      readonly h: readonly [GPUBuffer, GPUBuffer];
+      readonly cStride: number;
+      readonly recNorm: GPUBuffer;
+      readonly recFlags: GPUBuffer;
+    },
   ): void {
-    const { n, p, items, operator } = this;
+    const { p, items } = this;
+    const n = target.len;
     const { mv, dot, krylov } = this.#k;
-    const stride = this.allocated * n;
-    const x: VectorsView = { buffer: this.basis, offset: (r - p) * n, batchStride: stride, vectorStride: n };
-    const w: VectorsView = { buffer: this.#w, batchStride: p * n, vectorStride: n };
-    if (operator.encodeApplyItems) for (const run of runs) operator.encodeApplyItems(rec, x, w, p, run.first, run.count);
-    else operator.encodeApply(rec, x, w, p);
+    const x: VectorsView = {
+      buffer: source.basis,
+      offset: from * source.len,
+      batchStride: this.allocated * source.len,
+      vectorStride: source.len,
+    };
+    const w: VectorsView = { buffer: target.w, batchStride: p * n, vectorStride: n };
+    apply(rec, x, w, p, runs);
     if (!this.#exponentSet) {
       for (const run of runs)
-        dot.encode(rec, this.#w, null, this.#maxAbs, { n: p * n, batch: run.count, offset: run.first * p * n }, run.first, 'maxAbs');
+        dot.encode(rec, target.w, null, this.#maxAbs, { n: p * n, batch: run.count, offset: run.first * p * n }, run.first, 'maxAbs');
       // maxAbs was read at the right offsets only for active items; the others keep their exponent unset.
       krylov.exponent(rec, this.#maxAbs, this.#exponent, items);
       this.#exponentSet = true;
@@ -335,7 +406,7 @@ export class KrylovGpuBackend implements Disposable {
     for (const run of runs) {
       const lane0 = run.first * p;
       krylov.prepare(rec, {
-        w: this.#w,
+        w: target.w,
         hole: this.#lane.hole,
         exponent: this.#exponent,
         n,
@@ -345,54 +416,82 @@ export class KrylovGpuBackend implements Disposable {
         seed: this.#options.seed,
         tick,
       });
-      dot.encode(rec, this.#w, this.#w, this.#lane.norm0, { n, batch: run.count * p, offset: lane0 * n }, lane0, 'sum');
-      const m = this.#basisMatrix(run.first);
-      const wv: VectorsView = { buffer: this.#w, offset: lane0 * n, batchStride: p * n, vectorStride: n };
-      for (const hb of h) {
-        const hv: VectorsView = { buffer: hb, offset: (coefBase + lane0) * cStride, batchStride: p * cStride, vectorStride: cStride };
-        mv.encodeN(rec, { m, x: wv, y: hv, batch: run.count, vectors: p, rowEnd: r });
-        mv.encodeT(rec, { m, x: hv, y: wv, batch: run.count, vectors: p, rowEnd: r, alpha: -1, beta: 1 });
+      dot.encode(rec, target.w, target.w, this.#lane.norm0, { n, batch: run.count * p, offset: lane0 * n }, lane0, 'sum');
+      const m = this.#basisMatrix(target, run.first);
+      const wv: VectorsView = { buffer: target.w, offset: lane0 * n, batchStride: p * n, vectorStride: n };
+      for (const hb of out.h) {
+        const hv: VectorsView = {
+          buffer: hb,
+          offset: (recBase + lane0) * out.cStride,
+          batchStride: p * out.cStride,
+          vectorStride: out.cStride,
+        };
+        mv.encodeN(rec, { m, x: wv, y: hv, batch: run.count, vectors: p, rowEnd: to });
+        mv.encodeT(rec, { m, x: hv, y: wv, batch: run.count, vectors: p, rowEnd: to, alpha: -1, beta: 1 });
       }
-      this.#finishBlock(rec, run, r, h, coefBase, cStride, recNorm, recFlags, coefBase);
+      this.#finishBlock(rec, target, run, to, out.h, recBase, out.cStride, out.recNorm, out.recFlags, recBase);
     }
   }
 
-  async #restart(applied: number, keep: number, s: readonly (Float64Array | null)[], clear: Uint8Array): Promise<void> {
-    const { ctx, n, p, items } = this;
+  async #restart(
+    applied: number,
+    keep: number,
+    s: readonly (Float64Array | null)[],
+    right: readonly (Float64Array | null)[] | null,
+    clear: Uint8Array,
+  ): Promise<void> {
+    const { ctx, p, items } = this;
     const active = Uint8Array.from(s, (x) => (x ? 1 : 0));
     const runs = runsOf(active);
     if (runs.length === 0) return;
-    // S as f32 vectors: x[b][t][j] = S_b[j][t].
-    const sT = new Float32Array(items * keep * applied);
-    s.forEach((sb, b) => {
-      if (!sb) return;
-      for (let j = 0; j < applied; j++) for (let t = 0; t < keep; t++) sT[(b * keep + t) * applied + j] = sb[j * keep + t]!;
-    });
     const holes = new Uint32Array(p).fill(1);
     clear.forEach((c, b) => {
       if (c) ctx.device.queue.writeBuffer(this.#lane.hole, b * p * 4, holes);
     });
     using group = new BufferGroup(ctx);
-    const sBuffer = await upload(group, sT, 'krylov restart S');
-    const rowsNew = keep + p;
-    const y = await group.storage(items * rowsNew * n, 'krylov restart rows');
+    const combos: { space: Space; sBuffer: GPUBuffer; y: GPUBuffer; frontier: boolean }[] = [];
+    for (const [space, mats, frontier] of [
+      [this.#main, s, true],
+      [this.#right, right, false],
+    ] as const) {
+      if (!space || !mats) continue;
+      // S as f32 vectors: x[b][t][j] = S_b[j][t].
+      const sT = new Float32Array(items * keep * applied);
+      mats.forEach((sb, b) => {
+        if (!sb) return;
+        for (let j = 0; j < applied; j++) for (let t = 0; t < keep; t++) sT[(b * keep + t) * applied + j] = sb[j * keep + t]!;
+      });
+      const rowsNew = frontier ? keep + p : keep;
+      combos.push({
+        space,
+        sBuffer: await upload(group, sT, 'krylov restart S'),
+        y: await group.storage(items * rowsNew * space.len, 'krylov restart rows'),
+        frontier,
+      });
+    }
     await record(ctx, 'krylov restart', (rec) => {
-      for (const run of runs) {
-        this.#k.mv.encodeT(rec, {
-          m: this.#basisMatrix(run.first),
-          x: { buffer: sBuffer, offset: run.first * keep * applied, batchStride: keep * applied, vectorStride: applied },
-          y: { buffer: y, offset: run.first * rowsNew * n, batchStride: rowsNew * n, vectorStride: n },
-          batch: run.count,
-          vectors: keep,
-          rowEnd: applied,
-        });
-      }
-      const stride = this.allocated * n;
-      for (let b = 0; b < items; b++) {
-        if (!s[b]) continue;
-        if (clear[b]) rec.clear(y, (b * rowsNew + keep) * n * 4, p * n * 4);
-        else rec.copy(this.basis, (b * stride + applied * n) * 4, y, (b * rowsNew + keep) * n * 4, p * n * 4);
-        rec.copy(y, b * rowsNew * n * 4, this.basis, b * stride * 4, rowsNew * n * 4);
+      for (const { space, sBuffer, y, frontier } of combos) {
+        const n = space.len;
+        const rowsNew = frontier ? keep + p : keep;
+        for (const run of runs) {
+          this.#k.mv.encodeT(rec, {
+            m: this.#basisMatrix(space, run.first),
+            x: { buffer: sBuffer, offset: run.first * keep * applied, batchStride: keep * applied, vectorStride: applied },
+            y: { buffer: y, offset: run.first * rowsNew * n, batchStride: rowsNew * n, vectorStride: n },
+            batch: run.count,
+            vectors: keep,
+            rowEnd: applied,
+          });
+        }
+        const stride = this.allocated * n;
+        for (let b = 0; b < items; b++) {
+          if (!s[b]) continue;
+          if (frontier) {
+            if (clear[b]) rec.clear(y, (b * rowsNew + keep) * n * 4, p * n * 4);
+            else rec.copy(space.basis, (b * stride + applied * n) * 4, y, (b * rowsNew + keep) * n * 4, p * n * 4);
+          }
+          rec.copy(y, b * rowsNew * n * 4, space.basis, b * stride * 4, rowsNew * n * 4);
+        }
       }
     });
   }
@@ -412,7 +511,7 @@ export class KrylovGpuBackend implements Disposable {
       const sBuffer = await upload(group, sT, 'ritz S');
       await record(ctx, 'ritz vectors', (rec) => {
         this.#k.mv.encodeT(rec, {
-          m: this.#basisMatrix(0),
+          m: this.#basisMatrix(this.#main, 0),
           x: { buffer: sBuffer, batchStride: count * rMax, vectorStride: rMax },
           y: { buffer: out, batchStride: count * n, vectorStride: n },
           batch: items,
@@ -431,7 +530,11 @@ export class KrylovGpuBackend implements Disposable {
   dispose(): void {
     if (this.#disposed) return;
     this.#disposed = true;
-    for (const b of [this.basis, this.#w, ...Object.values(this.#lane), this.#exponent, this.#maxAbs]) this.ctx.destroyBuffer(b);
+    for (const space of this.#spaces) {
+      this.ctx.destroyBuffer(space.basis);
+      this.ctx.destroyBuffer(space.w);
+    }
+    for (const b of [...Object.values(this.#lane), this.#exponent, this.#maxAbs]) this.ctx.destroyBuffer(b);
     this.ctx.destroyBuffer(this.vectorBuffer);
     this.vectorBuffer = null;
   }
@@ -441,10 +544,26 @@ export class KrylovGpuBackend implements Disposable {
   }
 }
 
-/** Allocates a GPU Krylov backend for `operator` and compiles its kernels. */
-export async function createKrylovGpu(operator: SymmetricOperator, options: KrylovGpuOptions): Promise<KrylovGpuBackend> {
-  const ctx = operator.ctx;
-  const { n, batch: items } = operator;
+/** Throws DeviceLimitError when a basis of `rows` vectors of length `len` per item cannot be one buffer. */
+function checkBasisSize(ctx: GpuContext, items: number, rows: number, len: number): void {
+  const bytes = items * rows * len * 4;
+  if (bytes > ctx.limits.maxBufferSize)
+    throw new DeviceLimitError(
+      'maxBufferSize',
+      bytes,
+      ctx.limits.maxBufferSize,
+      `a Krylov basis of ${items} operators × ${rows} vectors × ${len}`,
+    );
+}
+
+/** Allocates the backend's buffers and compiles its kernels. */
+async function createBackend(
+  ctx: GpuContext,
+  shape: { readonly n: number; readonly items: number },
+  app: Application,
+  options: KrylovGpuOptions,
+): Promise<KrylovGpuBackend> {
+  const { n, items } = shape;
   const p = options.block;
   const lanes = items * p;
   // On software adapters a split reduction costs an extra dispatch per product and buys nothing
@@ -456,19 +575,17 @@ export async function createKrylovGpu(operator: SymmetricOperator, options: Kryl
     createScaleVectors(ctx),
   ]);
   const allocated = Math.min(options.capacity, Math.max(4 * p, 32));
-  const bytes = items * allocated * n * 4;
-  if (bytes > ctx.limits.maxBufferSize)
-    throw new DeviceLimitError(
-      'maxBufferSize',
-      bytes,
-      ctx.limits.maxBufferSize,
-      `a Krylov basis of ${items} operators × ${allocated} vectors × n = ${n}`,
-    );
+  const lens = app.kind === 'bidiagonal' ? [n, app.cols] : [n];
+  for (const len of lens) checkBasisSize(ctx, items, allocated, len);
   using group = new BufferGroup(ctx);
-  const buffers = {
-    basis: await group.storage(items * allocated * n, 'krylov basis'),
-    allocated,
-    w: await group.storage(lanes * n, 'krylov candidates'),
+  const spaces: Space[] = [];
+  for (const len of lens)
+    spaces.push({
+      len,
+      basis: await group.storage(items * allocated * len, 'krylov basis'),
+      w: await group.storage(lanes * len, 'krylov candidates'),
+    });
+  const lane = {
     norm0: await group.storage(lanes, 'krylov norm0'),
     norm2: await group.storage(lanes, 'krylov norm2'),
     hole: await group.storage(lanes, 'krylov hole'),
@@ -476,7 +593,40 @@ export async function createKrylovGpu(operator: SymmetricOperator, options: Kryl
     exponent: await group.storage(items, 'krylov exponent'),
     maxAbs: await group.storage(items, 'krylov maxAbs'),
   };
-  const backend = new KrylovGpuBackend(operator, options, { mv, dot, krylov, scale }, buffers);
-  group.keep(buffers.basis, buffers.w, buffers.norm0, buffers.norm2, buffers.hole, buffers.inv, buffers.exponent, buffers.maxAbs);
+  const backend = new KrylovGpuBackend(
+    ctx,
+    shape,
+    app,
+    options,
+    { mv, dot, krylov, scale },
+    {
+      allocated,
+      main: spaces[0]!,
+      right: spaces[1] ?? null,
+      ...lane,
+    },
+  );
+  group.keep(...spaces.flatMap((s) => [s.basis, s.w]), ...Object.values(lane));
   return backend;
+}
+
+/** Allocates a GPU Krylov backend (Lanczos) for a symmetric `operator` and compiles its kernels. */
+export async function createKrylovGpu(operator: SymmetricOperator, options: KrylovGpuOptions): Promise<KrylovGpuBackend> {
+  const apply = applyRuns(operator.encodeApplyItems?.bind(operator), operator.encodeApply.bind(operator));
+  return createBackend(operator.ctx, { n: operator.n, items: operator.batch }, { kind: 'symmetric', apply }, options);
+}
+
+/**
+ * Allocates a GPU Krylov backend (Golub–Kahan: bases U of length n and V of length p) for a
+ * rectangular `operator` J, for the eigenvalues of K = J Jᵀ, and compiles its kernels.
+ */
+export async function createGolubKahanGpu(operator: RectangularOperator, options: KrylovGpuOptions): Promise<KrylovGpuBackend> {
+  const applyJt = applyRuns(operator.encodeJtItems?.bind(operator), operator.encodeJt.bind(operator));
+  const applyJ = applyRuns(operator.encodeJItems?.bind(operator), operator.encodeJ.bind(operator));
+  return createBackend(
+    operator.ctx,
+    { n: operator.n, items: operator.batch },
+    { kind: 'bidiagonal', cols: operator.p, applyJt, applyJ },
+    options,
+  );
 }

@@ -38,11 +38,28 @@ import type { SymmetricOperator } from './operators.ts';
 /** Where the start vectors come from. */
 export type LanczosStart =
   /** Gaussian vectors from `seed`; vector j of every operator is the same (so a batch equals its members run alone). */
-  | { readonly kind: 'random'; readonly seed: number }
+  | {
+      /** Seeded Gaussian start vectors. */
+      readonly kind: 'random';
+      /** The generator's seed. */
+      readonly seed: number;
+    }
   /** Host vectors, [lanes][n] (lane = operator·vectorsPerOperator + j); need not be normalized. */
-  | { readonly kind: 'host'; readonly data: Float32Array | Float64Array }
+  | {
+      /** Start vectors given on the host. */
+      readonly kind: 'host';
+      /** [lanes][n] values, rounded to f32 on upload. */
+      readonly data: Float32Array | Float64Array;
+    }
   /** GPU vectors, [lanes][n] contiguous f32 at `offset` (elements) of `buffer` (borrowed). */
-  | { readonly kind: 'gpu'; readonly buffer: GPUBuffer; readonly offset?: number };
+  | {
+      /** Start vectors already on the GPU. */
+      readonly kind: 'gpu';
+      /** The buffer holding them (borrowed: not released by the solver). */
+      readonly buffer: GPUBuffer;
+      /** Offset of the first vector, in f32 elements (default 0). */
+      readonly offset?: number;
+    };
 
 /** Options of {@link createLanczos}. */
 export interface LanczosOptions {

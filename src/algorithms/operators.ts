@@ -136,6 +136,13 @@ export interface RectangularOperator extends Disposable {
   encodeJ(rec: Recorder, x: VectorsView, y: VectorsView, vectors: number): void;
   /** Records y[b][v] = J_bᵀ x[b][v] (x has n entries per vector, y has p). */
   encodeJt(rec: Recorder, x: VectorsView, y: VectorsView, vectors: number): void;
+  /**
+   * Optional: {@link encodeJ} for operators b in [first, first + count) only (x and y describe the
+   * whole batch). Solvers use it to stop applying operators that have converged.
+   */
+  encodeJItems?(rec: Recorder, x: VectorsView, y: VectorsView, vectors: number, first: number, count: number): void;
+  /** Optional: {@link encodeJt} for operators b in [first, first + count) only. */
+  encodeJtItems?(rec: Recorder, x: VectorsView, y: VectorsView, vectors: number, first: number, count: number): void;
   /** Releases the GPU buffers it owns (borrowed buffers are left alone). Idempotent. */
   dispose(): void;
 }
@@ -385,21 +392,29 @@ export async function jacobianOperator(
   );
   // Column block c covers columns [offsets[c], offsets[c] + cols) of every p-vector.
   const offsets = blocks.map((_, c) => blocks.slice(0, c).reduce((sum, b) => sum + b.cols, 0));
-  const encodeJ = (rec: Recorder, x: VectorsView, y: VectorsView, vectors: number): void => {
+  const encodeJItems = (rec: Recorder, x: VectorsView, y: VectorsView, vectors: number, first: number, count: number): void => {
     if (op.isDisposed) throw new DisposedError('jacobian operator');
+    const xs = fromItem(x, first);
+    const ys = fromItem(y, first);
     blocks.forEach((block, c) => {
-      const xc = { ...x, offset: (x.offset ?? 0) + offsets[c]! };
-      mv.encodeN(rec, { m: { buffer: block.buffer, rows: n, cols: block.cols }, x: xc, y, batch, vectors, beta: c === 0 ? 0 : 1 });
+      const xc = { ...xs, offset: (xs.offset ?? 0) + offsets[c]! };
+      const m = { buffer: block.buffer, offset: first * n * block.cols, rows: n, cols: block.cols };
+      mv.encodeN(rec, { m, x: xc, y: ys, batch: count, vectors, beta: c === 0 ? 0 : 1 });
     });
   };
-  const encodeJt = (rec: Recorder, x: VectorsView, y: VectorsView, vectors: number): void => {
+  const encodeJtItems = (rec: Recorder, x: VectorsView, y: VectorsView, vectors: number, first: number, count: number): void => {
     if (op.isDisposed) throw new DisposedError('jacobian operator');
+    const xs = fromItem(x, first);
+    const ys = fromItem(y, first);
     blocks.forEach((block, c) => {
-      const yc = { ...y, offset: (y.offset ?? 0) + offsets[c]! };
-      mv.encodeT(rec, { m: { buffer: block.buffer, rows: n, cols: block.cols }, x, y: yc, batch, vectors });
+      const yc = { ...ys, offset: (ys.offset ?? 0) + offsets[c]! };
+      const m = { buffer: block.buffer, offset: first * n * block.cols, rows: n, cols: block.cols };
+      mv.encodeT(rec, { m, x: xs, y: yc, batch: count, vectors });
     });
   };
-  return Object.assign(op, { p, encodeJ, encodeJt });
+  const encodeJ = (rec: Recorder, x: VectorsView, y: VectorsView, vectors: number): void => encodeJItems(rec, x, y, vectors, 0, batch);
+  const encodeJt = (rec: Recorder, x: VectorsView, y: VectorsView, vectors: number): void => encodeJtItems(rec, x, y, vectors, 0, batch);
+  return Object.assign(op, { p, encodeJ, encodeJt, encodeJItems, encodeJtItems });
 }
 
 /** Options of {@link csrOperator}. */

@@ -1,6 +1,8 @@
 /**
  * One checkpoint of the GRSD series on the GPU (docs/math.md, "Shells"): the top-r eigenpairs of
- * the kernel by Lanczos with the Ritz vectors kept on the GPU ({@link eigsh}), and the amplitudes
+ * the kernel with the Ritz vectors kept on the GPU — by Lanczos ({@link eigsh}), or for a Jacobian
+ * operator (K = J Jᵀ given as J, `jacobianOperator`) by Golub–Kahan on J ({@link eigshJacobian}:
+ * λ = σ² accurate to ≈ 2u·√(λ_max·λ) instead of u·λ_max, docs/accuracy.md) — and the amplitudes
  * c = U e of the residual in that eigenbasis (matVecN). The eigenvectors and the residual stay
  * resident for the next interval's transport ({@link intervalTransport}); eigenvalues and
  * amplitudes come back to the host. Shell assignment is the caller's, in float64 on the host
@@ -17,9 +19,11 @@ import { BufferGroup } from '../gpu/bufferGroup.ts';
 import type { GpuContext } from '../gpu/context.ts';
 import { readStaging, record } from '../gpu/recorder.ts';
 import { createMatVec } from '../kernels/matVec.ts';
+import type { StopReason } from '../reference/krylov.ts';
 import { checkFinite } from '../reference/linalg.ts';
 import { eigsh } from './eigsh.ts';
-import type { SymmetricOperator } from './operators.ts';
+import { eigshJacobian } from './golubKahan.ts';
+import type { RectangularOperator, SymmetricOperator } from './operators.ts';
 
 /** Options of {@link spectralCheckpoint}. */
 export interface SpectralCheckpointOptions {
@@ -35,20 +39,25 @@ export interface SpectralCheckpointOptions {
   readonly label?: string;
 }
 
-/** Lanczos diagnostics of one checkpoint. */
+/** The eigensolver's diagnostics for one checkpoint (Lanczos, or Golub–Kahan for a Jacobian). */
 export interface LanczosDiagnostics {
-  /** Block Lanczos steps taken. */
+  /** `"lanczos"` (eigsh on K) or `"golubKahan"` (eigshJacobian on J). */
+  readonly method: 'lanczos' | 'golubKahan';
+  /** Block steps taken. */
   readonly steps: number;
-  /** Whether Lanczos met an invariant subspace (fewer pairs may then be returned). */
+  /** An invariant subspace was met and continued from (the pairs past it are still returned). */
   readonly breakdown: boolean;
-  /** Ritz values whose error bound met the tolerance. */
+  /** Returned pairs whose error bound meets the tolerance. */
   readonly converged: number;
+  /** Why the iteration stopped (docs/accuracy.md): converged, exhausted, maxApplies, steps or floor. */
+  readonly stopReason: StopReason;
 }
 
 /**
  * A checkpoint's spectrum on the GPU. Owns `vectors` and `residual` until {@link dispose}.
- * `values.length` (the pairs returned) may be below the rank asked for when Lanczos broke down:
- * the Krylov space then holds no more (docs/accuracy.md, "Breakdown").
+ * `values.length` (the pairs returned) equals the rank asked for unless the eigensolver stopped
+ * early (`lanczos.stopReason`: maxApplies or fixed steps); an invariant subspace does not end it
+ * (breakdown continuation, docs/accuracy.md).
  */
 export class GpuSpectralCheckpoint implements Disposable {
   /** The context the buffers live on. */
@@ -127,9 +136,16 @@ export class GpuSpectralCheckpoint implements Disposable {
   }
 }
 
+/** Whether `operator` gives J and Jᵀ separately (a Jacobian): then Golub–Kahan applies. */
+function isRectangular(operator: SymmetricOperator): operator is SymmetricOperator & RectangularOperator {
+  const o = operator as Partial<RectangularOperator>;
+  return typeof o.encodeJ === 'function' && typeof o.encodeJt === 'function' && typeof o.p === 'number';
+}
+
 /**
  * The top `rank` eigenpairs of `operator` (batch 1) and the amplitudes of `residual` on them, with
- * the Ritz vectors and the residual left on the GPU (see the module documentation).
+ * the Ritz vectors and the residual left on the GPU (see the module documentation). An operator
+ * that is also a {@link RectangularOperator} (a `jacobianOperator`) is solved by Golub–Kahan on J.
  *
  * @example
  * ```ts
@@ -151,13 +167,15 @@ export async function spectralCheckpoint(
   if (!(Number.isInteger(rank) && rank >= 1 && rank <= n))
     throw new InvalidArgumentError('rank', `must be an integer in [1, n = ${n}], got ${rank}`);
   const label = options.label ?? 'checkpoint';
-  using sol = await eigsh(operator, {
+  const eigenOptions = {
     k: rank,
-    which: 'largest',
-    vectors: 'gpu',
+    which: 'largest' as const,
+    vectors: 'gpu' as const,
     seed: options.seed ?? 0,
     ...(options.steps === undefined ? {} : { steps: Math.max(options.steps, rank) }),
-  });
+  };
+  const method = isRectangular(operator) ? 'golubKahan' : 'lanczos';
+  using sol = isRectangular(operator) ? await eigshJacobian(operator, eigenOptions) : await eigsh(operator, eigenOptions);
   const er = sol.results[0]!;
   const r = er.eigenvalues.length;
   using group = new BufferGroup(ctx);
@@ -187,7 +205,13 @@ export async function spectralCheckpoint(
     values: Float64Array.from(er.eigenvalues),
     errorBounds: Float64Array.from(er.errorBounds),
     amplitudes: cRaw ? Float64Array.from(new Float32Array(cRaw)) : new Float64Array(0),
-    lanczos: { steps: er.steps, breakdown: er.breakdown, converged: er.converged.filter(Boolean).length },
+    lanczos: {
+      method,
+      steps: er.steps,
+      breakdown: er.breakdown,
+      converged: er.converged.filter(Boolean).length,
+      stopReason: er.stopReason,
+    },
     hostVectors: options.readVectors ? (vRaw ? new Float32Array(vRaw) : new Float32Array(0)) : null,
     vectors,
     residual: resident,

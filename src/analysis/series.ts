@@ -586,8 +586,8 @@ function checkpointCapture(spectrum: CheckpointSpectrum, energy: Float64Array, g
   const share = (e: number): number => (e2 > 0 ? e / e2 : 0);
   let shortfall: string | null = null;
   if (returned < requested)
-    shortfall = lanczos?.breakdown
-      ? `Lanczos broke down after ${lanczos.steps} steps: the Krylov space of the start vector holds only ${returned} eigenpairs (an invariant subspace; the rest of e is in ⊥)`
+    shortfall = lanczos
+      ? `the eigensolver stopped (${lanczos.stopReason}) after ${lanczos.steps} steps with ${returned} of ${requested} eigenpairs (the rest of e is in ⊥)`
       : `the eigensolver returned ${returned} of ${requested} eigenpairs`;
   return {
     requested,

@@ -25,8 +25,12 @@ export interface EigenCase {
   readonly values: Float64Array;
 }
 
-/** Catalogue sizes: small for the tests (software adapters), larger for the benchmark. */
-export type CatalogueSize = 'test' | 'bench';
+/**
+ * Catalogue sizes: `test` for the float64 tests, `gpu` (the same structural cases at smaller n
+ * where n only sets the cost: Laplacians, Wishart, log spectra) for the GPU tests on software
+ * adapters, `bench` (larger) for the benchmark.
+ */
+export type CatalogueSize = 'test' | 'gpu' | 'bench';
 
 /** The i-th wanted eigenvalue, counted with multiplicity, in the output order of `which` (see ritzOrder). */
 export function wantedValues(values: Float64Array, k: number, which: Which): Float64Array {
@@ -103,6 +107,8 @@ function disconnectedLaplacian(components: number, size: number, rng: Random): F
 /** The catalogue at the given size. */
 export function eigenCatalogue(size: CatalogueSize = 'test'): EigenCase[] {
   const big = size === 'bench';
+  /** The test size, the bench size, and the GPU size (default: the test size). */
+  const at = <T>(test: T, bench: T, gpu: T = test): T => (big ? bench : size === 'gpu' ? gpu : test);
   const rng = new Random(13);
   const cases: EigenCase[] = [];
   const n0 = big ? 400 : 64;
@@ -148,28 +154,32 @@ export function eigenCatalogue(size: CatalogueSize = 'test'): EigenCase[] {
     const values = Float64Array.from({ length: n }, (_, i) => (i < 6 ? 1 - 1e-6 * i : 0.5 * 10 ** (-3 * ((i - 6) / n))));
     cases.push(make('1e-6 cluster at the top', n, 6, 'largest', matrixWithSpectrum(values, rng)));
   }
-  cases.push(make(big ? '2-D Laplacian 28²' : '2-D Laplacian 16²', big ? 784 : 256, 12, 'largest', laplacian(big ? [28, 28] : [16, 16])));
-  cases.push(
-    make(big ? '3-D Laplacian 10³' : '3-D Laplacian 6³', big ? 1000 : 216, 10, 'largest', laplacian(big ? [10, 10, 10] : [6, 6, 6])),
-  );
   {
-    const size1 = big ? 80 : 20;
+    const side = at(16, 28, 12);
+    cases.push(make(`2-D Laplacian ${side}²`, side * side, 12, 'largest', laplacian([side, side])));
+  }
+  {
+    const side = at(6, 10, 5);
+    cases.push(make(`3-D Laplacian ${side}³`, side ** 3, 10, 'largest', laplacian([side, side, side])));
+  }
+  {
+    const size1 = at(20, 80, 12);
     cases.push(make(`graph Laplacian, 6 components of ${size1}`, 6 * size1, 8, 'smallest', disconnectedLaplacian(6, size1, rng)));
   }
   {
-    const n = big ? 1000 : 120;
+    const n = at(120, 1000, 80);
     const values = logUniform(n, 7, rng);
     const a = matrixWithSpectrum(values, rng);
     cases.push(make('7-decade spectrum, largest', n, 10, 'largest', a));
     cases.push(make('7-decade spectrum, smallest', n, 10, 'smallest', a));
   }
   {
-    const n = big ? 600 : 150;
+    const n = at(150, 600, 100);
     const values = Float64Array.from({ length: n }, () => -3 + 5 * rng.uniform());
     cases.push(make('indefinite [−3, 2], both', n, 8, 'both', matrixWithSpectrum(values, rng)));
   }
   {
-    const n = big ? 1000 : 200;
+    const n = at(200, 1000, 100);
     const rows = 2 * n;
     const x = rng.normals(rows * n);
     const a = new Float64Array(n * n);
@@ -217,4 +227,176 @@ export function mixedBatch(n: number): EigenCase[] {
     make('batch: 8-fold top', n, 10, 'largest', matrixWithSpectrum(mult, rng)),
     make('batch: 1e-6 cluster', n, 10, 'largest', matrixWithSpectrum(cluster, rng)),
   ];
+}
+
+/** One Jacobian problem: the eigenvalues of K = J Jᵀ through J (n × cols). */
+export interface JacobianCase {
+  readonly name: string;
+  /** Rows of J: K is n×n. */
+  readonly n: number;
+  readonly cols: number;
+  readonly k: number;
+  readonly which: Which;
+  /** J as the solver sees it: [n][cols] f32. */
+  readonly jacobian: Float32Array;
+  /** Eigenvalues of K = J Jᵀ for the f32 entries (σ² from a float64 SVD of J, zeros for n > cols), ascending. */
+  readonly values: Float64Array;
+}
+
+/** `count` orthonormal columns of length `rows` ([rows][count]), Gram–Schmidt twice on Gaussian vectors. */
+function orthonormalColumns(rows: number, count: number, rng: Random): Float64Array {
+  const q = new Float64Array(rows * count);
+  for (let c = 0; c < count; c++) {
+    const x = rng.normals(rows);
+    for (let pass = 0; pass < 2; pass++)
+      for (let d = 0; d < c; d++) {
+        let dot = 0;
+        for (let i = 0; i < rows; i++) dot += x[i]! * q[i * count + d]!;
+        for (let i = 0; i < rows; i++) x[i] = x[i]! - dot * q[i * count + d]!;
+      }
+    let nrm = 0;
+    for (const v of x) nrm += v * v;
+    nrm = Math.sqrt(nrm);
+    for (let i = 0; i < rows; i++) q[i * count + c] = x[i]! / nrm;
+  }
+  return q;
+}
+
+/** J = U diag(σ) Vᵀ (n × cols, σ of length ≤ min(n, cols)) rounded to f32, with the eigenvalues of its K. */
+function jacobianCase(name: string, n: number, cols: number, k: number, which: Which, sigma: ArrayLike<number>, rng: Random): JacobianCase {
+  const r = sigma.length;
+  const u = orthonormalColumns(n, r, rng);
+  const v = orthonormalColumns(cols, r, rng);
+  const jacobian = new Float32Array(n * cols);
+  for (let i = 0; i < n; i++)
+    for (let c = 0; c < cols; c++) {
+      let s = 0;
+      for (let t = 0; t < r; t++) s += u[i * r + t]! * sigma[t]! * v[c * r + t]!;
+      jacobian[i * cols + c] = s;
+    }
+  return { name, n, cols, k, which, jacobian, values: kernelValues(jacobian, n, cols) };
+}
+
+/** J = [diag(σ) 0] (exact in f32 for f32 σ: multiplicities survive the rounding), n × cols. */
+function diagonalJacobian(name: string, n: number, cols: number, k: number, which: Which, sigma: ArrayLike<number>): JacobianCase {
+  const jacobian = new Float32Array(n * cols);
+  for (let i = 0; i < Math.min(sigma.length, n, cols); i++) jacobian[i * cols + i] = sigma[i]!;
+  return { name, n, cols, k, which, jacobian, values: kernelValues(jacobian, n, cols) };
+}
+
+/** Eigenvalues of J Jᵀ for the f32 J: σ² from a float64 SVD of the smaller Gram side, zeros past rank min(n, cols). */
+function kernelValues(j: Float32Array, n: number, cols: number): Float64Array {
+  const m = Math.min(n, cols);
+  // The Gram matrix of the smaller side in float64 has eigenvalues σ² with absolute error ≈ ε·σ_max²
+  // (for the tests' 1e-5·‖K‖ contract and the bounds' floors far below it: ample).
+  const g = new Float64Array(m * m);
+  for (let a = 0; a < m; a++)
+    for (let b = a; b < m; b++) {
+      let s = 0;
+      if (n <= cols) for (let c = 0; c < cols; c++) s += j[a * cols + c]! * j[b * cols + c]!;
+      else for (let i = 0; i < n; i++) s += j[i * cols + a]! * j[i * cols + b]!;
+      g[a * m + b] = s;
+      g[b * m + a] = s;
+    }
+  const top = symmetricEigen(g, m).values;
+  const out = new Float64Array(n);
+  out.set(
+    top.map((x) => Math.max(x, 0)),
+    n - m,
+  );
+  return out;
+}
+
+/**
+ * Jacobian cases for Golub–Kahan (`eigshJacobian`) and Lanczos on K = J Jᵀ: rank-deficient J
+ * (n > cols: zeros at the smallest end, and k above the rank at the largest), repeated singular
+ * values at both ends, λ over 6 and 8 decades, a wide J (cols ≫ n) and a J scaled by 1e-15.
+ */
+export function jacobianCatalogue(size: CatalogueSize = 'test'): JacobianCase[] {
+  const big = size === 'bench';
+  const rng = new Random(29);
+  const cases: JacobianCase[] = [];
+  const range = (count: number, f: (i: number) => number): number[] => Array.from({ length: count }, (_, i) => f(i));
+  {
+    const [n, cols] = big ? [400, 40] : [80, 20];
+    cases.push(
+      jacobianCase(
+        'J rank-deficient (n > cols), smallest',
+        n,
+        cols,
+        6,
+        'smallest',
+        range(cols, (i) => 1 + i / cols),
+        rng,
+      ),
+    );
+  }
+  {
+    const [n, cols] = big ? [200, 40] : [40, 10];
+    cases.push(
+      jacobianCase(
+        'J rank-deficient, k above the rank',
+        n,
+        cols,
+        cols + 4,
+        'largest',
+        range(cols, (i) => 2 - i / cols),
+        rng,
+      ),
+    );
+  }
+  const [n, cols] = big ? [300, 450] : [60, 90];
+  const top3 = range(n, (i) => (i < 3 ? 1 : 0.8 * 10 ** ((-2 * i) / n)));
+  // σ = 0.1 three times below a spectrum in [0.3, 1] (λ: 0.01 against ≥ 0.09).
+  const bottom3 = range(n, (i) => (i >= n - 3 ? 0.1 : 10 ** ((-0.5 * i) / n)));
+  cases.push(diagonalJacobian('J, 3-fold largest σ (diagonal)', n, cols, 8, 'largest', top3));
+  cases.push(jacobianCase('J, 3-fold largest σ (rotated)', n, cols, 8, 'largest', top3, rng));
+  cases.push(diagonalJacobian('J, 3-fold smallest σ (diagonal)', n, cols, 6, 'smallest', bottom3));
+  cases.push(
+    jacobianCase(
+      'J, λ over 8 decades, smallest',
+      n,
+      cols,
+      6,
+      'smallest',
+      range(n, (i) => 10 ** ((-4 * i) / (n - 1))),
+      rng,
+    ),
+  );
+  cases.push(
+    jacobianCase(
+      'J, λ over 6 decades, largest',
+      n,
+      cols,
+      8,
+      'largest',
+      range(n, () => 10 ** (-3 * rng.uniform())),
+      rng,
+    ),
+  );
+  cases.push(
+    jacobianCase(
+      'J × 1e-15, largest',
+      n,
+      cols,
+      6,
+      'largest',
+      range(n, (i) => 1e-15 / (i + 1)),
+      rng,
+    ),
+  );
+  {
+    const [m, c] = big ? [128, 4096] : [32, 512];
+    const jacobian = Float32Array.from(rng.normals(m * c), (x) => x / Math.sqrt(c));
+    cases.push({
+      name: 'J wide (cols ≫ n), both ends',
+      n: m,
+      cols: c,
+      k: 6,
+      which: 'both',
+      jacobian,
+      values: kernelValues(jacobian, m, c),
+    });
+  }
+  return cases;
 }

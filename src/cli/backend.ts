@@ -66,17 +66,39 @@ export function formatSeconds(s: number): string {
 /** A software adapter chosen for work estimated longer than this earns a warning rather than a note. */
 const SLOW_SECONDS = 30;
 
+/** A backend opened as named (or, for auto, the adapter found), before any measurement. */
+export interface OpenedBackend {
+  /** The GPU context, or null for `--backend cpu`. */
+  readonly ctx: GpuContext | null;
+  /** Whether grsd chooses (auto), or the backend was named (--backend or GRSD_BACKEND). */
+  readonly auto: boolean;
+  /** The name asked for, in words ("--backend cpu", "requested opengles"). */
+  readonly requested: string;
+}
+
 /**
- * Chooses the backend for `work` (see the module comment). `backend` undefined means
- * `$GRSD_BACKEND`, else auto; only auto may pick `cpu` on its own.
+ * Opens the backend named by `backend` (undefined means `$GRSD_BACKEND`, else auto): the cpu
+ * backend, or a GPU context (for auto, the adapter `createNodeGpuContext` finds). A missing
+ * adapter fails here, before any work. {@link settleBackend} completes the choice once the work
+ * is known.
  */
-export async function chooseBackend(backend: ComputeBackend | undefined, io: CliIo, work?: WorkEstimate): Promise<BackendChoice> {
-  if (backend === 'cpu') return { ctx: null, selection: { mode: 'requested', reason: '--backend cpu' } };
+export async function openBackend(backend: ComputeBackend | undefined): Promise<OpenedBackend> {
+  if (backend === 'cpu') return { ctx: null, auto: false, requested: '--backend cpu' };
   const requested = backend ?? ((process.env.GRSD_BACKEND || undefined) as NodeBackend | undefined);
   const auto = requested === undefined || requested === 'auto';
   const ctx = await createNodeGpuContext(requested ? { backend: requested as NodeBackend } : {});
+  return { ctx, auto, requested: `requested ${requested}` };
+}
+
+/**
+ * Completes the choice of an opened backend for `work`: a named backend is kept; on auto with a
+ * software adapter both backends are measured on a miniature of the work and the faster is used
+ * (the GPU context is disposed when cpu wins). Only auto may pick `cpu` on its own.
+ */
+export async function settleBackend(opened: OpenedBackend, io: CliIo, work?: WorkEstimate): Promise<BackendChoice> {
+  const { ctx } = opened;
+  if (!ctx || !opened.auto) return { ctx, selection: { mode: 'requested', reason: opened.requested } };
   const name = ctx.adapter.device || ctx.adapter.description || ctx.adapter.route;
-  if (!auto) return { ctx, selection: { mode: 'requested', reason: `requested ${requested}` } };
   if (!ctx.adapter.software || !work) {
     return {
       ctx,
@@ -104,6 +126,14 @@ export async function chooseBackend(backend: ComputeBackend | undefined, io: Cli
   if (gpu > SLOW_SECONDS) warn(io, `backend ${reason}: a slow software adapter; this will take about ${formatSeconds(gpu)}`);
   else note(io, `grsd: backend ${reason}`);
   return { ctx, selection };
+}
+
+/**
+ * Chooses the backend for `work` (see the module comment): {@link openBackend}, then
+ * {@link settleBackend}. `backend` undefined means `$GRSD_BACKEND`, else auto.
+ */
+export async function chooseBackend(backend: ComputeBackend | undefined, io: CliIo, work?: WorkEstimate): Promise<BackendChoice> {
+  return settleBackend(await openBackend(backend), io, work);
 }
 
 /**

@@ -49,6 +49,11 @@ export interface LiveRunGrid {
 
 /** Options of {@link LiveRun}. */
 export interface LiveRunOptions {
+  /**
+   * Called with the first checkpoint loaded, before it is analysed (e.g. to choose the backend for
+   * the run's n); called again for the next checkpoint when it throws.
+   */
+  readonly prepare?: (data: CheckpointData, manifest: RunManifest) => Promise<void>;
   /** A new series for a manifest (and the run's λ_max bound when {@link grid} is given), with the options `grsd analyze` would use. */
   readonly createSeries: (manifest: RunManifest, lambdaMax: number | null) => GrsdSeries;
   /** Whole-run grid (omit when the options fix the grid). */
@@ -94,6 +99,8 @@ export class LiveRun {
   #timer: NodeJS.Timeout | null = null;
   #running: Promise<void> | null = null;
   #stopped = false;
+  /** Whether {@link LiveRunOptions.prepare} has run (once per watch, restarts included). */
+  #prepared = false;
 
   constructor(dir: string, options: LiveRunOptions) {
     this.dir = dir;
@@ -207,6 +214,10 @@ export class LiveRun {
    * changes the grid, a new series is built for it and checkpoints 0…i−1 are read and pushed again.
    */
   async #push(manifest: RunManifest, i: number, data: CheckpointData): Promise<void> {
+    if (!this.#prepared) {
+      await this.#options.prepare?.(data, manifest);
+      this.#prepared = true;
+    }
     const grid = this.#options.grid;
     if (!grid) {
       this.#series ??= this.#options.createSeries(manifest, null);

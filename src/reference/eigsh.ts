@@ -8,6 +8,7 @@ import { InvalidArgumentError } from '../errors.ts';
 import { Random } from '../util/random.ts';
 import { ritzOrder, runKrylovSync, type KrylovItemResult, type StopReason, type Which } from './krylov.ts';
 import { F64_HOLE_TOLERANCE, KrylovF64Backend, type CpuOperator } from './krylovF64.ts';
+import { roundingFloors } from './krylovItems.ts';
 import { lanczosF64 } from './lanczos.ts';
 import { gaussQuadrature } from './quadrature.ts';
 
@@ -202,18 +203,25 @@ export function eigenStartVector(seed: number, n: number): Float64Array {
   return probeVector(seed, 0, n);
 }
 
-/** Rounding floor of the float64 backend: (2η + 2ε)·max|θ|, ε = 2⁻⁵³, η the measured loss of orthogonality (as the GPU's f32 floor). */
+/** The float64 unit roundoff ε = 2⁻⁵³: the float64 backend's rounding floors are made of it (src/reference/krylovItems.ts). */
+export const F64_ROUNDOFF = 2 ** -53;
+
+/**
+ * The float64 rounding floor added to every error bound of `eigshF64`: (2η + 2ε)·max|θ|, η the
+ * largest loss of orthogonality measured during the run (src/reference/krylovItems.ts,
+ * `roundingFloors`; docs/accuracy.md, "Eigenvalues: what errorBounds guarantee").
+ */
 export function f64BoundFloor(loss: number, scale: number): number {
-  return (2 * loss + 2 * 2 ** -53) * scale;
+  return roundingFloors('symmetric', F64_ROUNDOFF, loss, scale, null, 1)[0]!;
 }
 
 /** The smallest tolerance the float64 backend accepts: 64ε ≈ 7e-15. */
-export const MIN_F64_TOLERANCE = 64 * 2 ** -53;
+export const MIN_F64_TOLERANCE = 64 * F64_ROUNDOFF;
 
 /**
  * The float64 CPU backend of the eigensolver: the same options, algorithm (block thick-restart
  * Lanczos with breakdown continuation, verification and power-of-two scaling) and result shape
- * as the GPU `eigsh`, in float64 on the host. Rounding floor {@link f64BoundFloor}.
+ * as the GPU `eigsh`, in float64 on the host. Rounding floor (2η + 2ε)·max|θ| (docs/accuracy.md).
  */
 export function eigshF64(operator: CpuOperator, options: EigenOptions & { readonly vectors?: boolean }): EigenResult[] {
   const { n } = operator;
@@ -238,7 +246,7 @@ export function eigshF64(operator: CpuOperator, options: EigenOptions & { readon
       verify: o.verify,
       maxApplies: o.maxApplies,
       vectors: options.vectors === true,
-      floor: ({ scale, loss }) => f64BoundFloor(loss, scale),
+      roundoff: F64_ROUNDOFF,
     },
     backend,
   );
@@ -258,7 +266,18 @@ export function quadratureF64(
   steps: number,
   probes: number,
   seed: number,
-): { nodes: Float64Array; weights: Float64Array; norm2: number; steps: number; breakdown: boolean }[][] {
+): {
+  /** Ascending nodes (Ritz values). */
+  nodes: Float64Array;
+  /** Weights (sum 1): squared first components of the tridiagonal's eigenvectors. */
+  weights: Float64Array;
+  /** ‖probe‖²: multiply the weights by it for the probe's energy per node. */
+  norm2: number;
+  /** Lanczos steps taken (fewer than asked after a breakdown). */
+  steps: number;
+  /** True when Lanczos met an invariant subspace before the steps asked for. */
+  breakdown: boolean;
+}[][] {
   if (!Number.isInteger(steps) || steps < 1 || steps > operator.n)
     throw new InvalidArgumentError('steps', `must be an integer in [1, n = ${operator.n}], got ${steps}`);
   if (!Number.isInteger(probes) || probes < 1) throw new InvalidArgumentError('probes', `must be a positive integer, got ${probes}`);

@@ -8,12 +8,102 @@
  * and working with σ instead of λ = σ² keeps the small end of the spectrum accurate (λ from an
  * eigensolver on J Jᵀ has absolute error ε·σ_max², so λ ≈ 1e-16 · σ_max² is lost in f64; σ
  * from the bidiagonal is relatively accurate down to σ ≈ ε·σ_max).
+ *
+ * {@link eigshJacobianF64} is the float64 twin of the GPU `eigshJacobian`: block thick-restart
+ * Golub–Kahan on the shared Krylov driver (src/reference/krylov.ts, bidiagonal decomposition).
  * @module
  */
 import { InvalidArgumentError } from '../errors.ts';
+import {
+  eigenResultOf,
+  F64_ROUNDOFF,
+  MIN_F64_TOLERANCE,
+  probeVector,
+  resolveEigenOptions,
+  type EigenOptions,
+  type EigenResult,
+} from './eigsh.ts';
+import { runKrylovSync } from './krylov.ts';
+import { F64_HOLE_TOLERANCE, KrylovF64Backend, type CpuRectangularOperator } from './krylovF64.ts';
 import { cgs2 } from './lanczos.ts';
 import { checkCount, checkFinite, checkLength, norm2 } from './linalg.ts';
 import { tridiagonalEigen } from './tridiagonalEigen.ts';
+
+export type { CpuRectangularOperator };
+
+/** A batch of dense Jacobians [batch][n][cols] (row-major) as a {@link CpuRectangularOperator}. */
+export function denseJacobianCpuOperator(n: number, cols: number, batch: number, data: ArrayLike<number>): CpuRectangularOperator {
+  if (data.length !== batch * n * cols)
+    throw new InvalidArgumentError('data', `expected batch·n·cols = ${batch * n * cols} values, got ${data.length}`);
+  return {
+    n,
+    cols,
+    batch,
+    applyJ(b, x, y) {
+      const base = b * n * cols;
+      for (let i = 0; i < n; i++) {
+        let s = 0;
+        const o = base + i * cols;
+        for (let j = 0; j < cols; j++) s += data[o + j]! * x[j]!;
+        y[i] = s;
+      }
+    },
+    applyJt(b, x, y) {
+      const base = b * n * cols;
+      y.fill(0);
+      for (let i = 0; i < n; i++) {
+        const xi = x[i]!;
+        if (xi === 0) continue;
+        const o = base + i * cols;
+        for (let j = 0; j < cols; j++) y[j] = y[j]! + data[o + j]! * xi;
+      }
+    },
+  };
+}
+
+/**
+ * Eigenpairs of K_b = J_b J_bᵀ in float64 through block thick-restart Golub–Kahan on J_b — the
+ * float64 twin of the GPU `eigshJacobian`: the same options, algorithm (thick restart within
+ * `maxVectors`, breakdown continuation on either side, verification, power-of-two scaling) and
+ * result shape as `eigshF64`. Small eigenvalues are accurate to ≈ 2ε·√(λ_max·λ) (σ to ε·σ_max),
+ * not ε·λ_max. `applies` counts applications of K (one J and one Jᵀ each); `vectors` gives the
+ * eigenvectors of K (left singular vectors of J).
+ */
+export function eigshJacobianF64(operator: CpuRectangularOperator, options: EigenOptions & { readonly vectors?: boolean }): EigenResult[] {
+  const { n, cols } = operator;
+  const o = resolveEigenOptions(options, n, MIN_F64_TOLERANCE);
+  if (o.blockSize > cols) throw new InvalidArgumentError('blockSize', `cannot exceed the Jacobian's columns (${cols}), got ${o.blockSize}`);
+  const backend = new KrylovF64Backend(operator, {
+    block: o.blockSize,
+    capacity: o.maxVectors,
+    startVector: (v) => probeVector(o.seed, v, n),
+    seed: o.seed,
+    holeTolerance: options.breakdownTolerance ?? F64_HOLE_TOLERANCE,
+  });
+  const outcome = runKrylovSync(
+    {
+      kind: 'bidiagonal',
+      n,
+      items: operator.batch,
+      block: o.blockSize,
+      k: o.k,
+      which: o.which,
+      tolerance: o.tolerance,
+      capacity: o.maxVectors,
+      ...(o.fixedSteps === undefined ? {} : { fixedSteps: o.fixedSteps }),
+      verify: o.verify,
+      maxApplies: o.maxApplies,
+      vectors: options.vectors === true,
+      roundoff: F64_ROUNDOFF,
+    },
+    backend,
+  );
+  return outcome.results.map((r, b) => {
+    const result = eigenResultOf(r);
+    if (options.vectors) result.vectors = backend.vectors[b]!;
+    return result;
+  });
+}
 
 /** Options of {@link golubKahanF64}. */
 export interface GolubKahanF64Options {

@@ -1,31 +1,26 @@
 /**
- * Block thick-restart Lanczos: the host-side logic shared by the GPU eigensolver
- * (src/algorithms/eigsh.ts) and its float64 twin (`eigshF64`, src/reference/eigsh.ts). The driver
- * decides everything — when to check convergence, restart, lock, verify and stop — and asks a
- * backend (GPU f32 or host float64) for four bulk operations on the Krylov basis: start, expand,
- * restart and Ritz vectors. Both backends therefore run the same algorithm; see docs/accuracy.md
- * ("Eigenvalues") for the guarantees.
+ * Block thick-restart Krylov eigensolver: the host-side driver shared by the GPU eigensolvers
+ * (`eigsh`, src/algorithms/eigsh.ts; `eigshJacobian`, src/algorithms/golubKahan.ts) and their
+ * float64 twins (`eigshF64`, `eigshJacobianF64`). The driver decides everything — when to check
+ * convergence, restart, lock, verify and stop — and asks a backend (GPU f32 or host float64) for
+ * four bulk operations on the Krylov bases: start, expand, restart and Ritz vectors. Every backend
+ * therefore runs the same algorithm; see docs/accuracy.md ("Eigenvalues") for the guarantees.
  *
- * The basis of every operator ("item") is a sequence of rows q_0, q_1, … in blocks of p. A block
- * step applies A to the newest p rows (the *frontier*), orthogonalizes each result twice (CGS2)
- * against every row, then within the block, and normalizes it into the next row. The coefficients
- * of every projection are read back, so the driver holds the Rayleigh quotient H = QᵀAQ
- * explicitly (not only a tridiagonal): thick restarts, locked Ritz vectors and random restart
- * vectors need no special algebra. Row kinds:
+ * Two decompositions share the driver (src/reference/krylovItems.ts holds their algebra):
+ * - `symmetric`: block Lanczos on a symmetric A, one basis Q;
+ * - `bidiagonal`: block Golub–Kahan on a rectangular J, for the eigenvalues of K = J Jᵀ, with a
+ *   left basis U (length n, the "main" basis) and a right basis V. A step applies Jᵀ to the
+ *   frontier of U (new V rows), then J to those (the new frontier of U).
  *
- * - applied (A q_i known: its column of H is known),
- * - frontier (the newest p rows, not yet applied),
- * - hole (a zero row: the candidate had no direction left, an invariant subspace).
- *
- * A hole is followed at the next step by a random vector orthogonalized against the basis (as
- * ARPACK's getv0 does), so an invariant subspace never ends the run early. With
- * C[i][j] = the coefficient of A q_j on q_i (measured when q_j was applied),
- *
- *   A Q_H = Q_H H + Q_F R + D,   H = C[applied][applied] (upper triangle), R = C[frontier][applied],
- *
- * with D the residuals that left the basis (dropped at holes, or with a frontier cleared for
- * verification), tracked as {@link Dropped} events. A Ritz pair (θ, s) of H therefore has
- * ‖A Q s − θ Q s‖ ≤ ‖R s‖ + Σ_e weight_e‖E_e s‖: the error bound, plus the backend's rounding floor.
+ * The main basis of every operator ("item") is a sequence of rows q_0, q_1, … in blocks of p. A
+ * block step applies the operator to the newest p rows (the *frontier*), orthogonalizes each result
+ * twice (CGS2) against every row, then within the block, and normalizes it into the next row. The
+ * coefficients of every projection are read back, so the driver holds the projected operator
+ * explicitly (H = QᵀAQ, or M = UᵀJV): thick restarts, locked Ritz vectors and random restart
+ * vectors need no special algebra. Row kinds: applied (its column of H, or row of M, is known),
+ * frontier (the newest p rows, not yet applied), hole (a zero row: no direction was left, an
+ * invariant subspace). A hole is followed at the next step by a random vector orthogonalized
+ * against the basis (as ARPACK's getv0 does), so an invariant subspace never ends the run early.
  *
  * Verification: once every wanted pair has converged, the next restart keeps only converged Ritz
  * vectors (locked) and clears the frontier, so the following steps continue from a random block
@@ -35,11 +30,14 @@
  * @module
  */
 import { InvalidArgumentError } from '../errors.ts';
-import { norm2 } from './linalg.ts';
-import { symmetricEigen } from './symmetricEigen.ts';
+import { APPLIED, BidiagonalItem, FRONTIER, HOLE, SymmetricItem, type KrylovItem, type Ritz } from './krylovItems.ts';
+import { certifies } from './krylovVerification.ts';
 
 /** Which end of the spectrum to compute. `"both"`: ⌈k/2⌉ largest and ⌊k/2⌋ smallest. */
 export type Which = 'largest' | 'smallest' | 'both';
+
+/** The decomposition the driver runs (see the module documentation). */
+export type KrylovKind = 'symmetric' | 'bidiagonal';
 
 /** Why an item stopped. */
 export type StopReason =
@@ -54,16 +52,11 @@ export type StopReason =
   /** The measured rounding floor exceeds half the tolerance: it cannot be certified (docs/accuracy.md). */
   | 'floor';
 
-/** Row kinds of the basis. */
-const HOLE = 0;
-const APPLIED = 1;
-const FRONTIER = 2;
-
 /** Flags the backend reports per candidate vector. */
 export const CandidateFlag = {
   /** No direction left (‖w‖ ≤ tol·‖w₀‖ after orthogonalization): the new row is zero. */
   hole: 1,
-  /** The candidate was a random vector (the frontier row was a hole), not A·q. */
+  /** The candidate was a random vector (the source row was a hole), not an operator apply. */
   injected: 2,
   /** A non-finite value appeared (the operator produced Inf/NaN even after scaling). */
   nonFinite: 4,
@@ -75,28 +68,32 @@ export const CandidateFlag = {
  * needed for Ritz vectors).
  */
 export type KrylovRequest =
-  /** Load the start block of every item into rows [0, p) (orthonormalized). */
+  /** Load the start block of every item into rows [0, p) of the main basis (orthonormalized). */
   | { readonly kind: 'start' }
   /**
    * Run `steps` block steps for the items with active[b] = 1, the first from frontier rows
-   * [rows − p, rows). A lane whose frontier row is a hole takes a random candidate instead of A·q;
-   * `tick` numbers the steps (for the random vectors).
+   * [rows − p, rows) of the main basis. A lane whose source row is a hole takes a random
+   * candidate instead of an apply; `tick` numbers the steps (for the random vectors).
+   * Bidiagonal: step s applies Jᵀ to U rows [r − p, r) into V rows [r − p, r), then J to those
+   * into U rows [r, r + p), r = rows + s·p.
    */
   | { readonly kind: 'expand'; readonly rows: number; readonly steps: number; readonly active: Uint8Array; readonly tick: number }
   /**
-   * Thick restart of the items with S_b: new rows [0, keep) = Σ_j S_b[j][t] q_j over rows
-   * j < applied (S_b row-major [applied][keep]); new rows [keep, keep + p) = old rows
-   * [applied, applied + p), or holes (zero rows) where clear[b] = 1.
+   * Thick restart of the items with S_b: new main rows [0, keep) = Σ_j S_b[j][t] q_j over rows
+   * j < applied (S_b row-major [applied][keep]); new main rows [keep, keep + p) = old rows
+   * [applied, applied + p), or holes (zero rows) where clear[b] = 1. Bidiagonal: new V rows
+   * [0, keep) = Σ_j right_b[j][t] v_j over V rows j < applied.
    */
   | {
       readonly kind: 'restart';
       readonly applied: number;
       readonly keep: number;
       readonly s: readonly (Float64Array | null)[];
+      readonly right: readonly (Float64Array | null)[] | null;
       readonly clear: Uint8Array;
     }
   /**
-   * Ritz vectors: for every item, Σ_j S_b[j][t] q_j over rows j < rows[b] for t < count
+   * Ritz vectors: for every item, Σ_j S_b[j][t] q_j over main rows j < rows[b] for t < count
    * (S_b [rows[b]][count], zero columns where an item has fewer than `count` values).
    */
   | { readonly kind: 'vectors'; readonly rows: Int32Array; readonly count: number; readonly s: readonly Float64Array[] };
@@ -104,13 +101,14 @@ export type KrylovRequest =
 /** What a backend returns for `start` and `expand`. */
 export interface CandidateRecords {
   /**
-   * Coefficients [steps][lanes][capacity]: for candidate (s, l), its projections on rows
-   * [0, target) (both CGS passes summed), target = rows + s·p + v. Unused for `start`.
+   * Coefficients [steps][halves][lanes][capacity] (halves: 1 symmetric, 2 bidiagonal: Jᵀ then J):
+   * for candidate (s, h, l), its projections on rows [0, target) of the basis it joins (both CGS
+   * passes summed), target = its row (see `expand`). Unused for `start`.
    */
   readonly coef: Float64Array;
-  /** ‖candidate‖ after orthogonalization, [steps][lanes]. */
+  /** ‖candidate‖ after orthogonalization, [steps][halves][lanes]. */
   readonly norm: Float64Array;
-  /** {@link CandidateFlag} bits, [steps][lanes]. */
+  /** {@link CandidateFlag} bits, [steps][halves][lanes]. */
   readonly flags: Uint8Array;
   /** log2 of the power of two each item's operator is divided by (fixed by the first apply). */
   readonly exponent: Int32Array;
@@ -127,6 +125,9 @@ export type KrylovResponse = CandidateRecords | null;
 
 /** Problem settings of {@link krylovEigen}. */
 export interface KrylovSettings {
+  /** Default `"symmetric"`. */
+  readonly kind?: KrylovKind;
+  /** Dimension of the main basis (A is n×n; J is n×cols). */
   readonly n: number;
   readonly items: number;
   /** Block size p. */
@@ -146,11 +147,8 @@ export interface KrylovSettings {
   readonly maxApplies: number;
   /** Ritz vectors wanted. */
   readonly vectors: boolean;
-  /**
-   * The backend's rounding floor for an item (in the scaled units of H), from its scale (max|θ|)
-   * and the largest measured loss of orthogonality.
-   */
-  readonly floor: (f: { readonly scale: number; readonly loss: number }) => number;
+  /** The backend's unit roundoff (2⁻²⁴ in f32, 2⁻⁵³ in float64): the rounding floors are made of it. */
+  readonly roundoff: number;
 }
 
 /** One item's result (eigenvalues in the operator's units). */
@@ -161,7 +159,7 @@ export interface KrylovItemResult {
   readonly converged: boolean[];
   /** Block steps taken. */
   readonly steps: number;
-  /** Operator applications (vectors). */
+  /** Operator applications (vectors; bidiagonal: applications of K = J Jᵀ, one J and one Jᵀ each). */
   readonly applies: number;
   /** Holes met (invariant subspaces found and continued from). */
   readonly breakdowns: number;
@@ -178,90 +176,38 @@ export interface KrylovOutcome {
   readonly results: KrylovItemResult[];
 }
 
-/** The Ritz decomposition of one item at a check. */
-interface Ritz {
-  /** Row indices of H (applied rows). */
-  readonly hIdx: Int32Array;
-  /** Ritz values ascending (scaled units). */
-  readonly values: Float64Array;
-  /** Eigenvectors of H, row t = vector of values[t], length hIdx.length. */
-  readonly vectors: Float64Array;
-  /** Bound per Ritz value (scaled units), residual + drops + floor. */
-  readonly bounds: Float64Array;
-  readonly scale: number;
-  /** The rounding floor included in every bound. */
-  readonly floor: number;
-}
-
-/**
- * A residual that left the basis: `weight · Σ_r E[r]·u_r` with u_r orthonormal vectors outside
- * the relation, E [rows][cap] coefficients over the basis columns. It adds weight·‖E s‖ to the
- * bound of a Ritz vector Q s. Holes are one-row events (weight = the dropped norm, E = e_j); the
- * rows excluded at a restart form one event of weight 1. Restarts map E to E·S, so bounds do not
- * compound.
- */
-interface Dropped {
-  readonly weight: number;
-  readonly rows: number;
-  readonly e: Float64Array;
-}
-
-/** Σ_e weight_e·‖E_e s‖ for s given over the columns `cols`. */
-function droppedBound(dropped: readonly Dropped[], cap: number, cols: Int32Array, s: ArrayLike<number>): number {
-  let total = 0;
-  for (const d of dropped) {
-    let sq = 0;
-    for (let r = 0; r < d.rows; r++) {
-      const base = r * cap;
-      let acc = 0;
-      for (let a = 0; a < cols.length; a++) acc += d.e[base + cols[a]!]! * s[a]!;
-      sq += acc * acc;
-    }
-    total += d.weight * Math.sqrt(sq);
-  }
-  return total;
-}
-
-/** Per-item state of the driver. */
-class Item {
-  readonly status: Uint8Array;
-  /** C[i·cap + j]: coefficient of A q_j on q_i. */
-  readonly c: Float64Array;
-  /** Residuals that left the basis (see {@link Dropped}). */
-  dropped: Dropped[] = [];
+/** The driver's per-item progress around the algebra of src/reference/krylovItems.ts. */
+class Progress {
+  readonly alg: KrylovItem;
   phase: 'running' | 'verifying' | 'done' = 'running';
   stopReason: StopReason = 'converged';
-  exponent = 0;
   steps = 0;
   applies = 0;
-  breakdowns = 0;
   restarts = 0;
   verifications = 0;
+  /** Convergence checks made. */
+  checks = 0;
   /** Block steps taken at the last verification restart. */
   verifyStart = 0;
+  /** The first row of the verification lane (the random block) and the dimension it lives in. */
+  verifyFirst = 0;
+  verifyDimension = 0;
   ritz: Ritz | null = null;
-  /** Rows of the basis when the item stopped (for its Ritz vectors). */
+  /** Rows of the basis when `ritz` was computed (and for the Ritz vectors once stopped). */
   finalRows = 0;
   /** Converged: the next restart locks the converged pairs and continues from a random block. */
   verifyRequested = false;
-  /** The largest |θ| seen so far: the estimate of ‖A‖ (restarts may keep only small Ritz values). */
-  scale = 0;
-  /** The largest measured loss of orthogonality (see CandidateRecords.loss). */
-  loss = 0;
-  readonly cap: number;
-  constructor(cap: number) {
-    this.cap = cap;
-    this.status = new Uint8Array(cap);
-    this.c = new Float64Array(cap * cap);
-  }
-
-  /** Rows that are part of the space (applied or frontier). */
-  validRows(rows: number): number {
-    let count = 0;
-    for (let i = 0; i < rows; i++) if (this.status[i] !== HOLE) count++;
-    return count;
+  constructor(alg: KrylovItem) {
+    this.alg = alg;
   }
 }
+
+/**
+ * The verification's failure probability: a converged set is accepted on the certificate only if,
+ * with probability ≥ 1 − VERIFY_DELTA over the random block, no eigenvalue was missed beyond the
+ * tolerance (docs/accuracy.md, "What converged guarantees").
+ */
+export const VERIFY_DELTA = 1e-3;
 
 /** Number of wanted values at the top and bottom for `which`. */
 export function wantedSplit(k: number, which: Which): { top: number; bottom: number } {
@@ -299,52 +245,13 @@ function keepOrder(m: number, keep: number, k: number, which: Which): number[] {
 function checkSettings(s: KrylovSettings): void {
   const { n, block: p, k, capacity } = s;
   if (!Number.isInteger(p) || p < 1 || p > n) throw new InvalidArgumentError('blockSize', `must be an integer in [1, n = ${n}], got ${p}`);
-  if (!Number.isInteger(capacity) || capacity < k + 2 * p)
-    throw new InvalidArgumentError('maxVectors', `must be an integer ≥ k + 2·blockSize = ${k + 2 * p}, got ${capacity}`);
-}
-
-/** Rayleigh–Ritz on one item: H and R from the coefficients, eigenpairs, bounds. */
-function ritzOf(item: Item, rows: number, floor: KrylovSettings['floor']): Ritz {
-  const cap = item.cap;
-  const h: number[] = [];
-  const r: number[] = [];
-  for (let i = 0; i < rows; i++) {
-    const st = item.status[i]!;
-    if (st === APPLIED) h.push(i);
-    else if (st === FRONTIER) r.push(i);
-  }
-  const m = h.length;
-  const hIdx = Int32Array.from(h);
-  if (m === 0) return { hIdx, values: new Float64Array(0), vectors: new Float64Array(0), bounds: new Float64Array(0), scale: 0, floor: 0 };
-  const H = new Float64Array(m * m);
-  for (let a = 0; a < m; a++) {
-    const ia = h[a]!;
-    for (let b = a; b < m; b++) {
-      const v = item.c[ia * cap + h[b]!]!;
-      H[a * m + b] = v;
-      H[b * m + a] = v;
-    }
-  }
-  const eig = symmetricEigen(H, m, { vectors: true });
-  const values = eig.values;
-  const vectors = eig.vectors!;
-  let scale = item.scale;
-  for (const v of values) scale = Math.max(scale, Math.abs(v));
-  item.scale = scale;
-  const fl = floor({ scale, loss: item.loss });
-  const bounds = new Float64Array(m);
-  const rs = new Float64Array(r.length);
-  for (let t = 0; t < m; t++) {
-    const s = vectors.subarray(t * m, (t + 1) * m);
-    for (let f = 0; f < r.length; f++) {
-      const base = r[f]! * cap;
-      let acc = 0;
-      for (let a = 0; a < m; a++) acc += item.c[base + h[a]!]! * s[a]!;
-      rs[f] = acc;
-    }
-    bounds[t] = norm2(rs) + droppedBound(item.dropped, cap, hIdx, s) + fl;
-  }
-  return { hIdx, values, vectors, bounds, scale, floor: fl };
+  // Fixed steps need p·(steps + 1) rows (no restart); adaptive runs keep k vectors and a block to restart.
+  const least = s.fixedSteps === undefined ? k + 2 * p : p * (s.fixedSteps + 1);
+  if (!Number.isInteger(capacity) || capacity < least)
+    throw new InvalidArgumentError(
+      'maxVectors',
+      `must be an integer ≥ ${s.fixedSteps === undefined ? 'k + 2·blockSize' : 'blockSize·(steps + 1)'} = ${least}, got ${capacity}`,
+    );
 }
 
 /** Whether every wanted pair of `ritz` has bound ≤ tolerance·scale (and there are k of them). */
@@ -354,17 +261,26 @@ function allConverged(ritz: Ritz, k: number, which: Which, tolerance: number): b
   return ritzOrder(m, k, which).every((t) => ritz.bounds[t]! <= tolerance * ritz.scale);
 }
 
+/** The largest rounding floor among the wanted values. */
+function wantedFloor(ritz: Ritz, k: number, which: Which): number {
+  let f = 0;
+  for (const t of ritzOrder(ritz.values.length, k, which)) f = Math.max(f, ritz.floors[t]!);
+  return f;
+}
+
 /**
- * The block thick-restart Lanczos driver, as a generator: it yields {@link KrylovRequest}s and
- * receives the backend's {@link KrylovResponse}s (see {@link runKrylovSync} and the GPU runner
- * in src/algorithms/eigsh.ts). Returns the wanted Ritz values, bounds and convergence per item,
- * and, through a final `vectors` request, their Ritz vectors.
+ * The block thick-restart Krylov driver, as a generator: it yields {@link KrylovRequest}s and
+ * receives the backend's {@link KrylovResponse}s (see {@link runKrylovSync} and the GPU runners).
+ * Returns the wanted Ritz values, bounds and convergence per item, and, through a final `vectors`
+ * request, their Ritz vectors.
  */
 export function* krylovEigen(settings: KrylovSettings): Generator<KrylovRequest, KrylovOutcome, KrylovResponse> {
   checkSettings(settings);
-  const { n, items: itemCount, block: p, k, which, tolerance, capacity: cap, fixedSteps, floor } = settings;
+  const { n, items: itemCount, block: p, k, which, tolerance, capacity: cap, fixedSteps, roundoff } = settings;
+  const bidiagonal = settings.kind === 'bidiagonal';
+  const halves = bidiagonal ? 2 : 1;
   const lanes = itemCount * p;
-  const items = Array.from({ length: itemCount }, () => new Item(cap));
+  const items = Array.from({ length: itemCount }, () => new Progress(bidiagonal ? new BidiagonalItem(cap) : new SymmetricItem(cap)));
   const fixed = fixedSteps !== undefined;
 
   // Start block: rows [0, p).
@@ -373,19 +289,29 @@ export function* krylovEigen(settings: KrylovSettings): Generator<KrylovRequest,
     for (let v = 0; v < p; v++) {
       const f = start.flags[b * p + v]!;
       if (f & CandidateFlag.nonFinite) throw nonFiniteError();
-      item.status[v] = f & CandidateFlag.hole ? HOLE : FRONTIER;
+      item.alg.status[v] = f & CandidateFlag.hole ? HOLE : FRONTIER;
     }
   }
   let rows = p;
   let tick = 0;
-  // Verification: 16 vectors after a locking restart (float64 catalogue: 8 missed a copy in a 28²
-  // Laplacian, 16 and 32 found every copy; docs/accuracy.md).
+  // Verification: the random block runs until its Christoffel certificate holds (with probability
+  // ≥ 1 − VERIFY_DELTA no eigenvalue of the deflated operator lies beyond the k-th wanted value by
+  // more than the tolerance; src/reference/krylovVerification.ts), at most 16 vectors (the fixed
+  // length the certificate replaces: float64 catalogue, 8 missed a copy in a 28² Laplacian, 16
+  // and 32 found every copy; docs/accuracy.md).
   const verifySteps = Math.max(2, Math.ceil(16 / p));
   // Pairs are locked for verification with a 2× margin: a locked pair's bound is frozen (its
   // residual direction leaves the basis), so a margin keeps it converged through the check.
   const lockable = (ritz: Ritz, t: number): boolean => ritz.bounds[t]! <= 0.5 * tolerance * ritz.scale;
 
   const activeMask = (): Uint8Array => Uint8Array.from(items, (it) => (it.phase === 'done' ? 0 : 1));
+  const ritzAt = (item: Progress): Ritz => {
+    if (item.ritz === null || item.finalRows !== rows) {
+      item.ritz = item.alg.ritz(rows, roundoff);
+      item.finalRows = rows;
+    }
+    return item.ritz;
+  };
 
   while (items.some((it) => it.phase !== 'done')) {
     // How many block steps before the next check.
@@ -394,10 +320,20 @@ export function* krylovEigen(settings: KrylovSettings): Generator<KrylovRequest,
     else {
       // The first check once k Ritz values can exist, then every max(4, rows/8) vectors (the
       // host's Rayleigh–Ritz costs O(rows³) per check: this keeps its total within a few times the last one).
-      steps = items.every((it) => it.ritz === null) ? Math.ceil((k + p) / p) : Math.ceil(Math.max(4, rows / 8) / p);
-      // Never past the space: an item needs at most (n − valid rows) more directions.
+      steps = items.every((it) => it.checks === 0) ? Math.ceil((k + p) / p) : Math.ceil(Math.max(4, rows / 8) / p);
+      // Never past the space: an item needs at most (n − valid rows) more directions, plus one
+      // step to apply its last frontier (so that an exhausted space ends in one chunk).
       let room = Infinity;
-      for (const it of items) if (it.phase !== 'done') room = Math.min(room, Math.ceil((n - it.validRows(rows)) / p));
+      for (const it of items)
+        if (it.phase !== 'done')
+          room = Math.min(room, Math.ceil((n - it.alg.validRows(rows)) / p) + (it.alg.frontierRows(rows) > 0 ? 1 : 0));
+      // A verifying item is checked after 1, 1, 2, 4, … block steps of its random block (the
+      // certificate needs the block's first apply; exact cases certify at once).
+      for (const it of items)
+        if (it.phase === 'verifying') {
+          const done = it.steps - it.verifyStart;
+          steps = Math.min(steps, Math.max(1, Math.min(Math.max(1, done), verifySteps - done)));
+        }
       steps = Math.max(1, Math.min(steps, room));
       for (const it of items)
         if (it.phase !== 'done') steps = Math.min(steps, Math.max(1, Math.ceil((settings.maxApplies - it.applies) / p)));
@@ -418,28 +354,31 @@ export function* krylovEigen(settings: KrylovSettings): Generator<KrylovRequest,
     const rec = (yield { kind: 'expand', rows, steps, active, tick })!;
     for (const [b, item] of items.entries()) {
       if (!active[b]) continue;
-      item.exponent = rec.exponent[b]!;
-      absorb(item, b, rec, rows, steps);
-      if (rec.loss)
-        for (let s2 = 0; s2 < steps; s2++) for (let v = 0; v < p; v++) item.loss = Math.max(item.loss, rec.loss[s2 * lanes + b * p + v]!);
+      const alg = item.alg;
+      alg.exponent = rec.exponent[b]!;
+      for (let at = 0; at < steps * halves; at++) {
+        for (let v = 0; v < p; v++) if (rec.flags[at * lanes + b * p + v]! & CandidateFlag.nonFinite) throw nonFiniteError();
+        if (rec.loss) for (let v = 0; v < p; v++) alg.loss = Math.max(alg.loss, rec.loss[at * lanes + b * p + v]!);
+      }
+      alg.absorb(rec, b, rows, steps, lanes, p, CandidateFlag.hole, CandidateFlag.injected);
       item.steps += steps;
-      item.applies += steps * p;
+      // Applications of the operator to basis vectors: a lane whose source row was a hole took a random vector instead.
+      for (let s = 0; s < steps; s++)
+        for (let v = 0; v < p; v++) if (!(rec.flags[s * halves * lanes + b * p + v]! & CandidateFlag.injected)) item.applies++;
     }
     rows += steps * p;
     tick += steps;
     if (fixed) {
       for (const item of items) {
-        item.ritz = ritzOf(item, rows, floor);
-        item.finalRows = rows;
+        ritzAt(item);
         item.phase = 'done';
         item.stopReason = exhausted(item) ? 'exhausted' : 'steps';
       }
       break;
     }
-    for (const item of items) {
-      if (item.phase === 'done' || !active[items.indexOf(item)]) continue;
-      check(item);
-    }
+    items.forEach((item, b) => {
+      if (item.phase !== 'done' && active[b]) check(item);
+    });
   }
 
   const results = items.map((item) => resultOf(item));
@@ -449,9 +388,9 @@ export function* krylovEigen(settings: KrylovSettings): Generator<KrylovRequest,
       const ritz = item.ritz!;
       const order = ritzOrder(ritz.values.length, k, which);
       const out = new Float64Array(rowsOf[b]! * k);
-      const m = ritz.hIdx.length;
+      const m = ritz.idx.length;
       order.forEach((t, c) => {
-        for (let a = 0; a < m; a++) out[ritz.hIdx[a]! * k + c] = ritz.vectors[t * m + a]!;
+        for (let a = 0; a < m; a++) out[ritz.idx[a]! * k + c] = ritz.vectors[t * m + a]!;
       });
       return out;
     });
@@ -459,56 +398,19 @@ export function* krylovEigen(settings: KrylovSettings): Generator<KrylovRequest,
   }
   return { results };
 
-  /** Reads one expand's candidate records into the item's coefficients and row kinds. */
-  function absorb(item: Item, b: number, rec: CandidateRecords, rows0: number, steps: number): void {
-    for (let s = 0; s < steps; s++) {
-      const r = rows0 + s * p;
-      for (let v = 0; v < p; v++) {
-        const l = b * p + v;
-        const at = s * lanes + l;
-        const f = rec.flags[at]!;
-        if (f & CandidateFlag.nonFinite) throw nonFiniteError();
-        const src = r - p + v;
-        const target = r + v;
-        const norm = rec.norm[at]!;
-        if (!(f & CandidateFlag.injected)) {
-          // Column src of C: projections on rows [0, target), the norm on row target.
-          item.status[src] = APPLIED;
-          const base = at * cap;
-          for (let i = 0; i < target; i++) item.c[i * cap + src] = rec.coef[base + i]!;
-          for (let i = target; i < cap; i++) item.c[i * cap + src] = 0;
-          if (f & CandidateFlag.hole) {
-            if (norm > 0) {
-              const e = new Float64Array(cap);
-              e[src] = 1;
-              item.dropped.push({ weight: norm, rows: 1, e });
-            }
-          } else item.c[target * cap + src] = norm;
-        }
-        if (f & CandidateFlag.hole) item.breakdowns++;
-        item.status[target] = f & CandidateFlag.hole ? HOLE : FRONTIER;
-      }
-    }
-  }
-
-  function exhausted(item: Item): boolean {
-    return item.validRows(rows) >= n;
+  function exhausted(item: Progress): boolean {
+    return item.alg.validRows(rows) >= n;
   }
 
   /** Convergence, verification and stopping of one item after a chunk. */
-  function check(item: Item): void {
-    const ritz = ritzOf(item, rows, floor);
-    item.ritz = ritz;
-    item.finalRows = rows;
-    if (exhausted(item)) {
-      // Complete only once the frontier has been applied (its column belongs to H).
-      let frontier = 0;
-      for (let i = 0; i < rows; i++) if (item.status[i] === FRONTIER) frontier++;
-      if (frontier === 0) {
-        item.phase = 'done';
-        item.stopReason = 'exhausted';
-        return;
-      }
+  function check(item: Progress): void {
+    const ritz = ritzAt(item);
+    item.checks++;
+    // Complete only once the frontier has been applied (its column belongs to the projection).
+    if (exhausted(item) && item.alg.frontierRows(rows) === 0) {
+      item.phase = 'done';
+      item.stopReason = 'exhausted';
+      return;
     }
     if (item.applies >= settings.maxApplies) {
       item.phase = 'done';
@@ -516,7 +418,7 @@ export function* krylovEigen(settings: KrylovSettings): Generator<KrylovRequest,
       return;
     }
     const ok = allConverged(ritz, k, which, tolerance);
-    if (!ok && ritz.floor > 0.5 * tolerance * ritz.scale) {
+    if (!ok && wantedFloor(ritz, k, which) > 0.5 * tolerance * ritz.scale) {
       item.phase = 'done';
       item.stopReason = 'floor';
       return;
@@ -532,7 +434,21 @@ export function* krylovEigen(settings: KrylovSettings): Generator<KrylovRequest,
       item.phase = 'running';
       return;
     }
-    if (item.steps - item.verifyStart >= verifySteps) item.phase = 'done';
+    if (item.steps - item.verifyStart >= verifySteps || certified(item, ritz)) item.phase = 'done';
+  }
+
+  /** The verification certificate of an item whose wanted pairs are converged (see krylovVerification.ts). */
+  function certified(item: Progress, ritz: Ritz): boolean {
+    const m = ritz.values.length;
+    const order = ritzOrder(m, k, which);
+    const { top, bottom } = wantedSplit(k, which);
+    const margin = tolerance * ritz.scale;
+    const cuts = {
+      top: top > 0 ? ritz.values[order[top - 1]!]! + margin : null,
+      bottom: bottom > 0 ? ritz.values[order[top + bottom - 1]!]! - margin : null,
+    };
+    const lane = item.alg.laneMeasure(item.verifyFirst, rows, p);
+    return certifies(lane, cuts, p, item.verifyDimension, VERIFY_DELTA);
   }
 
   /**
@@ -546,89 +462,54 @@ export function* krylovEigen(settings: KrylovSettings): Generator<KrylovRequest,
     const target = Math.min(cap - 2 * p, k + Math.max(0, Math.floor((cap - 2 * p - k) / 2)));
     const plans = items.map((item) => {
       if (item.phase === 'done') return null;
-      const ritz = ritzOf(item, rows, floor);
-      const m = ritz.hIdx.length;
+      const ritz = ritzAt(item);
+      const m = ritz.idx.length;
       const lock = item.verifyRequested;
       const order = lock
         ? keepOrder(m, m, k, which)
             .filter((t) => lockable(ritz, t))
             .slice(0, target)
         : keepOrder(m, target, k, which);
-      return { ritz, m, lock, order };
+      return { ritz, lock, order };
     });
     // Kept rows: uniform over items (the layout is shared); items keeping fewer pad with holes.
     const keep = Math.max(1, ...plans.map((x) => x?.order.length ?? 0));
     const sList: (Float64Array | null)[] = [];
+    const rightList: (Float64Array | null)[] = [];
     const clear = new Uint8Array(itemCount);
     for (const [b, item] of items.entries()) {
       const plan = plans[b];
       if (!plan) {
         sList.push(null);
+        rightList.push(null);
         continue;
       }
-      const { ritz, m, lock, order } = plan;
-      const s = new Float64Array(applied * keep);
-      const c = new Float64Array(cap * cap);
-      const status = new Uint8Array(cap);
-      // Dropped residuals follow the kept Ritz vectors: E' = E·S.
-      const map = (e: Float64Array, rowsE: number): Float64Array => {
-        const out = new Float64Array(rowsE * cap);
-        for (let r = 0; r < rowsE; r++) {
-          order.forEach((t, col) => {
-            let acc = 0;
-            for (let a = 0; a < m; a++) acc += e[r * cap + ritz.hIdx[a]!]! * ritz.vectors[t * m + a]!;
-            out[r * cap + col] = acc;
-          });
-        }
-        return out;
-      };
-      const dropped = item.dropped.map((d) => ({ weight: d.weight, rows: d.rows, e: map(d.e, d.rows) }));
-      if (lock) {
-        // The frontier leaves the basis: its coupling to the locked vectors becomes a dropped residual.
-        const e = new Float64Array(p * cap);
-        for (let v = 0; v < p; v++) {
-          const f = applied + v;
-          if (item.status[f] === FRONTIER) e.set(item.c.subarray(f * cap, (f + 1) * cap), v * cap);
-        }
-        dropped.push({ weight: 1, rows: p, e: map(e, p) });
-      }
-      order.forEach((t, col) => {
-        const sv = ritz.vectors.subarray(t * m, (t + 1) * m);
-        for (let a = 0; a < m; a++) s[ritz.hIdx[a]! * keep + col] = sv[a]!;
-        status[col] = APPLIED;
-        c[col * cap + col] = ritz.values[t]!;
-        // Coupling to the frontier rows: (R S)[f][col].
-        for (let v = 0; v < p; v++) {
-          const f = applied + v;
-          if (lock || item.status[f] !== FRONTIER) continue;
-          let acc = 0;
-          for (let a = 0; a < m; a++) acc += item.c[f * cap + ritz.hIdx[a]!]! * sv[a]!;
-          c[(keep + v) * cap + col] = acc;
-        }
-      });
-      for (let v = 0; v < p; v++) status[keep + v] = lock ? HOLE : item.status[applied + v]!;
-      item.c.set(c);
-      item.dropped = dropped.filter((d) => d.e.some((v) => v !== 0));
-      item.status.set(status);
+      const { s, right } = item.alg.restart({ ...plan, keep, applied, p });
       item.restarts++;
-      if (lock) {
+      item.ritz = null;
+      if (plan.lock) {
         clear[b] = 1;
         item.verifyRequested = false;
         item.phase = 'verifying';
         item.verifications++;
         item.verifyStart = item.steps;
+        item.verifyFirst = keep + p;
+        let locked = 0;
+        for (let r = 0; r < keep; r++) if (item.alg.status[r] === APPLIED) locked++;
+        item.verifyDimension = n - locked;
       }
       sList.push(s);
+      rightList.push(right);
     }
-    yield { kind: 'restart', applied, keep, s: sList, clear };
+    yield { kind: 'restart', applied, keep, s: sList, right: bidiagonal ? rightList : null, clear };
     return keep + p;
   }
 
-  function resultOf(item: Item): KrylovItemResult {
-    const ritz = item.ritz ?? ritzOf(item, rows, floor);
+  function resultOf(item: Progress): KrylovItemResult {
+    const ritz = item.ritz ?? ritzAt(item);
     const m = ritz.values.length;
     const order = ritzOrder(m, k, which);
-    const unit = 2 ** item.exponent;
+    const unit = item.alg.valueUnit();
     const eigenvalues = Float64Array.from(order, (t) => ritz.values[t]! * unit);
     const errorBounds = Float64Array.from(order, (t) => ritz.bounds[t]! * unit);
     const converged = order.map((t) => ritz.bounds[t]! <= tolerance * ritz.scale);
@@ -638,10 +519,10 @@ export function* krylovEigen(settings: KrylovSettings): Generator<KrylovRequest,
       converged,
       steps: item.steps,
       applies: item.applies,
-      breakdowns: item.breakdowns,
+      breakdowns: item.alg.breakdowns,
       restarts: item.restarts,
       verifications: item.verifications,
-      loss: item.loss,
+      loss: item.alg.loss,
       stopReason: item.stopReason,
     };
   }

@@ -1,9 +1,11 @@
 /**
- * The float64 backend of the block thick-restart Lanczos driver (src/reference/krylov.ts): the
- * same bulk operations as the GPU backend of src/algorithms/eigsh.ts — block apply, power-of-two
- * scaling fixed by the first apply, random candidates after holes, CGS2 against the basis and
- * within the block, normalization with the relative hole test, thick restart, Ritz vectors — in
- * float64 on the host. It is the oracle of the GPU path and the `cpu` backend.
+ * The float64 backend of the block Krylov driver (src/reference/krylov.ts): the same bulk
+ * operations as the GPU backend of src/algorithms/krylovGpu.ts — block apply, power-of-two scaling
+ * fixed by the first apply, random candidates after holes, CGS2 against the basis and within the
+ * block, normalization with the relative hole test, thick restart, Ritz vectors — in float64 on
+ * the host, for both decompositions (Lanczos on a symmetric operator; Golub–Kahan on a rectangular
+ * one, with a left basis U and a right basis V). It is the oracle of the GPU path and the `cpu`
+ * backend.
  * @module
  */
 import { InvalidArgumentError } from '../errors.ts';
@@ -19,10 +21,23 @@ import {
 
 /** A batch of symmetric operators on the host, applied in float64. */
 export interface CpuOperator {
+  /** Dimension of each operator. */
   readonly n: number;
+  /** Operators in the batch. */
   readonly batch: number;
   /** y = A_b x (y zero-filled on entry). */
   apply(b: number, x: Float64Array, y: Float64Array): void;
+}
+
+/** A batch of rectangular operators J_b (n × cols) on the host, applied in float64. */
+export interface CpuRectangularOperator {
+  readonly n: number;
+  readonly cols: number;
+  readonly batch: number;
+  /** y = J_b x, x of length cols, y of length n (zero-filled on entry). */
+  applyJ(b: number, x: Float64Array, y: Float64Array): void;
+  /** y = J_bᵀ x, x of length n, y of length cols (zero-filled on entry). */
+  applyJt(b: number, x: Float64Array, y: Float64Array): void;
 }
 
 /** Settings of {@link KrylovF64Backend}. */
@@ -40,33 +55,57 @@ export interface KrylovF64Options {
 /** Default relative hole tolerance in float64: far above CGS2's rounding (≈ ε√rows), far below any real coupling that matters. */
 export const F64_HOLE_TOLERANCE = 1e-12;
 
-/** The float64 Krylov backend (see the module documentation). */
+/** One basis of every item: rows [cap][len] per item. */
+class Space {
+  readonly len: number;
+  readonly rows: Float64Array[];
+  constructor(items: number, cap: number, len: number) {
+    this.len = len;
+    this.rows = Array.from({ length: items }, () => new Float64Array(cap * len));
+  }
+}
+
+type Records = CandidateRecords & { coef: Float64Array; norm: Float64Array; flags: Uint8Array; loss: Float64Array };
+
+/**
+ * The float64 Krylov backend (see the module documentation). With a {@link CpuOperator} it runs
+ * the symmetric decomposition; with a {@link CpuRectangularOperator}, the bidiagonal one.
+ */
 export class KrylovF64Backend implements SyncKrylovBackend {
   readonly n: number;
   readonly items: number;
   readonly p: number;
   readonly cap: number;
-  /** Basis per item, [cap][n]. */
-  readonly basis: Float64Array[];
   /** Ritz vectors per item after a `vectors` request, [count][n]. */
   vectors: Float64Array[] = [];
-  readonly #op: CpuOperator;
+  readonly #main: Space;
+  readonly #right: Space | null;
+  readonly #symmetric: CpuOperator | null;
+  readonly #rectangular: CpuRectangularOperator | null;
   readonly #options: KrylovF64Options;
   readonly #hole: Uint8Array;
   readonly #exponent: Int32Array;
   readonly #exponentSet: Uint8Array;
 
-  constructor(op: CpuOperator, options: KrylovF64Options) {
-    this.#op = op;
+  constructor(op: CpuOperator | CpuRectangularOperator, options: KrylovF64Options) {
     this.#options = options;
     this.n = op.n;
     this.items = op.batch;
     this.p = options.block;
     this.cap = options.capacity;
-    this.basis = Array.from({ length: this.items }, () => new Float64Array(this.cap * this.n));
+    const rectangular = 'applyJ' in op;
+    this.#symmetric = rectangular ? null : op;
+    this.#rectangular = rectangular ? op : null;
+    this.#main = new Space(this.items, this.cap, this.n);
+    this.#right = rectangular ? new Space(this.items, this.cap, op.cols) : null;
     this.#hole = new Uint8Array(this.items * this.p);
     this.#exponent = new Int32Array(this.items);
     this.#exponentSet = new Uint8Array(this.items);
+  }
+
+  /** The main basis of item b (Q or U), [cap][n]. */
+  basis(b: number): Float64Array {
+    return this.#main.rows[b]!;
   }
 
   handle(request: KrylovRequest): KrylovResponse {
@@ -76,25 +115,22 @@ export class KrylovF64Backend implements SyncKrylovBackend {
       case 'expand':
         return this.#expand(request.rows, request.steps, request.active, request.tick);
       case 'restart':
-        this.#restart(request.applied, request.keep, request.s, request.clear);
+        this.#restart(request.applied, request.keep, request.s, request.right, request.clear);
         return null;
       case 'vectors':
-        this.vectors = request.s.map((s, b) => this.#combine(b, s, request.rows[b]!, request.count));
+        this.vectors = request.s.map((s, b) => combine(this.#main, b, s, request.rows[b]!, request.count));
         return null;
     }
   }
 
-  #records(
-    steps: number,
-    withCoef: boolean,
-  ): CandidateRecords & { coef: Float64Array; norm: Float64Array; flags: Uint8Array; loss: Float64Array } {
+  #records(halfSteps: number, withCoef: boolean): Records {
     const lanes = this.items * this.p;
     return {
-      coef: new Float64Array(withCoef ? steps * lanes * this.cap : 0),
-      norm: new Float64Array(steps * lanes),
-      flags: new Uint8Array(steps * lanes),
+      coef: new Float64Array(withCoef ? halfSteps * lanes * this.cap : 0),
+      norm: new Float64Array(halfSteps * lanes),
+      flags: new Uint8Array(halfSteps * lanes),
       exponent: this.#exponent,
-      loss: new Float64Array(steps * lanes),
+      loss: new Float64Array(halfSteps * lanes),
     };
   }
 
@@ -107,55 +143,86 @@ export class KrylovF64Backend implements SyncKrylovBackend {
         if (s.length !== n) throw new InvalidArgumentError('start', `start vector ${v} has ${s.length} entries, expected n = ${n}`);
         return Float64Array.from(s);
       });
-      this.#finishBlock(b, w, 0, null, 0, rec, 0, new Uint8Array(p));
+      this.#finishBlock(this.#main, b, w, 0, null, 0, rec, 0, new Uint8Array(p));
     }
     return rec;
   }
 
   #expand(rows: number, steps: number, active: Uint8Array, tick: number): CandidateRecords {
-    const { n, p, cap } = this;
-    const rec = this.#records(steps, true);
+    const { p } = this;
+    const halves = this.#right ? 2 : 1;
+    const rec = this.#records(steps * halves, true);
     const lanes = this.items * p;
     for (let s = 0; s < steps; s++) {
       const r = rows + s * p;
       for (let b = 0; b < this.items; b++) {
         if (!active[b]) continue;
-        const q = this.basis[b]!;
-        const injected = new Uint8Array(p);
-        const w = Array.from({ length: p }, (_, v) => {
-          const l = b * p + v;
-          const out = new Float64Array(n);
-          if (this.#hole[l]) {
-            injected[v] = 1;
-            for (let i = 0; i < n; i++) out[i] = krylovRandom(this.#options.seed, v, tick + s, i);
-          } else {
-            this.#op.apply(b, q.subarray((r - p + v) * n, (r - p + v + 1) * n), out);
-          }
-          return out;
-        });
-        if (!this.#exponentSet[b] && injected.some((x) => !x)) {
-          let max = 0;
-          w.forEach((x, v) => {
-            if (!injected[v]) for (const e of x) max = Math.max(max, Math.abs(e));
-          });
-          this.#exponent[b] = scaleExponent(max);
-          this.#exponentSet[b] = 1;
+        if (!this.#right) {
+          const op = this.#symmetric!;
+          this.#half(b, this.#main, this.#main, r - p, r, (x, y) => op.apply(b, x, y), tick + s, rec, s * lanes);
+        } else {
+          const op = this.#rectangular!;
+          // Jᵀ on the frontier of U into V rows [r − p, r), then J on those into U rows [r, r + p).
+          this.#half(b, this.#main, this.#right, r - p, r - p, (x, y) => op.applyJt(b, x, y), 2 * (tick + s), rec, 2 * s * lanes);
+          this.#half(b, this.#right, this.#main, r - p, r, (x, y) => op.applyJ(b, x, y), 2 * (tick + s) + 1, rec, (2 * s + 1) * lanes);
         }
-        const unit = 2 ** -this.#exponent[b]!;
-        w.forEach((x, v) => {
-          if (!injected[v]) for (let i = 0; i < n; i++) x[i] = x[i]! * unit;
-        });
-        this.#finishBlock(b, w, r, rec.coef, (s * lanes + b * p) * cap, rec, s * lanes, injected);
       }
     }
     return rec;
   }
 
   /**
-   * CGS2 of the candidates against rows [0, r), then one by one within the block, normalization
-   * into rows r + v (or a hole), and the records. `coefBase`: offset of lane (b, 0) in rec.coef.
+   * One half-step of item b: candidates = the operator on rows [from, from + p) of `source` (or
+   * random vectors where the lane's source row is a hole), scaled by 2^−e, orthogonalized into
+   * rows [to, to + p) of `target`; records at [recBase + lane].
+   */
+  #half(
+    b: number,
+    source: Space,
+    target: Space,
+    from: number,
+    to: number,
+    apply: (x: Float64Array, y: Float64Array) => void,
+    tick: number,
+    rec: Records,
+    recBase: number,
+  ): void {
+    const { p, cap } = this;
+    const len = target.len;
+    const q = source.rows[b]!;
+    const injected = new Uint8Array(p);
+    const w = Array.from({ length: p }, (_, v) => {
+      const out = new Float64Array(len);
+      if (this.#hole[b * p + v]) {
+        injected[v] = 1;
+        for (let i = 0; i < len; i++) out[i] = krylovRandom(this.#options.seed, v, tick, i);
+      } else {
+        apply(q.subarray((from + v) * source.len, (from + v + 1) * source.len), out);
+      }
+      return out;
+    });
+    if (!this.#exponentSet[b] && injected.some((x) => !x)) {
+      let max = 0;
+      w.forEach((x, v) => {
+        if (!injected[v]) for (const e of x) max = Math.max(max, Math.abs(e));
+      });
+      this.#exponent[b] = scaleExponent(max);
+      this.#exponentSet[b] = 1;
+    }
+    const unit = 2 ** -this.#exponent[b]!;
+    w.forEach((x, v) => {
+      if (!injected[v]) for (let i = 0; i < len; i++) x[i] = x[i]! * unit;
+    });
+    this.#finishBlock(target, b, w, to, rec.coef, (recBase + b * p) * cap, rec, recBase, injected);
+  }
+
+  /**
+   * CGS2 of the candidates against rows [0, r) of `space`, then one by one within the block,
+   * normalization into rows r + v (or a hole), and the records. `coefBase`: offset of lane (b, 0)
+   * in rec.coef.
    */
   #finishBlock(
+    space: Space,
     b: number,
     w: Float64Array[],
     r: number,
@@ -165,14 +232,15 @@ export class KrylovF64Backend implements SyncKrylovBackend {
     recBase: number,
     injected: Uint8Array,
   ): void {
-    const { n, p, cap } = this;
-    const q = this.basis[b]!;
+    const { p, cap } = this;
+    const len = space.len;
+    const q = space.rows[b]!;
     const norm0 = w.map((x) => Math.sqrt(sumSquares(x)));
     for (let v = 0; v < p; v++) {
       const x = w[v]!;
       const c = coef ? coef.subarray(coefBase + v * cap, coefBase + (v + 1) * cap) : new Float64Array(cap);
       const passes = [0, 0];
-      project(x, q, 0, r + v, n, c, passes);
+      project(x, q, 0, r + v, len, c, passes);
       const nrm = Math.sqrt(sumSquares(x));
       // ‖h₂‖/‖w₀‖: the measured loss of orthogonality (as the GPU backend computes it).
       const w0 = passes[0]! + passes[1]! + nrm * nrm;
@@ -180,9 +248,9 @@ export class KrylovF64Backend implements SyncKrylovBackend {
       const l = b * p + v;
       const nonFinite = !Number.isFinite(norm0[v]!) || !Number.isFinite(nrm);
       const hole = nonFinite || !(nrm > this.#options.holeTolerance * norm0[v]!);
-      const row = q.subarray((r + v) * n, (r + v + 1) * n);
+      const row = q.subarray((r + v) * len, (r + v + 1) * len);
       if (hole) row.fill(0);
-      else for (let i = 0; i < n; i++) row[i] = x[i]! / nrm;
+      else for (let i = 0; i < len; i++) row[i] = x[i]! / nrm;
       this.#hole[l] = hole ? 1 : 0;
       rec.norm[recBase + l] = Number.isFinite(nrm) ? nrm : 0;
       rec.flags[recBase + l] =
@@ -190,35 +258,42 @@ export class KrylovF64Backend implements SyncKrylovBackend {
     }
   }
 
-  #restart(applied: number, keep: number, s: readonly (Float64Array | null)[], clear: Uint8Array): void {
+  #restart(
+    applied: number,
+    keep: number,
+    s: readonly (Float64Array | null)[],
+    right: readonly (Float64Array | null)[] | null,
+    clear: Uint8Array,
+  ): void {
     const { n, p } = this;
     for (let b = 0; b < this.items; b++) {
       if (!s[b]) continue;
-      const y = this.#combine(b, s[b]!, applied, keep);
-      const q = this.basis[b]!;
+      const y = combine(this.#main, b, s[b]!, applied, keep);
+      const q = this.#main.rows[b]!;
       const frontier = clear[b] ? new Float64Array(p * n) : q.slice(applied * n, (applied + p) * n);
       q.set(y, 0);
       q.set(frontier, keep * n);
       if (clear[b]) this.#hole.fill(1, b * p, (b + 1) * p);
+      if (this.#right && right?.[b]) this.#right.rows[b]!.set(combine(this.#right, b, right[b]!, applied, keep), 0);
     }
   }
+}
 
-  /** Σ_j S[j][t] q_j over rows j < rows, t < count: [count][n]. */
-  #combine(b: number, s: Float64Array, rows: number, count: number): Float64Array {
-    const { n } = this;
-    const q = this.basis[b]!;
-    const out = new Float64Array(count * n);
-    for (let j = 0; j < rows; j++) {
-      const qj = q.subarray(j * n, (j + 1) * n);
-      for (let t = 0; t < count; t++) {
-        const c = s[j * count + t]!;
-        if (c === 0) continue;
-        const o = t * n;
-        for (let i = 0; i < n; i++) out[o + i] = out[o + i]! + c * qj[i]!;
-      }
+/** Σ_j S[j][t] q_j over rows j < rows of the item's basis, t < count: [count][len]. */
+function combine(space: Space, b: number, s: Float64Array, rows: number, count: number): Float64Array {
+  const len = space.len;
+  const q = space.rows[b]!;
+  const out = new Float64Array(count * len);
+  for (let j = 0; j < rows; j++) {
+    const qj = q.subarray(j * len, (j + 1) * len);
+    for (let t = 0; t < count; t++) {
+      const c = s[j * count + t]!;
+      if (c === 0) continue;
+      const o = t * len;
+      for (let i = 0; i < len; i++) out[o + i] = out[o + i]! + c * qj[i]!;
     }
-    return out;
   }
+  return out;
 }
 
 function sumSquares(x: Float64Array): number {

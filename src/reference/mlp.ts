@@ -493,7 +493,7 @@ export function mlpGdStep(
   return out;
 }
 
-/** Backward gains and own-weight feature updates (spec §2 C1a, §4.3). */
+/** Backward gains and own-weight feature updates (docs/lab.md, Diagnostics). */
 export interface MlpDiagnostics {
   /** G_ℓ = mean over samples of ‖∂f(x)/∂h^ℓ‖_F (Frobenius over the C outputs), ℓ = 0…L. */
   readonly layerGains: number[];

@@ -1,7 +1,7 @@
 /**
  * Float64 twin of the shell-coupling transport kernels (shaders/shells/shellFlow.wgsl,
  * shellFlowReduce.wgsl) and the host-side completion of the flow matrix with the complement shell
- * (spec §1.7).
+ * (docs/math.md, Transport between checkpoints).
  *
  * With a = e_{i+1}, old eigenvectors u_j (checkpoint i) and new v_k (i+1):
  *   α_j = u_jᵀa, β_k = v_kᵀa, O_jk = u_jᵀv_k,
@@ -101,7 +101,7 @@ export function completeFlow(p: FlowParts): Float64Array {
 }
 
 /**
- * The discrete estimator of spec §1.7 from dense float64 data — the twin of the whole GPU path:
+ * The discrete estimator of docs/math.md (Transport between checkpoints) from dense float64 data — the twin of the whole GPU path:
  * U (rOld × n rows), V (rNew × n rows), a = e_{i+1}, shell indices of the old and new eigenvalues
  * (window + ∅ range [0, shells)). Returns the (shells+1)² flow matrix with ⊥ last.
  */

@@ -31,7 +31,10 @@ beforeAll(async () => {
   root = mkdtempSync(join(tmpdir(), 'grsd-serve-page-'));
   const dir = join(root, 'run');
   live = new LiveRun(dir, {
-    ...liveAnalysis('cpu', describeBackend(null, { mode: 'requested', reason: '--backend cpu' }), { ...OPTIONS, backend: 'cpu' }),
+    ...liveAnalysis(
+      { backend: 'cpu', description: describeBackend(null, { mode: 'requested', reason: '--backend cpu' }) },
+      { ...OPTIONS, backend: 'cpu' },
+    ),
     pollMs: 100,
     settleMs: 0,
   });

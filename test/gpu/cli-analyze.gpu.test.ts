@@ -109,6 +109,10 @@ describe(`grsd analyze (${gpuBackend})`, () => {
     const failed = (a: { intervals: { checks: Record<string, { pass: boolean }> }[] }) =>
       a.intervals.some((iv) => Object.values(iv.checks).some((c) => !c.pass));
     expect(r2.code, r2.err).toBe(failed(j) ? EXIT.FAILURE : EXIT.OK);
+    // Jacobian files go through Golub–Kahan on J, kernel files through Lanczos on K; the summary says so.
+    expect(r1.out).toMatch(/^Eigensolver \(Lanczos on K\): every checkpoint got all the pairs asked for, all converged; stopped: /m);
+    expect(r2.out).toMatch(/^Eigensolver \(Golub–Kahan on J\): every checkpoint got all the pairs asked for, all converged; stopped: /m);
+    expect(j.checkpoints.map((c: { lanczos: { method: string } }) => c.lanczos.method)).toEqual(j.checkpoints.map(() => 'golubKahan'));
     k.checkpoints.forEach((c: { energy: number[]; residualNorm2: number }, i: number) =>
       c.energy.forEach((e, s) => expect(Math.abs(e - j.checkpoints[i].energy[s])).toBeLessThan(1e-3 * c.residualNorm2)),
     );

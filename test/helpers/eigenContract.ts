@@ -6,8 +6,11 @@ import { expect } from 'vitest';
 import { wantedValues, type EigenCase } from '../../src/bench/eigenCatalogue.ts';
 import type { EigenResult } from '../../src/reference/eigsh.ts';
 
+/** What the contract needs of a case: a Hermitian problem's size, request and true eigenvalues (ascending). */
+export type ContractCase = Pick<EigenCase, 'name' | 'n' | 'k' | 'which' | 'values'>;
+
 /** ‖A‖ = max |λ| (1 for the zero matrix). */
-export const normOf = (c: EigenCase): number => Math.max(Math.abs(c.values[0]!), Math.abs(c.values[c.n - 1]!)) || 1;
+export const normOf = (c: ContractCase): number => Math.max(Math.abs(c.values[0]!), Math.abs(c.values[c.n - 1]!)) || 1;
 
 /**
  * The catalogue's contract for one result: k finite values; the i-th within `accuracy`·‖A‖ of
@@ -16,7 +19,7 @@ export const normOf = (c: EigenCase): number => Math.max(Math.abs(c.values[0]!),
  * 0 for the f32 GPU path, whose bounds are far above it; 8·n·ε·‖A‖ for the float64 path, as
  * tred2 + QL are backward stable to a few n·ε·‖A‖).
  */
-export function checkContract(c: EigenCase, r: EigenResult, tolerance: number, accuracy = 1e-5, oracle = 0): void {
+export function checkContract(c: ContractCase, r: EigenResult, tolerance: number, accuracy = 1e-5, oracle = 0): void {
   const norm = normOf(c);
   const want = wantedValues(c.values, c.k, c.which);
   expect(r.eigenvalues, `${c.name}: all k values`).toHaveLength(c.k);
@@ -35,7 +38,7 @@ export function checkContract(c: EigenCase, r: EigenResult, tolerance: number, a
 }
 
 /** The catalogue's tolerance: 1e-5, as the i-th-value check (docs/accuracy.md, "What converged guarantees"). */
-export const caseTolerance = (_c: EigenCase): number => 1e-5;
+export const caseTolerance = (_c: ContractCase): number => 1e-5;
 
 /** The float64 oracle's error allowance for case c: 8·n·ε·‖A‖. */
-export const f64Oracle = (c: EigenCase): number => 8 * c.n * 2 ** -53 * normOf(c);
+export const f64Oracle = (c: ContractCase): number => 8 * c.n * 2 ** -53 * normOf(c);

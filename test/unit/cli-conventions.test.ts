@@ -119,6 +119,21 @@ describe('numeric options are bounded, with exit 2 everywhere', () => {
     [['analyze', 'good', '--rank', '8', '--steps', '4', '--backend', 'cpu'], /`--steps`: must be between the rank \(8\) and n = 16, got 4/],
     [['analyze', 'good', '--rank', '17', '--backend', 'cpu'], /`--rank`: cannot exceed n = 16/],
     [['bench', '--memory-budget', '1048577'], /--memory-budget.*between 1 and 1048576/],
+    // demo: refused before any adapter is sought, so no GPU is needed here.
+    [['demo', '--seeds', '65'], /--seeds.*between 1 and 64, got 65/],
+    [['demo', '--seeds', '0'], /--seeds.*between 1 and 64, got 0/],
+    [['demo', '--probe-points', '2049'], /--probe-points.*between 2 and 2048, got 2049/],
+    [['demo', '--probe-points', '1'], /--probe-points.*between 2 and 2048, got 1/],
+    [['demo', '--depths', '2,65'], /--depths.*each depth must be at most 64/],
+    [['demo', '--depths', '1,2,3,4,5,6,7,8,9,10,11,12,13'], /--depths.*at most 12 depths, got 13/],
+    [['demo', '--depths', '2,x'], /--depths.*comma-separated positive integers/],
+    [['demo', '--checkpoint-every', '201'], /--checkpoint-every.*between 1 and 200, got 201/],
+    [['demo', '--quick', '--checkpoint-every', '150'], /`--checkpoint-every`: must be at most the 100 training steps, got 150/],
+    [['demo', '--seeds', '64', '--probe-points', '1024'], /`--probe-points`: .* needs 5\.25 GiB of GPU memory .* more than 4\.00 GiB/],
+    [
+      ['demo', '--seeds', '32', '--probe-points', '1024', '--depths', '2', '--checkpoint-every', '1'],
+      /`--checkpoint-every`: with 32 seeds, 201 checkpoints and n = 1024 one batch holds 25\.1 GiB of checkpoint kernels/,
+    ],
   ])('%j', async (args, message) => {
     const [command, target, ...rest] = args as string[];
     const r = await grsd(command!, ...(target!.startsWith('-') ? [target!] : [join(dir, target!)]), ...rest);
@@ -162,14 +177,20 @@ describe('--json [FILE|-]', () => {
     expect(existsSync(join(dir, 'out.npy'))).toBe(false);
   });
 
-  test('JSON never carries null for a non-finite value: density of a zero matrix is finite JSON or a refusal (exit 1)', async () => {
+  test('JSON never carries null for a non-finite value: density of a zero matrix is finite, all its mass at 0', async () => {
+    // It printed "density":[0,0,null,0] (issue 16, item 7): the degenerate spectrum now gives a finite density.
     const r = await grsd('density', join(dir, 'zero.npy'), '--backend', 'cpu', '--probes', '2', '--steps', '3', '--bins', '4', '--json');
-    if (r.code === EXIT.OK) expect(r.out).not.toMatch(/null/);
-    else {
-      expect(r.code, r.err).toBe(EXIT.FAILURE);
-      expect(r.err).toMatch(/cannot be written as JSON: .* is (-?Infinity|NaN)/);
-      expect(r.out).toBe('');
-    }
+    expect(r.code, r.err).toBe(EXIT.OK);
+    expect(r.out).not.toMatch(/null/);
+    const [result] = JSON.parse(r.out).results;
+    const { edges, counts, density } = result as { edges: number[]; counts: number[]; density: number[] };
+    expect(counts.reduce((a, c) => a + c, 0)).toBe(4); // n = 4 eigenvalues, all 0
+    const zeroBin = edges.findIndex((e, i) => i < edges.length - 1 && e <= 0 && 0 < edges[i + 1]!);
+    expect(counts[zeroBin]).toBe(4);
+    // A probability density over the bins: Σ density · width = 1, all of it in the bin holding 0.
+    const mass = density.map((d, i) => d * (edges[i + 1]! - edges[i]!));
+    expect(mass.reduce((a, m) => a + m, 0)).toBeCloseTo(1, 12);
+    expect(mass[zeroBin]).toBeCloseTo(1, 12);
   });
 });
 

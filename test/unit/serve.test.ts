@@ -56,7 +56,7 @@ async function analyzeJson(dir: string): Promise<unknown> {
 
 function liveRun(dir: string, settleMs: number): LiveRun {
   return new LiveRun(dir, {
-    ...liveAnalysis('cpu', describeBackend(null, { mode: 'requested', reason: '--backend cpu' }), OPTIONS),
+    ...liveAnalysis({ backend: 'cpu', description: describeBackend(null, { mode: 'requested', reason: '--backend cpu' }) }, OPTIONS),
     settleMs,
   });
 }

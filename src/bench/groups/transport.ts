@@ -1,6 +1,6 @@
 /**
- * Group `transport`: the shell-coupling transport estimator of spec §1.7 (createFlowEstimator):
- * from resident eigenbases U (r × n), V (r × n), the residual a and both shell-index vectors to the
+ * Group `transport`: the shell-coupling transport estimator (createFlowEstimator; docs/math.md,
+ * Transport between checkpoints): from resident eigenbases U (r × n), V (r × n), the residual a and both shell-index vectors to the
  * complete flow matrix F with ⊥ — α = Ua, β = Va, O = UVᵀ, g = Oᵀα, the 2-D segmented reduction,
  * readback and the float64 completion on the host. One estimate per timed sample.
  *

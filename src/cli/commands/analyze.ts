@@ -7,7 +7,16 @@
  * @module
  */
 import { InvalidArgumentError as CommanderArgumentError, type Command } from 'commander';
-import { COMPLEMENT_WARNING_SHARE, GrsdSeries, runLambdaMaxBound, type SeriesOptions, type SeriesResult } from '../../analysis/series.ts';
+import {
+  COMPLEMENT_WARNING_SHARE,
+  GrsdSeries,
+  runLambdaMaxBound,
+  type CheckpointData,
+  type CheckpointResult,
+  type SeriesOptions,
+  type SeriesResult,
+} from '../../analysis/series.ts';
+import type { StopReason } from '../../algorithms/eigsh.ts';
 import { analyzeGrsd, type GrsdAnalysis } from '../../analysis/grsdAnalysis.ts';
 import { analysisJson } from '../../io/analysisJson.ts';
 import type { RunManifest } from '../../io/manifest.ts';
@@ -15,7 +24,7 @@ import { renderAnalysisReport } from '../../io/report.ts';
 import { InvalidArgumentError } from '../../errors.ts';
 import { writeFileAtomic } from '../../node/files.ts';
 import { loadCheckpoint, readManifest } from '../../node/run.ts';
-import { backendOption, chooseBackend, describeBackend, type ComputeBackend } from '../backend.ts';
+import { backendOption, chooseBackend, describeBackend, type BackendChoice, type ComputeBackend, type WorkEstimate } from '../backend.ts';
 import { EXIT } from '../exitCodes.ts';
 import { note, type CliIo } from '../io.ts';
 import { intInRange, nonNegativeInt, OPTION_LIMITS, positiveInt, positiveNumber, seedOption } from '../options.ts';
@@ -123,33 +132,40 @@ export function analysisDocument(
 }
 
 /**
+ * The work of analysing a run, for the measured choice of the `auto` backend: `checkpoints`
+ * checkpoints like `first` (its n and kernel) at the rank asked for (auto starts at min(n, 256)).
+ * Shared with `grsd serve`, which measures at the run's first checkpoint.
+ */
+export function runWork(first: CheckpointData, checkpoints: number, options: Pick<RunAnalysisOptions, 'rank'>): WorkEstimate {
+  const n = first.residual.length;
+  return seriesWork({
+    n,
+    rank: typeof options.rank === 'number' ? options.rank : Math.min(n, AUTO_RANK_START),
+    checkpoints,
+    // A run's checkpoints are flat (loadCheckpoint); without a flat kernel the estimate uses a random one.
+    ...(first.kernel && !('shape' in first.kernel) ? { kernel: first.kernel } : {}),
+  });
+}
+
+/**
  * Runs the pipeline on a run directory (exported for tests). Unless `lambdaMax` is given, a first
  * pass bounds λ_max over every checkpoint, so that the shell grid covers the whole run; the rank
  * defaults to `auto` (eigenpairs holding `capture` = 99% of ‖e‖² per checkpoint). The backend is
  * chosen once the first checkpoint is read: its n sizes the measurement of `auto`
- * (src/cli/backend.ts).
+ * (src/cli/backend.ts); `given` is a backend already chosen, which the caller keeps and disposes.
  */
 export async function analyzeRun(
   run: string,
   options: Omit<RunAnalysisOptions, 'fitWindow'>,
   onProgress?: (done: number, total: number, phase: string) => void,
   io: CliIo = { out() {}, err() {}, setExitCode() {}, quiet: true },
+  given?: BackendChoice,
 ): Promise<{ result: SeriesResult; backend: Record<string, unknown>; lambdaMaxFromRun: boolean; timeUnit?: string }> {
   const manifest = await readManifest(run);
   const readOptions = options.root === undefined ? {} : { root: options.root };
   const first = await loadCheckpoint(run, manifest.checkpoints[0]!, 0, { ...readOptions, layers: false });
-  const n = first.residual.length;
-  checkRankAndSteps(options, n);
-  const { ctx, selection } = await chooseBackend(
-    options.backend,
-    io,
-    seriesWork({
-      n,
-      rank: typeof options.rank === 'number' ? options.rank : Math.min(n, AUTO_RANK_START),
-      checkpoints: manifest.checkpoints.length,
-      ...(first.kernel ? { kernel: first.kernel } : {}),
-    }),
-  );
+  checkRankAndSteps(options, first.residual.length);
+  const { ctx, selection } = given ?? (await chooseBackend(options.backend, io, runWork(first, manifest.checkpoints.length, options)));
   try {
     const total = manifest.checkpoints.length;
     let lambdaMax = options.lambdaMax;
@@ -177,13 +193,19 @@ export async function analyzeRun(
       ...(manifest.timeUnit ? { timeUnit: manifest.timeUnit } : {}),
     };
   } finally {
-    ctx?.dispose();
+    if (!given) ctx?.dispose();
   }
 }
 
 /** Whether any run-time invariant check of any interval failed. */
 function checksFailed(r: SeriesResult): boolean {
   return r.intervals.some((iv) => Object.values(iv.checks).some((c) => !c.pass));
+}
+
+/** x to `digits` decimals, without the sign of a value that rounds to zero (⊥ = ‖e‖² − Σ captured can be −1e-15). */
+function fixed(x: number, digits: number): string {
+  const text = x.toFixed(digits);
+  return Number(text) === 0 ? (0).toFixed(digits) : text;
 }
 
 /** The summary lines on the grid's coverage, the eigenpairs and the complement shell ⊥ (loud when they need attention). */
@@ -195,10 +217,54 @@ function coverageLines(r: SeriesResult, lambdaMaxFromRun: boolean): string[] {
   const returned = r.checkpoints.map((cp) => cp.capture.returned);
   const range = (v: number[]) => (Math.min(...v) === Math.max(...v) ? `${v[0]}` : `${Math.min(...v)}–${Math.max(...v)}`);
   lines.push(
-    `Eigenpairs per checkpoint: ${range(returned)} of n = ${r.checkpoints[0]!.counts.reduce((a, v) => a + v, 0)}; ⊥ holds at most ${(100 * c.maxComplementShare).toFixed(2)}% of ‖e‖², ∅ at most ${(100 * c.maxFloorShare).toFixed(2)}%` +
+    `Eigenpairs per checkpoint: ${range(returned)} of n = ${r.checkpoints[0]!.counts.reduce((a, v) => a + v, 0)}; ⊥ holds at most ${fixed(100 * c.maxComplementShare, 2)}% of ‖e‖², ∅ at most ${fixed(100 * c.maxFloorShare, 2)}%` +
       (c.rankShortfalls > 0 ? `; ${c.rankShortfalls} checkpoint(s) returned fewer than asked for.` : '.'),
   );
+  lines.push(...eigensolverLines(r.checkpoints));
   for (const w of c.warnings) lines.push(`WARNING: ${w}`);
+  return lines;
+}
+
+/** Why an eigensolver stopped, in words (docs/accuracy.md, "stopReason"). */
+const STOP_REASONS: Record<StopReason, string> = {
+  converged: 'every pair converged',
+  exhausted: 'the basis spans the whole space: exact up to rounding',
+  maxApplies: 'the operator-application limit was reached first',
+  steps: 'the fixed --steps were taken',
+  floor: 'the rounding floor exceeds half the tolerance',
+};
+
+/**
+ * The summary lines on the eigensolver (GPU backend): the method, whether every checkpoint got the
+ * pairs asked for, all converged, why each stopped, and a WARNING naming the checkpoints that got
+ * fewer pairs or unconverged ones (and why). None on the float64 backend (a dense decomposition).
+ */
+export function eigensolverLines(checkpoints: readonly Pick<CheckpointResult, 'index' | 't' | 'lanczos' | 'capture'>[]): string[] {
+  const solved = checkpoints.filter((c) => c.lanczos !== null);
+  if (solved.length === 0) return [];
+  const methods = [...new Set(solved.map((c) => (c.lanczos!.method === 'golubKahan' ? 'Golub–Kahan on J' : 'Lanczos on K')))];
+  const stops = new Map<StopReason, number>();
+  for (const c of solved) stops.set(c.lanczos!.stopReason, (stops.get(c.lanczos!.stopReason) ?? 0) + 1);
+  const breakdowns = solved.filter((c) => c.lanczos!.breakdown).length;
+  const troubled = solved.filter((c) => c.capture.returned < c.capture.requested || c.capture.unconverged > 0);
+  const lines = [
+    `Eigensolver (${methods.join(', ')}): ${troubled.length === 0 ? 'every checkpoint got all the pairs asked for, all converged' : `${troubled.length} of ${solved.length} checkpoint(s) got fewer pairs than asked for or unconverged ones`}; ` +
+      `stopped: ${[...stops].map(([reason, count]) => `${reason} at ${count}`).join(', ')}` +
+      (breakdowns > 0 ? `; an invariant subspace met and continued from at ${breakdowns}` : '') +
+      '.',
+  ];
+  if (troubled.length > 0) {
+    const shown = troubled
+      .slice(0, 6)
+      .map(
+        (c) =>
+          `${c.index} (t = ${c.t}: ${c.capture.returned} of ${c.capture.requested} pairs, ${c.capture.unconverged} unconverged; ${c.lanczos!.stopReason}: ${STOP_REASONS[c.lanczos!.stopReason]})`,
+      );
+    lines.push(
+      `WARNING: eigensolver: checkpoints ${shown.join(', ')}${troubled.length > 6 ? `, … (${troubled.length} in all)` : ''}: ` +
+        'the energies of unconverged pairs are less certain (their error bounds are in the JSON) and missing pairs go to ⊥',
+    );
+  }
   return lines;
 }
 
@@ -215,7 +281,7 @@ export function summary(run: string, r: SeriesResult, a: GrsdAnalysis, lambdaMax
     const e2 = c.residualNorm2 || 1;
     const top = c.energy.subarray(0, g.count).reduce((m, v) => Math.max(m, v), 0);
     lines.push(
-      `  ${c.t.toPrecision(6).padStart(10)}  ${c.loss.toExponential(3).padStart(10)}   ${(top / e2).toFixed(3).padStart(9)}    ${(c.energy[g.floorIndex]! / e2).toFixed(3)}   ${(c.energy[g.complementIndex]! / e2).toFixed(3)}`,
+      `  ${c.t.toPrecision(6).padStart(10)}  ${c.loss.toExponential(3).padStart(10)}   ${fixed(top / e2, 3).padStart(9)}    ${fixed(c.energy[g.floorIndex]! / e2, 3)}   ${fixed(c.energy[g.complementIndex]! / e2, 3)}`,
     );
   }
   lines.push(...coverageLines(r, lambdaMaxFromRun));

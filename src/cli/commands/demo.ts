@@ -9,14 +9,14 @@
 import { InvalidArgumentError as CommanderArgumentError, type Command } from 'commander';
 import { join } from 'node:path';
 import { InvalidArgumentError } from '../../errors.ts';
-import { DEMO_CONFIG, DEMO_QUICK_CONFIG, runDepthStudy, type DepthStudyConfig } from '../../experiments/depthStudy.ts';
+import { checkpointSchedule, DEMO_CONFIG, DEMO_QUICK_CONFIG, runDepthStudy, type DepthStudyConfig } from '../../experiments/depthStudy.ts';
 import { demoJson, demoTable, renderDemoReport } from '../../io/demoReport.ts';
 import type { NodeBackend } from '../../node/dawn.ts';
 import { writeFileAtomic } from '../../node/files.ts';
 import { RunWriter } from '../../node/run.ts';
 import { backendOption, describeBackend, gpuContextFor, type ComputeBackend } from '../backend.ts';
 import { note, type CliIo } from '../io.ts';
-import { positiveInt, seedOption } from '../options.ts';
+import { intInRange, seedOption } from '../options.ts';
 import { checkJsonDestination, jsonOnStdout, jsonOption, writeJsonOutput, writeTextReport, type JsonOptionValue } from '../output.ts';
 import { createProgress, progressMode } from '../progress.ts';
 
@@ -35,15 +35,68 @@ interface DemoOptions {
   reportData: boolean;
 }
 
-/** Parses "2,4,8,16" into distinct positive integers, ascending. */
+/**
+ * The bounds of the study options (docs/cli.md, Options and limits). What a study costs grows
+ * with them: the seeds of one (architecture, depth) train together as one lab batch whose
+ * (depth + 5) kernel buffers hold seeds·n² floats each on the GPU, and whose checkpoint kernels
+ * (seeds·checkpoints·n² floats) wait on the host until they are analysed; the float64 analysis
+ * of a checkpoint is a dense O(n³) eigendecomposition (0.064 s at n = 192 on 2 cores,
+ * docs/lab.md), training time grows ∝ depth. Each bound is far above a useful demo and below
+ * what cannot finish; {@link STUDY_MEMORY_LIMIT_BYTES} bounds the combinations.
+ */
+export const DEMO_LIMITS = {
+  /** Standard errors fall as 1/√seeds: 64 seeds resolve ε_LSI to 1/8 of one seed's spread. */
+  seeds: 64,
+  /** n = 2048: one kernel is 16 MiB of f32 and its float64 analysis ≈ 0.064 s·(2048/192)³ ≈ 80 s per checkpoint (≈ 28 min per 21-checkpoint run). */
+  probePoints: 2048,
+  /** Depth 64: 4× the default's deepest network (time and memory ∝ depth). */
+  depth: 64,
+  /** Depths per study: 12 (every depth adds a batch per architecture; 2…64 in doublings is 6). */
+  depthCount: 12,
+} as const;
+
+/**
+ * The most memory a study may need, on the GPU (one batch's kernel buffers) or on the host (one
+ * batch's checkpoint kernels): 4 GiB, twice the largest buffer the software adapters allow
+ * (docs/platforms.md) and a share of a workstation's memory a demo may take.
+ */
+export const STUDY_MEMORY_LIMIT_BYTES = 4 * 2 ** 30;
+
+/** Parses "2,4,8,16" into distinct integers in 1…{@link DEMO_LIMITS}.depth, ascending, at most depthCount of them. */
 function depthList(value: string): number[] {
   const parts = value.split(',').map((s) => s.trim());
   if (parts.some((p) => !/^\d+$/.test(p) || Number(p) < 1)) {
     throw new CommanderArgumentError(`expected comma-separated positive integers (e.g. 2,4,8,16), got "${value}"`);
   }
   const depths = parts.map(Number);
+  if (depths.some((d) => d > DEMO_LIMITS.depth))
+    throw new CommanderArgumentError(`each depth must be at most ${DEMO_LIMITS.depth}, got "${value}"`);
+  if (depths.length > DEMO_LIMITS.depthCount)
+    throw new CommanderArgumentError(`at most ${DEMO_LIMITS.depthCount} depths, got ${depths.length}`);
   if (new Set(depths).size !== depths.length) throw new CommanderArgumentError(`expected distinct depths, got "${value}"`);
   return depths.sort((a, b) => a - b);
+}
+
+const gib = (bytes: number): string => `${(bytes / 2 ** 30).toPrecision(3)} GiB`;
+
+/** Refuses a study whose largest batch needs more than {@link STUDY_MEMORY_LIMIT_BYTES} on the GPU or the host. */
+function checkStudyMemory(config: DepthStudyConfig): void {
+  const n = config.task.points;
+  const kernel = n * n * 4;
+  const checkpoints = checkpointSchedule(config.steps, config.checkpointEvery, config.checkpointGrowth).length;
+  const gpu = config.seeds * (Math.max(...config.depths) + 5) * kernel;
+  const host = config.seeds * checkpoints * kernel;
+  const limit = gib(STUDY_MEMORY_LIMIT_BYTES);
+  if (gpu > STUDY_MEMORY_LIMIT_BYTES)
+    throw new InvalidArgumentError(
+      '--probe-points',
+      `with ${config.seeds} seeds, depth ${Math.max(...config.depths)} and n = ${n} the lab needs ${gib(gpu)} of GPU memory (seeds × (depth + 5) × n² floats), more than ${limit}: use fewer probe points, seeds or a smaller depth`,
+    );
+  if (host > STUDY_MEMORY_LIMIT_BYTES)
+    throw new InvalidArgumentError(
+      '--checkpoint-every',
+      `with ${config.seeds} seeds, ${checkpoints} checkpoints and n = ${n} one batch holds ${gib(host)} of checkpoint kernels (seeds × checkpoints × n² floats), more than ${limit}: use a larger --checkpoint-every, fewer probe points or fewer seeds`,
+    );
 }
 
 /** "1 min 05 s" / "42 s". */
@@ -69,7 +122,7 @@ function demoConfig(options: DemoOptions): DepthStudyConfig {
       `must be at most the ${config.steps} training steps, got ${config.checkpointEvery}`,
     );
   }
-  if (config.task.points < 2) throw new InvalidArgumentError('--probe-points', `must be at least 2, got ${config.task.points}`);
+  checkStudyMemory(config);
   return config;
 }
 
@@ -91,12 +144,24 @@ export function registerDemo(program: Command, io: CliIo): void {
     .option('--seed <seed>', 'first seed of the tasks, the initializations and the analysis (0 … 2^32 − 1)', seedOption)
     .option(
       '--seeds <N>',
-      `seeds per architecture and depth (default ${DEMO_CONFIG.seeds}; --quick ${DEMO_QUICK_CONFIG.seeds})`,
-      positiveInt,
+      `seeds per architecture and depth, 1…${DEMO_LIMITS.seeds} (default ${DEMO_CONFIG.seeds}; --quick ${DEMO_QUICK_CONFIG.seeds})`,
+      intInRange(1, DEMO_LIMITS.seeds),
     )
-    .option('--depths <LIST>', `comma-separated depths (default ${DEMO_CONFIG.depths.join(',')})`, depthList)
-    .option('--probe-points <N>', `probe (= training) points n (default ${DEMO_CONFIG.task.points})`, positiveInt)
-    .option('--checkpoint-every <K>', `at most K steps between checkpoints (default ${DEMO_CONFIG.checkpointEvery})`, positiveInt)
+    .option(
+      '--depths <LIST>',
+      `comma-separated depths, each 1…${DEMO_LIMITS.depth}, at most ${DEMO_LIMITS.depthCount} (default ${DEMO_CONFIG.depths.join(',')})`,
+      depthList,
+    )
+    .option(
+      '--probe-points <N>',
+      `probe (= training) points n, 2…${DEMO_LIMITS.probePoints} (default ${DEMO_CONFIG.task.points})`,
+      intInRange(2, DEMO_LIMITS.probePoints),
+    )
+    .option(
+      '--checkpoint-every <K>',
+      `at most K steps between checkpoints, 1…the training steps (${DEMO_CONFIG.steps}; --quick ${DEMO_QUICK_CONFIG.steps}) (default ${DEMO_CONFIG.checkpointEvery})`,
+      intInRange(1, DEMO_CONFIG.steps),
+    )
     .option(
       '--save-runs <DIR>',
       "also save every network's checkpoints as a run directory DIR/<architecture>-L<depth>-seed<seed> that grsd analyze reads",

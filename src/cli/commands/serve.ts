@@ -9,17 +9,24 @@
 import { readFile, stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import type { Command } from 'commander';
-import { checkpointPrecision, coarserPrecision, GrsdSeries, runLambdaMaxBound, seriesGrid } from '../../analysis/series.ts';
+import {
+  checkpointPrecision,
+  coarserPrecision,
+  GrsdSeries,
+  runLambdaMaxBound,
+  seriesGrid,
+  type CheckpointData,
+} from '../../analysis/series.ts';
 import type { GpuContext } from '../../gpu/context.ts';
 import type { RunManifest } from '../../io/manifest.ts';
-import { FileFormatError, FileReadError } from '../../errors.ts';
+import { FileFormatError, FileReadError, invariant } from '../../errors.ts';
 import { toJsonText } from '../../io/json.ts';
 import { LiveRun, type LiveRunOptions } from '../../node/liveRun.ts';
 import { startLiveServer, staticSource, type LiveSource } from '../../node/liveServer.ts';
-import { chooseBackend, describeBackend } from '../backend.ts';
+import { describeBackend, openBackend, settleBackend } from '../backend.ts';
 import type { CliIo } from '../io.ts';
 import { nonNegativeInt, positiveInt } from '../options.ts';
-import { addRunAnalysisOptions, analysisDocument, runSeriesOptions, type RunAnalysisOptions } from './analyze.ts';
+import { addRunAnalysisOptions, analysisDocument, runSeriesOptions, runWork, type RunAnalysisOptions } from './analyze.ts';
 
 interface ServeOptions extends RunAnalysisOptions {
   port: number;
@@ -57,37 +64,56 @@ async function readAnalysis(file: string): Promise<Record<string, unknown>> {
   return j;
 }
 
+/** Where a live analysis runs, and its description for the JSON's `backend`. */
+export interface LiveBackend {
+  readonly backend: GpuContext | 'cpu';
+  readonly description: Record<string, unknown>;
+}
+
 /**
  * How `grsd serve` analyses a run as it grows: the series options, the whole-run grid (λ_max bound
  * per checkpoint, as the first pass of `grsd analyze`; none when --lambda-max fixes it) and the
  * analysis document, all as `grsd analyze` computes them, so that the live analysis of the run so
- * far equals `grsd analyze` on it. Exported for tests.
+ * far equals `grsd analyze` on it. The backend is a fixed one or is chosen from the run's first
+ * checkpoint (`choose`, called once before anything is computed: `grsd serve`'s measured auto
+ * choice needs the run's n). Exported for tests.
  */
 export function liveAnalysis(
-  backend: GpuContext | 'cpu',
-  description: Record<string, unknown>,
+  backend: LiveBackend | ((first: CheckpointData, manifest: RunManifest) => Promise<LiveBackend>),
   options: RunAnalysisOptions,
-): Pick<LiveRunOptions, 'createSeries' | 'grid' | 'analyze' | 'read'> {
+): Pick<LiveRunOptions, 'prepare' | 'createSeries' | 'grid' | 'analyze' | 'read'> {
+  let chosen: LiveBackend | null = typeof backend === 'function' ? null : backend;
+  const current = (): LiveBackend => {
+    invariant(chosen, 'the live backend is chosen (prepare) before the first checkpoint is analysed');
+    return chosen;
+  };
   // The grid a series builds for a λ_max bound (same function as GrsdSeries; the default floor
   // depends on the precision of the backend and of the data, and on n, the residual length).
   // As in GrsdSeries, the data precision is the first checkpoint's.
-  const backendPrecision = backend === 'cpu' ? 'float64' : 'float32';
   let dataPrecision: 'float32' | 'float64' | undefined;
   const grid = (m: RunManifest, lambdaMax: number, n: number) =>
     seriesGrid(
       runSeriesOptions(m, options, lambdaMax).gridOptions!,
       lambdaMax,
-      coarserPrecision(backendPrecision, dataPrecision ?? 'float64'),
+      coarserPrecision(current().backend === 'cpu' ? 'float64' : 'float32', dataPrecision ?? 'float64'),
       n,
     );
   return {
-    createSeries: (manifest, lambdaMax) => new GrsdSeries(backend, runSeriesOptions(manifest, options, options.lambdaMax ?? lambdaMax!)),
+    ...(typeof backend === 'function'
+      ? {
+          prepare: async (first, manifest) => {
+            chosen ??= await backend(first, manifest);
+          },
+        }
+      : {}),
+    createSeries: (manifest, lambdaMax) =>
+      new GrsdSeries(current().backend, runSeriesOptions(manifest, options, options.lambdaMax ?? lambdaMax!)),
     ...(options.lambdaMax === undefined
       ? {
           grid: {
             bound: (data, m) => {
               dataPrecision ??= checkpointPrecision(data);
-              return runLambdaMaxBound(backend, [data], { timeScale: m.timeScale, seed: options.seed });
+              return runLambdaMaxBound(current().backend, [data], { timeScale: m.timeScale, seed: options.seed });
             },
             sameGrid: (m, a, b, n) => {
               const [g, h] = [grid(m, a, n), grid(m, b, n)];
@@ -98,10 +124,9 @@ export function liveAnalysis(
       : {}),
     // As plain JSON, exactly what `grsd analyze --json` writes (typed arrays become arrays, NaN is refused).
     analyze: async (result, manifest) =>
-      JSON.parse(toJsonText((await analysisDocument(result, description, manifest.timeUnit, options)).json, 'the analysis')) as Record<
-        string,
-        unknown
-      >,
+      JSON.parse(
+        toJsonText((await analysisDocument(result, current().description, manifest.timeUnit, options)).json, 'the analysis'),
+      ) as Record<string, unknown>,
     ...(options.root === undefined ? {} : { read: { root: options.root } }),
   };
 }
@@ -119,11 +144,21 @@ export async function serve(target: string, options: ServeOptions, io: CliIo, si
   const watch = info === null || info.isDirectory();
   let source: LiveSource;
   let live: LiveRun | null = null;
-  // The backend as named, or auto: the adapter found (no measurement: the work is not known yet).
-  const { ctx, selection } = watch ? await chooseBackend(options.backend, io) : { ctx: null, selection: undefined };
+  // The backend as named, or for auto the adapter found (a missing one fails now); auto then
+  // chooses by measurement, as grsd analyze does, once the first checkpoint gives the work's size.
+  const opened = watch ? await openBackend(options.backend) : null;
+  let ctx = opened?.ctx ?? null;
   try {
     if (watch) {
-      live = new LiveRun(target, { ...liveAnalysis(ctx ?? 'cpu', describeBackend(ctx, selection), options), pollMs: options.poll });
+      const choose = async (first: CheckpointData, manifest: RunManifest): Promise<LiveBackend> => {
+        const choice = await settleBackend(opened!, io, runWork(first, manifest.checkpoints.length, options)).catch((error: unknown) => {
+          ctx = null; // settleBackend disposed it
+          throw error;
+        });
+        ctx = choice.ctx;
+        return { backend: choice.ctx ?? 'cpu', description: describeBackend(choice.ctx, choice.selection) };
+      };
+      live = new LiveRun(target, { ...liveAnalysis(choose, options), pollMs: options.poll });
       source = live;
     } else {
       source = staticSource(await readAnalysis(target), `finished analysis ${basename(target)}`);
