@@ -1,8 +1,8 @@
 /**
  * What importing grsd costs (docs/benchmarks.md, "Import cost"): wall time of `import(...)` in a
  * fresh Node process, for each package entry of the built dist (npm run build) and for the
- * dependencies it cannot avoid (typegpu at import; Dawn's `webgpu` and Vega when a device or a
- * report is first needed), plus `require('grsd/node')` from CommonJS: wall time (median, minimum)
+ * dependencies it loads when they are first needed (TypeGPU and Dawn's `webgpu` with the first GPU
+ * context, Vega with the first report), plus `require('grsd/node')` from CommonJS: wall time (median, minimum)
  * and CPU time (user + system, median; steadier than wall time on a shared machine) over `--runs`
  * fresh processes, after one warm-up run that fills the OS file cache.
  *
@@ -42,15 +42,15 @@ const CASES: Case[] = [
     what: 'vega + vega-lite: loaded when a report or figure is first written',
     code: timed("await Promise.all([import('vega'), import('vega-lite')])"),
   },
-  { name: 'typegpu', what: 'typegpu (peer dependency, imported by every GPU entry)', code: timed("await import('typegpu')") },
+  { name: 'typegpu', what: 'typegpu (peer dependency): loaded on the first GPU context', code: timed("await import('typegpu')") },
   { name: 'grsd/reference', what: 'the float64 reference entry', code: timed("await import('grsd/reference')") },
-  { name: 'grsd', what: 'the core entry (includes typegpu)', code: timed("await import('grsd')") },
+  { name: 'grsd', what: 'the core entry (not TypeGPU)', code: timed("await import('grsd')") },
   { name: 'grsd/lab', what: 'the lab entry (includes grsd)', code: timed("await import('grsd/lab')") },
-  { name: 'grsd/node', what: 'the Node entry (includes grsd; not Dawn, not Vega)', code: timed("await import('grsd/node')") },
+  { name: 'grsd/node', what: 'the Node entry (includes grsd; not TypeGPU, Dawn or Vega)', code: timed("await import('grsd/node')") },
   {
-    name: 'grsd/node after typegpu',
-    what: "grsd/node's own cost: typegpu already loaded in the process",
-    code: `await import('typegpu'); ${timed("await import('grsd/node')")}`,
+    name: 'grsd/node, then typegpu',
+    what: 'grsd/node and the TypeGPU that the first GPU context loads (not Dawn)',
+    code: timed("await import('grsd/node'); await import('typegpu')"),
   },
   {
     name: "require('grsd/node')",

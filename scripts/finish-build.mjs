@@ -10,12 +10,12 @@
 // Declarations: make dist/*.d.ts compile in a strict consumer project (`skipLibCheck: false`,
 // any `lib`, TypeScript 5 or 6). See docs/platforms.md, "TypeScript".
 //
-// 1. typegpu. grsd's public types mention TypeGPU's root (the `root` option and `ctx.root`), and
-//    the opaque Recorder mentions TypeGPU schemas. typegpu 0.12's own declarations fail
-//    `skipLibCheck: false` (TS2636 in tgpuFragmentFn.d.ts, tgpuVertexFn.d.ts, dataTypes.d.ts,
-//    wgslTypes.d.ts), so grsd's must not load them: the imports from 'typegpu' are pointed at
-//    dist/typegpu.d.ts, which declares those names structurally. A new name imported from
-//    typegpu fails the build here, so that a leak of TypeGPU types into the surface is deliberate.
+// 1. typegpu. grsd's public types mention TypeGPU's root (the `root` option and `ctx.root`).
+//    typegpu 0.12's own declarations fail `skipLibCheck: false` (TS2636 in tgpuFragmentFn.d.ts,
+//    tgpuVertexFn.d.ts, dataTypes.d.ts, wgslTypes.d.ts), so grsd's must not load them: the
+//    imports from 'typegpu' are pointed at dist/typegpu.d.ts, which declares those names
+//    structurally. A new name imported from typegpu fails the build here, so that a leak of
+//    TypeGPU types into the surface is deliberate.
 // 2. Libraries. The declarations use the WebGPU globals (GPUDevice, ...) and Disposable, so each
 //    entry references the `dom` lib (WebGPU is part of it from TypeScript 6.0) and the
 //    `esnext.disposable` lib. For TypeScript < 6.0, dist/ts5/<entry>.d.ts (selected by the
@@ -40,13 +40,8 @@ export interface TgpuRoot {
     /** Destroys the resources created through the root (and the device, for a root that owns it). */
     destroy(): void;
 }
-/** TypeGPU data schemas, opaque here: only grsd's internal command recorder mentions them. */
-export declare namespace d {
-    type AnyWgslStruct = object;
-    type InferInput<T> = T extends never ? never : unknown;
-}
 `;
-const STAND_IN_NAMES = new Set(['TgpuRoot', 'd']);
+const STAND_IN_NAMES = new Set(['TgpuRoot']);
 
 const LIBS = '/// <reference lib="dom" />\n/// <reference lib="esnext.disposable" />\n';
 

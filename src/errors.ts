@@ -169,8 +169,9 @@ export class DisposedError extends GrsdError {
 }
 
 /**
- * An optional dependency that this feature needs is not installed (grsd installs `webgpu`, `vega`
- * and `vega-lite` as optional dependencies: see docs/platforms.md, "Install footprint").
+ * A dependency that this feature needs is not installed: `webgpu`, `vega` or `vega-lite` (optional
+ * dependencies: see docs/platforms.md, "Install footprint"), or `typegpu` (a peer dependency, loaded
+ * when the first GPU context is created).
  */
 export class MissingDependencyError extends GrsdError {
   /** The npm package that is missing. */
@@ -178,7 +179,7 @@ export class MissingDependencyError extends GrsdError {
   constructor(packageName: string, feature: string, options?: { cause?: unknown }) {
     super(
       'GRSD_MISSING_DEPENDENCY',
-      `${feature} needs the package "${packageName}", which is not installed (grsd lists it as an optional dependency). Install it with: npm install ${packageName}`,
+      `${feature} needs the package "${packageName}", which is not installed (an optional or peer dependency of grsd). Install it with: npm install ${packageName}`,
       options,
     );
     this.packageName = packageName;

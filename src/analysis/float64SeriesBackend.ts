@@ -14,7 +14,7 @@ import {
   type SpectralCheckpointF64,
 } from '../reference/spectralCheckpoint.ts';
 import { invariant } from '../errors.ts';
-import type { CheckpointData } from './checkpointData.ts';
+import type { FlatCheckpointData } from './checkpointData.ts';
 import {
   solveGrowing,
   type BackendCheckpoint,
@@ -58,7 +58,7 @@ export class Float64SeriesBackend implements SeriesBackend {
   readonly precision = 'float64';
   readonly unitRoundoff = 2 ** -53;
 
-  async checkpoint(cp: CheckpointData, request: SpectrumRequest): Promise<BackendCheckpoint> {
+  async checkpoint(cp: FlatCheckpointData, request: SpectrumRequest): Promise<BackendCheckpoint> {
     const n = cp.residual.length;
     const residual = Float64Array.from(cp.residual);
     // The symmetric part: validation allows |K_ij − K_ji| up to 1e-5·max|K| (as the GPU does).

@@ -12,7 +12,7 @@ import { spectralCheckpoint, type GpuSpectralCheckpoint } from '../algorithms/sp
 import { invariant } from '../errors.ts';
 import type { GpuContext } from '../gpu/context.ts';
 import { inverseParticipation } from '../reference/spectralCheckpoint.ts';
-import type { CheckpointData } from './checkpointData.ts';
+import type { FlatCheckpointData } from './checkpointData.ts';
 import {
   solveGrowing,
   type BackendCheckpoint,
@@ -79,7 +79,7 @@ export class GpuSeriesBackend implements SeriesBackend {
     this.#options = options;
   }
 
-  async checkpoint(cp: CheckpointData, request: SpectrumRequest): Promise<BackendCheckpoint> {
+  async checkpoint(cp: FlatCheckpointData, request: SpectrumRequest): Promise<BackendCheckpoint> {
     const ctx = this.ctx;
     const n = cp.residual.length;
     const owned: SymmetricOperator[] = [];

@@ -13,13 +13,13 @@ import { eigsh } from '../algorithms/eigsh.ts';
 import { denseOperator, jacobianOperator } from '../algorithms/operators.ts';
 import type { GpuContext } from '../gpu/context.ts';
 import { denseCpuOperator, eigshF64, type CpuOperator } from '../reference/eigsh.ts';
-import type { CheckpointData } from './checkpointData.ts';
+import { validateCheckpoint, type CheckpointData, type FlatCheckpointData } from './checkpointData.ts';
 
 /** Lanczos steps of the estimate. */
 const STEPS = 30;
 
 /** max_i Σ_j |K_ij| of a dense K (≥ every |eigenvalue|), or tr K = ‖J‖_F² of K = J Jᵀ (≥ λ_max since K ⪰ 0). */
-export function normBound(cp: Pick<CheckpointData, 'kernel' | 'jacobian' | 'residual'>): number {
+export function normBound(cp: Pick<FlatCheckpointData, 'kernel' | 'jacobian' | 'residual'>): number {
   const n = cp.residual.length;
   if (cp.kernel) {
     let bound = 0;
@@ -57,10 +57,16 @@ function jacobianCpuOperator(n: number, p: number, data: ArrayLike<number>): Cpu
 }
 
 /**
- * An upper bound on θ_max of a validated checkpoint's kernel (see the module documentation): in
- * float64 on the host for the `'cpu'` backend, by f32 Lanczos on the GPU otherwise.
+ * An upper bound on θ_max of a checkpoint's kernel (see the module documentation): in float64 on
+ * the host for the `'cpu'` backend, by f32 Lanczos on the GPU otherwise. The checkpoint is
+ * validated as a series would (InvalidArgumentError naming the field).
  */
 export async function largestEigenvalueBound(backend: GpuContext | 'cpu', cp: CheckpointData, seed = 0): Promise<number> {
+  return validLambdaMaxBound(backend, validateCheckpoint(cp, { index: 0, cpu: backend === 'cpu' }).checkpoint, seed);
+}
+
+/** {@link largestEigenvalueBound} of a checkpoint that {@link validateCheckpoint} returned. */
+export async function validLambdaMaxBound(backend: GpuContext | 'cpu', cp: FlatCheckpointData, seed = 0): Promise<number> {
   const n = cp.residual.length;
   const steps = Math.min(n, STEPS);
   const rigorous = normBound(cp);

@@ -19,17 +19,24 @@ import { DisposedError, InvalidArgumentError } from '../errors.ts';
 import type { GpuContext } from '../gpu/context.ts';
 import { assignShell } from '../reference/shells.ts';
 import { spectralChecks } from './checks.ts';
-import { validateCheckpoint, type CheckpointData } from './checkpointData.ts';
+import {
+  validateCheckpoint,
+  type CheckpointData,
+  type FlatCheckpointData,
+  type JacobianInput,
+  type KernelInput,
+  type ShapedMatrix,
+} from './checkpointData.ts';
 import { Float64SeriesBackend } from './float64SeriesBackend.ts';
 import { GpuSeriesBackend } from './gpuSeriesBackend.ts';
 import { katoFromProjections, type KatoResult } from './kato.ts';
-import { largestEigenvalueBound } from './lambdaMax.ts';
+import { largestEigenvalueBound, validLambdaMaxBound } from './lambdaMax.ts';
 import { resolutionCheck, transportResolution, type TransportResolution } from './resolution.ts';
 import type { BackendCheckpoint, CheckpointSpectrum, LanczosDiagnostics, SeriesBackend } from './seriesBackend.ts';
 import { ShellGrid } from './shellGrid.ts';
 import { intervalQuantities, type IntervalQuantities } from './transport.ts';
 
-export type { CheckpointData };
+export type { CheckpointData, FlatCheckpointData, JacobianInput, KernelInput, ShapedMatrix };
 
 /** Eigenpairs per checkpoint by default (and where `rank: 'auto'` starts). */
 const DEFAULT_RANK = 256;
@@ -216,14 +223,16 @@ export function defaultFloorRelative(precision: 'float32' | 'float64', n: number
 
 /**
  * The precision a checkpoint's data carries: `'float32'` when its kernel, Jacobian, residual or a
- * layer kernel is a Float32Array (or a GPU operator), else `'float64'`. Eigenvalues of K rounded to
+ * layer kernel is a Float32Array or a Float16Array (or a GPU operator), else `'float64'`. Eigenvalues of K rounded to
  * f32 carry the f32 data's rounding (≈ √n·2⁻²⁴·λ_max), so a float64 analysis of f32 data gets the
  * f32 floor too (docs/accuracy.md, "Floor").
  */
 export function checkpointPrecision(cp: CheckpointData): 'float32' | 'float64' {
   if (cp.operator) return 'float32';
-  const arrays = [cp.kernel, cp.jacobian?.data, cp.residual, ...(cp.layers ?? [])];
-  return arrays.some((a) => a instanceof Float32Array) ? 'float32' : 'float64';
+  const values = (m: KernelInput | undefined) => (m !== undefined && 'shape' in m ? m.data : m);
+  const arrays = [values(cp.kernel), cp.jacobian?.data, cp.residual, ...(cp.layers ?? []).map(values)];
+  const single = (a: unknown) => a instanceof Float32Array || Object.prototype.toString.call(a) === '[object Float16Array]';
+  return arrays.some(single) ? 'float32' : 'float64';
 }
 
 /** The coarser of two precisions. */
@@ -330,7 +339,7 @@ export class GrsdSeries implements Disposable {
     };
   }
 
-  #ensureGrid(lambdaMax: number, n: number, cp: CheckpointData): ShellGrid {
+  #ensureGrid(lambdaMax: number, n: number, cp: FlatCheckpointData): ShellGrid {
     if (this.#grid) return this.#grid;
     const o = this.options.gridOptions ?? {};
     const top = o.lambdaMax ?? lambdaMax;
@@ -352,10 +361,14 @@ export class GrsdSeries implements Disposable {
   }
 
   /** Adds a checkpoint; returns its results and, from the second on, the interval's. */
-  async push(cp: CheckpointData): Promise<SeriesStep> {
+  async push(data: CheckpointData): Promise<SeriesStep> {
     if (this.#disposed) throw new DisposedError('GrsdSeries');
     const previous = this.#previous;
-    const { n, label } = validateCheckpoint(cp, {
+    const {
+      n,
+      label,
+      checkpoint: cp,
+    } = validateCheckpoint(data, {
       index: this.checkpoints.length,
       cpu: this.backend === 'cpu',
       ...(previous ? { previousT: previous.result.t, layers: previous.layers } : {}),
@@ -412,7 +425,7 @@ export class GrsdSeries implements Disposable {
   }
 
   /** Per-checkpoint bookkeeping from the backend's spectrum (host, float64). */
-  #checkpointResult(cp: CheckpointData, n: number, held: BackendCheckpoint, label: string): CheckpointResult {
+  #checkpointResult(cp: FlatCheckpointData, n: number, held: BackendCheckpoint, label: string): CheckpointResult {
     const { values, amplitudes: c, residualNorm2: e2, lanczos, ipr } = held.spectrum;
     const ts = this.timeScale;
     const lambda = Float64Array.from(values, (v) => ts * v);
@@ -481,7 +494,7 @@ export class GrsdSeries implements Disposable {
   }
 
   /** The interval from the previous checkpoint to `cur`: the backend's transport, then float64 bookkeeping. */
-  async #interval(prev: Previous, cur: CheckpointResult, held: BackendCheckpoint, cp: CheckpointData): Promise<IntervalResult> {
+  async #interval(prev: Previous, cur: CheckpointResult, held: BackendCheckpoint, cp: FlatCheckpointData): Promise<IntervalResult> {
     const grid = this.#grid!;
     const deltaRelative = this.#katoDeltaRelative();
     const withKato = deltaRelative !== null && prev.result.amplitudes.length > 0;
@@ -666,16 +679,17 @@ function assertFiniteResults(argument: string, problem: string, arrays: Record<s
 }
 
 /** Validates a series checkpoint by checkpoint (what each push would check); returns the checker. */
-function seriesValidator(cpu: boolean): (cp: CheckpointData) => void {
+function seriesValidator(cpu: boolean): (cp: CheckpointData) => FlatCheckpointData {
   let previous: { t: number; n: number; layers: number } | undefined;
   let index = 0;
   return (cp) => {
-    const { n } = validateCheckpoint(cp, {
+    const { n, checkpoint } = validateCheckpoint(cp, {
       index: index++,
       cpu,
       ...(previous ? { previousT: previous.t, n: previous.n, layers: previous.layers } : {}),
     });
     previous = { t: cp.t, n, layers: cp.layers?.length ?? 0 };
+    return checkpoint;
   };
 }
 
@@ -701,8 +715,7 @@ export async function runLambdaMaxBound(
   let top = 0;
   let done = 0;
   for await (const cp of checkpoints) {
-    validate(cp);
-    top = Math.max(top, ts * (await largestEigenvalueBound(backend, cp, options.seed ?? 0)));
+    top = Math.max(top, ts * (await validLambdaMaxBound(backend, validate(cp), options.seed ?? 0)));
     onCheckpoint?.(++done);
   }
   if (!Number.isFinite(top)) throw new InvalidArgumentError('timeScale', `timeScale·λ_max = ${ts}·θ_max leaves the float64 range`);

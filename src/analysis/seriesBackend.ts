@@ -17,7 +17,7 @@
  */
 import type { LanczosDiagnostics } from '../algorithms/spectralCheckpoint.ts';
 import type { IntervalTransport } from '../reference/intervalTransport.ts';
-import type { CheckpointData } from './checkpointData.ts';
+import type { FlatCheckpointData } from './checkpointData.ts';
 
 export type { IntervalTransport, LanczosDiagnostics };
 
@@ -70,7 +70,7 @@ export interface SeriesBackend {
   /** Unit roundoff of that arithmetic: 2⁻²⁴ or 2⁻⁵³. */
   readonly unitRoundoff: number;
   /** Solves a validated checkpoint (see {@link SpectrumRequest}); the result must be {@link release}d. */
-  checkpoint(cp: CheckpointData, request: SpectrumRequest): Promise<BackendCheckpoint>;
+  checkpoint(cp: FlatCheckpointData, request: SpectrumRequest): Promise<BackendCheckpoint>;
   /** Flow, overlap and (with `kato`) the Kato projections of the kernel and each layer between two checkpoints. */
   interval(previous: BackendCheckpoint, current: BackendCheckpoint, shells: IntervalShells, kato: boolean): Promise<IntervalTransport>;
   /** Frees what a checkpoint holds. Idempotent. */

@@ -9,6 +9,7 @@ import type { TgpuRoot } from 'typegpu';
 import { NoAdapterError, type AdapterAttempt } from '../errors.ts';
 import { GpuContext, type GpuContextCommonOptions, type GpuMode } from './context.ts';
 import { requiredLimitsFor } from './limits.ts';
+import { loadTypeGpu } from './typegpu.ts';
 
 /** Options of {@link createGpuContext}. */
 export interface CreateGpuContextOptions extends GpuContextCommonOptions {
@@ -96,6 +97,7 @@ export const BROWSER_HINT =
  */
 export async function createGpuContext(options: CreateGpuContextOptions = {}): Promise<GpuContext> {
   const common = options.maxBindingBytes === undefined ? {} : { maxBindingBytes: options.maxBindingBytes };
+  if (options.root || options.device) await loadTypeGpu();
   if (options.root) {
     return new GpuContext({ ...common, device: options.root.device, root: options.root, owned: false, route: "caller's TypeGPU root" });
   }
@@ -113,15 +115,21 @@ export async function createGpuContext(options: CreateGpuContextOptions = {}): P
     const result = await tryRoute(gpu, `navigator.gpu (${level})`, level, options.powerPreference, options.optionalFeatures);
     if ('device' in result) {
       attempts.push(result.attempt);
-      return new GpuContext({
-        ...common,
-        device: result.device,
-        info: result.info,
-        mode: result.mode,
-        owned: true,
-        route: 'navigator.gpu',
-        attempts,
-      });
+      try {
+        await loadTypeGpu();
+        return new GpuContext({
+          ...common,
+          device: result.device,
+          info: result.info,
+          mode: result.mode,
+          owned: true,
+          route: 'navigator.gpu',
+          attempts,
+        });
+      } catch (error) {
+        result.device.destroy();
+        throw error;
+      }
     }
     attempts.push(result);
   }

@@ -8,7 +8,7 @@
  * `createNodeGpuContext` in `grsd/node` (Dawn).
  * @module
  */
-import { tgpu, type TgpuRoot } from 'typegpu';
+import type { TgpuRoot } from 'typegpu';
 import {
   DeviceLostError,
   DisposedError,
@@ -19,6 +19,7 @@ import {
 } from '../errors.ts';
 import { BufferUsage, MapMode, STORAGE_USAGE } from './flags.ts';
 import { effectiveLimits, workgroupSizeFor, type EffectiveLimits } from './limits.ts';
+import { typeGpu } from './typegpu.ts';
 
 /** WebGPU feature level of the device: full (core) WebGPU, or the compatibility subset. */
 export type GpuMode = 'core' | 'compatibility';
@@ -109,7 +110,7 @@ export class GpuContext implements Disposable {
       }
     }
     this.device = device;
-    this.root = init.root ?? tgpu.initFromDevice({ device });
+    this.root = init.root ?? typeGpu().tgpu.initFromDevice({ device });
     this.#owned = init.owned;
     if (init.keepAlive !== undefined) owners.set(this, init.keepAlive);
     this.limits = effectiveLimits(device, init.maxBindingBytes);

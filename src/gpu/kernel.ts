@@ -1,38 +1,60 @@
 /**
  * Kernel plumbing shared by every wrapper in `src/kernels/`: the kernel description
- * ({@link KernelSpec}), compute-only TypeGPU layouts, the per-context pipeline cache, bind groups
+ * ({@link KernelSpec}), compute-only bind-group layouts, the per-context pipeline cache, bind groups
  * over whole buffers or byte ranges, typed uniform buffers, and dispatch-grid arithmetic.
+ *
+ * Layouts and uniforms are declared with the schemas of src/gpu/schema.ts, which cost nothing at
+ * import; TypeGPU lays them out once a context exists (it is loaded with the first context).
  * @module
  */
-import {
-  d,
-  tgpu,
-  writeToArrayBuffer,
-  type TgpuBindGroupLayout,
-  type TgpuLayoutEntry,
-  type TgpuLayoutStorage,
-  type TgpuLayoutUniform,
-} from 'typegpu';
+import type { TgpuBindGroupLayout, TgpuLayoutEntry } from 'typegpu';
 import { DeviceLimitError, GpuValidationError } from '../errors.ts';
 import type { GpuContext } from './context.ts';
 import { BufferUsage } from './flags.ts';
+import * as d from './schema.ts';
+import { typeGpu } from './typegpu.ts';
+
+/** One binding of a {@link ComputeLayout}: a `Params` uniform, or a storage array read or written. */
+export type ComputeLayoutEntry = { readonly uniform: d.Struct } | { readonly storage: d.ArrayOf; readonly access: 'readonly' | 'mutable' };
 
 /**
- * A TypeGPU bind-group layout visible to the compute stage only. (TypeGPU's default visibility
- * includes the vertex stage, which compatibility-mode devices refuse for storage buffers.)
- * Binding indices follow key order; the WGSL file declares the same names in the same order.
+ * A bind-group layout visible to the compute stage only (TypeGPU's default visibility includes
+ * the vertex stage, which compatibility-mode devices refuse for storage buffers). Binding indices
+ * follow key order; the WGSL file declares the same names in the same order.
  */
-export function computeLayout<E extends Record<string, TgpuLayoutUniform | TgpuLayoutStorage>>(entries: E): TgpuBindGroupLayout<E> {
-  const withVisibility: Record<string, TgpuLayoutEntry> = {};
-  for (const [key, entry] of Object.entries(entries)) withVisibility[key] = { ...entry, visibility: ['compute'] };
-  return tgpu.bindGroupLayout(withVisibility) as unknown as TgpuBindGroupLayout<E>;
+export interface ComputeLayout<E extends Readonly<Record<string, ComputeLayoutEntry>> = Readonly<Record<string, ComputeLayoutEntry>>> {
+  readonly entries: E;
+}
+
+/** A {@link ComputeLayout} with these entries, in binding order. */
+export function computeLayout<E extends Readonly<Record<string, ComputeLayoutEntry>>>(entries: E): ComputeLayout<E> {
+  return { entries };
 }
 
 /** A WGSL compute kernel: its name (the WGSL file stem), source, and the layout its bindings follow. */
-export interface KernelSpec<E extends Record<string, TgpuLayoutEntry | null> = Record<string, TgpuLayoutEntry | null>> {
+export interface KernelSpec {
   readonly name: string;
   readonly code: string;
-  readonly layout: TgpuBindGroupLayout<E>;
+  readonly layout: ComputeLayout;
+}
+
+const typeGpuLayouts = new WeakMap<ComputeLayout, TgpuBindGroupLayout>();
+
+/** The WebGPU bind-group layout of `spec` on `ctx`'s device, through TypeGPU (cached by TypeGPU's root). */
+function bindGroupLayout(ctx: GpuContext, spec: KernelSpec): GPUBindGroupLayout {
+  let layout = typeGpuLayouts.get(spec.layout);
+  if (!layout) {
+    const entries: Record<string, TgpuLayoutEntry> = {};
+    for (const [key, entry] of Object.entries(spec.layout.entries)) {
+      entries[key] =
+        'uniform' in entry
+          ? { uniform: d.toTypeGpu(entry.uniform), visibility: ['compute'] }
+          : { storage: d.toTypeGpu(entry.storage), access: entry.access, visibility: ['compute'] };
+    }
+    layout = typeGpu().tgpu.bindGroupLayout(entries);
+    typeGpuLayouts.set(spec.layout, layout);
+  }
+  return ctx.root.unwrap(layout);
 }
 
 /** Pipeline-overridable constants, by WGSL `override` name. */
@@ -69,7 +91,7 @@ async function compile(ctx: GpuContext, spec: KernelSpec, constants: KernelConst
     return await ctx.guard(
       device.createComputePipelineAsync({
         label,
-        layout: device.createPipelineLayout({ label: spec.name, bindGroupLayouts: [ctx.root.unwrap(spec.layout)] }),
+        layout: device.createPipelineLayout({ label: spec.name, bindGroupLayouts: [bindGroupLayout(ctx, spec)] }),
         compute: { module, entryPoint: 'main', constants: { ...constants } },
       }),
     );
@@ -92,7 +114,7 @@ export function bindGroup(ctx: GpuContext, spec: KernelSpec, entries: Readonly<R
   const keys = Object.keys(spec.layout.entries);
   return ctx.device.createBindGroup({
     label: spec.name,
-    layout: ctx.root.unwrap(spec.layout),
+    layout: bindGroupLayout(ctx, spec),
     entries: keys.map((key, binding) => {
       const entry = entries[key];
       if (!entry) throw new GpuValidationError(spec.name, `no buffer bound for \`${key}\``);
@@ -102,14 +124,14 @@ export function bindGroup(ctx: GpuContext, spec: KernelSpec, entries: Readonly<R
 }
 
 /**
- * A new tracked uniform buffer holding `value` laid out by the TypeGPU `schema` (the kernel's
+ * A new tracked uniform buffer holding `value` laid out by `schema` (the kernel's
  * `Params` struct). The caller destroys it with `ctx.destroyBuffer` after submitting the commands
  * that use it.
  */
-export function uniformBuffer<T extends d.AnyWgslStruct>(ctx: GpuContext, label: string, schema: T, value: d.InferInput<T>): GPUBuffer {
+export function uniformBuffer<T extends d.Struct>(ctx: GpuContext, label: string, schema: T, value: d.InferInput<T>): GPUBuffer {
   const size = Math.max(16, Math.ceil(d.sizeOf(schema) / 16) * 16);
   const bytes = new ArrayBuffer(size);
-  writeToArrayBuffer(bytes, schema, value);
+  typeGpu().writeToArrayBuffer(bytes, d.toTypeGpu(schema), value);
   const buffer = ctx.createBufferSync({ label, size, usage: BufferUsage.UNIFORM | BufferUsage.COPY_DST });
   ctx.device.queue.writeBuffer(buffer, 0, bytes);
   return buffer;

@@ -7,10 +7,10 @@
  * concurrent operations never interleave. Prepare pipelines (async) before recording.
  * @module
  */
-import type { d } from 'typegpu';
 import { invariant } from '../errors.ts';
 import type { GpuContext } from './context.ts';
 import { BufferUsage, STORAGE_USAGE } from './flags.ts';
+import type * as d from './schema.ts';
 import { uniformBuffer, workgroupGrid } from './kernel.ts';
 
 /** Handle given to the recording callback of `record` (internal). Valid only during the callback. */
@@ -41,7 +41,7 @@ export class Recorder {
   }
 
   /** A uniform buffer holding `value` in the layout of `schema`, destroyed after submission. */
-  uniform<T extends d.AnyWgslStruct>(label: string, schema: T, value: d.InferInput<T>): GPUBuffer {
+  uniform<T extends d.Struct>(label: string, schema: T, value: d.InferInput<T>): GPUBuffer {
     this.#check();
     const buffer = uniformBuffer(this.ctx, label, schema, value);
     this.#scratch.push(buffer);

@@ -7,7 +7,7 @@
  * Precision: f32; |error| ≤ γ_n Σ_i |x_i y_i| per row (γ_n = n u/(1 − n u), u = 2⁻²⁴); the max-abs is exact.
  * @module
  */
-import { d } from 'typegpu';
+import * as d from '../gpu/schema.ts';
 import { DeviceLimitError, InvalidArgumentError } from '../errors.ts';
 import type { GpuContext } from '../gpu/context.ts';
 import { BufferUsage } from '../gpu/flags.ts';

@@ -7,7 +7,7 @@
  * Float64 twin: `copy` in src/reference/copy.ts. Precision: exact.
  * @module
  */
-import { d } from 'typegpu';
+import * as d from '../gpu/schema.ts';
 import { DeviceLimitError, InvalidArgumentError } from '../errors.ts';
 import type { GpuContext } from '../gpu/context.ts';
 import { BufferUsage } from '../gpu/flags.ts';

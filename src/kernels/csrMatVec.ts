@@ -3,7 +3,7 @@
  * Float64 twin: src/reference/sparse.ts. Precision: f32 row sums, |error| ≤ γ_nnz Σ|a x|.
  * @module
  */
-import { d } from 'typegpu';
+import * as d from '../gpu/schema.ts';
 import { DeviceLimitError } from '../errors.ts';
 import type { GpuContext } from '../gpu/context.ts';
 import { bindGroup, computeLayout, getPipeline, type KernelSpec } from '../gpu/kernel.ts';

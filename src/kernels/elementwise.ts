@@ -20,7 +20,7 @@
  * element; tanh and gelu carry the platform's `exp` error (absolute, a few ulp of 1).
  * @module
  */
-import { d } from 'typegpu';
+import * as d from '../gpu/schema.ts';
 import { DeviceLimitError, InvalidArgumentError } from '../errors.ts';
 import type { GpuContext } from '../gpu/context.ts';
 import { bindGroup, bindWindow, computeLayout, getPipeline, type KernelSpec } from '../gpu/kernel.ts';

@@ -4,7 +4,7 @@
  * Float64 twin: `gatherRowsF64` in src/reference/linalg.ts. Precision: exact copies.
  * @module
  */
-import { d } from 'typegpu';
+import * as d from '../gpu/schema.ts';
 import type { GpuContext } from '../gpu/context.ts';
 import { bindGroup, computeLayout, getPipeline, type KernelSpec } from '../gpu/kernel.ts';
 import type { Recorder } from '../gpu/recorder.ts';

@@ -20,7 +20,7 @@
  * are applied once, to the complete sum).
  * @module
  */
-import { d } from 'typegpu';
+import * as d from '../gpu/schema.ts';
 import { InvalidArgumentError } from '../errors.ts';
 import type { GpuContext } from '../gpu/context.ts';
 import { STORAGE_USAGE } from '../gpu/flags.ts';

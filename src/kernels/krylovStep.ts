@@ -10,7 +10,7 @@
  * Float64 twins: src/reference/krylovKernels.ts.
  * @module
  */
-import { d } from 'typegpu';
+import * as d from '../gpu/schema.ts';
 import type { GpuContext } from '../gpu/context.ts';
 import { bindGroup, bindWindow, computeLayout, getPipeline, unitsPerBinding, type KernelSpec } from '../gpu/kernel.ts';
 import type { Recorder } from '../gpu/recorder.ts';

@@ -6,7 +6,7 @@
  * golubKahanF64 for whole runs.
  * @module
  */
-import { d } from 'typegpu';
+import * as d from '../gpu/schema.ts';
 import type { GpuContext } from '../gpu/context.ts';
 import { bindGroup, computeLayout, getPipeline, type KernelSpec } from '../gpu/kernel.ts';
 import type { BufferGroup } from '../gpu/bufferGroup.ts';

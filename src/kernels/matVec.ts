@@ -15,7 +15,7 @@
  * Float64 twins: src/reference/matVec.ts. Precision: f32 accumulation, |error| ≤ γ_K Σ|M x| per entry.
  * @module
  */
-import { d } from 'typegpu';
+import * as d from '../gpu/schema.ts';
 import { DeviceLimitError, InvalidArgumentError } from '../errors.ts';
 import type { GpuContext } from '../gpu/context.ts';
 import { bindGroup, bindWindow, computeLayout, getPipeline, type KernelSpec } from '../gpu/kernel.ts';

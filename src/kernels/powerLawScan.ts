@@ -12,7 +12,7 @@
  * the caller keeps x_max/x_min within f32 range.
  * @module
  */
-import { d } from 'typegpu';
+import * as d from '../gpu/schema.ts';
 import { DeviceLimitError, InvalidArgumentError } from '../errors.ts';
 import type { GpuContext } from '../gpu/context.ts';
 import { STORAGE_USAGE } from '../gpu/flags.ts';

@@ -4,7 +4,7 @@
  * `struct Params` and the same aligned windows on x and y.
  * @module
  */
-import { d } from 'typegpu';
+import * as d from '../gpu/schema.ts';
 import { bindWindow } from '../gpu/kernel.ts';
 import type { Recorder } from '../gpu/recorder.ts';
 import type { VectorsView } from './matVec.ts';

@@ -3,7 +3,7 @@
  * Float64 twin: `scaleVectorsF64` in src/reference/linalg.ts. Precision: one f32 multiply per element.
  * @module
  */
-import { d } from 'typegpu';
+import * as d from '../gpu/schema.ts';
 import { DeviceLimitError } from '../errors.ts';
 import type { GpuContext } from '../gpu/context.ts';
 import { bindGroup, bindWindow, computeLayout, getPipeline, type KernelSpec } from '../gpu/kernel.ts';

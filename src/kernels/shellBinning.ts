@@ -6,7 +6,7 @@
  * neighbouring shell.
  * @module
  */
-import { d } from 'typegpu';
+import * as d from '../gpu/schema.ts';
 import { InvalidArgumentError } from '../errors.ts';
 import type { GpuContext } from '../gpu/context.ts';
 import { bindGroup, computeLayout, getPipeline, type KernelSpec } from '../gpu/kernel.ts';

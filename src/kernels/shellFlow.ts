@@ -5,7 +5,7 @@
  * shellFlowReduce in src/reference/transport.ts. Precision: γ_r Σ|terms| per entry.
  * @module
  */
-import { d } from 'typegpu';
+import * as d from '../gpu/schema.ts';
 import type { GpuContext } from '../gpu/context.ts';
 import { bindGroup, computeLayout, getPipeline, type KernelSpec } from '../gpu/kernel.ts';
 import type { Recorder } from '../gpu/recorder.ts';

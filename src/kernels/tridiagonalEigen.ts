@@ -5,7 +5,7 @@
  * Precision: |θ − θ_exact| ≲ 4u‖T‖; eigenvector residual ≲ m u ‖T‖.
  * @module
  */
-import { d } from 'typegpu';
+import * as d from '../gpu/schema.ts';
 import type { GpuContext } from '../gpu/context.ts';
 import { bindGroup, computeLayout, getPipeline, type KernelSpec } from '../gpu/kernel.ts';
 import type { Recorder } from '../gpu/recorder.ts';

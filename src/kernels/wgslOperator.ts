@@ -6,7 +6,7 @@
  * user's entry function (see `wgslOperator` in src/algorithms/operators.ts). Precision: f32, |error| ≤ γ_n Σ|a_ij x_j| plus the entry's own error.
  * @module
  */
-import { d } from 'typegpu';
+import * as d from '../gpu/schema.ts';
 import { InvalidArgumentError } from '../errors.ts';
 import type { GpuContext } from '../gpu/context.ts';
 import { bindGroup, computeLayout, getPipeline, type KernelSpec } from '../gpu/kernel.ts';

@@ -15,10 +15,11 @@
  * @module
  */
 import { existsSync } from 'node:fs';
-import { importOptional } from '../io/optionalImport.ts';
+import { importOptional } from '../util/optionalImport.ts';
 import { NoAdapterError, InvalidArgumentError, type AdapterAttempt } from '../errors.ts';
 import { GpuContext, type GpuContextCommonOptions, type GpuMode } from '../gpu/context.ts';
 import { tryRoute, type RouteSuccess } from '../gpu/acquire.ts';
+import { loadTypeGpu } from '../gpu/typegpu.ts';
 import { docsUrl } from '../version.ts';
 import { missingLibrariesHint } from './libraries.ts';
 
@@ -177,6 +178,7 @@ export async function createNodeGpuContext(options: NodeGpuContextOptions = {}):
   if (!found) throw new NoAdapterError(attempts, LINUX_HINT);
   const { result, instance } = found;
   try {
+    await loadTypeGpu();
     return new GpuContext({
       ...(options.maxBindingBytes === undefined ? {} : { maxBindingBytes: options.maxBindingBytes }),
       device: result.device,

@@ -7,7 +7,7 @@
  */
 import { access, mkdir, realpath } from 'node:fs/promises';
 import { join, resolve, sep } from 'node:path';
-import type { CheckpointData } from '../analysis/series.ts';
+import type { FlatCheckpointData } from '../analysis/series.ts';
 import { FileFormatError, FileReadError, InvalidArgumentError, PathOutsideRootError } from '../errors.ts';
 import { parseManifest, type ManifestCheckpoint, type RunManifest } from '../io/manifest.ts';
 import { tensorToFloat64, type Tensor } from '../io/tensor.ts';
@@ -151,7 +151,8 @@ async function readField(
 }
 
 /**
- * Loads one manifest checkpoint; shapes are checked against each other and against n.
+ * Loads one manifest checkpoint, its matrices in the flat form; shapes are checked against each
+ * other and against n.
  *
  * @param options - the confinement directory (`root`, default the run directory) and read limits.
  * @throws {@link PathOutsideRootError} when a field names a file outside the confinement directory
@@ -163,7 +164,7 @@ export async function loadCheckpoint(
   entry: ManifestCheckpoint,
   index: number,
   options: RunReadOptions = {},
-): Promise<CheckpointData> {
+): Promise<FlatCheckpointData> {
   const where = `checkpoints[${index}]`;
   const root = await confinement(run, options.root);
   const read = (name: string, what: string) => readField(run, name, `${where}.${what}`, entry.tensor, root, options);
@@ -249,7 +250,10 @@ export class RunWriter {
     if (options.probePoints !== undefined && !(Number.isInteger(options.probePoints) && options.probePoints > 0))
       throw new InvalidArgumentError('probePoints', `must be a positive integer, got ${options.probePoints}`);
     if (options.timeUnit !== undefined && !(options.timeUnit.trim().length > 0 && options.timeUnit.length <= 40))
-      throw new InvalidArgumentError('timeUnit', `must be a non-empty string of at most 40 characters, got ${JSON.stringify(options.timeUnit)}`);
+      throw new InvalidArgumentError(
+        'timeUnit',
+        `must be a non-empty string of at most 40 characters, got ${JSON.stringify(options.timeUnit)}`,
+      );
     const manifest = join(dir, 'manifest.json');
     if (
       !options.overwrite &&

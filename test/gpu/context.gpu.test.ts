@@ -5,7 +5,7 @@ import { getPipeline, computeLayout } from '../../src/gpu/kernel.ts';
 import { createGpuContext } from '../../src/gpu/acquire.ts';
 import { BufferGroup } from '../../src/gpu/bufferGroup.ts';
 import { createNodeGpuContext } from '../../src/node/dawn.ts';
-import { d } from 'typegpu';
+import * as d from '../../src/gpu/schema.ts';
 import { gpuBackend, gpuTest, useGpu } from '../helpers/gpu.ts';
 
 const getCtx = useGpu();

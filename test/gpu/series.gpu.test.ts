@@ -12,6 +12,7 @@ import { fro, lazyDiagonal, offBoundary, rotatingBasis } from '../helpers/grsdCa
 import { randomF32 } from '../helpers/data.ts';
 import { InvalidArgumentError } from '../../src/errors.ts';
 import { GpuSeriesBackend } from '../../src/analysis/gpuSeriesBackend.ts';
+import { validateCheckpoint } from '../../src/analysis/checkpointData.ts';
 
 const getCtx = useGpu();
 const H = Math.log(10) / 4;
@@ -104,6 +105,25 @@ describe(`series pipeline on ${gpuBackend} vs float64`, () => {
     const viaJ = await analyzeSeries(getCtx(), checkpoints(true), { grid, rank: n });
     const viaK = await analyzeSeries('cpu', checkpoints(false), { grid, rank: n });
     compareEnergies(viaJ, viaK);
+  });
+
+  gpuTest('matrices with their shape ({ data, shape }) give exactly what the flat forms give, on the GPU path too', async () => {
+    const n = 20;
+    const p = 30;
+    const j = randomF32(n * p, 'shaped jac');
+    const k = new Float32Array(n * n);
+    for (let a = 0; a < n; a++) for (let b = 0; b < n; b++) for (let c = 0; c < p; c++) k[a * n + b]! += j[a * p + c]! * j[b * p + c]!;
+    const residual = randomF32(n, 'shaped res');
+    const grid = ShellGrid.create({ floor: 1e-1, lambdaMax: 200, shellsPerDecade: 2 });
+    const run = (cp: Omit<CheckpointData, 't' | 'residual'>) =>
+      analyzeSeries(getCtx(), [{ t: 0, residual, ...cp }], { grid, rank: n, seed: 3 });
+    const energies = (r: SeriesResult) => Array.from(r.checkpoints[0]!.energy);
+    expect(energies(await run({ kernel: { data: k, shape: [n, n] }, layers: [{ data: k, shape: [n, n] }] }))).toEqual(
+      energies(await run({ kernel: k, layers: [k] })),
+    );
+    expect(energies(await run({ jacobian: { data: j, shape: [n, p] } }))).toEqual(energies(await run({ jacobian: { p, data: j } })));
+    const e = await run({ jacobian: { data: j, shape: [p, n] } }).catch((x: unknown) => x);
+    expect((e as InvalidArgumentError).argument).toBe('checkpoints[0] (checkpoint 0).jacobian.shape');
   });
 
   gpuTest('streaming: results arrive per push; dispose frees the retained checkpoint', async () => {
@@ -217,7 +237,7 @@ describe(`series pipeline on ${gpuBackend} vs float64`, () => {
     const before = ctx.liveBufferCount;
     const backend = new GpuSeriesBackend(ctx);
     const asked: number[] = [];
-    const held = await backend.checkpoint(checkpoints[0]!, {
+    const held = await backend.checkpoint(validateCheckpoint(checkpoints[0]!, { index: 0, cpu: false }).checkpoint, {
       rank: 8,
       ipr: false,
       label: 'growing',

@@ -85,6 +85,21 @@ describe('architecture', () => {
     expect(offenders.map((f) => relative(SRC, f))).toEqual([]);
   });
 
+  test('typegpu is loaded lazily: only src/gpu/typegpu.ts imports its values, with import(); elsewhere types only', () => {
+    const valueImport = /^\s*(?:import|export)\s(?!type\s)[^;]*?from\s+'typegpu'/ms;
+    const dynamicImport = /\bimport\(\s*'typegpu'\s*\)/;
+    const offenders = all.filter((f) => {
+      const text = readFileSync(f, 'utf8');
+      const dynamic = [...text.matchAll(new RegExp(dynamicImport, 'g'))].filter((m) => !/typeof\s+$/.test(text.slice(0, m.index)));
+      return valueImport.test(text) || (dynamic.length > 0 && relative(SRC, f) !== 'gpu/typegpu.ts');
+    });
+    expect(offenders.map((f) => relative(SRC, f))).toEqual([]);
+    // Positive control: the loader itself is seen by the same patterns.
+    expect(dynamicImport.test(readFileSync(join(SRC, 'gpu/typegpu.ts'), 'utf8'))).toBe(true);
+    expect(valueImport.test("import { tgpu } from 'typegpu';")).toBe(true);
+    expect(valueImport.test("import type { TgpuRoot } from 'typegpu';")).toBe(false);
+  });
+
   test('the browser entries reach no Node built-in and not Dawn (transitively)', () => {
     const seen = new Set<string>();
     const bad: string[] = [];

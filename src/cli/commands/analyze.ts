@@ -142,7 +142,8 @@ export function runWork(first: CheckpointData, checkpoints: number, options: Pic
     n,
     rank: typeof options.rank === 'number' ? options.rank : Math.min(n, AUTO_RANK_START),
     checkpoints,
-    ...(first.kernel ? { kernel: first.kernel } : {}),
+    // A run's checkpoints are flat (loadCheckpoint); without a flat kernel the estimate uses a random one.
+    ...(first.kernel && !('shape' in first.kernel) ? { kernel: first.kernel } : {}),
   });
 }
 

@@ -5,7 +5,7 @@
  * @module
  */
 import type { TopLevelSpec } from 'vega-lite';
-import { importOptional } from '../optionalImport.ts';
+import { importOptional } from '../../util/optionalImport.ts';
 
 type VegaModule = typeof import('vega');
 type VegaLiteModule = typeof import('vega-lite');
