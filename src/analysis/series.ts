@@ -59,9 +59,13 @@ export interface SeriesOptions {
   readonly seed?: number;
   /** A fixed grid (e.g. shared by several runs). Otherwise built from `gridOptions` and the first λ_max. */
   readonly grid?: ShellGrid;
+  /** How the grid is built when `grid` is not given (the fields of {@link ShellGridOptions}, with series defaults). */
   readonly gridOptions?: {
+    /** λ_ref > 0 (default 1); keep it fixed across runs: LSI is a statement about an absolute grid. */
     readonly lambdaRef?: number;
+    /** Shell width h in ln λ (default ln10/4). Mutually exclusive with `shellsPerDecade`. */
     readonly width?: number;
+    /** Alternative to `width`: h = ln10 / shellsPerDecade. */
     readonly shellsPerDecade?: number;
     /** Absolute floor; default floorRelative·λ_max. */
     readonly floor?: number;
@@ -73,6 +77,7 @@ export interface SeriesOptions {
     readonly floorRelative?: number;
     /** Largest λ to hold (default: λ_max of the first checkpoint, or of all with analyzeSeries). */
     readonly lambdaMax?: number;
+    /** Extra shells above `lambdaMax` (for λ that grow during training). Default 1. */
     readonly headroom?: number;
   };
   /** Probe-set size N for the loss L = ‖e‖²/(2N). Default n. */
@@ -86,15 +91,23 @@ export interface SeriesOptions {
   /** Eigenvectors whose delocalization n·IPR is measured: 'first' checkpoint (default), 'all' or 'none'. */
   readonly iprCheckpoints?: 'first' | 'all' | 'none';
   /** Kato-form estimator (on by default; needs the operators of both checkpoints, kept one interval). δ = deltaRelative·λ_max (default 1e-6). */
-  readonly kato?: boolean | { readonly deltaRelative?: number };
+  readonly kato?:
+    | boolean
+    | {
+        /** The Kato regularization δ relative to λ_max (default 1e-6). */
+        readonly deltaRelative?: number;
+      };
 }
 
 /** Per-checkpoint results. Shell arrays have length grid.size (window shells, ∅, ⊥). */
 export interface CheckpointResult {
+  /** Position in the series (0 for the first pushed checkpoint). */
   readonly index: number;
+  /** The checkpoint's time, in the run's time unit. */
   readonly t: number;
   /** L = ‖e‖²/(2N). */
   readonly loss: number;
+  /** ‖e‖², the residual's energy (the sum of the shell energies, ∅ and ⊥ included). */
   readonly residualNorm2: number;
   /** Computed eigenvalues λ = timeScale·θ, descending. */
   readonly eigenvalues: Float64Array;
@@ -142,6 +155,7 @@ export interface CheckpointCapture {
 
 /** Per-interval results: {@link IntervalQuantities} plus the Kato estimator when computed. */
 export interface IntervalResult extends IntervalQuantities {
+  /** Position in the series: interval i spans checkpoints i and i + 1. */
   readonly index: number;
   /**
    * Kato-form transport rates ((S+2)², ⊥ row/column zero), its per-layer split, δ, and the phase
@@ -165,15 +179,21 @@ export interface IntervalResult extends IntervalQuantities {
 
 /** What one push produces. */
 export interface SeriesStep {
+  /** The pushed checkpoint's results. */
   readonly checkpoint: CheckpointResult;
+  /** The interval ending at it (null for the first checkpoint). */
   readonly interval: IntervalResult | null;
 }
 
 /** Everything a series produced. */
 export interface SeriesResult {
+  /** The shell grid every checkpoint was binned on. */
   readonly grid: ShellGrid;
+  /** M = timeScale·K (λ = timeScale·θ). */
   readonly timeScale: number;
+  /** Per-checkpoint results, in time order. */
   readonly checkpoints: CheckpointResult[];
+  /** Per-interval results (one fewer than the checkpoints). */
   readonly intervals: IntervalResult[];
   /** What the grid and the eigenpairs cover, over the whole series, with warnings. */
   readonly coverage: SeriesCoverage;
@@ -185,15 +205,23 @@ export const COMPLEMENT_WARNING_SHARE = 0.05;
 /** What a series' grid and eigenpairs cover (see {@link SeriesResult.coverage}). */
 export interface SeriesCoverage {
   /** λ_max the grid was built for (null for a grid given as such) and whether it came from the first checkpoint only. */
-  readonly grid: { readonly lambdaMax: number | null; readonly fromFirstCheckpoint: boolean; readonly top: number };
+  readonly grid: {
+    /** λ_max the grid was built for; null for a grid given as such. */
+    readonly lambdaMax: number | null;
+    /** True when λ_max was that of the first checkpoint only (not bounded over the run). */
+    readonly fromFirstCheckpoint: boolean;
+    /** The grid's top boundary; larger eigenvalues are clamped into the top shell. */
+    readonly top: number;
+  };
   /** The largest eigenvalue λ of the run. */
   readonly largestEigenvalue: number;
   /** Eigenvalues above the grid's top boundary, clamped into the top shell, over all checkpoints. */
   readonly clampedAbove: number;
   /** Checkpoints with at least one clamped eigenvalue. */
   readonly clampedCheckpoints: number;
-  /** The largest E_⊥/‖e‖² and E_∅/‖e‖² over the checkpoints. */
+  /** The largest E_⊥/‖e‖² over the checkpoints. */
   readonly maxComplementShare: number;
+  /** The largest E_∅/‖e‖² over the checkpoints. */
   readonly maxFloorShare: number;
   /** Checkpoints that returned fewer eigenpairs than asked for. */
   readonly rankShortfalls: number;
@@ -267,9 +295,13 @@ export function seriesGrid(
  * dispose it (or use `using`).
  */
 export class GrsdSeries implements Disposable {
+  /** The GPU context or `'cpu'` (float64) the series computes on. */
   readonly backend: GpuContext | 'cpu';
+  /** The options it was created with. */
   readonly options: SeriesOptions;
+  /** Results of the checkpoints pushed so far. */
   readonly checkpoints: CheckpointResult[] = [];
+  /** Results of the intervals between them. */
   readonly intervals: IntervalResult[] = [];
   readonly #compute: SeriesBackend;
   #grid: ShellGrid | undefined;
@@ -323,6 +355,7 @@ export class GrsdSeries implements Disposable {
     return this.#grid;
   }
 
+  /** M = timeScale·K (default 1). */
   get timeScale(): number {
     return this.options.timeScale ?? 1;
   }
@@ -552,6 +585,7 @@ export class GrsdSeries implements Disposable {
     this.#previous = null;
   }
 
+  /** {@link dispose}, for `using`. */
   [Symbol.dispose](): void {
     this.dispose();
   }

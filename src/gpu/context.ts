@@ -26,12 +26,17 @@ export type GpuMode = 'core' | 'compatibility';
 
 /** What is known about the adapter behind a context. Strings may be empty where the implementation hides them. */
 export interface AdapterDescription {
+  /** The adapter's vendor as WebGPU reports it (may be empty). */
   readonly vendor: string;
+  /** The adapter's architecture as WebGPU reports it (may be empty). */
   readonly architecture: string;
+  /** The adapter's device name as WebGPU reports it (may be empty). */
   readonly device: string;
+  /** The adapter's free-form description as WebGPU reports it (may be empty). */
   readonly description: string;
   /** The route that produced the device, e.g. `"opengles"`, `"swiftshader"`, `"navigator.gpu"`, `"caller's device"`. */
   readonly route: string;
+  /** WebGPU core or compatibility mode (the kernels run in both). */
   readonly mode: GpuMode;
   /** Whether the adapter is a software (CPU) implementation, as far as can be told. */
   readonly software: boolean;
@@ -306,6 +311,7 @@ export class GpuContext implements Disposable {
     // outlives dispose(), and the instance must outlive it (docs/platforms.md).
   }
 
+  /** {@link dispose}, for `using`. */
   [Symbol.dispose](): void {
     this.dispose();
   }

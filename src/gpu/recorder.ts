@@ -15,7 +15,9 @@ import { uniformBuffer, workgroupGrid } from './kernel.ts';
 
 /** Handle given to the recording callback of `record` (internal). Valid only during the callback. */
 export class Recorder {
+  /** The context the commands are recorded for. */
   readonly ctx: GpuContext;
+  /** The command encoder of the current submission. */
   readonly encoder: GPUCommandEncoder;
   #pass: GPUComputePassEncoder | null = null;
   readonly #scratch: GPUBuffer[] = [];
