@@ -13,16 +13,26 @@ import { createNodeGpuContext, type NodeBackend } from '../src/node/dawn.ts';
 import { matrixWithSpectrum, randomOrthogonal } from '../src/reference/linalg.ts';
 import { Random } from '../src/util/random.ts';
 
-const { values: args } = parseArgs({ options: { backend: { type: 'string' }, json: { type: 'string' }, n: { type: 'string', default: '600' } } });
+const { values: args } = parseArgs({
+  options: { backend: { type: 'string' }, json: { type: 'string' }, n: { type: 'string', default: '600' } },
+});
 const n = Number(args.n);
 
 /** LAPACK float64 eigenvalues (ascending) through numpy, for a row-major f32 matrix. */
 function lapackEigh(data: Float32Array, size: number): Float64Array {
   const python = process.env.GRSD_PYTHON ?? 'python3';
-  const r = spawnSync(python, ['-c', 'import sys,numpy as np; n=int(sys.argv[1]); a=np.frombuffer(sys.stdin.buffer.read(),dtype="<f4").reshape(n,n).astype(np.float64); sys.stdout.buffer.write(np.linalg.eigvalsh(a).astype("<f8").tobytes())', String(size)], {
-    input: Buffer.from(data.buffer, data.byteOffset, data.byteLength),
-    maxBuffer: 1 << 30,
-  });
+  const r = spawnSync(
+    python,
+    [
+      '-c',
+      'import sys,numpy as np; n=int(sys.argv[1]); a=np.frombuffer(sys.stdin.buffer.read(),dtype="<f4").reshape(n,n).astype(np.float64); sys.stdout.buffer.write(np.linalg.eigvalsh(a).astype("<f8").tobytes())',
+      String(size),
+    ],
+    {
+      input: Buffer.from(data.buffer, data.byteOffset, data.byteLength),
+      maxBuffer: 1 << 30,
+    },
+  );
   if (r.status !== 0) throw new Error(`numpy failed: ${r.stderr}`);
   return new Float64Array(r.stdout.buffer.slice(r.stdout.byteOffset, r.stdout.byteOffset + r.stdout.byteLength));
 }
@@ -115,8 +125,13 @@ for (const which of ['largest', 'smallest'] as const) {
 }
 
 const fmt = (x: number) => (Number.isFinite(x) ? x.toExponential(1) : String(x));
-console.log(`Accuracy against LAPACK float64 (numpy eigh), n = ${n}, adapter: ${ctx.adapter.description || ctx.adapter.device} (${ctx.adapter.mode})\n`);
+console.log(
+  `Accuracy against LAPACK float64 (numpy eigh), n = ${n}, adapter: ${ctx.adapter.description || ctx.adapter.device} (${ctx.adapter.mode})\n`,
+);
 console.log('| problem | method | end | steps | max error / λmax | max relative error | min bound / error | bounds hold |');
 console.log('|---|---|---|---|---|---|---|---|');
-for (const r of rows) console.log(`| ${r.problem} | ${r.method} | ${r.which} | ${r.steps} | ${fmt(r.maxErrOverLmax)} | ${fmt(r.maxRelErr)} | ${fmt(r.minBoundOverErr)} | ${r.boundsHold ? 'yes' : 'NO'} |`);
+for (const r of rows)
+  console.log(
+    `| ${r.problem} | ${r.method} | ${r.which} | ${r.steps} | ${fmt(r.maxErrOverLmax)} | ${fmt(r.maxRelErr)} | ${fmt(r.minBoundOverErr)} | ${r.boundsHold ? 'yes' : 'NO'} |`,
+  );
 if (args.json) writeFileSync(args.json, JSON.stringify({ n, adapter: ctx.adapter, rows }, null, 2));

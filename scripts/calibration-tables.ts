@@ -43,7 +43,19 @@ table(
 const worst = (pick: (r: (typeof lazy)[number]) => number | null) =>
   Math.max(...lazy.map((r) => (pick(r) === null ? 0 : Math.abs(pick(r)! - r.xi))));
 out.push(
-  `Largest error: loss curve ${f(worst((r) => r.loss), 4)}, plain power law over the same window ${f(worst((r) => r.lossPowerLaw), 4)}, spectrum ${f(worst((r) => r.spectrum), 4)} (— where fewer than 4 shells hold ≥ 8 modes), Tauberian ${f(worst((r) => r.tauberian), 4)}.`,
+  `Largest error: loss curve ${f(
+    worst((r) => r.loss),
+    4,
+  )}, plain power law over the same window ${f(
+    worst((r) => r.lossPowerLaw),
+    4,
+  )}, spectrum ${f(
+    worst((r) => r.spectrum),
+    4,
+  )} (— where fewer than 4 shells hold ≥ 8 modes), Tauberian ${f(
+    worst((r) => r.tauberian),
+    4,
+  )}.`,
   '',
 );
 
@@ -104,7 +116,16 @@ table(
 
 out.push('### Checks on exact rotating-basis runs (n = 12, three intervals)', '');
 table(
-  ['ν', '‖Ω‖ scale', 'c(0)', 'Δt', 'failed checks', 'katoConsistency pass / not applicable', 'worst passing Kato value', 'min D^Δ_α/‖e‖² (its allowance)'],
+  [
+    'ν',
+    '‖Ω‖ scale',
+    'c(0)',
+    'Δt',
+    'failed checks',
+    'katoConsistency pass / not applicable',
+    'worst passing Kato value',
+    'min D^Δ_α/‖e‖² (its allowance)',
+  ],
   (await rotatingRows()).map((r) => [
     `${r.nu}`,
     `${r.omega}`,

@@ -37,11 +37,15 @@ for (const [path, meta] of Object.entries(packages)) {
 
 if (process.argv.includes('--check')) {
   if (added.length > 0) {
-    console.error(`package-lock.json lacks ${added.length} optional platform entries (run node scripts/lock-optional-platforms.mjs):\n  ${added.join('\n  ')}`);
+    console.error(
+      `package-lock.json lacks ${added.length} optional platform entries (run node scripts/lock-optional-platforms.mjs):\n  ${added.join('\n  ')}`,
+    );
     process.exit(1);
   }
   process.exit(0);
 }
-lock.packages = Object.fromEntries(Object.entries(packages).sort(([a], [b]) => (a === '' ? -1 : b === '' ? 1 : a < b ? -1 : a > b ? 1 : 0)));
+lock.packages = Object.fromEntries(
+  Object.entries(packages).sort(([a], [b]) => (a === '' ? -1 : b === '' ? 1 : a < b ? -1 : a > b ? 1 : 0)),
+);
 writeFileSync(LOCK, `${JSON.stringify(lock, null, 2)}\n`);
 console.log(added.length > 0 ? `added ${added.length} entries:\n  ${added.join('\n  ')}` : 'nothing to add');

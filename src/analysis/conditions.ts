@@ -443,8 +443,7 @@ export function assessC4(inputs: C4Inputs, t: ConditionThresholds): ConditionRes
       : { pass: false, rule: (rig as FitFailure).reason },
     exponentConsistency: (() => {
       const rule = `a ≈ 1 + ln ρ̂₁/h within max(2·SE, ${t.c4ExponentTolerance})`;
-      if (lsi.impliedExponent === null || fits.length === 0)
-        return { pass: false, rule, reason: 'no positive ρ̂₁ or no fitted window' };
+      if (lsi.impliedExponent === null || fits.length === 0) return { pass: false, rule, reason: 'no positive ρ̂₁ or no fitted window' };
       const a = fits.reduce((acc, f) => acc + f.a, 0) / fits.length;
       // Statistical errors: of the mean fitted exponent (the larger of the propagated fit SE and
       // the spread across windows), and of the implied one from the ρ̂₁ regression (relative

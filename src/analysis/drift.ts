@@ -111,9 +111,6 @@ export function fitScaleFreeDrift(
     velocityExponent: aMean,
     scaleFreeExponent: Math.abs(aMean - 1) <= Math.max(2 * aSe, tolerance),
     lagrangianExponent: 1 + c0,
-    lossExponent:
-      xiInitial === null
-        ? null
-        : { xiInitial, conservative: (1 + c0) * xiInitial, advective: (1 + c0) * (xiInitial - 1) + 1 },
+    lossExponent: xiInitial === null ? null : { xiInitial, conservative: (1 + c0) * xiInitial, advective: (1 + c0) * (xiInitial - 1) + 1 },
   };
 }

@@ -111,8 +111,7 @@ export function fitVelocity(interval: IntervalResult, options: VelocityFitOption
     if (options.lambdaMax !== undefined && b > options.lambdaMax) return;
     idx.push(i);
   });
-  if (idx.length < minPoints)
-    return { ok: false, reason: `only ${idx.length} interior boundaries with resolved flux (need ${minPoints})` };
+  if (idx.length < minPoints) return { ok: false, reason: `only ${idx.length} interior boundaries with resolved flux (need ${minPoints})` };
   const signs = idx.map((i) => Math.sign(interval.velocity[i]!));
   const sign = (median(signs) >= 0 ? 1 : -1) as 1 | -1;
   const consistency = signs.filter((v) => v === sign).length / signs.length;
@@ -295,8 +294,7 @@ export function fitSpectrumExponent(
   const lowest = counts ? window.findIndex((_, i) => counts[i]! > 0) : window.findIndex((e) => e > 0);
   const full = (i: number): boolean => (counts ? counts[i]! >= minModes : true) && i > lowest;
   const candidates = window.map((e, i) => [i, e] as const).filter(([i]) => full(i));
-  if (candidates.length === 0)
-    return { ok: false, reason: `no shell above the lowest occupied one holds ≥ ${minModes} eigenvalues` };
+  if (candidates.length === 0) return { ok: false, reason: `no shell above the lowest occupied one holds ≥ ${minModes} eigenvalues` };
   const peak = candidates.reduce((best, c) => (c[1] > best[1] ? c : best))[0];
   const shells = candidates.filter(([i, e]) => i < peak && e > minFraction * total);
   if (shells.length < minShells)
@@ -509,7 +507,8 @@ export function fitProfilePeak(grid: ShellGrid, checkpoints: readonly Checkpoint
     return { t: cp.t, position, displacement };
   });
   const pts = positions.filter((p): p is { t: number; position: number; displacement: number | null } => p.t > 0 && p.position !== null);
-  if (pts.length < 3) return { ok: false, reason: `the energy profile has an interior peak at ${pts.length} checkpoints with t > 0 (need 3)` };
+  if (pts.length < 3)
+    return { ok: false, reason: `the energy profile has an interior peak at ${pts.length} checkpoints with t > 0 (need 3)` };
   const line = fitLine(
     pts.map((p) => Math.log(p.t)),
     pts.map((p) => p.position),

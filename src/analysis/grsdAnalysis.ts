@@ -216,7 +216,10 @@ export function analyzeGrsd(series: SeriesResult, options: GrsdAnalysisOptions =
   // Velocity fits (resolved intervals only, interior boundaries, floor from the run's resolution) and their rigidity.
   const velocity = intervals.map((iv, i): VelocityFit | FitFailure => {
     if (!resolved.includes(iv.index))
-      return { ok: false, reason: `transport below the estimator's resolution in this interval (${shares[i]!.toPrecision(2)} of ‖e‖²): v ≡ 0 up to rounding` };
+      return {
+        ok: false,
+        reason: `transport below the estimator's resolution in this interval (${shares[i]!.toPrecision(2)} of ‖e‖²): v ≡ 0 up to rounding`,
+      };
     if (interior && interior.boundaries < (options.velocity?.minPoints ?? 4))
       return {
         ok: false,
@@ -352,5 +355,8 @@ function eigenvalueTail(
       n: positive.length,
       minTail,
     };
-  return { checkpoint: checkpoint.index, ...fitPowerLawTailCpu(positive, { bootstrap: options.bootstrap ?? 100, seed: options.seed ?? 0, minTail }) };
+  return {
+    checkpoint: checkpoint.index,
+    ...fitPowerLawTailCpu(positive, { bootstrap: options.bootstrap ?? 100, seed: options.seed ?? 0, minTail }),
+  };
 }

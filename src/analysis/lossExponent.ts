@@ -220,7 +220,16 @@ function bootstrapXi(
     if (new Set(idx.map((i) => lnTwoT[i])).size < 2) continue;
     const by = idx.map((i) => y[i]!);
     const bl = idx.map((i) => lnTwoT[i]!);
-    out.push(modelled ? fitModel(by, bl, idx.map((i) => x[i]!), hi) : -fitLine(bl, by).slope);
+    out.push(
+      modelled
+        ? fitModel(
+            by,
+            bl,
+            idx.map((i) => x[i]!),
+            hi,
+          )
+        : -fitLine(bl, by).slope,
+    );
   }
   if (out.length === 0) return null;
   out.sort((a, b) => a - b);

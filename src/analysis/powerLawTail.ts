@@ -418,7 +418,10 @@ function prepare(
   if (!(gpuMinWork >= 0)) throw new InvalidArgumentError('gpuMinWork', `must be ≥ 0, got ${gpuMinWork}`);
   const n = sorted.length;
   if (n < minTail) {
-    return { ok: false, failure: { ok: false, code: 'too-few-points', reason: `${n} points is fewer than minTail = ${minTail}`, n, minTail } };
+    return {
+      ok: false,
+      failure: { ok: false, code: 'too-few-points', reason: `${n} points is fewer than minTail = ${minTail}`, n, minTail },
+    };
   }
   const cand = powerLawCandidates(sorted, candOptions);
   if (cand.start.length === 0) {

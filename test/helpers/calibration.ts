@@ -126,7 +126,12 @@ export function syntheticInterval(grid: ShellGrid, transport: Float64Array, ener
 export const FULL_CAPTURE = { requested: 0, returned: 0, shortfall: null, unconverged: 0, complementShare: 0, floorShare: 0 } as const;
 
 /** T_αβ = ρ^{(α+β)/2} κ(α−β) √(E_α E_β), κ(d) = sgn(d) e^{−|d|/ℓ}, E_α = e^{ξαh}, on the window shells of `grid` (shell level, T3). */
-export function geometricTransport(grid: ShellGrid, rho: number, xi: number, ell: number): { transport: Float64Array; energy: Float64Array } {
+export function geometricTransport(
+  grid: ShellGrid,
+  rho: number,
+  xi: number,
+  ell: number,
+): { transport: Float64Array; energy: Float64Array } {
   const c = grid.count;
   const s = grid.size;
   const energy = Float64Array.from({ length: c }, (_, a) => Math.exp(xi * a * grid.width));

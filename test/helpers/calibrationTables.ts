@@ -127,7 +127,9 @@ function lsiRow(
     fitted: a.fits.rigidity.ok ? a.fits.rigidity.aMean : (details.consequences?.exponentConsistency?.fitted ?? null),
     implied: a.theory.lsi?.impliedExponent ?? null,
     c4: a.conditions.C4.verdict,
-    failedChecks: series ? series.intervals.reduce((s, iv) => s + Object.values(iv.checks).filter((c) => c.status === 'fail').length, 0) : 0,
+    failedChecks: series
+      ? series.intervals.reduce((s, iv) => s + Object.values(iv.checks).filter((c) => c.status === 'fail').length, 0)
+      : 0,
   };
 }
 
@@ -150,7 +152,10 @@ export function shellLevelLsiRows(permutations = 500): LsiRow[] {
     const s = grid.size;
     let t = transport;
     if (kind !== 'lsi') {
-      const core = Float64Array.from({ length: c * c }, (_, e) => transport[Math.floor(e / c) * s + (e % c)]! / Math.sqrt(energy[Math.floor(e / c)]! * energy[e % c]!));
+      const core = Float64Array.from(
+        { length: c * c },
+        (_, e) => transport[Math.floor(e / c) * s + (e % c)]! / Math.sqrt(energy[Math.floor(e / c)]! * energy[e % c]!),
+      );
       const shuffled = kind === 'iid' ? antisymmetricNoise(c, new Random(11)) : permuteLabels(core, c, 11);
       t = new Float64Array(s * s);
       for (let a = 0; a < c; a++) for (let b = 0; b < c; b++) t[a * s + b] = shuffled[a * c + b]! * Math.sqrt(energy[a]! * energy[b]!);
@@ -242,7 +247,8 @@ export function noiseRows(seeds = 40, permutations = 200, m = 14): NoiseRow[] {
     };
   };
   for (const rho of [1, 1.3])
-    for (const ratio of [0, 0.1, 0.2, 0.3, 0.5, 1, 2]) rows.push(summarize(ratio, rho, (seed) => toeplitzPlusNoise(m, ratio, 1000 * ratio + seed + 1, rho)));
+    for (const ratio of [0, 0.1, 0.2, 0.3, 0.5, 1, 2])
+      rows.push(summarize(ratio, rho, (seed) => toeplitzPlusNoise(m, ratio, 1000 * ratio + seed + 1, rho)));
   rows.push(summarize(Infinity, NaN, (seed) => antisymmetricNoise(m, new Random(seed + 77))));
   rows.push(summarize(-1, NaN, (seed) => permuteLabels(toeplitz(m), m, seed)));
   return rows;
@@ -277,7 +283,13 @@ export async function rotatingRows(): Promise<RotatingRow[]> {
     [1, 3, 'top'],
   ] as const) {
     const lambda = Float64Array.from({ length: n }, (_, k) => (k + 1) ** -nu);
-    const rb = rotatingBasis(n, lambda, omega, amplitudes === 'top' ? 5 : 3, amplitudes === 'top' ? Float64Array.from({ length: n }, (_, k) => (k < 3 ? 1 : 0.03)) : undefined);
+    const rb = rotatingBasis(
+      n,
+      lambda,
+      omega,
+      amplitudes === 'top' ? 5 : 3,
+      amplitudes === 'top' ? Float64Array.from({ length: n }, (_, k) => (k < 3 ? 1 : 0.03)) : undefined,
+    );
     for (const dt of [1e-3, 1e-2, 0.1, 1]) {
       const cps = [0, dt, 2 * dt, 3 * dt].map((t) => {
         const s = rb.at(t);
@@ -399,7 +411,10 @@ export async function scheduleRows(permutations = 200): Promise<ScheduleRow[]> {
       });
     }
   for (const rho of [0.7, 1.3])
-    for (const steps of [[0, 1, 2, 3, 4, 5, 6, 7, 8], [0, 1, 2, 4, 8]]) {
+    for (const steps of [
+      [0, 1, 2, 3, 4, 5, 6, 7, 8],
+      [0, 1, 2, 4, 8],
+    ]) {
       const run = lsiModeRun({ rho, ell: 1, steps });
       const series = await analyzeSeries('cpu', run.checkpoints, { gridOptions: run.gridOptions });
       const a = analyzeGrsd(series, { lsi: { permutations }, eigenvalueTail: false });

@@ -227,7 +227,10 @@ describe('schedule invariance of the renormalized couplings (T4: a continuous-ti
 
   test('through the pipeline (mode level, rotating basis, exactly LSI at every t): C4 passes on the uniform steps 0…8 and the geometric steps 0, 1, 2, 4, 8', async () => {
     for (const rho of [0.7, 1.3])
-      for (const steps of [[0, 1, 2, 3, 4, 5, 6, 7, 8], [0, 1, 2, 4, 8]]) {
+      for (const steps of [
+        [0, 1, 2, 3, 4, 5, 6, 7, 8],
+        [0, 1, 2, 4, 8],
+      ]) {
         const run = lsiModeRun({ rho, ell: 1, steps });
         const series = await analyzeSeries('cpu', run.checkpoints, { gridOptions: run.gridOptions });
         const a = analyzeGrsd(series, { lsi: { permutations: 200 }, eigenvalueTail: false });
@@ -241,7 +244,10 @@ describe('schedule invariance of the renormalized couplings (T4: a continuous-ti
   });
 
   test('uniform schedule: ⟨T⟩ is the equal-weight mean (1e-15) and ⟨E⟩ the trapezoid rule, which differs from the mean per checkpoint only by the end weights', () => {
-    const run = transientLsiShellRun(grid, Array.from({ length: 11 }, (_, i) => 3 + 2 * i));
+    const run = transientLsiShellRun(
+      grid,
+      Array.from({ length: 11 }, (_, i) => 3 + 2 * i),
+    );
     const { checkpoints, intervals } = run.series;
     const n = intervals.length;
     const rc = renormalizedCouplings(grid, checkpoints, intervals);
@@ -276,7 +282,8 @@ describe('the LSI null test on Toeplitz plus noise (14 shells)', () => {
   test('ε_LSI follows the calibration table; p is small up to noise ratio 0.5 and not small at ratio ≥ 1, for iid and for shell-permuted couplings', () => {
     const byRatio = (rho: number, ratio: number) => rows.find((r) => r.rho === rho && r.ratio === ratio)!;
     for (const rho of [1, 1.3]) {
-      for (const ratio of [0, 0.1, 0.2, 0.3, 0.5]) expect(byRatio(rho, ratio).pBelow01, `ρ ${rho} ratio ${ratio}`).toBeGreaterThanOrEqual(0.9);
+      for (const ratio of [0, 0.1, 0.2, 0.3, 0.5])
+        expect(byRatio(rho, ratio).pBelow01, `ρ ${rho} ratio ${ratio}`).toBeGreaterThanOrEqual(0.9);
       // H₀ boundary (ratio 1): valid (P(p ≤ 0.05) ≤ 0.05 + sampling slack) and not degenerate.
       expect(byRatio(rho, 1).pBelow05).toBeLessThanOrEqual(0.12);
       expect(byRatio(rho, 1).pMedian).toBeGreaterThan(0.2);
@@ -316,7 +323,9 @@ describe('interval checks on exact rotating-basis runs and on broken exports', (
       const expected = r.name === 'exact' || r.name.startsWith('sign flip') ? 'pass' : 'fail';
       expect(r.status, r.name).toBe(expected);
     }
-    const series = await run(exact.map((c, i) => ({ t: c.t, kernel: c.kernel, residual: i === 2 ? c.residual.map((v) => 1.01 * v) : c.residual })));
+    const series = await run(
+      exact.map((c, i) => ({ t: c.t, kernel: c.kernel, residual: i === 2 ? c.residual.map((v) => 1.01 * v) : c.residual })),
+    );
     expect(series.intervals[1]!.checks.dissipationSign!.message).toMatch(/same probe set/);
   });
 
@@ -332,7 +341,7 @@ describe('interval checks on exact rotating-basis runs and on broken exports', (
 
 describe('the renormalizability remainder R_α (local-flux closure)', () => {
   const n = 10;
-  const lambda = Float64Array.from({ length: n }, (_, k) => Math.exp(-(k + 0.5) * Math.log(10) / 4));
+  const lambda = Float64Array.from({ length: n }, (_, k) => Math.exp((-(k + 0.5) * Math.log(10)) / 4));
   /** Exact rotating basis with Ω coupling modes |k − j| = reach only (one mode per shell). */
   const coupled = async (reach: number, strength = 0.3) => {
     const omega = new Float64Array(n * n);
@@ -420,7 +429,13 @@ describe('the scale-free drift model v = c₀λ/t', () => {
       return s;
     };
     const drift = fitScaleFreeDrift(
-      windows.map(([a, b]) => fit(a!, b!, avg(a!, b!, (t) => c0 / t))),
+      windows.map(([a, b]) =>
+        fit(
+          a!,
+          b!,
+          avg(a!, b!, (t) => c0 / t),
+        ),
+      ),
       1.5,
     );
     expect(drift.ok && Math.abs(drift.c0 - c0)).toBeLessThan(1e-6);
@@ -428,7 +443,13 @@ describe('the scale-free drift model v = c₀λ/t', () => {
     expect(drift.ok && drift.lossExponent!.conservative).toBeCloseTo(1.3 * 1.5, 6);
     expect(drift.ok && drift.lossExponent!.advective).toBeCloseTo(1.3 * 0.5 + 1, 6);
     const slow = fitScaleFreeDrift(
-      windows.map(([a, b]) => fit(a!, b!, avg(a!, b!, (t) => c0 / Math.sqrt(t)))),
+      windows.map(([a, b]) =>
+        fit(
+          a!,
+          b!,
+          avg(a!, b!, (t) => c0 / Math.sqrt(t)),
+        ),
+      ),
       1.5,
     );
     expect(slow.ok && slow.constant).toBe(false);
@@ -448,7 +469,7 @@ describe('the scale-free drift model v = c₀λ/t', () => {
         for (let i = 0; i < 40000; i++) {
           const u = (i + 0.5) / 40000;
           const l0 = (u / (1 - u)) * (10 / rate);
-          s += l0 ** p * Math.exp(-rate * l0) * (10 / rate) / (1 - u) ** 2 / 40000;
+          s += (l0 ** p * Math.exp(-rate * l0) * (10 / rate)) / (1 - u) ** 2 / 40000;
         }
         return s;
       };

@@ -173,7 +173,10 @@ describe('time averages over a window (docs/math.md)', () => {
     expect(t[1]).toBeCloseTo((3 * 1 + 1 * 3) / 4, 15);
     expect(t[2]).toBeCloseTo(-1.5, 15);
     // E(t) = 2 + 3t sampled at t = 0, 1, 5: mean over [0, 5] = 2 + 3·2.5 = 9.5.
-    const e = timeAveragedEnergy([0, 1, 5].map((s) => ({ t: s, energy: [2 + 3 * s, 7] })), 2);
+    const e = timeAveragedEnergy(
+      [0, 1, 5].map((s) => ({ t: s, energy: [2 + 3 * s, 7] })),
+      2,
+    );
     expect(e[0]).toBeCloseTo(9.5, 14);
     expect(e[1]).toBeCloseTo(7, 14);
     expect(Array.from(intervalTimeWeights([iv(0, 1, 0), iv(1, 4, 0)]))).toEqual([0.25, 0.75]);
@@ -183,7 +186,15 @@ describe('time averages over a window (docs/math.md)', () => {
     expect(() => timeAveragedTransport([], 2, 2)).toThrow(InvalidArgumentError);
     expect(() => intervalTimeWeights([iv(0, 1, 0), iv(1, 1, 0)])).toThrow(/interval 1 has t1 − t0 = 0/);
     expect(() => timeAveragedEnergy([{ t: 0, energy: [1] }], 1)).toThrow(/two checkpoints/);
-    expect(() => timeAveragedEnergy([{ t: 2, energy: [1] }, { t: 1, energy: [1] }], 1)).toThrow(InvalidArgumentError);
+    expect(() =>
+      timeAveragedEnergy(
+        [
+          { t: 2, energy: [1] },
+          { t: 1, energy: [1] },
+        ],
+        1,
+      ),
+    ).toThrow(InvalidArgumentError);
   });
 });
 
@@ -320,8 +331,12 @@ describe('conditions: every verdict path', () => {
     const perm = { pValue: 0.001, permutations: 1000, nullPercentile1: 0.9, nullPercentile5: 0.95, nullRatio: 1 };
     const fits = [fit(a), fit(a + 0.02)];
     const rig = rigidity(fits);
-    expect(assessC4({ lsi: lsi(0.1), permutation: perm, windowShells: 8, width: grid.width, velocityFits: fits, rigidity: rig }, t).verdict).toBe('pass');
-    expect(assessC4({ lsi: lsi(0.45), permutation: perm, windowShells: 8, width: grid.width, velocityFits: fits, rigidity: rig }, t).verdict).toBe('marginal');
+    expect(
+      assessC4({ lsi: lsi(0.1), permutation: perm, windowShells: 8, width: grid.width, velocityFits: fits, rigidity: rig }, t).verdict,
+    ).toBe('pass');
+    expect(
+      assessC4({ lsi: lsi(0.45), permutation: perm, windowShells: 8, width: grid.width, velocityFits: fits, rigidity: rig }, t).verdict,
+    ).toBe('marginal');
     const noPowerLaw = assessC4(
       {
         lsi: lsi(0.1),
@@ -335,8 +350,12 @@ describe('conditions: every verdict path', () => {
     );
     expect(noPowerLaw.verdict).toBe('marginal');
     expect(noPowerLaw.reason).toMatch(/consequences/);
-    expect(assessC4({ lsi: lsi(0.8), permutation: perm, windowShells: 8, width: grid.width, velocityFits: fits, rigidity: rig }, t).verdict).toBe('fail');
-    expect(assessC4({ lsi: null, permutation: null, windowShells: 3, width: grid.width, velocityFits: [], rigidity: rig }, t).verdict).toBe('not-computable');
+    expect(
+      assessC4({ lsi: lsi(0.8), permutation: perm, windowShells: 8, width: grid.width, velocityFits: fits, rigidity: rig }, t).verdict,
+    ).toBe('fail');
+    expect(assessC4({ lsi: null, permutation: null, windowShells: 3, width: grid.width, velocityFits: [], rigidity: rig }, t).verdict).toBe(
+      'not-computable',
+    );
   });
 
   test('depth scan: L* and the log-log slope; NFD collapse flag and γ̂', () => {

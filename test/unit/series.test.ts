@@ -336,7 +336,9 @@ describe('series pipeline (float64 CPU backend)', () => {
     for (let k = 0; k < n; k++) expect(e[assignShell(10 ** (-k / 2 - 0.1), r.grid).index]).toBeGreaterThanOrEqual(1 - 1e-12);
     // The same kernel stored as f32: its eigenvalues carry f32 rounding, so the f32 floor applies on
     // the float64 backend too, and the modes below 1e-5·λ_max are in ∅.
-    const f32 = await analyzeSeries('cpu', [{ t: 0, kernel: Float32Array.from(kernel), residual: new Float64Array(n).fill(1) }], { rank: n });
+    const f32 = await analyzeSeries('cpu', [{ t: 0, kernel: Float32Array.from(kernel), residual: new Float64Array(n).fill(1) }], {
+      rank: n,
+    });
     expect(f32.grid.floor / 10 ** -0.1).toBeGreaterThan(1e-6);
     expect(f32.grid.floor / 10 ** -0.1).toBeLessThanOrEqual(1e-5);
     expect(f32.checkpoints[0]!.capture.floorShare).toBeCloseTo(5 / 16, 6);

@@ -116,13 +116,17 @@ describe('krylovVerification', () => {
       const v = orthonormal(cols, rng);
       const m = new Float64Array(rows * cols);
       for (let i = 0; i < rows; i++)
-        for (let j = 0; j < cols; j++) for (let t = 0; t < sigma.length; t++) m[i * cols + j]! += u[i * rows + t]! * sigma[t]! * v[j * cols + t]!;
+        for (let j = 0; j < cols; j++)
+          for (let t = 0; t < sigma.length; t++) m[i * cols + j]! += u[i * rows + t]! * sigma[t]! * v[j * cols + t]!;
       const dec = leftSingularDecomposition(m, rows, cols);
-      const ref = numpy<number[]>('out = np.sort(np.linalg.svd(np.array(data["m"]).reshape(data["r"], data["c"]), compute_uv=False)).tolist()', {
-        m: Array.from(m),
-        r: rows,
-        c: cols,
-      });
+      const ref = numpy<number[]>(
+        'out = np.sort(np.linalg.svd(np.array(data["m"]).reshape(data["r"], data["c"]), compute_uv=False)).tolist()',
+        {
+          m: Array.from(m),
+          r: rows,
+          c: cols,
+        },
+      );
       const nonNull = Array.from(dec.sigma).slice(rows - sigma.length);
       if (ref) nonNull.forEach((s, i) => expect(Math.abs(s - ref[i]!), `σ${i}`).toBeLessThanOrEqual(16 * 2 ** -53 * 1));
       // Left vectors orthonormal; g_t = s_tᵀ M with ‖g_t‖ = σ_t.
