@@ -26,6 +26,7 @@ import {
   type Which,
 } from '../reference/eigsh.ts';
 import { createKrylovGpu, type KrylovGpuBackend, type KrylovGpuOptions } from './krylovGpu.ts';
+import type { LanczosStart } from './lanczos.ts';
 import { matrixOperator, type MatrixInput, type SymmetricOperator } from './operators.ts';
 
 export type { EigenOptions, EigenResult, MatrixInput, StopReason, Which };
@@ -38,21 +39,7 @@ export interface GpuEigenOptions extends EigenOptions {
    * Start block instead of the seeded random one, e.g. the residual: [batch][blockSize][n] (host) or
    * the same layout at `offset` (elements) of a GPU buffer (borrowed).
    */
-  readonly start?:
-    | {
-        /** Start block given on the host. */
-        readonly kind: 'host';
-        /** [batch][blockSize][n] values, rounded to f32 on upload. */
-        readonly data: Float32Array | Float64Array;
-      }
-    | {
-        /** Start block already on the GPU. */
-        readonly kind: 'gpu';
-        /** The buffer holding it (borrowed: not released by the solver). */
-        readonly buffer: GPUBuffer;
-        /** Offset of the block, in f32 elements (default 0). */
-        readonly offset?: number;
-      };
+  readonly start?: Exclude<LanczosStart, { readonly kind: 'random' }>;
 }
 
 /** Results of {@link eigsh}; owns the GPU Ritz vectors when `vectors: "gpu"`. */

@@ -6,8 +6,8 @@
  */
 import { InvalidArgumentError } from '../errors.ts';
 import { Random } from '../util/random.ts';
-import { ritzOrder, runKrylovSync, type KrylovItemResult, type StopReason, type Which } from './krylov.ts';
-import { F64_HOLE_TOLERANCE, KrylovF64Backend, type CpuOperator } from './krylovF64.ts';
+import { ritzOrder, runKrylovSync, type KrylovItemResult, type KrylovKind, type StopReason, type Which } from './krylov.ts';
+import { F64_HOLE_TOLERANCE, KrylovF64Backend, type CpuOperator, type CpuRectangularOperator } from './krylovF64.ts';
 import { roundingFloors } from './krylovItems.ts';
 import { lanczosF64 } from './lanczos.ts';
 import { gaussQuadrature } from './quadrature.ts';
@@ -224,8 +224,20 @@ export const MIN_F64_TOLERANCE = 64 * F64_ROUNDOFF;
  * as the GPU `eigsh`, in float64 on the host. Rounding floor (2η + 2ε)·max|θ| (docs/accuracy.md).
  */
 export function eigshF64(operator: CpuOperator, options: EigenOptions & { readonly vectors?: boolean }): EigenResult[] {
+  return krylovSolveF64(operator, 'symmetric', resolveEigenOptions(options, operator.n, MIN_F64_TOLERANCE), options);
+}
+
+/**
+ * The float64 solve behind {@link eigshF64} (`symmetric`: Lanczos on A) and `eigshJacobianF64`
+ * (`bidiagonal`: Golub–Kahan on J): the shared Krylov driver on the float64 backend.
+ */
+export function krylovSolveF64(
+  operator: CpuOperator | CpuRectangularOperator,
+  kind: KrylovKind,
+  o: ResolvedEigenOptions,
+  options: { readonly breakdownTolerance?: number; readonly vectors?: boolean },
+): EigenResult[] {
   const { n } = operator;
-  const o = resolveEigenOptions(options, n, MIN_F64_TOLERANCE);
   const backend = new KrylovF64Backend(operator, {
     block: o.blockSize,
     capacity: o.maxVectors,
@@ -235,6 +247,7 @@ export function eigshF64(operator: CpuOperator, options: EigenOptions & { readon
   });
   const outcome = runKrylovSync(
     {
+      kind,
       n,
       items: operator.batch,
       block: o.blockSize,

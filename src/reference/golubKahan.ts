@@ -14,17 +14,8 @@
  * @module
  */
 import { InvalidArgumentError } from '../errors.ts';
-import {
-  eigenResultOf,
-  F64_ROUNDOFF,
-  MIN_F64_TOLERANCE,
-  probeVector,
-  resolveEigenOptions,
-  type EigenOptions,
-  type EigenResult,
-} from './eigsh.ts';
-import { runKrylovSync } from './krylov.ts';
-import { F64_HOLE_TOLERANCE, KrylovF64Backend, type CpuRectangularOperator } from './krylovF64.ts';
+import { krylovSolveF64, MIN_F64_TOLERANCE, resolveEigenOptions, type EigenOptions, type EigenResult } from './eigsh.ts';
+import type { CpuRectangularOperator } from './krylovF64.ts';
 import { cgs2 } from './lanczos.ts';
 import { checkCount, checkFinite, checkLength, norm2 } from './linalg.ts';
 import { tridiagonalEigen } from './tridiagonalEigen.ts';
@@ -70,39 +61,10 @@ export function denseJacobianCpuOperator(n: number, cols: number, batch: number,
  * eigenvectors of K (left singular vectors of J).
  */
 export function eigshJacobianF64(operator: CpuRectangularOperator, options: EigenOptions & { readonly vectors?: boolean }): EigenResult[] {
-  const { n, cols } = operator;
-  const o = resolveEigenOptions(options, n, MIN_F64_TOLERANCE);
-  if (o.blockSize > cols) throw new InvalidArgumentError('blockSize', `cannot exceed the Jacobian's columns (${cols}), got ${o.blockSize}`);
-  const backend = new KrylovF64Backend(operator, {
-    block: o.blockSize,
-    capacity: o.maxVectors,
-    startVector: (v) => probeVector(o.seed, v, n),
-    seed: o.seed,
-    holeTolerance: options.breakdownTolerance ?? F64_HOLE_TOLERANCE,
-  });
-  const outcome = runKrylovSync(
-    {
-      kind: 'bidiagonal',
-      n,
-      items: operator.batch,
-      block: o.blockSize,
-      k: o.k,
-      which: o.which,
-      tolerance: o.tolerance,
-      capacity: o.maxVectors,
-      ...(o.fixedSteps === undefined ? {} : { fixedSteps: o.fixedSteps }),
-      verify: o.verify,
-      maxApplies: o.maxApplies,
-      vectors: options.vectors === true,
-      roundoff: F64_ROUNDOFF,
-    },
-    backend,
-  );
-  return outcome.results.map((r, b) => {
-    const result = eigenResultOf(r);
-    if (options.vectors) result.vectors = backend.vectors[b]!;
-    return result;
-  });
+  const o = resolveEigenOptions(options, operator.n, MIN_F64_TOLERANCE);
+  if (o.blockSize > operator.cols)
+    throw new InvalidArgumentError('blockSize', `cannot exceed the Jacobian's columns (${operator.cols}), got ${o.blockSize}`);
+  return krylovSolveF64(operator, 'bidiagonal', o, options);
 }
 
 /** Options of {@link golubKahanF64}. */
