@@ -97,6 +97,7 @@ function readConfig(): DepthStudyConfig {
     task: { ...DEMO_CONFIG.task, points: num('points') },
     steps: num('steps'),
     checkpointEvery: Math.max(1, Math.round(num('steps') / Math.max(1, num('checkpoints') - 1))),
+    checkpointGrowth: 1, // uniform: the page asks for a checkpoint count, not the demo's geometric schedule
     seeds: 1,
     learningRate: num('lr'),
     seed: num('seed'),

@@ -101,6 +101,7 @@ export const DEMO_CONFIG: DepthStudyConfig = {
   steps: 200,
   learningRate: 0.2,
   checkpointEvery: 10,
+  checkpointGrowth: 1.25,
   seeds: 3,
   seed: 1,
   permutations: 200,
@@ -238,6 +239,15 @@ export function checkpointSchedule(steps: number, every: number, growth = 1): nu
     out.push(t);
   }
   return out;
+}
+
+/** The study's checkpoint schedule in words, e.g. "29 checkpoints, spaced ×1.25 from 1 step up to every 12 steps". */
+export function describeCheckpointSchedule(config: Pick<DepthStudyConfig, 'steps' | 'checkpointEvery' | 'checkpointGrowth'>): string {
+  const count = checkpointSchedule(config.steps, config.checkpointEvery, config.checkpointGrowth).length;
+  const growth = config.checkpointGrowth ?? 1;
+  return growth > 1
+    ? `${count} checkpoints, spaced ×${growth} from 1 step up to every ${config.checkpointEvery} steps`
+    : `${count} checkpoints, one every ${config.checkpointEvery} steps`;
 }
 
 /** The log-spaced checkpoint steps: 0 and `count − 1` steps geometrically spaced up to `steps` (distinct integers). */

@@ -5,6 +5,7 @@
  */
 export {
   checkpointSchedule,
+  describeCheckpointSchedule,
   checkpointSteps,
   DEMO_CONFIG,
   DEMO_QUICK_CONFIG,

@@ -5,7 +5,7 @@
  * analysis report). Both open with the same sentence as the terminal summary.
  * @module
  */
-import type { DepthStudy } from '../experiments/depthStudy.ts';
+import { describeCheckpointSchedule, type DepthStudy } from '../experiments/depthStudy.ts';
 import type { DepthCell, VerdictShares } from '../experiments/depthSummary.ts';
 import { CONDITIONS } from '../experiments/depthSummary.ts';
 import type { SeedSummary } from '../experiments/statistics.ts';
@@ -194,7 +194,7 @@ ${finding.caveats.map((x) => `<p class="note caveat">${escapeHtml(x)}</p>`).join
 <p>grsd ${GRSD_VERSION}. ${c.architectures.join(' and ')} networks at depths ${c.depths.join(', ')}, ${seeds} seeds each
 (seeds ${summary.seeds.join(', ')}: each draws its own task sample and initialization; both architectures see the same task at a seed),
 trained by full-batch gradient descent on a teacher–student task (${c.task.points} points on S^${c.task.inputDim - 1}, the probe set;
-width ${c.width}, ${c.activation}, ${c.parametrization}, η = ${c.learningRate}, ${c.steps} steps, a checkpoint every ${c.checkpointEvery} steps).
+width ${c.width}, ${c.activation}, ${c.parametrization}, η = ${c.learningRate}, ${c.steps} steps, ${describeCheckpointSchedule(c)}).
 Study time ${study.seconds.toFixed(0)} s. Backend: ${escapeHtml(backendProse(backend))}.
 Small networks on a small probe set: read the result as a demonstration of the pipeline and of the statistic, not as evidence about large models.
 How the study and its statistics work: docs/lab.md, "The depth study".</p>

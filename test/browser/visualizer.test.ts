@@ -53,6 +53,7 @@ const config = (run: typeof RUN | typeof CPU_RUN): DepthStudyConfig => ({
   steps: run.steps,
   // As the page's readConfig: uniform spacing from the checkpoint count.
   checkpointEvery: Math.max(1, Math.round(run.steps / Math.max(1, run.checkpoints - 1))),
+  checkpointGrowth: 1,
   seeds: 1,
   learningRate: run.lr,
   seed: run.seed,

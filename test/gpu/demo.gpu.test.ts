@@ -89,7 +89,20 @@ describe(`grsd demo (${gpuBackend})`, () => {
         const html = join(dir, 'report.html');
         const runs = join(dir, 'runs');
         const io = { out: (s: string) => void out.push(s), err: (s: string) => void err.push(s), setExitCode: () => {} };
-        const args = ['--quick', '--seeds', '2', '--depths', '2,4', '--probe-points', '24', '--checkpoint-every', '20'];
+        // --checkpoint-growth 2: checkpoints at 0, 1, 2, 4, 8, 16, 32, then every 20 steps (11 of them).
+        const args = [
+          '--quick',
+          '--seeds',
+          '2',
+          '--depths',
+          '2,4',
+          '--probe-points',
+          '24',
+          '--checkpoint-every',
+          '20',
+          '--checkpoint-growth',
+          '2',
+        ];
         const code = await runCli(['demo', ...args, '--json', json, '--report', html, '--save-runs', runs, '--backend', gpuBackend], io);
         expect(code, err.join('')).toBe(EXIT.OK);
         const config: DepthStudyConfig = {
@@ -98,9 +111,11 @@ describe(`grsd demo (${gpuBackend})`, () => {
           depths: [2, 4],
           task: { ...DEMO_QUICK_CONFIG.task, points: 24 },
           checkpointEvery: 20,
+          checkpointGrowth: 2,
         };
         const report = JSON.parse(readFileSync(json, 'utf8'));
         checkReport(report, config);
+        expect(report.runs[0].analysis.checkpoints.map((c: { t: number }) => c.t)).toEqual([0, 1, 2, 4, 8, 16, 32, 52, 72, 92, 100]);
         expect(report.config.task.points).toBe(24);
         const text = out.join('');
         expect(text.split('\n')[0]).toBe(report.finding.sentence);
@@ -141,6 +156,7 @@ describe(`grsd demo (${gpuBackend})`, () => {
           task: { ...DEMO_QUICK_CONFIG.task, points: 16 },
           steps: 40,
           checkpointEvery: 10,
+          checkpointGrowth: 1,
           permutations: 50,
         };
         const study = await runDepthStudy(getCtx(), config);
@@ -179,6 +195,8 @@ describe(`grsd demo (${gpuBackend})`, () => {
       await usage(['--depths', '2,x'], /option '--depths <LIST>' argument '2,x' is invalid/);
       await usage(['--checkpoint-every', '1000'], /option '--checkpoint-every <K>' argument '1000' is invalid/);
       await usage(['--quick', '--checkpoint-every', '150'], /`--checkpoint-every`: must be at most the 100 training steps/);
+      await usage(['--checkpoint-growth', '3'], /option '--checkpoint-growth <G>' argument '3' is invalid.*must be in \[1, 2\]/);
+      await usage(['--checkpoint-growth', '-1'], /option '--checkpoint-growth <G>' argument '-1' is invalid/);
       await usage(['--backend', 'cpu'], /`--backend`: the demo trains on the GPU/);
     },
     120_000,

@@ -129,6 +129,9 @@ describe('numeric options are bounded, with exit 2 everywhere', () => {
     [['demo', '--depths', '2,x'], /--depths.*comma-separated positive integers/],
     [['demo', '--checkpoint-every', '201'], /--checkpoint-every.*between 1 and 200, got 201/],
     [['demo', '--quick', '--checkpoint-every', '150'], /`--checkpoint-every`: must be at most the 100 training steps, got 150/],
+    [['demo', '--checkpoint-growth', '2.5'], /--checkpoint-growth.*must be in \[1, 2\], got 2\.5/],
+    [['demo', '--checkpoint-growth', '0.9'], /--checkpoint-growth.*must be in \[1, 2\], got 0\.9/],
+    [['demo', '--checkpoint-growth', 'fast'], /--checkpoint-growth.*expected a finite number, got "fast"/],
     [['demo', '--seeds', '64', '--probe-points', '1024'], /`--probe-points`: .* needs 5\.25 GiB of GPU memory .* more than 4\.00 GiB/],
     [
       ['demo', '--seeds', '32', '--probe-points', '1024', '--depths', '2', '--checkpoint-every', '1'],

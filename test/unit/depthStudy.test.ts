@@ -5,6 +5,7 @@ import {
   checkpointSchedule,
   checkpointSteps,
   DEMO_CONFIG,
+  describeCheckpointSchedule,
   DEMO_QUICK_CONFIG,
   studySeeds,
   studyTask,
@@ -26,6 +27,17 @@ describe('depth study schedule and seeds', () => {
     expect(Math.max(...gaps)).toBe(12);
     expect(gaps[0]).toBe(1);
     expect(new Set(s).size).toBe(s.length);
+  });
+
+  test('the default schedule: one step apart at the start, where the kernel moves fastest, then every 10 steps (docs/lab.md)', () => {
+    const s = checkpointSchedule(DEMO_CONFIG.steps, DEMO_CONFIG.checkpointEvery, DEMO_CONFIG.checkpointGrowth);
+    expect(s.slice(0, 8)).toEqual([0, 1, 2, 3, 4, 5, 6, 8]);
+    const gaps = s.slice(1).map((t, i) => t - s[i]!);
+    expect(Math.max(...gaps)).toBe(DEMO_CONFIG.checkpointEvery);
+    expect(s).toHaveLength(32);
+    expect(describeCheckpointSchedule(DEMO_CONFIG)).toBe('32 checkpoints, spaced ×1.25 from 1 step up to every 10 steps');
+    expect(describeCheckpointSchedule({ steps: 200, checkpointEvery: 10 })).toBe('21 checkpoints, one every 10 steps');
+    expect(describeCheckpointSchedule({ steps: 200, checkpointEvery: 10, checkpointGrowth: 1 })).toBe('21 checkpoints, one every 10 steps');
   });
 
   test('checkpointSteps (log-spaced, by count) is unchanged: 0 and count − 1 steps geometric up to steps', () => {

@@ -9,14 +9,21 @@
 import { InvalidArgumentError as CommanderArgumentError, type Command } from 'commander';
 import { join } from 'node:path';
 import { InvalidArgumentError } from '../../errors.ts';
-import { checkpointSchedule, DEMO_CONFIG, DEMO_QUICK_CONFIG, runDepthStudy, type DepthStudyConfig } from '../../experiments/depthStudy.ts';
+import {
+  checkpointSchedule,
+  DEMO_CONFIG,
+  describeCheckpointSchedule,
+  DEMO_QUICK_CONFIG,
+  runDepthStudy,
+  type DepthStudyConfig,
+} from '../../experiments/depthStudy.ts';
 import { demoJson, demoTable, renderDemoReport } from '../../io/demoReport.ts';
 import type { NodeBackend } from '../../node/dawn.ts';
 import { writeFileAtomic } from '../../node/files.ts';
 import { RunWriter } from '../../node/run.ts';
 import { backendOption, describeBackend, gpuContextFor, type ComputeBackend } from '../backend.ts';
 import { note, type CliIo } from '../io.ts';
-import { intInRange, seedOption } from '../options.ts';
+import { intInRange, numberInRange, seedOption } from '../options.ts';
 import { checkJsonDestination, jsonOnStdout, jsonOption, writeJsonOutput, writeTextReport, type JsonOptionValue } from '../output.ts';
 import { createProgress, progressMode } from '../progress.ts';
 
@@ -29,6 +36,7 @@ interface DemoOptions {
   depths?: number[];
   probePoints?: number;
   checkpointEvery?: number;
+  checkpointGrowth?: number;
   saveRuns?: string;
   backend?: ComputeBackend;
   pretty?: boolean;
@@ -53,6 +61,11 @@ export const DEMO_LIMITS = {
   depth: 64,
   /** Depths per study: 12 (every depth adds a batch per architecture; 2…64 in doublings is 6). */
   depthCount: 12,
+  /**
+   * Checkpoint-spacing growth: 1 (uniform) … 2 (Δt ≈ t, log-spaced checkpoints: the sparsest
+   * schedule that still has one in every doubling of the training time).
+   */
+  checkpointGrowth: 2,
 } as const;
 
 /**
@@ -95,7 +108,7 @@ function checkStudyMemory(config: DepthStudyConfig): void {
   if (host > STUDY_MEMORY_LIMIT_BYTES)
     throw new InvalidArgumentError(
       '--checkpoint-every',
-      `with ${config.seeds} seeds, ${checkpoints} checkpoints and n = ${n} one batch holds ${gib(host)} of checkpoint kernels (seeds × checkpoints × n² floats), more than ${limit}: use a larger --checkpoint-every, fewer probe points or fewer seeds`,
+      `with ${config.seeds} seeds, ${checkpoints} checkpoints and n = ${n} one batch holds ${gib(host)} of checkpoint kernels (seeds × checkpoints × n² floats), more than ${limit}: use a larger --checkpoint-every or --checkpoint-growth, fewer probe points or fewer seeds`,
     );
 }
 
@@ -114,6 +127,7 @@ function demoConfig(options: DemoOptions): DepthStudyConfig {
     ...(options.seeds === undefined ? {} : { seeds: options.seeds }),
     ...(options.depths === undefined ? {} : { depths: options.depths }),
     ...(options.checkpointEvery === undefined ? {} : { checkpointEvery: options.checkpointEvery }),
+    ...(options.checkpointGrowth === undefined ? {} : { checkpointGrowth: options.checkpointGrowth }),
     ...(options.probePoints === undefined ? {} : { task: { ...base.task, points: options.probePoints } }),
   };
   if (config.checkpointEvery > config.steps) {
@@ -163,6 +177,11 @@ export function registerDemo(program: Command, io: CliIo): void {
       intInRange(1, DEMO_CONFIG.steps),
     )
     .option(
+      '--checkpoint-growth <G>',
+      `growth of the checkpoint spacing, 1…${DEMO_LIMITS.checkpointGrowth}: each next checkpoint Δt ≈ (G − 1)·t steps later, at least 1 and at most --checkpoint-every (1: uniform; default ${DEMO_CONFIG.checkpointGrowth ?? 1}; --quick ${DEMO_QUICK_CONFIG.checkpointGrowth ?? 1})`,
+      numberInRange(1, DEMO_LIMITS.checkpointGrowth, true),
+    )
+    .option(
       '--save-runs <DIR>',
       "also save every network's checkpoints as a run directory DIR/<architecture>-L<depth>-seed<seed> that grsd analyze reads",
     )
@@ -172,17 +191,17 @@ export function registerDemo(program: Command, io: CliIo): void {
         throw new InvalidArgumentError('--backend', 'the demo trains on the GPU; choose a GPU backend (see grsd doctor)');
       const config = demoConfig(options);
       checkJsonDestination(options.json);
-      // Measured times on llvmpipe, 2 cores (docs/lab.md): the yardstick of the slow-adapter warning.
+      // Measured wall times on llvmpipe, 2 cores, quiet machine (docs/lab.md): the yardstick of the slow-adapter warning.
       const { ctx, selection } = await gpuContextFor(options.backend as NodeBackend | undefined, io, {
         what: `grsd demo${options.quick ? ' --quick' : ''}`,
-        llvmpipeSeconds: options.quick ? 15 : 240,
+        llvmpipeSeconds: options.quick ? 12 : 165,
       });
       try {
         const backend = describeBackend(ctx, selection);
         const networks = config.architectures.length * config.depths.length * config.seeds;
         note(
           io,
-          `grsd demo${options.quick ? ' --quick' : ''}: ${config.architectures.join(' and ')} networks at depths ${config.depths.join(', ')}, ${config.seeds} seeds each (${networks} networks), ${config.task.points} probe points, ${config.steps} steps, on ${String(backend.adapter)} (${String(backend.mode)})`,
+          `grsd demo${options.quick ? ' --quick' : ''}: ${config.architectures.join(' and ')} networks at depths ${config.depths.join(', ')}, ${config.seeds} seeds each (${networks} networks), ${config.task.points} probe points, ${config.steps} steps (${describeCheckpointSchedule(config)}), on ${String(backend.adapter)} (${String(backend.mode)})`,
         );
         // Percent on a bar; 5% steps as lines (CI logs).
         const total = progressMode(io) === 'lines' ? 20 : 100;
