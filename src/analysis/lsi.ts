@@ -44,10 +44,16 @@ export function renormalizedCouplings(
   from = 0,
   to = intervals.length,
 ): RenormalizedCouplings {
-  if (!(from >= 0 && to <= intervals.length && to > from))
-    throw new InvalidArgumentError('window', `needs 0 ≤ from < to ≤ ${intervals.length}, got [${from}, ${to})`);
+  if (!(Number.isInteger(from) && Number.isInteger(to) && from >= 0 && to <= intervals.length && to > from))
+    throw new InvalidArgumentError('window', `needs integers 0 ≤ from < to ≤ ${intervals.length}, got [${from}, ${to})`);
   if (checkpoints.length < to + 1)
     throw new InvalidArgumentError('checkpoints', `the window [${from}, ${to}) spans checkpoints ${from}…${to}, got ${checkpoints.length}`);
+  if (checkpoints[from]!.t !== intervals[from]!.t0 || checkpoints[to]!.t !== intervals[to - 1]!.t1)
+    throw new InvalidArgumentError(
+      'checkpoints',
+      `checkpoint i must open interval i: checkpoints[${from}].t = ${checkpoints[from]!.t} and checkpoints[${to}].t = ${checkpoints[to]!.t} ` +
+        `against the window's t0 = ${intervals[from]!.t0} and t1 = ${intervals[to - 1]!.t1}`,
+    );
   const c = grid.count;
   const used = intervals.slice(from, to);
   const meanT = timeAveragedTransport(used, c, grid.size);

@@ -11,14 +11,20 @@
  */
 import { InvalidArgumentError } from '../errors.ts';
 
-/** The weights Δt_i / Σ Δt_i of the intervals (all Δt_i must be positive). */
-export function intervalTimeWeights(intervals: readonly { readonly t0: number; readonly t1: number }[]): Float64Array {
-  if (intervals.length === 0) throw new InvalidArgumentError('intervals', 'a time average needs at least one interval');
+/**
+ * The weights Δt_i / Σ Δt_i of the intervals (all Δt_i must be positive). `argument` names the
+ * input in errors.
+ */
+export function intervalTimeWeights(
+  intervals: readonly { readonly t0: number; readonly t1: number }[],
+  argument = 'intervals',
+): Float64Array {
+  if (intervals.length === 0) throw new InvalidArgumentError(argument, 'a time average needs at least one interval');
   const dt = Float64Array.from(intervals, (iv) => iv.t1 - iv.t0);
   let total = 0;
   dt.forEach((d, i) => {
     if (!(d > 0 && Number.isFinite(d)))
-      throw new InvalidArgumentError('intervals', `interval ${i} has t1 − t0 = ${d}: a time average needs increasing times`);
+      throw new InvalidArgumentError(argument, `span ${i} has t1 − t0 = ${d}: a time average needs increasing times`);
     total += d;
   });
   return dt.map((d) => d / total);
@@ -51,7 +57,7 @@ export function timeAveragedEnergy(
 ): Float64Array {
   if (checkpoints.length < 2) throw new InvalidArgumentError('checkpoints', 'a time average needs at least two checkpoints');
   const spans = checkpoints.slice(1).map((cp, i) => ({ t0: checkpoints[i]!.t, t1: cp.t }));
-  const w = intervalTimeWeights(spans);
+  const w = intervalTimeWeights(spans, 'checkpoints');
   const out = new Float64Array(count);
   w.forEach((wi, i) => {
     const e0 = checkpoints[i]!.energy;

@@ -274,6 +274,13 @@ describe('schedule invariance of the renormalized couplings (T4: a continuous-ti
     const before = equalWeightCouplings(stationary.series);
     expect(Math.max(...same.map((v, e) => Math.abs(v - before[e]!)))).toBeLessThan(1e-14 * Math.max(...before.map(Math.abs)));
   });
+
+  test('a window that is not whole intervals, or checkpoints that do not line up with the intervals, is refused', () => {
+    const { checkpoints, intervals } = transientLsiShellRun(grid, [1, 2, 3, 4, 5]).series;
+    expect(() => renormalizedCouplings(grid, checkpoints, intervals, 0.5, 3)).toThrow(/`window`.*integers/);
+    expect(() => renormalizedCouplings(grid, checkpoints.slice(1), intervals, 0, 3)).toThrow(/`checkpoints`.*must open interval i/);
+    expect(renormalizedCouplings(grid, checkpoints, intervals, 1, 3).intervals).toEqual([1, 2]);
+  });
 });
 
 describe('the LSI null test on Toeplitz plus noise (14 shells)', () => {
