@@ -14,10 +14,11 @@
 import { DisposedError, InvalidArgumentError } from '../errors.ts';
 import type { GpuContext } from '../gpu/context.ts';
 import { readStaging, record } from '../gpu/recorder.ts';
-import { krylovEigen, type KrylovKind, type KrylovRequest, type KrylovResponse, type KrylovSettings } from '../reference/krylov.ts';
+import { krylovEigen, type KrylovKind, type KrylovRequest, type KrylovResponse } from '../reference/krylov.ts';
 import { roundingFloors } from '../reference/krylovItems.ts';
 import {
   eigenResultOf,
+  krylovSettings,
   probeVector,
   resolveEigenOptions,
   type EigenOptions,
@@ -169,21 +170,7 @@ export async function solveKrylov(
     seed: o.seed,
     holeTolerance: options.breakdownTolerance ?? f32HoleTolerance(n),
   });
-  const settings: KrylovSettings = {
-    kind,
-    n,
-    items: batch,
-    block: p,
-    k: o.k,
-    which: o.which,
-    tolerance: o.tolerance,
-    capacity: o.maxVectors,
-    ...(o.fixedSteps === undefined ? {} : { fixedSteps: o.fixedSteps }),
-    verify: o.verify,
-    maxApplies: o.maxApplies,
-    vectors: vectorsMode !== 'none',
-    roundoff: U,
-  };
+  const settings = krylovSettings(kind, n, batch, o, vectorsMode !== 'none', U);
   const driver = krylovEigen(settings);
   let step = driver.next(null as unknown as KrylovResponse);
   while (!step.done) step = driver.next(await backend.handle(step.value as KrylovRequest));

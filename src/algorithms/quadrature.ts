@@ -6,7 +6,7 @@
  * For a start vector q (normalized from s), m steps give nodes θ_i (the Ritz values) and weights
  * τ_i = S_{1i}² with Σ_i τ_i θ_i^j = qᵀ A^j q exactly for j ≤ 2m − 1 (in exact arithmetic). The
  * energy of s at the nodes is ‖s‖² τ_i: with s the residual e, this is GRSD's cheap shell-energy
- * estimator (spec §1.4; monitoring only: small-λ shells are lumped together when m ≪ n). With
+ * estimator (docs/accuracy.md, "Quadrature (SLQ and the cheap shell-energy estimate)"; monitoring only: small-λ shells are lumped together when m ≪ n). With
  * Gaussian probes, n·τ averaged over probes estimates the eigenvalue counts per bin.
  * @module
  */

@@ -359,7 +359,8 @@ export function fitTauberian(
   const full = window.map((_, i) => counts[i]! >= minModes);
   const fullEnergies = window.filter((_, i) => full[i]);
   if (fullEnergies.length === 0) return { ok: false, reason: `no shell holds ≥ ${minModes} eigenvalues` };
-  const peak = window.findIndex((e, i) => full[i] && e === Math.max(...fullEnergies));
+  const largest = Math.max(...fullEnergies);
+  const peak = window.findIndex((e, i) => full[i] && e === largest);
   const below = energy[grid.floorIndex]! + Math.max(0, energy[grid.complementIndex]!);
   let cumulative = 0;
   const b: number[] = [];

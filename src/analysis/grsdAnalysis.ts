@@ -201,6 +201,7 @@ export function analyzeGrsd(series: SeriesResult, options: GrsdAnalysisOptions =
   const shares = intervals.map(transportShare);
   const resolutions = intervals.map((iv) => resolutionShare(iv));
   const resolved = intervals.filter(transportResolved).map((iv) => iv.index);
+  const resolvedSet = new Set(resolved);
   const transportLevel = Math.max(0, ...shares);
   const lazy = intervals.length > 0 && resolved.length === 0;
   const lazyReason = `the transport of every interval is below the estimator's resolution (largest share of ‖e‖² moved ${transportLevel.toPrecision(2)}, resolution ${Math.max(
@@ -215,7 +216,7 @@ export function analyzeGrsd(series: SeriesResult, options: GrsdAnalysisOptions =
 
   // Velocity fits (resolved intervals only, interior boundaries, floor from the run's resolution) and their rigidity.
   const velocity = intervals.map((iv, i): VelocityFit | FitFailure => {
-    if (!resolved.includes(iv.index))
+    if (!resolvedSet.has(iv.index))
       return {
         ok: false,
         reason: `transport below the estimator's resolution in this interval (${shares[i]!.toPrecision(2)} of ‖e‖²): v ≡ 0 up to rounding`,

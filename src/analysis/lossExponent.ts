@@ -12,8 +12,8 @@
  * (1) keeps the checkpoints with λ_max t ≥ 1 (the top of the spectrum has decayed) and
  * 2λ_min t ≤ 1 (below the finite-spectrum cutoff), unless a window is given, and (2) fits the
  * model above, whose Γ(ξ, x) term absorbs the remaining cutoff curvature. On the calibration
- * runs (n = 100…2000, ξ = 0.25…1.5, t up to 10⁶) it recovers κ/ν to 0.006; a plain power-law fit
- * over t ≤ 0.1/λ_min is off by up to 0.24.
+ * runs (n = 100…2000, ξ = 0.25…1.5, t up to 10⁶) it recovers κ/ν to 0.0055; a plain power-law fit
+ * over the same window is off by up to 0.44 (docs/conditions.md, calibration table).
  *
  * The model is derived for a lazy run (fixed spectrum); with drift, λ_min(t) at each checkpoint is
  * used, which is the same to first order.
@@ -23,6 +23,7 @@ import { logGamma, logUpperIncompleteGamma } from '../reference/powerLawTail.ts'
 import { Random } from '../util/random.ts';
 import { fitLine, minimizeScalar } from './regression.ts';
 import type { FitFailure } from './fits.ts';
+import { COMPLEMENT_WARNING_SHARE } from './series.ts';
 
 /** One point of the loss curve, with what the finite-spectrum window needs. */
 export interface LossPoint {
@@ -182,7 +183,7 @@ export function fitLossExponent(points: readonly LossPoint[], options: LossExpon
       `the window holds ${use.length} checkpoints over ${Math.log10(t.at(-1)! / t[0]!).toFixed(2)} decades of t (≥ 5 over ≥ 1 decade recommended): ξ is poorly constrained; add checkpoints between t = ${t[0]!.toPrecision(3)} and ${t.at(-1)!.toPrecision(3)}`,
     );
   const unresolved = Math.max(0, ...use.map((p) => p.unresolvedShare ?? 0));
-  if (unresolved > 0.05)
+  if (unresolved > COMPLEMENT_WARNING_SHARE)
     warnings.push(
       `up to ${(100 * unresolved).toFixed(1)}% of ‖e‖² in the window sits in ⊥ or ∅, whose eigenvalues are unknown or unresolved: ξ describes the resolved energy only (raise --rank or lower the floor to include it)`,
     );

@@ -4,7 +4,7 @@
  * I + uuᵀ), multiple eigenvalues at the wanted end (diagonal and rotated), 1e-6 clusters, 2-D/3-D
  * Laplacians, disconnected graph Laplacians, spectra over 7 decades at both ends, indefinite
  * spectra with `both`, Wishart matrices, and scales 1e±20, 1e±30 — each with its float64 truth.
- * Used by the GPU and float64 tests at small sizes and by the `eigsh-hard` benchmark group at
+ * Used by the GPU and float64 tests at small sizes and by the `eigsh-work` benchmark group at
  * larger ones.
  * @module
  */

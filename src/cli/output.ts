@@ -11,7 +11,7 @@ import { Option } from 'commander';
 import { InternalError, InvalidArgumentError } from '../errors.ts';
 import { toJsonText } from '../io/json.ts';
 import { writeFileAtomic } from '../node/files.ts';
-import { note, type CliIo } from './io.ts';
+import type { CliIo } from './io.ts';
 
 /** The value of a parsed `--json [FILE]` option: true for the bare flag. */
 export type JsonOptionValue = string | boolean | undefined;
@@ -77,5 +77,3 @@ export async function writeJsonOutput(
 export function writeTextReport(io: CliIo, option: JsonOptionValue, text: string): void {
   if (!jsonOnStdout(option)) io.out(text);
 }
-
-export { note };

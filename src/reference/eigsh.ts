@@ -6,7 +6,15 @@
  */
 import { InvalidArgumentError } from '../errors.ts';
 import { Random } from '../util/random.ts';
-import { ritzOrder, runKrylovSync, type KrylovItemResult, type KrylovKind, type StopReason, type Which } from './krylov.ts';
+import {
+  ritzOrder,
+  runKrylovSync,
+  type KrylovItemResult,
+  type KrylovKind,
+  type KrylovSettings,
+  type StopReason,
+  type Which,
+} from './krylov.ts';
 import { F64_HOLE_TOLERANCE, KrylovF64Backend, type CpuOperator, type CpuRectangularOperator } from './krylovF64.ts';
 import { roundingFloors } from './krylovItems.ts';
 import { lanczosF64 } from './lanczos.ts';
@@ -227,6 +235,32 @@ export function eigshF64(operator: CpuOperator, options: EigenOptions & { readon
   return krylovSolveF64(operator, 'symmetric', resolveEigenOptions(options, operator.n, MIN_F64_TOLERANCE), options);
 }
 
+/** The Krylov driver's settings for resolved eigensolver options (shared by the GPU and float64 paths). */
+export function krylovSettings(
+  kind: KrylovKind,
+  n: number,
+  items: number,
+  o: ResolvedEigenOptions,
+  vectors: boolean,
+  roundoff: number,
+): KrylovSettings {
+  return {
+    kind,
+    n,
+    items,
+    block: o.blockSize,
+    k: o.k,
+    which: o.which,
+    tolerance: o.tolerance,
+    capacity: o.maxVectors,
+    ...(o.fixedSteps === undefined ? {} : { fixedSteps: o.fixedSteps }),
+    verify: o.verify,
+    maxApplies: o.maxApplies,
+    vectors,
+    roundoff,
+  };
+}
+
 /**
  * The float64 solve behind {@link eigshF64} (`symmetric`: Lanczos on A) and `eigshJacobianF64`
  * (`bidiagonal`: Golub–Kahan on J): the shared Krylov driver on the float64 backend.
@@ -245,24 +279,7 @@ export function krylovSolveF64(
     seed: o.seed,
     holeTolerance: options.breakdownTolerance ?? F64_HOLE_TOLERANCE,
   });
-  const outcome = runKrylovSync(
-    {
-      kind,
-      n,
-      items: operator.batch,
-      block: o.blockSize,
-      k: o.k,
-      which: o.which,
-      tolerance: o.tolerance,
-      capacity: o.maxVectors,
-      ...(o.fixedSteps === undefined ? {} : { fixedSteps: o.fixedSteps }),
-      verify: o.verify,
-      maxApplies: o.maxApplies,
-      vectors: options.vectors === true,
-      roundoff: F64_ROUNDOFF,
-    },
-    backend,
-  );
+  const outcome = runKrylovSync(krylovSettings(kind, n, operator.batch, o, options.vectors === true, F64_ROUNDOFF), backend);
   return outcome.results.map((r, b) => {
     const result = eigenResultOf(r);
     if (options.vectors) result.vectors = backend.vectors[b]!;

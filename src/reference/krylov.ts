@@ -551,7 +551,7 @@ export function runKrylovSync(settings: KrylovSettings, backend: SyncKrylovBacke
 /**
  * The random restart vector entry i for block member `v` at step `tick`: uniform in (−1, 1),
  * an odd multiple of 2⁻²³ (exact in f32), from a 32-bit integer hash. Identical to
- * `krylovRandom` in shaders/lanczos/krylovStep.wgsl.
+ * `krylovRandom` in shaders/lanczos/krylovPrepare.wgsl.
  */
 export function krylovRandom(seed: number, v: number, tick: number, i: number): number {
   const key = mix((seed >>> 0) ^ mix((tick >>> 0) ^ mix((v + 0x9e3779b9) >>> 0)));

@@ -22,6 +22,7 @@
  * certificate holds as soon as every node lies inside the cut.
  * @module
  */
+import { logGamma } from './powerLawTail.ts';
 
 /** The measure of a verification lane: Gauss nodes and weights (total mass p). */
 export interface LaneMeasure {
@@ -33,20 +34,6 @@ export interface LaneMeasure {
   readonly steps: number;
   /** The lane's Krylov space is invariant: the measure is exact (all degrees). */
   readonly exact: boolean;
-}
-
-/** ln Γ(x) for x > 0 (Lanczos approximation, g = 7; |error| < 1e-13 relative for x ≥ 0.5). */
-export function logGamma(x: number): number {
-  const c = [
-    0.99999999999980993, 676.5203681218851, -1259.1392167224028, 771.32342877765313, -176.61502916214059, 12.507343278686905,
-    -0.13857109526572012, 9.9843695780195716e-6, 1.5056327351493116e-7,
-  ];
-  if (x < 0.5) return Math.log(Math.PI / Math.sin(Math.PI * x)) - logGamma(1 - x);
-  const z = x - 1;
-  let a = c[0]!;
-  const t = z + 7.5;
-  for (let i = 1; i < 9; i++) a += c[i]! / (z + i);
-  return 0.5 * Math.log(2 * Math.PI) + (z + 0.5) * Math.log(t) - t + Math.log(a);
 }
 
 /**

@@ -125,6 +125,33 @@ export function syntheticInterval(grid: ShellGrid, transport: Float64Array, ener
 /** The `capture` of a synthetic checkpoint (every eigenpair computed). */
 export const FULL_CAPTURE = { requested: 0, returned: 0, shortfall: null, unconverged: 0, complementShare: 0, floorShare: 0 } as const;
 
+/**
+ * A shell-level synthetic checkpoint: shell energies `energy` (length grid.size, ‖e‖² their sum),
+ * one mode per shell, no eigenpairs (every pair "computed": {@link FULL_CAPTURE}).
+ */
+export function syntheticCheckpoint(index: number, t: number, energy: Float64Array): CheckpointResult {
+  const total = energy.reduce((acc, v) => acc + v, 0);
+  return {
+    index,
+    t,
+    loss: total / 2,
+    residualNorm2: total,
+    eigenvalues: new Float64Array(0),
+    energy,
+    dissipation: new Float64Array(energy.length),
+    counts: new Float64Array(energy.length).fill(1),
+    amplitudes: new Float64Array(0),
+    shellIndex: new Int32Array(0),
+    boundaryFlagged: 0,
+    clampedAbove: 0,
+    lanczos: null,
+    ipr: null,
+    layerTraceShare: null,
+    layerKernelDrift: null,
+    capture: FULL_CAPTURE,
+  };
+}
+
 /** T_αβ = ρ^{(α+β)/2} κ(α−β) √(E_α E_β), κ(d) = sgn(d) e^{−|d|/ℓ}, E_α = e^{ξαh}, on the window shells of `grid` (shell level, T3). */
 export function geometricTransport(
   grid: ShellGrid,

@@ -10,7 +10,7 @@ import { lsiPermutationTest, lsiStatistic, subMatrix } from '../../src/analysis/
 import { analyzeSeries, seriesCoverage, type SeriesResult } from '../../src/analysis/series.ts';
 import { ShellGrid } from '../../src/analysis/shellGrid.ts';
 import {
-  FULL_CAPTURE,
+  syntheticCheckpoint,
   antisymmetricNoise,
   geometricTransport,
   LAZY_SPECTRA,
@@ -174,26 +174,7 @@ export function shellLevelLsiRows(permutations = 500): LsiRow[] {
 function syntheticSeries(grid: ShellGrid, transport: Float64Array, energy: Float64Array, scales: readonly number[]): SeriesResult {
   const full = new Float64Array(grid.size);
   full.set(energy);
-  const total = energy.reduce((s, v) => s + v, 0);
-  const checkpoints = [0, ...scales].map((_, i) => ({
-    index: i,
-    t: i + 1,
-    loss: total / 2,
-    residualNorm2: total,
-    eigenvalues: new Float64Array(0),
-    energy: full,
-    dissipation: new Float64Array(grid.size),
-    counts: new Float64Array(grid.size).fill(1),
-    amplitudes: new Float64Array(0),
-    shellIndex: new Int32Array(0),
-    boundaryFlagged: 0,
-    clampedAbove: 0,
-    lanczos: null,
-    ipr: null,
-    layerTraceShare: null,
-    layerKernelDrift: null,
-    capture: FULL_CAPTURE,
-  }));
+  const checkpoints = [0, ...scales].map((_, i) => syntheticCheckpoint(i, i + 1, full));
   const intervals = scales.map((scale, i) => {
     const iv = syntheticInterval(
       grid,

@@ -12,7 +12,7 @@ import {
 import type { ShellGrid } from '../../src/analysis/shellGrid.ts';
 import { randomOrthogonal } from '../../src/reference/linalg.ts';
 import { Random } from '../../src/util/random.ts';
-import { antisymmetricNoise, FULL_CAPTURE, permuteLabels, syntheticInterval } from './calibration.ts';
+import { antisymmetricNoise, permuteLabels, syntheticCheckpoint, syntheticInterval } from './calibration.ts';
 
 /** Dense matrix product (n×n). */
 export function mul(a: ArrayLike<number>, b: ArrayLike<number>, n: number): Float64Array {
@@ -261,29 +261,7 @@ export function transientLsiShellRun(grid: ShellGrid, times: readonly number[], 
   } else if (kind === 'permuted') core = permuteLabels(core, c, seed + 200);
   const noise = antisymmetricNoise(c, new Random(seed));
   const noiseScale = fro(core) / fro(noise);
-  const checkpoints: CheckpointResult[] = times.map((t, i) => {
-    const energy = energyAt(t);
-    const total = energy.reduce((acc, v) => acc + v, 0);
-    return {
-      index: i,
-      t,
-      loss: total / 2,
-      residualNorm2: total,
-      eigenvalues: new Float64Array(0),
-      energy,
-      dissipation: new Float64Array(s),
-      counts: new Float64Array(s).fill(1),
-      amplitudes: new Float64Array(0),
-      shellIndex: new Int32Array(0),
-      boundaryFlagged: 0,
-      clampedAbove: 0,
-      lanczos: null,
-      ipr: null,
-      layerTraceShare: null,
-      layerKernelDrift: null,
-      capture: FULL_CAPTURE,
-    };
-  });
+  const checkpoints: CheckpointResult[] = times.map((t, i) => syntheticCheckpoint(i, t, energyAt(t)));
   const intervals: IntervalResult[] = times.slice(1).map((t1, i) => {
     const ta = times[i]!;
     const dt = t1 - ta;

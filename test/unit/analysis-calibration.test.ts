@@ -75,7 +75,7 @@ describe('ξ on exact lazy power laws (n = 100…2000, ξ = 0.25…1.5, t up to 
     expect(rows.filter((r) => r.n === 100).every((r) => r.spectrum === null)).toBe(true);
   });
 
-  test('Tauberian within 0.1 (0.042 observed, at n = 100); a plain power law of μ_e([0, b]) is off by 0.3–0.8', () => {
+  test('Tauberian within 0.1 (0.042 observed, at n = 100)', () => {
     for (const r of rows) expect(Math.abs(r.tauberian! - r.xi), `n=${r.n} ν=${r.nu} κ=${r.kappa}`).toBeLessThan(0.1);
   });
 

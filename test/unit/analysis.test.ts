@@ -129,7 +129,7 @@ describe('velocity fits and LSI', () => {
     expect(Math.abs(permuted - 0.99)).toBeLessThanOrEqual(0.05);
   });
 
-  test('negative controls: permuted shells and iid couplings give ε_LSI > 0.9 and fail the permutation test; Toeplitz passes it', () => {
+  test('negative controls: permuted shells and iid couplings give ε_LSI > 0.9 and fail the LSI null test; Toeplitz plus small noise passes it', () => {
     const p = new Random(5).shuffle(Int32Array.from({ length: m }, (_, i) => i));
     const permuted = Float64Array.from({ length: m * m }, (_, e) => toeplitz[p[Math.floor(e / m)]! * m + p[e % m]!]!);
     for (const k of [permuted, noise(9)]) {
