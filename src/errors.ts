@@ -22,6 +22,7 @@ export type GrsdErrorCode =
   | 'GRSD_FILE_READ'
   | 'GRSD_DISPOSED'
   | 'GRSD_MISSING_DEPENDENCY'
+  | 'GRSD_DEPENDENCY_LOAD'
   | 'GRSD_INTERNAL';
 
 /** Base class of every error grsd throws on purpose. */
@@ -180,6 +181,25 @@ export class MissingDependencyError extends GrsdError {
     super(
       'GRSD_MISSING_DEPENDENCY',
       `${feature} needs the package "${packageName}", which is not installed (an optional or peer dependency of grsd). Install it with: npm install ${packageName}`,
+      options,
+    );
+    this.packageName = packageName;
+  }
+}
+
+/**
+ * A dependency that this feature needs is installed but could not be loaded: e.g. a bundled
+ * browser app whose chunk for `typegpu` failed to download, or a package that throws while it is
+ * imported. The original error is the `cause`. Loading is retried on the next call.
+ */
+export class DependencyLoadError extends GrsdError {
+  /** The npm package that failed to load. */
+  readonly packageName: string;
+  constructor(packageName: string, feature: string, options: { cause: unknown }) {
+    const reason = options.cause instanceof Error ? options.cause.message : String(options.cause);
+    super(
+      'GRSD_DEPENDENCY_LOAD',
+      `${feature} needs the package "${packageName}", which failed to load: ${reason}. In a bundled app, check that the bundler emitted its chunk and that the server serves it; after a network error, calling again retries.`,
       options,
     );
     this.packageName = packageName;

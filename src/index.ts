@@ -23,6 +23,7 @@ export {
   DisposedError,
   InternalError,
   MissingDependencyError,
+  DependencyLoadError,
   type GrsdErrorCode,
   type AdapterAttempt,
 } from './errors.ts';

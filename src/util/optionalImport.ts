@@ -5,7 +5,7 @@
  * and tsup see a literal `import('name')`.
  * @module
  */
-import { MissingDependencyError } from '../errors.ts';
+import { DependencyLoadError, MissingDependencyError } from '../errors.ts';
 
 /** True when `error` says that `packageName` itself (not something it imports) cannot be found. */
 export function isMissingPackage(error: unknown, packageName: string): boolean {
@@ -14,12 +14,16 @@ export function isMissingPackage(error: unknown, packageName: string): boolean {
   return new RegExp(`(Cannot find (package|module) '${packageName}')|('${packageName}' imported from)`).test(e.message ?? '');
 }
 
-/** Awaits `load()`; a missing `packageName` becomes a {@link MissingDependencyError} for `feature`. */
+/**
+ * Awaits `load()`; a missing `packageName` becomes a {@link MissingDependencyError} for `feature`,
+ * any other failure to load it (a chunk that did not download, a throwing module) a
+ * {@link DependencyLoadError} with the original error as its cause.
+ */
 export async function importOptional<T>(load: () => Promise<T>, packageName: string, feature: string): Promise<T> {
   try {
     return await load();
   } catch (error) {
     if (isMissingPackage(error, packageName)) throw new MissingDependencyError(packageName, feature, { cause: error });
-    throw error;
+    throw new DependencyLoadError(packageName, feature, { cause: error });
   }
 }
