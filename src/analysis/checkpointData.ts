@@ -156,8 +156,14 @@ function validJacobian(input: JacobianInput, argument: string, n: number): { p: 
   let p: number;
   let data: HostMatrixData;
   if (isShaped(input)) {
-    p = Array.isArray(input.shape) && input.shape.length === 2 ? input.shape[1]! : NaN;
-    if (!(Number.isInteger(p) && p >= 1))
+    const [rows, cols] = Array.isArray(input.shape) && input.shape.length === 2 ? input.shape : [NaN, NaN];
+    p = cols!;
+    if (rows !== n && cols === n)
+      throw new InvalidArgumentError(
+        `${argument}.shape`,
+        `is ${shapeText(input.shape)}: J looks transposed (pass J, not Jᵀ): it must be [n, p], one row per residual entry, n = ${n}`,
+      );
+    if (rows !== n || !(Number.isInteger(p) && p >= 1))
       throw new InvalidArgumentError(
         `${argument}.shape`,
         `must be [n, p] with n = ${n} (the residual's length) and p ≥ 1, got ${shapeText(input.shape)}`,

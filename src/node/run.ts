@@ -191,7 +191,8 @@ export async function loadCheckpoint(
   if (!(j.shape.length === 2 && j.shape[0] === n)) {
     throw new FileFormatError(
       join(run, entry.jacobian!),
-      `${where}.jacobian has shape [${j.shape.join(', ')}] but the residual has n = ${n} values: expected [${n}, P]`,
+      `${where}.jacobian has shape [${j.shape.join(', ')}] but the residual has n = ${n} values: expected [${n}, P]` +
+        (j.shape.length === 2 && j.shape[1] === n ? ' (it looks transposed: save J, not Jᵀ)' : ''),
     );
   }
   return { ...base, jacobian: { p: j.shape[1]!, data: j.data }, ...(layers ? { layers } : {}) };

@@ -176,7 +176,13 @@ describe('checkpoint matrix forms', () => {
 
     test('jacobian', async () => {
       const j = Float64Array.from([1, 0, 0, 1, 1, 1]);
-      await refused({ jacobian: { data: j, shape: [2, 3] } }, `${at0}.jacobian.shape`, /must be \[n, p\] = \[3, 3\].*got \[2, 3\]/);
+      // [p, n] = Jᵀ: said so, not "must be [3, 3]" (p read from the wrong axis).
+      await refused(
+        { jacobian: { data: j, shape: [2, 3] } },
+        `${at0}.jacobian.shape`,
+        /is \[2, 3\]: J looks transposed \(pass J, not Jᵀ\)/,
+      );
+      await refused({ jacobian: { data: j, shape: [2, 4] } }, `${at0}.jacobian.shape`, /must be \[n, p\] with n = 3 .*got \[2, 4\]/);
       await refused({ jacobian: { data: new Float64Array(0), shape: [3, 0] } }, `${at0}.jacobian.shape`, /p ≥ 1, got \[3, 0\]/);
       await refused({ jacobian: { data: j, shape: [6] } }, `${at0}.jacobian.shape`, /must be \[n, p\].*got \[6\]/);
       await refused(

@@ -3,7 +3,8 @@ import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { analyzeSeries } from '../../../src/analysis/series.ts';
-import { InvalidArgumentError } from '../../../src/errors.ts';
+import { FileFormatError, InvalidArgumentError } from '../../../src/errors.ts';
+import { writeNpyFile } from '../../../src/node/files.ts';
 import { loadCheckpoint, readManifest, RunWriter } from '../../../src/node/run.ts';
 import { rng } from '../../helpers/data.ts';
 
@@ -109,5 +110,24 @@ describe('RunWriter', () => {
     // A directory that already holds a run is refused unless overwrite is asked for.
     await expect(RunWriter.create(dir, { timeScale: 1 })).rejects.toThrow(/already holds a run/);
     await expect(RunWriter.create(dir, { timeScale: 1, overwrite: true })).resolves.toBeInstanceOf(RunWriter);
+  });
+});
+
+describe('loadCheckpoint: Jacobian files', () => {
+  it('a Jacobian saved as Jᵀ (P×n) is refused as transposed, naming the file; one with the wrong n is refused without that hint', async () => {
+    const n = 3;
+    const p = 5;
+    await writeNpyFile(join(dir, 'e0.npy'), { dtype: 'f32', shape: [n], data: new Float32Array(n).fill(1) });
+    await writeNpyFile(join(dir, 'jt.npy'), { dtype: 'f32', shape: [p, n], data: new Float32Array(p * n).fill(1) });
+    await writeNpyFile(join(dir, 'j4.npy'), { dtype: 'f32', shape: [4, p], data: new Float32Array(4 * p).fill(1) });
+    const refusal = (jacobian: string) => loadCheckpoint(dir, { t: 0, jacobian, residual: 'e0.npy' }, 0).catch((e: unknown) => e as Error);
+    const transposed = await refusal('jt.npy');
+    expect(transposed).toBeInstanceOf(FileFormatError);
+    expect(transposed.message).toMatch(
+      /jt\.npy.*shape \[5, 3\] but the residual has n = 3 values: expected \[3, P\] \(it looks transposed: save J, not Jᵀ\)/,
+    );
+    const wrong = await refusal('j4.npy');
+    expect(wrong).toBeInstanceOf(FileFormatError);
+    expect(wrong.message).toMatch(/j4\.npy.*shape \[4, 5\] .*expected \[3, P\]$/);
   });
 });
