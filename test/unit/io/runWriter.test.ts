@@ -120,7 +120,11 @@ describe('loadCheckpoint: Jacobian files', () => {
     await writeNpyFile(join(dir, 'e0.npy'), { dtype: 'f32', shape: [n], data: new Float32Array(n).fill(1) });
     await writeNpyFile(join(dir, 'jt.npy'), { dtype: 'f32', shape: [p, n], data: new Float32Array(p * n).fill(1) });
     await writeNpyFile(join(dir, 'j4.npy'), { dtype: 'f32', shape: [4, p], data: new Float32Array(4 * p).fill(1) });
-    const refusal = (jacobian: string) => loadCheckpoint(dir, { t: 0, jacobian, residual: 'e0.npy' }, 0).catch((e: unknown) => e as Error);
+    const refusal = (jacobian: string) =>
+      loadCheckpoint(dir, { t: 0, jacobian, residual: 'e0.npy' }, 0).then(
+        () => new Error('accepted'),
+        (e: unknown) => e as Error,
+      );
     const transposed = await refusal('jt.npy');
     expect(transposed).toBeInstanceOf(FileFormatError);
     expect(transposed.message).toMatch(
