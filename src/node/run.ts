@@ -7,11 +7,11 @@
  */
 import { access, mkdir, realpath } from 'node:fs/promises';
 import { join, resolve, sep } from 'node:path';
+import { validateCheckpoint, type JacobianInput, type KernelInput } from '../analysis/checkpointData.ts';
 import type { FlatCheckpointData } from '../analysis/series.ts';
 import { FileFormatError, FileReadError, InvalidArgumentError, PathOutsideRootError } from '../errors.ts';
 import { parseManifest, type ManifestCheckpoint, type RunManifest } from '../io/manifest.ts';
 import { tensorToFloat64, type Tensor } from '../io/tensor.ts';
-import { checkFinite, checkLength } from '../reference/linalg.ts';
 import { describeFsError, readFileBounded, readTensorFile, writeJsonFile, writeNpyFile, type ReadLimits } from './files.ts';
 
 /** The largest `manifest.json` read: 64 MiB (about half a million checkpoint entries). */
@@ -208,24 +208,37 @@ export interface RunWriterOptions {
   readonly timeUnit?: string;
   /** Replace a run already in the directory (default: refuse). */
   readonly overwrite?: boolean;
+  /**
+   * Precision of the tensor files: `float32` (default; what the GPU computes in, half the bytes) or
+   * `float64` (keeps float64 data exact, for the float64 `cpu` backend: docs/accuracy.md).
+   */
+  readonly precision?: 'float32' | 'float64';
 }
 
-/** One checkpoint given to {@link RunWriter.add}. */
+/**
+ * One checkpoint given to {@link RunWriter.add}: the host forms of what `analyzeSeries` takes
+ * (docs/api.md), a kernel or a Jacobian, flat or as `{ data, shape }`, validated the same way.
+ */
 export interface RunCheckpointInput {
   /** Training time (steps); strictly increasing across checkpoints. */
   readonly t: number;
-  /** n×n kernel, row-major. */
-  readonly kernel: Float32Array | Float64Array;
+  /** Kernel K (n×n, symmetric): `{ data, shape: [n, n] }` or the n² values, row-major. Exactly one of `kernel` and `jacobian`. */
+  readonly kernel?: KernelInput;
+  /** Jacobian J (n×p): `{ data, shape: [n, p] }` or `{ p, data }`, row-major; written as `j<i>.npy`. */
+  readonly jacobian?: JacobianInput;
   /** Residual e, length n. */
   readonly residual: ArrayLike<number>;
   /** Per-layer kernels (n×n each) for the Kato split; the same count at every checkpoint. */
-  readonly layers?: readonly (Float32Array | Float64Array)[];
+  readonly layers?: readonly KernelInput[];
+  /** Name used in error messages (default `checkpoint <i>`); not written to the run. */
+  readonly label?: string;
 }
 
 /**
  * Writes checkpoints as a run directory that `grsd analyze` and {@link readManifest} read
- * (docs/formats.md): `k<i>.npy`, `e<i>.npy`, `k<i>_l<j>.npy` (float32) and `manifest.json`,
- * rewritten atomically after every checkpoint so that an interrupted run stays readable.
+ * (docs/formats.md): `k<i>.npy` (or `j<i>.npy` for a Jacobian), `e<i>.npy`, `k<i>_l<j>.npy` in
+ * the chosen precision (float32 by default) and `manifest.json`, rewritten atomically after every
+ * checkpoint so that an interrupted run stays readable.
  *
  * @example
  * const writer = await RunWriter.create('runs/resnet-L8', { timeScale: lr / N });
@@ -250,6 +263,8 @@ export class RunWriter {
       throw new InvalidArgumentError('timeScale', `must be a positive finite number, got ${options.timeScale}`);
     if (options.probePoints !== undefined && !(Number.isInteger(options.probePoints) && options.probePoints > 0))
       throw new InvalidArgumentError('probePoints', `must be a positive integer, got ${options.probePoints}`);
+    if (options.precision !== undefined && options.precision !== 'float32' && options.precision !== 'float64')
+      throw new InvalidArgumentError('precision', `must be "float32" or "float64", got ${JSON.stringify(options.precision)}`);
     if (options.timeUnit !== undefined && !(options.timeUnit.trim().length > 0 && options.timeUnit.length <= 40))
       throw new InvalidArgumentError(
         'timeUnit',
@@ -280,34 +295,28 @@ export class RunWriter {
   /** Writes one checkpoint's tensors, then the manifest. Validates shapes, order and finiteness first (nothing is written on error). */
   async add(cp: RunCheckpointInput): Promise<void> {
     const i = this.#entries.length;
-    const where = `checkpoints[${i}]`;
-    const n = cp.residual.length;
-    if (n < 1) throw new InvalidArgumentError(`${where}.residual`, 'is empty');
-    if (this.#n >= 0 && n !== this.#n)
-      throw new InvalidArgumentError(`${where}.residual`, `has ${n} values but earlier checkpoints have n = ${this.#n}`);
-    const last = this.#entries.at(-1);
-    if (!Number.isFinite(cp.t) || (last && !(cp.t > last.t)))
-      throw new InvalidArgumentError(`${where}.t`, `must be finite and greater than the previous t (${last?.t ?? '—'}), got ${cp.t}`);
-    const square = (data: Float32Array | Float64Array, what: string): Float32Array => {
-      checkLength(`${where}.${what}`, data, n * n, `${n}×${n}`);
-      checkFinite(`${where}.${what}`, data);
-      return data instanceof Float32Array ? data : Float32Array.from(data);
-    };
-    const kernel = square(cp.kernel, 'kernel');
-    checkFinite(`${where}.residual`, cp.residual);
-    const layers = (cp.layers ?? []).map((l, j) => square(l, `layers[${j}]`));
-    if (this.#layers >= 0 && layers.length !== this.#layers)
-      throw new InvalidArgumentError(`${where}.layers`, `has ${layers.length} kernels but earlier checkpoints have ${this.#layers}`);
-    const f32 = (data: Float32Array, shape: number[]): Tensor => ({ dtype: 'f32', shape, data });
+    const { n, checkpoint } = validateCheckpoint(cp, {
+      index: i,
+      cpu: true,
+      ...(i > 0 ? { previousT: this.#entries[i - 1]!.t, n: this.#n, layers: this.#layers } : {}),
+    });
+    const dtype = this.#options.precision === 'float64' ? 'f64' : 'f32';
+    const tensor = (data: ArrayLike<number>, shape: number[]): Tensor =>
+      dtype === 'f64'
+        ? { dtype, shape, data: data instanceof Float64Array ? data : Float64Array.from(data) }
+        : { dtype, shape, data: data instanceof Float32Array ? data : Float32Array.from(data) };
+    const layers = checkpoint.layers ?? [];
+    const { jacobian } = checkpoint;
     const entry: ManifestCheckpoint = {
       t: cp.t,
-      kernel: `k${i}.npy`,
+      ...(jacobian ? { jacobian: `j${i}.npy` } : { kernel: `k${i}.npy` }),
       residual: `e${i}.npy`,
       ...(layers.length > 0 ? { layers: layers.map((_, j) => `k${i}_l${j}.npy`) } : {}),
     };
-    await writeNpyFile(join(this.dir, entry.kernel!), f32(kernel, [n, n]));
-    await writeNpyFile(join(this.dir, entry.residual), f32(Float32Array.from(cp.residual), [n]));
-    for (const [j, layer] of layers.entries()) await writeNpyFile(join(this.dir, entry.layers![j]!), f32(layer, [n, n]));
+    if (jacobian) await writeNpyFile(join(this.dir, entry.jacobian!), tensor(jacobian.data, [n, jacobian.p]));
+    else await writeNpyFile(join(this.dir, entry.kernel!), tensor(checkpoint.kernel!, [n, n]));
+    await writeNpyFile(join(this.dir, entry.residual), tensor(checkpoint.residual, [n]));
+    for (const [j, layer] of layers.entries()) await writeNpyFile(join(this.dir, entry.layers![j]!), tensor(layer, [n, n]));
     this.#entries.push(entry);
     this.#n = n;
     this.#layers = layers.length;

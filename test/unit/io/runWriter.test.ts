@@ -99,17 +99,60 @@ describe('RunWriter', () => {
       );
     const wrongN = await errorOf(writer.add(checkpoint(6, 2)));
     expect(wrongN).toBeInstanceOf(InvalidArgumentError);
-    expect(wrongN!.argument).toBe('checkpoints[1].residual');
-    expect((await errorOf(writer.add(checkpoint(5, 1))))!.argument).toBe('checkpoints[1].t');
+    expect(wrongN!.argument).toBe('checkpoints[1] (checkpoint 1).residual');
+    expect((await errorOf(writer.add(checkpoint(5, 1))))!.argument).toBe('checkpoints[1] (checkpoint 1).t');
     const nan = checkpoint(5, 3);
     nan.kernel[7] = Number.NaN;
-    expect((await errorOf(writer.add(nan)))!.message).toMatch(/checkpoints\[1\]\.kernel.*element 7/);
+    expect((await errorOf(writer.add(nan)))!.message).toMatch(/checkpoints\[1\] \(checkpoint 1\)\.kernel.*\(1, 2\).*NaN/);
     const oneLayer = { ...checkpoint(5, 3), layers: [checkpoint(5, 3).layers[0]!] };
-    expect((await errorOf(writer.add(oneLayer)))!.argument).toBe('checkpoints[1].layers');
+    expect((await errorOf(writer.add(oneLayer)))!.argument).toBe('checkpoints[1] (checkpoint 1).layers');
+    // The same validation as analyzeSeries: an asymmetric kernel, a transposed Jacobian, two sources.
+    const asymmetric = checkpoint(5, 3);
+    asymmetric.kernel[1] = asymmetric.kernel[1]! + 1;
+    expect((await errorOf(writer.add(asymmetric)))!.message).toMatch(/kernel.*symmetric/);
+    const both = { ...checkpoint(5, 3), jacobian: { p: 1, data: new Float32Array(5) } };
+    expect((await errorOf(writer.add(both)))!.message).toMatch(/exactly one of `kernel`, `operator` and `jacobian`/);
+    await expect(RunWriter.create(join(dir, 'p'), { timeScale: 1, precision: 'f16' as 'float32' })).rejects.toThrow(/precision.*"f16"/);
     expect(readdirSync(dir).filter((f) => f.startsWith('k1') || f.startsWith('e1'))).toEqual([]);
     // A directory that already holds a run is refused unless overwrite is asked for.
     await expect(RunWriter.create(dir, { timeScale: 1 })).rejects.toThrow(/already holds a run/);
     await expect(RunWriter.create(dir, { timeScale: 1, overwrite: true })).resolves.toBeInstanceOf(RunWriter);
+  });
+});
+
+describe('RunWriter: Jacobians, shaped matrices, float64', () => {
+  it('a Jacobian run ({ data, shape }) is written as j<i>.npy and read back exactly; float64 keeps float64 values', async () => {
+    const n = 6;
+    const p = 9;
+    const g = rng('run writer jacobian');
+    const cps = [0, 1].map((t) => ({
+      t,
+      jacobian: { data: Float64Array.from(g.normals(n * p)), shape: [n, p] },
+      residual: Float64Array.from(g.normals(n)),
+    }));
+    for (const precision of ['float32', 'float64'] as const) {
+      const run = join(dir, precision);
+      const writer = await RunWriter.create(run, { timeScale: 1, precision });
+      for (const cp of cps) await writer.add(cp);
+      expect(readdirSync(run).sort()).toEqual(['e0.npy', 'e1.npy', 'j0.npy', 'j1.npy', 'manifest.json']);
+      const manifest = await readManifest(run);
+      const loaded = await Promise.all(manifest.checkpoints.map((e, i) => loadCheckpoint(run, e, i)));
+      loaded.forEach((l, i) => {
+        const round = precision === 'float64' ? (x: number) => x : Math.fround;
+        expect(l.jacobian!.p).toBe(p);
+        expect(l.jacobian!.data).toBeInstanceOf(precision === 'float64' ? Float64Array : Float32Array);
+        expect(Array.from(l.jacobian!.data)).toEqual(Array.from(cps[i]!.jacobian.data, round));
+        expect(Array.from(l.residual)).toEqual(Array.from(cps[i]!.residual, round));
+      });
+    }
+  });
+
+  it('a shaped kernel is written as its flat values', async () => {
+    const cp = checkpoint(4, 0);
+    const writer = await RunWriter.create(dir, { timeScale: 1 });
+    await writer.add({ t: 0, kernel: { data: cp.kernel, shape: [4, 4] }, residual: cp.residual });
+    const [entry] = (await readManifest(dir)).checkpoints;
+    expect(Array.from((await loadCheckpoint(dir, entry!, 0)).kernel as Float32Array)).toEqual(Array.from(cp.kernel));
   });
 });
 
