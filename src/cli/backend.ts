@@ -11,6 +11,7 @@
  */
 import { Option } from 'commander';
 import type { GpuContext } from '../gpu/context.ts';
+import { invariant } from '../errors.ts';
 import { createNodeGpuContext, NODE_BACKENDS, type NodeBackend } from '../node/dawn.ts';
 import { note, warn, type CliIo } from './io.ts';
 
@@ -159,20 +160,17 @@ export async function gpuContextFor(
   io: CliIo,
   baseline: { readonly what: string; readonly llvmpipeSeconds: number },
 ): Promise<{ ctx: GpuContext; selection: BackendSelection }> {
-  const requested = backend ?? ((process.env.GRSD_BACKEND || undefined) as NodeBackend | undefined);
-  const auto = requested === undefined || requested === 'auto';
-  const ctx = await createNodeGpuContext(requested ? { backend: requested } : {});
+  // Without a work estimate, settling keeps the context opened as named (or found, for auto).
+  const { ctx, selection } = await settleBackend(await openBackend(backend), io);
+  invariant(ctx, 'a GPU backend opens a GPU context');
+  if (!isSwiftShader(ctx)) return { ctx, selection };
   const name = ctx.adapter.device || ctx.adapter.description || ctx.adapter.route;
-  const reason = auto
-    ? `auto: ${ctx.adapter.software ? 'software' : 'hardware'} adapter ${name} (${ctx.adapter.route})`
-    : `requested ${requested}`;
-  if (!isSwiftShader(ctx)) return { ctx, selection: { mode: auto ? 'auto' : 'requested', reason } };
   const gpu = baseline.llvmpipeSeconds * SWIFTSHADER_SLOWDOWN;
   warn(
     io,
     `${name} is SwiftShader, a slow software adapter (about ${SWIFTSHADER_SLOWDOWN}× slower than Mesa's llvmpipe): ${baseline.what} will take about ${formatSeconds(gpu)} on 2 cores (about ${formatSeconds(baseline.llvmpipeSeconds)} on llvmpipe; install Mesa for it: apt-get install -y libegl1 libegl-mesa0 libgl1-mesa-dri libgles2)`,
   );
-  return { ctx, selection: { mode: auto ? 'auto' : 'requested', reason, estimatedSeconds: { gpu } } };
+  return { ctx, selection: { ...selection, estimatedSeconds: { gpu } } };
 }
 
 /** A short description of where the computation ran, for reports (with how it was chosen). */
