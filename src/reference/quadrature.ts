@@ -86,39 +86,8 @@ export function spectralDensity(
   edges: Float64Array,
   n: number,
 ): Float64Array {
-  const probes = nodesPerProbe.length;
-  if (probes < 1) throw new InvalidArgumentError('nodesPerProbe', 'expected at least one probe');
-  if (weightsPerProbe.length !== probes) {
-    throw new InvalidArgumentError('weightsPerProbe', `expected ${probes} arrays (one per probe), got ${weightsPerProbe.length}`);
-  }
-  checkEdges(edges);
-  if (!(n > 0) || !Number.isFinite(n)) throw new InvalidArgumentError('n', `expected a finite number > 0, got ${n}`);
-  const bins = edges.length - 1;
-  const counts = new Float64Array(bins);
-  const lo = edges[0]!;
-  const hi = edges[bins]!;
-  const scaleFactor = n / probes;
-  for (let p = 0; p < probes; p++) {
-    const nodes = nodesPerProbe[p]!;
-    const weights = weightsPerProbe[p]!;
-    if (weights.length !== nodes.length) {
-      throw new InvalidArgumentError(`weightsPerProbe[${p}]`, `expected ${nodes.length} weights (one per node), got ${weights.length}`);
-    }
-    for (let j = 0; j < nodes.length; j++) {
-      const x = nodes[j]!;
-      if (!(x >= lo && x <= hi)) continue;
-      // Largest b with edges[b] ≤ x, capped at the last bin.
-      let a = 0;
-      let c = bins;
-      while (c - a > 1) {
-        const mid = (a + c) >> 1;
-        if (edges[mid]! <= x) a = mid;
-        else c = mid;
-      }
-      counts[a]! += scaleFactor * weights[j]!;
-    }
-  }
-  return counts;
+  // The plain histogram is the σ = 0 case of the broadened one (nodes outside the edges dropped).
+  return gaussianSpectralDensity(nodesPerProbe, weightsPerProbe, edges, n, 0, 'linear').counts;
 }
 
 /** Standard normal CDF Φ(x) = ½ erfc(−x/√2), accurate in both tails. */
