@@ -7,10 +7,12 @@
  *   entry with 0 errors, on TypeScript 6 with and without the dom lib, and on TypeScript 5;
  * - installed with --omit=optional (a browser project), there is no Dawn and no Vega, the entries
  *   still import, and Node features that need them fail with MissingDependencyError naming them;
- * - the installed `grsd doctor` passes its self-test; a Vite build has no Node modules, Dawn or Vega.
+ * - the installed `grsd doctor` passes its self-test; a Vite build has no Node modules, Dawn or Vega;
+ *   the example visualizer (examples/visualizer) builds against the installed package as its users'
+ *   copies do (test/browser/visualizer.test.ts runs it, built against dist/).
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
@@ -258,5 +260,27 @@ describe('browser bundling', () => {
     expect(bundle).not.toMatch(/dawn\.node|from ?"webgpu"|Unrecognized scale type|Invalid specification/);
     expect(bundle).toMatch(/navigator/);
     expect(bundle).toMatch(/runDepthStudy|residual/);
+  });
+
+  test('the example visualizer builds against the installed package (no GRSD_DIST alias), without warnings', () => {
+    const example = join(app, 'visualizer');
+    mkdirSync(example);
+    for (const f of ['index.html', 'main.ts', 'train.ts', 'vite.config.ts']) cpSync(join(ROOT, 'examples/visualizer', f), join(example, f));
+    const env = { ...process.env };
+    delete env.GRSD_DIST;
+    const r = spawnSync(process.execPath, [join(app, 'node_modules/vite/bin/vite.js'), 'build', '--logLevel', 'warn'], {
+      cwd: example,
+      encoding: 'utf8',
+      env,
+      timeout: 240_000,
+    });
+    const output = `${r.stdout}\n${r.stderr}`;
+    expect(r.status, output).toBe(0);
+    expect(output.trim(), 'vite printed warnings').toBe('');
+    const assets = readdirSync(join(example, 'dist/assets')).filter((f) => f.endsWith('.js'));
+    const bundle = assets.map((f) => readFileSync(join(example, 'dist/assets', f), 'utf8')).join('');
+    // The page's own code and grsd's lab from the package, and nothing of Dawn.
+    expect(bundle).toMatch(/runDepthStudy|DEMO_CONFIG|residual/);
+    expect(bundle).not.toMatch(/dawn\.node|from ?"webgpu"/);
   });
 });
