@@ -147,18 +147,23 @@ export function fitVelocity(interval: IntervalResult, options: VelocityFitOption
   };
 }
 
-/** Where the flux sums are complete: the inertial window less the coupling reach at both ends. */
+/** Where the flux sums are complete: the inertial window less the flux's reach below and above a boundary. */
 export interface InteriorBoundaries {
   /** Inertial window [first, last + 1) of window-shell indices. */
   readonly window: readonly [number, number];
-  /**
-   * Coupling reach w₀.₉ in shells: the smallest w with 90% of Σ|⟨T⟩| (time average, Δt-weighted)
-   * over the window's pairs at distance ≤ w (≥ 1).
-   */
+  /** The larger of `marginBelow` and `marginAbove` (shells). */
   readonly margin: number;
-  /** The boundaries b_{first+margin} … b_{last+1−margin} (λ range of the fit). */
+  /**
+   * Reach of the flux below a boundary, in shells (≥ 1): the smallest M for which the transfers
+   * across the window's middle boundary from shells more than M below it carry ≤ 10% of Σ|⟨T⟩|
+   * across it (time average, Δt-weighted). The first boundary kept has M window shells below it.
+   */
+  readonly marginBelow: number;
+  /** Reach above (≥ 1): the smallest M with the transfers from shells ≥ M above the middle boundary carrying ≤ 10%; the last boundary kept has M window shells above it. */
+  readonly marginAbove: number;
+  /** The boundaries b_{first+marginBelow} … b_{last+1−marginAbove} (λ range of the fit). */
   readonly lambdaMin: number;
-  /** Upper end of that λ range, b_{last+1−margin} (units 1/time). */
+  /** Upper end of that λ range, b_{last+1−marginAbove} (units 1/time). */
   readonly lambdaMax: number;
   /** How many boundaries that leaves. */
   readonly boundaries: number;
@@ -166,10 +171,15 @@ export interface InteriorBoundaries {
 
 /**
  * The interior boundaries of the inertial window: the flux Π_b sums every transfer across b, and
- * within `margin` shells of the window's ends part of those transfers involve shells outside it
- * (the spectrum's ends): the velocity there is truncated and biases the exponent (−0.05 to −0.16
- * on exactly log-shift-invariant 16-mode runs). Boundaries at least the coupling reach w₀.₉ from
- * both ends are kept (docs/conditions.md, "Velocity exponent").
+ * near the window's ends part of those transfers involve shells outside it (the spectrum's ends):
+ * the velocity there is truncated and biases the exponent. The reach is one-sided: the share of
+ * the flux carried by pairs whose upper shell lies ≥ M above b decays as p^M and the share of
+ * pairs whose lower shell lies more than M below b as s^M, with p ≠ s when the energies grow across
+ * the window (T3: p = √(ρe^{ξh})e^{−1/ℓ}, s = e^{−1/ℓ}/√(ρe^{ξh})). Each is read off the transfers
+ * across the window's middle boundary, and boundaries with at least that many shells on each side
+ * are kept, so that each loses at most 10% of its flux to either end. A symmetric reach (90% of
+ * Σ|⟨T⟩| at pair distance ≤ w, before) follows s alone when the energies grow upward and left a
+ * bias of −0.059 at 13 shells (docs/conditions.md, "Velocity exponent").
  */
 export function interiorBoundaries(
   grid: ShellGrid,
@@ -179,31 +189,39 @@ export function interiorBoundaries(
   const [lo, hi] = window;
   const c = grid.count;
   const mean = intervals.length ? timeAveragedTransport(intervals, c, grid.size) : new Float64Array(c * c);
-  const byDistance = new Float64Array(Math.max(1, hi - lo));
+  // Σ|⟨T⟩| across the middle boundary b*, by how far above (i ≥ 0) and below (j ≥ 1) b* the pair's ends lie.
+  const mid = lo + Math.floor((hi - lo) / 2);
+  const above = new Float64Array(Math.max(1, hi - mid));
+  const below = new Float64Array(Math.max(1, mid - lo + 1));
   let total = 0;
-  for (let a = lo; a < hi; a++)
-    for (let b = lo; b < hi; b++) {
-      if (a === b) continue;
-      byDistance[Math.abs(a - b)]! += Math.abs(mean[a * c + b]!);
-      total += Math.abs(mean[a * c + b]!);
+  for (let a = mid; a < hi; a++)
+    for (let b = lo; b < mid; b++) {
+      const v = Math.abs(mean[a * c + b]!);
+      above[a - mid]! += v;
+      below[mid - b]! += v;
+      total += v;
     }
-  let margin = 1;
-  if (total > 0) {
-    let acc = 0;
-    for (let w = 1; w < byDistance.length; w++) {
-      acc += byDistance[w]!;
-      if (acc >= 0.9 * total) {
-        margin = w;
-        break;
-      }
+  // Smallest M ≥ 1 with the share beyond M (indices ≥ from(M)) at most 10%.
+  const reach = (share: Float64Array, from: (m: number) => number): number => {
+    if (!(total > 0)) return 1;
+    let m = 1;
+    let tail = share.reduce((acc, v, i) => (i >= from(m) ? acc + v : acc), 0);
+    while (tail > 0.1 * total && from(m) < share.length) {
+      tail -= share[from(m)]!;
+      m += 1;
     }
-  }
+    return m;
+  };
+  const marginAbove = reach(above, (m) => m);
+  const marginBelow = reach(below, (m) => m + 1);
   const edges = grid.edges;
-  const first = lo + margin;
-  const last = hi - margin;
+  const first = lo + marginBelow;
+  const last = hi - marginAbove;
   return {
     window,
-    margin,
+    margin: Math.max(marginBelow, marginAbove),
+    marginBelow,
+    marginAbove,
     lambdaMin: edges[Math.min(first, edges.length - 1)]! * (1 - 1e-9),
     lambdaMax: edges[Math.max(0, last)]! * (1 + 1e-9),
     boundaries: Math.max(0, last - first + 1),

@@ -224,7 +224,7 @@ export function analyzeGrsd(series: SeriesResult, options: GrsdAnalysisOptions =
     if (interior && interior.boundaries < (options.velocity?.minPoints ?? 4))
       return {
         ok: false,
-        reason: `the inertial window (${window[1] - window[0]} shells) less the coupling reach (${interior.margin} shells at each end) leaves ${interior.boundaries} interior boundaries (need ${options.velocity?.minPoints ?? 4})`,
+        reason: `the inertial window (${window[1] - window[0]} shells) less the flux's reach (${interior.marginBelow} shells below, ${interior.marginAbove} above) leaves ${interior.boundaries} interior boundaries (need ${options.velocity?.minPoints ?? 4})`,
       };
     return fitVelocity(iv, {
       ...options.velocity,

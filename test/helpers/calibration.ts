@@ -3,7 +3,13 @@
  * test/unit/analysis-calibration.test.ts (which asserts on them) and scripts/calibration-tables.ts
  * (which prints the tables in docs/conditions.md). Everything is float64.
  */
-import type { CheckpointData, CheckpointResult, IntervalResult } from '../../src/analysis/series.ts';
+import {
+  seriesCoverage,
+  type CheckpointData,
+  type CheckpointResult,
+  type IntervalResult,
+  type SeriesResult,
+} from '../../src/analysis/series.ts';
 import { ShellGrid } from '../../src/analysis/shellGrid.ts';
 import { transportResolution } from '../../src/analysis/resolution.ts';
 import { fluxFromTransport, velocityFromFlux } from '../../src/analysis/transport.ts';
@@ -152,6 +158,34 @@ export function syntheticCheckpoint(index: number, t: number, energy: Float64Arr
   };
 }
 
+/**
+ * A series whose intervals carry the transport `transport`·scale (scales = c(t) per window) on the
+ * energies `energy`, exact (resolution 0), so analyzeGrsd treats the transport as resolved.
+ */
+export function syntheticSeries(grid: ShellGrid, transport: Float64Array, energy: Float64Array, scales: readonly number[]): SeriesResult {
+  const full = new Float64Array(grid.size);
+  full.set(energy);
+  const checkpoints = [0, ...scales].map((_, i) => syntheticCheckpoint(i, i + 1, full));
+  const intervals = scales.map((scale, i) => {
+    const iv = syntheticInterval(
+      grid,
+      transport.map((v) => v * scale),
+      energy,
+      i,
+    );
+    const flow = new Float64Array(grid.size ** 2);
+    for (let a = 0; a < grid.count; a++) flow[a * grid.size + a] = energy[a]!;
+    return {
+      ...iv,
+      t0: i + 1,
+      t1: i + 2,
+      flow,
+      checks: { rowSums: { value: 0, threshold: 1e-5, status: 'pass' as const, pass: true, description: 'synthetic' } },
+    };
+  });
+  return { grid, timeScale: 1, checkpoints, intervals, coverage: seriesCoverage(grid, null, checkpoints) };
+}
+
 /** T_αβ = ρ^{(α+β)/2} κ(α−β) √(E_α E_β), κ(d) = sgn(d) e^{−|d|/ℓ}, E_α = e^{ξαh}, on the window shells of `grid` (shell level, T3). */
 export function geometricTransport(
   grid: ShellGrid,
@@ -208,4 +242,52 @@ export function toeplitzPlusNoise(m: number, ratio: number, seed: number, rho = 
 export function permuteLabels(k: Float64Array, m: number, seed: number): Float64Array {
   const p = new Random(seed).shuffle(Int32Array.from({ length: m }, (_, i) => i));
   return Float64Array.from({ length: m * m }, (_, e) => k[p[Math.floor(e / m)]! * m + p[e % m]!]!);
+}
+
+/**
+ * Exact shell-level LSI couplings on energies that are not geometric: nearest-neighbour
+ * 𝒦_{α+1,α} = −𝒦_{α,α+1} = ρ^{α+½}e^{−1} (every other entry 0, so 𝒦_{α+k,β+k} = ρ^k𝒦_αβ and
+ * ε_LSI = 0), stationary energies with ½ln(E_{α+1}/E_α) = x_α = (−1)^α arccosh(C e^{γα}) (a zig-zag).
+ * The flux across the boundary above shell α is the single transfer T_{α+1,α} = 𝒦√(E_αE_{α+1}) and
+ * ĝ = (E_α + E_{α+1})/(2h), so v_ℓ = hρ^{α+½}e^{−1}/cosh x_α = (h e^{−1}/C)·(ρe^{−γ})^α·ρ^{½}: a
+ * pure power law with a = 1 + (ln ρ − γ)/h, while LSI implies 1 + ln ρ/h ("LSI ⇒ power law" needs
+ * E_α ∝ e^{ξαh}, docs/conditions.md). γ = 0 is the positive control (zig-zag energies, the implied
+ * exponent); γ > 0 separates the two by γ/h. Three windows c(t) = 1, 2, 4 (the rigidity test).
+ */
+export function zigzagLsiShellSeries(
+  grid: ShellGrid,
+  rho: number,
+  gamma: number,
+  base = 2,
+): { series: SeriesResult; implied: number; velocity: number } {
+  const c = grid.count;
+  const s = grid.size;
+  const energy = new Float64Array(c);
+  energy[0] = 1;
+  for (let a = 0; a + 1 < c; a++) energy[a + 1] = energy[a]! * Math.exp(2 * (-1) ** a * Math.acosh(base * Math.exp(gamma * a)));
+  const transport = new Float64Array(s * s);
+  for (let a = 0; a + 1 < c; a++) {
+    const v = rho ** (a + 0.5) * Math.exp(-1) * Math.sqrt(energy[a]! * energy[a + 1]!);
+    transport[(a + 1) * s + a] = v;
+    transport[a * s + a + 1] = -v;
+  }
+  return {
+    series: syntheticSeries(grid, transport, energy, [1, 2, 4]),
+    implied: 1 + Math.log(rho) / grid.width,
+    velocity: 1 + (Math.log(rho) - gamma) / grid.width,
+  };
+}
+
+/**
+ * Shell checkpoints of a lazy power law (λ_k = k^{−ν}, c_k(0)² = k^{−(1+κ)}) at `times`, with the
+ * energies of time t + offset: offset 0 is the exact lazy profile, whose peak sits at
+ * λ = ξ/(2t); a clock offset t_s moves it to ξ/(2(t + t_s)) (the negative control).
+ */
+export function lazyProfileCheckpoints(c: LazyCase, grid: ShellGrid, times: readonly number[], offset = 0): CheckpointResult[] {
+  const { lambda, energy } = lazySpectrum(c);
+  return times.map((t, i) => {
+    const e = new Float64Array(grid.size);
+    lambda.forEach((l, k) => (e[assignShell(l, grid).index]! += energy[k]! * Math.exp(-2 * l * (t + offset))));
+    return { ...syntheticCheckpoint(i, t, e), counts: lazyInitialShells(c, grid).counts, eigenvalues: lambda };
+  });
 }

@@ -7,10 +7,9 @@ import { analyzeGrsd, type GrsdAnalysis } from '../../src/analysis/grsdAnalysis.
 import { fitLossExponent } from '../../src/analysis/lossExponent.ts';
 import { fitSpectrumExponent, fitTauberian, fitVelocity, type VelocityFit } from '../../src/analysis/fits.ts';
 import { lsiPermutationTest, lsiStatistic, subMatrix } from '../../src/analysis/lsi.ts';
-import { analyzeSeries, seriesCoverage, type SeriesResult } from '../../src/analysis/series.ts';
+import { analyzeSeries, type SeriesResult } from '../../src/analysis/series.ts';
 import { ShellGrid } from '../../src/analysis/shellGrid.ts';
 import {
-  syntheticCheckpoint,
   antisymmetricNoise,
   geometricTransport,
   LAZY_SPECTRA,
@@ -20,6 +19,7 @@ import {
   logTimes,
   permuteLabels,
   syntheticInterval,
+  syntheticSeries,
   toeplitz,
   toeplitzPlusNoise,
   type LazyCase,
@@ -165,34 +165,6 @@ export function shellLevelLsiRows(permutations = 500): LsiRow[] {
     rows.push(lsiRow('shell', kind, kind === 'lsi' ? rho : null, kind === 'lsi' ? 1 + Math.log(rho) / grid.width : null, a, null));
   }
   return rows;
-}
-
-/**
- * A series whose intervals carry the transport `transport`·scale (scales = c(t) per window) on the
- * energies `energy`, exact (resolution 0), so analyzeGrsd treats the transport as resolved.
- */
-function syntheticSeries(grid: ShellGrid, transport: Float64Array, energy: Float64Array, scales: readonly number[]): SeriesResult {
-  const full = new Float64Array(grid.size);
-  full.set(energy);
-  const checkpoints = [0, ...scales].map((_, i) => syntheticCheckpoint(i, i + 1, full));
-  const intervals = scales.map((scale, i) => {
-    const iv = syntheticInterval(
-      grid,
-      transport.map((v) => v * scale),
-      energy,
-      i,
-    );
-    const flow = new Float64Array(grid.size ** 2);
-    for (let a = 0; a < grid.count; a++) flow[a * grid.size + a] = energy[a]!;
-    return {
-      ...iv,
-      t0: i + 1,
-      t1: i + 2,
-      flow,
-      checks: { rowSums: { value: 0, threshold: 1e-5, status: 'pass' as const, pass: true, description: 'synthetic' } },
-    };
-  });
-  return { grid, timeScale: 1, checkpoints, intervals, coverage: seriesCoverage(grid, null, checkpoints) };
 }
 
 /** One Toeplitz-plus-noise row: mean ε_LSI, p-value quantiles and C4-core verdict shares over seeds. */

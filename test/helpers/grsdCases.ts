@@ -97,7 +97,7 @@ export function rotatingBasis(n: number, lambda: Float64Array, omegaScale: numbe
     for (let i = 0; i < n; i++) for (let k = 0; k < n; k++) e[i]! += q[i * n + k]! * c[k]!;
     const exactT = new Float64Array(n * n);
     for (let k = 0; k < n; k++) for (let j = 0; j < n; j++) if (k !== j) exactT[k * n + j] = -2 * a[k * n + j]! * c[k]! * c[j]!;
-    return { kernel, residual: e, c, exactT };
+    return { kernel, residual: e, c, exactT, basis: q };
   };
   return { at, a, c0 };
 }

@@ -315,7 +315,9 @@ export function summary(run: string, r: SeriesResult, a: GrsdAnalysis, lambdaMax
   lines.push(
     `Velocity exponent a: ${f.rigidity.ok ? `${fmt(f.rigidity.aMean)} ± ${fmt(f.rigidity.aStd)} (${f.rigidity.windows} windows${f.interior ? `, interior boundaries ${f.interior.lambdaMin.toPrecision(3)}…${f.interior.lambdaMax.toPrecision(3)}` : ''})` : f.rigidity.reason}`,
   );
-  if (f.drift.ok) {
+  if (f.drift.ok && !f.drift.scaleFreeExponent)
+    lines.push(`Scale-free drift v = c₀λ/t: does not apply, the windows' velocity exponent a = ${fmt(f.drift.velocityExponent)} is not 1`);
+  else if (f.drift.ok) {
     const d = f.drift;
     lines.push(
       `Scale-free drift v = c₀λ/t: c₀ = ${fmt(d.c0)} ± ${fmt(d.c0StdErr)}${d.constant === null ? '' : d.constant ? ', constant across windows' : ', NOT constant across windows'}${d.lossExponent ? `; predicted ξ = ${fmt(d.lossExponent.conservative)} (conservative form), ${fmt(d.lossExponent.advective)} (advective form, as the paper is reported)` : ''}`,
