@@ -212,7 +212,7 @@ export function analyzeGrsd(series: SeriesResult, options: GrsdAnalysisOptions =
   // Couplings, inertial window, interior boundaries.
   const rc = intervals.length ? renormalizedCouplings(grid, checkpoints, intervals) : null;
   const window = rc ? inertialWindow(rc.meanEnergy, options.lsi?.energyFloor) : ([0, 0] as [number, number]);
-  const interior = rc && !lazy ? interiorBoundaries(grid, intervals, window) : null;
+  const interior = rc && !lazy ? interiorBoundaries(grid, rc.meanTransport, window) : null;
 
   // Velocity fits (resolved intervals only, interior boundaries, floor from the run's resolution) and their rigidity.
   const velocity = intervals.map((iv, i): VelocityFit | FitFailure => {
@@ -320,7 +320,7 @@ export function analyzeGrsd(series: SeriesResult, options: GrsdAnalysisOptions =
     },
     theory,
     conditions: {
-      C1: assessC1(grid, intervals, model, thresholds, noisy, remainder),
+      C1: assessC1(grid, intervals, model, thresholds, noisy, remainder, rc?.meanTransport),
       C2: assessC2(grid, checkpoints, intervals, thresholds, noisy),
       C3: assessC3(grid, checkpoints, intervals, thresholds),
       C4: assessC4(
