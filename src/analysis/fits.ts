@@ -9,7 +9,7 @@
  * @module
  */
 import { RESOLVED_FACTOR } from './resolution.ts';
-import { bootstrapSlope, digamma, fitLine, gamma, median, minimizeScalar, stdDev } from './regression.ts';
+import { bootstrapSlope, digamma, fitLine, gamma, median, minimizeScalar, offsetResidualSS, stdDev } from './regression.ts';
 import type { CheckpointResult, IntervalResult } from './series.ts';
 import type { ShellGrid } from './shellGrid.ts';
 
@@ -394,17 +394,11 @@ export function fitTauberian(
     return { ok: false, reason: `only ${b.length} shell boundaries with ≥ ${minModes} eigenvalues below up to the energy peak (need 3)` };
   const lg = g.map(Math.log);
   const shape = (xi: number): number[] => b.map((v) => Math.log(v ** xi - lambdaMin ** xi));
-  const residual = (xi: number): number => {
-    const m = shape(xi);
-    const r = lg.map((v, i) => v - m[i]!);
-    const mean = r.reduce((acc, v) => acc + v, 0) / r.length;
-    return r.reduce((acc, v) => acc + (v - mean) ** 2, 0);
-  };
+  const residual = (xi: number): number => offsetResidualSS(lg, shape(xi));
   const xi = minimizeScalar(residual, 1e-3, 10, { grid: 64, tol: 1e-9 });
   const m = shape(xi);
   const lnA = lg.reduce((acc, v, i) => acc + v - m[i]!, 0) / lg.length;
-  const mean = lg.reduce((acc, v) => acc + v, 0) / lg.length;
-  const tot = lg.reduce((acc, v) => acc + (v - mean) ** 2, 0);
+  const tot = offsetResidualSS(lg);
   const amplitude = Math.exp(lnA);
   return {
     ok: true,
