@@ -194,7 +194,10 @@ function combine(subs: readonly Sub[], missing: readonly string[], primary: stri
   };
 }
 
-/** C1 — banded / local Jacobian propagation. */
+/**
+ * C1 — banded / local Jacobian propagation. `meanTransport`, ⟨T⟩ over `intervals` on the window
+ * shells (`renormalizedCouplings(…).meanTransport`), is computed from them when not given.
+ */
 export function assessC1(
   grid: ShellGrid,
   intervals: readonly IntervalResult[],
@@ -202,6 +205,7 @@ export function assessC1(
   t: ConditionThresholds,
   transportNoise?: string,
   remainder?: RenormalizabilityRemainder | FitFailure,
+  meanTransport?: ArrayLike<number>,
 ): ConditionResult {
   const subs: Sub[] = [];
   const missing: string[] = [];
@@ -242,7 +246,7 @@ export function assessC1(
   if (transportNoise) missing.push(`C1c coupling reach: ${transportNoise}`);
   else if (intervals.length > 0) {
     const c = grid.count;
-    const mean = timeAveragedTransport(intervals, c, grid.size);
+    const mean = meanTransport ?? timeAveragedTransport(intervals, c, grid.size);
     let total = 0;
     const byDistance = new Float64Array(c);
     for (let a = 0; a < c; a++)

@@ -9,10 +9,9 @@
  * @module
  */
 import { RESOLVED_FACTOR } from './resolution.ts';
-import { bootstrapSlope, digamma, fitLine, gamma, median, minimizeScalar, stdDev } from './regression.ts';
+import { bootstrapSlope, digamma, fitLine, gamma, median, minimizeScalar, offsetResidualSS, stdDev } from './regression.ts';
 import type { CheckpointResult, IntervalResult } from './series.ts';
 import type { ShellGrid } from './shellGrid.ts';
-import { timeAveragedTransport } from './timeAverage.ts';
 
 export * from './lossExponent.ts';
 
@@ -179,16 +178,17 @@ export interface InteriorBoundaries {
  * across the window's middle boundary, and boundaries with at least that many shells on each side
  * are kept, so that each loses at most 10% of its flux to either end. A symmetric reach (90% of
  * Σ|⟨T⟩| at pair distance ≤ w, before) follows s alone when the energies grow upward and left a
- * bias of −0.059 at 13 shells (docs/conditions.md, "Velocity exponent").
+ * bias of −0.059 at 13 shells (docs/conditions.md, "Velocity exponent"). `meanTransport` is ⟨T⟩
+ * over the run on the window shells (grid.count × grid.count, row-major:
+ * `renormalizedCouplings(…).meanTransport`).
  */
 export function interiorBoundaries(
   grid: ShellGrid,
-  intervals: readonly IntervalResult[],
+  meanTransport: ArrayLike<number>,
   window: readonly [number, number],
 ): InteriorBoundaries {
   const [lo, hi] = window;
   const c = grid.count;
-  const mean = intervals.length ? timeAveragedTransport(intervals, c, grid.size) : new Float64Array(c * c);
   // Σ|⟨T⟩| across the middle boundary b*, by how far above (i ≥ 0) and below (j ≥ 1) b* the pair's ends lie.
   const mid = lo + Math.floor((hi - lo) / 2);
   const above = new Float64Array(Math.max(1, hi - mid));
@@ -196,7 +196,7 @@ export function interiorBoundaries(
   let total = 0;
   for (let a = mid; a < hi; a++)
     for (let b = lo; b < mid; b++) {
-      const v = Math.abs(mean[a * c + b]!);
+      const v = Math.abs(meanTransport[a * c + b]!);
       above[a - mid]! += v;
       below[mid - b]! += v;
       total += v;
@@ -394,17 +394,11 @@ export function fitTauberian(
     return { ok: false, reason: `only ${b.length} shell boundaries with ≥ ${minModes} eigenvalues below up to the energy peak (need 3)` };
   const lg = g.map(Math.log);
   const shape = (xi: number): number[] => b.map((v) => Math.log(v ** xi - lambdaMin ** xi));
-  const residual = (xi: number): number => {
-    const m = shape(xi);
-    const r = lg.map((v, i) => v - m[i]!);
-    const mean = r.reduce((acc, v) => acc + v, 0) / r.length;
-    return r.reduce((acc, v) => acc + (v - mean) ** 2, 0);
-  };
+  const residual = (xi: number): number => offsetResidualSS(lg, shape(xi));
   const xi = minimizeScalar(residual, 1e-3, 10, { grid: 64, tol: 1e-9 });
   const m = shape(xi);
   const lnA = lg.reduce((acc, v, i) => acc + v - m[i]!, 0) / lg.length;
-  const mean = lg.reduce((acc, v) => acc + v, 0) / lg.length;
-  const tot = lg.reduce((acc, v) => acc + (v - mean) ** 2, 0);
+  const tot = offsetResidualSS(lg);
   const amplitude = Math.exp(lnA);
   return {
     ok: true,

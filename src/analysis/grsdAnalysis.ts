@@ -163,11 +163,6 @@ export interface GrsdAnalysis {
 
 const rows = (m: Float64Array, n: number): number[][] => Array.from({ length: n }, (_, r) => Array.from(m.subarray(r * n, (r + 1) * n)));
 
-/** Share of ‖e‖² in ⊥ and ∅ at a checkpoint. */
-function unresolvedShare(cp: CheckpointResult, floorIndex: number, complementIndex: number): number {
-  return cp.residualNorm2 > 0 ? (Math.max(0, cp.energy[complementIndex]!) + cp.energy[floorIndex]!) / cp.residualNorm2 : 0;
-}
-
 /** ‖e_{i+1}‖² of an interval (the total of its flow matrix). */
 function flowTotal(iv: IntervalResult): number {
   let total = 0;
@@ -212,7 +207,7 @@ export function analyzeGrsd(series: SeriesResult, options: GrsdAnalysisOptions =
   // Couplings, inertial window, interior boundaries.
   const rc = intervals.length ? renormalizedCouplings(grid, checkpoints, intervals) : null;
   const window = rc ? inertialWindow(rc.meanEnergy, options.lsi?.energyFloor) : ([0, 0] as [number, number]);
-  const interior = rc && !lazy ? interiorBoundaries(grid, intervals, window) : null;
+  const interior = rc && !lazy ? interiorBoundaries(grid, rc.meanTransport, window) : null;
 
   // Velocity fits (resolved intervals only, interior boundaries, floor from the run's resolution) and their rigidity.
   const velocity = intervals.map((iv, i): VelocityFit | FitFailure => {
@@ -240,7 +235,7 @@ export function analyzeGrsd(series: SeriesResult, options: GrsdAnalysisOptions =
   const lossExponent = fitLossExponent(
     checkpoints.map((c) => {
       const above = Array.from(c.eigenvalues).filter((l) => l >= grid.floor);
-      const unresolved = unresolvedShare(c, grid.floorIndex, grid.complementIndex);
+      const unresolved = Math.max(0, c.capture.complementShare) + c.capture.floorShare; // ⊥ (≥ −rounding) and ∅
       return {
         t: c.t,
         loss: c.loss * (1 - unresolved),
@@ -320,7 +315,7 @@ export function analyzeGrsd(series: SeriesResult, options: GrsdAnalysisOptions =
     },
     theory,
     conditions: {
-      C1: assessC1(grid, intervals, model, thresholds, noisy, remainder),
+      C1: assessC1(grid, intervals, model, thresholds, noisy, remainder, rc?.meanTransport),
       C2: assessC2(grid, checkpoints, intervals, thresholds, noisy),
       C3: assessC3(grid, checkpoints, intervals, thresholds),
       C4: assessC4(

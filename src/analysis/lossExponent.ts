@@ -21,7 +21,7 @@
  */
 import { logGamma, logUpperIncompleteGamma } from '../reference/powerLawTail.ts';
 import { Random } from '../util/random.ts';
-import { fitLine, minimizeScalar } from './regression.ts';
+import { fitLine, minimizeScalar, offsetResidualSS } from './regression.ts';
 import type { FitFailure } from './fits.ts';
 import { COMPLEMENT_WARNING_SHARE } from './series.ts';
 
@@ -112,10 +112,7 @@ function shape(xi: number, lnTwoT: readonly number[], x: readonly number[]): num
 
 /** Profile fit of ξ (ln A solved in closed form): residual sum of squares at ξ. */
 function sse(xi: number, y: readonly number[], lnTwoT: readonly number[], x: readonly number[]): number {
-  const m = shape(xi, lnTwoT, x);
-  const r = y.map((v, i) => v - m[i]!);
-  const mean = r.reduce((s, v) => s + v, 0) / r.length;
-  return r.reduce((s, v) => s + (v - mean) ** 2, 0);
+  return offsetResidualSS(y, shape(xi, lnTwoT, x));
 }
 
 const XI_MIN = 1e-3;
@@ -161,8 +158,7 @@ export function fitLossExponent(points: readonly LossPoint[], options: LossExpon
   if (modelled) {
     xi = fitModel(y, lnTwoT, x, hi);
     const res = sse(xi, y, lnTwoT, x);
-    const mean = y.reduce((s, v) => s + v, 0) / y.length;
-    const tot = y.reduce((s, v) => s + (v - mean) ** 2, 0);
+    const tot = offsetResidualSS(y);
     r2 = tot > 0 ? 1 - res / tot : 1;
     // Linearized standard error: the derivative of the centred model in ξ (central difference).
     const d = 1e-5 * Math.max(1, xi);

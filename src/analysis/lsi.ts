@@ -24,6 +24,8 @@ export interface RenormalizedCouplings {
   readonly couplings: Float64Array;
   /** 𝒦̂ (dimensionless). */
   readonly dimensionless: Float64Array;
+  /** ⟨T_αβ⟩_W, the Δt-weighted mean transport between window shells (units energy/time). */
+  readonly meanTransport: Float64Array;
   /** ⟨E_α⟩_W per window shell (trapezoid rule in time). */
   readonly meanEnergy: Float64Array;
   /** Window shells: 𝒦 and 𝒦̂ are count × count. */
@@ -56,7 +58,7 @@ export function renormalizedCouplings(
     );
   const c = grid.count;
   const used = intervals.slice(from, to);
-  const meanT = timeAveragedTransport(used, c, grid.size);
+  const meanTransport = timeAveragedTransport(used, c, grid.size);
   const meanEnergy = timeAveragedEnergy(checkpoints.slice(from, to + 1), c);
   const centers = grid.centers;
   const couplings = new Float64Array(c * c);
@@ -64,12 +66,12 @@ export function renormalizedCouplings(
   for (let a = 0; a < c; a++) {
     for (let b = 0; b < c; b++) {
       const e = Math.sqrt(meanEnergy[a]! * meanEnergy[b]!);
-      const k = e > 0 ? meanT[a * c + b]! / e : 0;
+      const k = e > 0 ? meanTransport[a * c + b]! / e : 0;
       couplings[a * c + b] = k;
       dimensionless[a * c + b] = k / Math.sqrt(centers[a]! * centers[b]!);
     }
   }
-  return { couplings, dimensionless, meanEnergy, count: c, intervals: used.map((iv) => iv.index) };
+  return { couplings, dimensionless, meanTransport, meanEnergy, count: c, intervals: used.map((iv) => iv.index) };
 }
 
 /**

@@ -130,6 +130,16 @@ export function gamma(x: number): number {
 }
 
 /**
+ * Σ(y_i − m_i − c)² at the best offset c = mean(y − m): the residual of a profile least-squares
+ * fit y ≈ c + m(θ) whose additive constant is solved in closed form. Without `model`, Σ(y_i − ȳ)².
+ */
+export function offsetResidualSS(y: readonly number[], model?: readonly number[]): number {
+  const r = model ? y.map((v, i) => v - model[i]!) : y;
+  const mean = r.reduce((acc, v) => acc + v, 0) / r.length;
+  return r.reduce((acc, v) => acc + (v - mean) ** 2, 0);
+}
+
+/**
  * Minimizes a function of one variable on [lo, hi]: a scan of `grid` (default 64) equally spaced
  * points brackets the smallest value, then golden-section search narrows the bracket to `tol`
  * (default 1e-10·(hi − lo)). Non-finite values count as +∞. For the one-parameter profile fits

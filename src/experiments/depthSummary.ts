@@ -226,23 +226,25 @@ export function summarizeDepthStudy(outcomes: readonly RunOutcome[], options: Su
     }
   }
 
+  const cellOf = (architecture: string, depth: number) => cells.find((c) => c.architecture === architecture && c.depth === depth)!;
   const comparisons: DepthComparison[] = [];
   if (architectures.includes('plain')) {
     for (const architecture of architectures.filter(isResidual)) {
       for (const depth of depths) {
-        const ref = finiteValues(valuesOf('plain', depth, (o) => o.epsilonLSI));
-        const arch = finiteValues(valuesOf(architecture, depth, (o) => o.epsilonLSI));
-        const se = (xs: number[]) => (xs.length >= 2 ? Math.sqrt(variance(xs) / xs.length) : null);
-        const seRef = se(ref);
-        const seArch = se(arch);
+        const ref = cellOf('plain', depth).epsilonLSI;
+        const arch = cellOf(architecture, depth).epsilonLSI;
+        const refValues = finiteValues(ref.values);
+        const archValues = finiteValues(arch.values);
         comparisons.push({
           depth,
           architecture,
           reference: 'plain',
-          difference: ref.length && arch.length ? mean(ref) - mean(arch) : null,
-          standardError: seRef !== null && seArch !== null ? Math.hypot(seRef, seArch) : null,
-          welch: welchTest(ref, arch),
-          permutation: ref.length && arch.length ? twoSamplePermutationTest(ref, arch, { alternative: 'greater' }) : null,
+          difference: ref.mean !== null && arch.mean !== null ? ref.mean - arch.mean : null,
+          standardError:
+            ref.standardError !== null && arch.standardError !== null ? Math.hypot(ref.standardError, arch.standardError) : null,
+          welch: welchTest(refValues, archValues),
+          permutation:
+            refValues.length && archValues.length ? twoSamplePermutationTest(refValues, archValues, { alternative: 'greater' }) : null,
         });
       }
     }
@@ -253,11 +255,6 @@ export function summarizeDepthStudy(outcomes: readonly RunOutcome[], options: Su
   );
   const finding = describeFinding(outcomes, cells, comparisons, scans, { alpha, seeds: seeds.length });
   return { seeds: [...seeds], cells, comparisons, scans, finding };
-}
-
-function variance(xs: readonly number[]): number {
-  const m = mean(xs);
-  return xs.reduce((s, x) => s + (x - m) ** 2, 0) / (xs.length - 1);
 }
 
 function shares(verdicts: readonly Verdict[]): VerdictShares {

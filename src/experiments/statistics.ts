@@ -5,6 +5,7 @@
  * Everything is float64 on the host and deterministic (seeded).
  * @module
  */
+import { fitLine } from '../analysis/regression.ts';
 import { InvalidArgumentError } from '../errors.ts';
 import { logGamma } from '../reference/powerLawTail.ts';
 import { Random } from '../util/random.ts';
@@ -307,15 +308,8 @@ export function logLogSlope(x: readonly number[], y: readonly (number | null)[])
     if (xi > 0 && yi !== null && yi !== undefined && yi > 0) pts.push([xi, yi]);
   });
   if (new Set(pts.map((p) => p[0])).size < 2) return null;
-  const lx = pts.map((p) => Math.log(p[0]));
-  const ly = pts.map((p) => Math.log(p[1]));
-  const mx = mean(lx);
-  const my = mean(ly);
-  let sxy = 0;
-  let sxx = 0;
-  lx.forEach((v, i) => {
-    sxy += (v - mx) * (ly[i]! - my);
-    sxx += (v - mx) ** 2;
-  });
-  return sxy / sxx;
+  return fitLine(
+    pts.map((p) => Math.log(p[0])),
+    pts.map((p) => Math.log(p[1])),
+  ).slope;
 }

@@ -172,9 +172,10 @@ export async function analyzeRun(
     if (lambdaMax === undefined) {
       const phase = 'bounding λ_max';
       onProgress?.(0, total, phase);
+      // One checkpoint at a time (the run need not fit in memory), the first one as read above.
       const all = async function* () {
         for (const [i, entry] of manifest.checkpoints.entries())
-          yield await loadCheckpoint(run, entry, i, { ...readOptions, layers: false });
+          yield i === 0 ? first : await loadCheckpoint(run, entry, i, { ...readOptions, layers: false });
       };
       lambdaMax = await runLambdaMaxBound(ctx ?? 'cpu', all(), { timeScale: manifest.timeScale, seed: options.seed }, (done) =>
         onProgress?.(done, total, phase),
