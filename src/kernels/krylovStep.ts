@@ -25,7 +25,7 @@ export const KrylovPrepareParams = d.struct({
   seed: d.u32,
   tick: d.u32,
   wShift: d.u32,
-  _pad: d.u32,
+  zeroHoles: d.u32,
 });
 
 /** Field order matches `struct Params` in krylovNormalize.wgsl. */
@@ -96,6 +96,8 @@ export interface KrylovPrepareArgs {
   readonly block: number;
   readonly seed: number;
   readonly tick: number;
+  /** Zero (not random) candidates on hole lanes (the Jᵀ half-step of one-sided Golub–Kahan). */
+  readonly zeroHoles?: boolean;
 }
 
 /** Arguments of {@link KrylovKernels.normalize}. */
@@ -153,7 +155,7 @@ export async function createKrylovKernels(ctx: GpuContext): Promise<KrylovKernel
           seed: a.seed >>> 0,
           tick: a.tick >>> 0,
           wShift: ww.shift,
-          _pad: 0,
+          zeroHoles: a.zeroHoles ? 1 : 0,
         });
         const group = bindGroup(rec.ctx, krylovPrepareKernel, { params, w: ww.binding, hole: a.hole, exponent: a.exponent });
         rec.dispatch(prepare, group, Math.ceil((count * a.n) / wg));

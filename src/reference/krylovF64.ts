@@ -5,11 +5,13 @@
  * block, normalization with the relative hole test, thick restart, Ritz vectors — in float64 on
  * the host, for both decompositions (Lanczos on a symmetric operator; Golub–Kahan on a rectangular
  * one, with a left basis U and a right basis V). It is the oracle of the GPU path and the `cpu`
- * backend.
+ * backend. A J with more columns than rows runs one-sided Golub–Kahan, as on the GPU: V candidates
+ * are orthogonalized against a window of V rows ({@link rightWindowStart}) and a hole in U
+ * continues as a hole in V (a zero candidate, then a random U candidate).
  * @module
  */
 import { InvalidArgumentError } from '../errors.ts';
-import { scaleExponent } from './krylovKernels.ts';
+import { rightWindowStart, scaleExponent } from './krylovKernels.ts';
 import {
   CandidateFlag,
   krylovRandom,
@@ -86,6 +88,11 @@ export class KrylovF64Backend implements SyncKrylovBackend {
   readonly #hole: Uint8Array;
   readonly #exponent: Int32Array;
   readonly #exponentSet: Uint8Array;
+  /** One-sided Golub–Kahan (J has more columns than rows). */
+  readonly #oneSided: boolean;
+  /** Rows kept by the last restart, and whether it cleared a frontier (see {@link rightWindowStart}). */
+  #kept = 0;
+  #fullRight = false;
 
   constructor(op: CpuOperator | CpuRectangularOperator, options: KrylovF64Options) {
     this.#options = options;
@@ -101,6 +108,7 @@ export class KrylovF64Backend implements SyncKrylovBackend {
     this.#hole = new Uint8Array(this.items * this.p);
     this.#exponent = new Int32Array(this.items);
     this.#exponentSet = new Uint8Array(this.items);
+    this.#oneSided = rectangular && op.cols > op.n;
   }
 
   /** The main basis of item b (Q or U), [cap][n]. */
@@ -191,11 +199,15 @@ export class KrylovF64Backend implements SyncKrylovBackend {
     const len = target.len;
     const q = source.rows[b]!;
     const injected = new Uint8Array(p);
+    // Golub–Kahan: a hole in U continues as a hole in V (a zero candidate), then as a random U
+    // candidate — uniform over the n-space, where a random V candidate would only reach range(J).
+    const rightHalf = target === this.#right;
+    const oneSided = this.#oneSided && rightHalf;
     const w = Array.from({ length: p }, (_, v) => {
       const out = new Float64Array(len);
       if (this.#hole[b * p + v]) {
         injected[v] = 1;
-        for (let i = 0; i < len; i++) out[i] = krylovRandom(this.#options.seed, v, tick, i);
+        if (!rightHalf) for (let i = 0; i < len; i++) out[i] = krylovRandom(this.#options.seed, v, tick, i);
       } else {
         apply(q.subarray((from + v) * source.len, (from + v + 1) * source.len), out);
       }
@@ -213,11 +225,12 @@ export class KrylovF64Backend implements SyncKrylovBackend {
     w.forEach((x, v) => {
       if (!injected[v]) for (let i = 0; i < len; i++) x[i] = x[i]! * unit;
     });
-    this.#finishBlock(target, b, w, to, rec.coef, (recBase + b * p) * cap, rec, recBase, injected);
+    const windowStart = oneSided ? rightWindowStart(to, p, this.#kept, this.#fullRight) : 0;
+    this.#finishBlock(target, b, w, to, rec.coef, (recBase + b * p) * cap, rec, recBase, injected, windowStart);
   }
 
   /**
-   * CGS2 of the candidates against rows [0, r) of `space`, then one by one within the block,
+   * CGS2 of the candidates against rows [windowStart, r) of `space`, then one by one within the block,
    * normalization into rows r + v (or a hole), and the records. `coefBase`: offset of lane (b, 0)
    * in rec.coef.
    */
@@ -231,6 +244,7 @@ export class KrylovF64Backend implements SyncKrylovBackend {
     rec: { norm: Float64Array; flags: Uint8Array; loss?: Float64Array },
     recBase: number,
     injected: Uint8Array,
+    windowStart = 0,
   ): void {
     const { p, cap } = this;
     const len = space.len;
@@ -240,7 +254,7 @@ export class KrylovF64Backend implements SyncKrylovBackend {
       const x = w[v]!;
       const c = coef ? coef.subarray(coefBase + v * cap, coefBase + (v + 1) * cap) : new Float64Array(cap);
       const passes = [0, 0];
-      project(x, q, 0, r + v, len, c, passes);
+      project(x, q, windowStart, r + v, len, c, passes);
       const nrm = Math.sqrt(sumSquares(x));
       // ‖h₂‖/‖w₀‖: the measured loss of orthogonality (as the GPU backend computes it).
       const w0 = passes[0]! + passes[1]! + nrm * nrm;
@@ -266,6 +280,8 @@ export class KrylovF64Backend implements SyncKrylovBackend {
     clear: Uint8Array,
   ): void {
     const { n, p } = this;
+    this.#kept = keep;
+    this.#fullRight = clear.some((c) => c !== 0);
     for (let b = 0; b < this.items; b++) {
       if (!s[b]) continue;
       const y = combine(this.#main, b, s[b]!, applied, keep);

@@ -26,6 +26,21 @@ export function krylovExponentF64(maxAbs: ArrayLike<number>, exponent: Int32Arra
   return exponent;
 }
 
+/**
+ * One-sided Golub–Kahan (J with more columns than rows; docs/accuracy.md, "Golub–Kahan"): only the
+ * short left basis U is reorthogonalized in full. A Jᵀ candidate joining V row `to` is
+ * orthogonalized against V rows [start, to) only, start from this rule: the previous block (rows
+ * [to − p, to)), plus every kept row right after a thick restart that kept `kept` rows (Jᵀ of the
+ * frontier has its coupling to them), or all rows when `full` (after a verification restart, whose
+ * random block must be orthogonal to the locked right vectors). In exact arithmetic the
+ * coefficients on the other rows are zero: Jᵀu_i · v_j = u_i · J v_j, and J v_j lies in U rows
+ * ≤ j + p, to which u_i is orthogonal.
+ */
+export function rightWindowStart(to: number, p: number, kept: number, full: boolean): number {
+  if (full || to <= kept) return 0;
+  return Math.max(0, to - p);
+}
+
 /** Twin of krylovPrepare.wgsl on lanes [firstLane, firstLane + lanes) of w ([lanes][n]). */
 export function krylovPrepareF64(
   w: Float64Array,
@@ -38,12 +53,13 @@ export function krylovPrepareF64(
     readonly block: number;
     readonly seed: number;
     readonly tick: number;
+    readonly zeroHoles?: boolean;
   },
 ): Float64Array {
   for (let l = a.firstLane; l < a.firstLane + a.lanes; l++) {
     const base = l * a.n;
     if (hole[l]) {
-      for (let i = 0; i < a.n; i++) w[base + i] = krylovRandom(a.seed, l % a.block, a.tick, i);
+      for (let i = 0; i < a.n; i++) w[base + i] = a.zeroHoles ? 0 : krylovRandom(a.seed, l % a.block, a.tick, i);
     } else {
       const unit = 2 ** -exponent[Math.floor(l / a.block)]!;
       for (let i = 0; i < a.n; i++) w[base + i] = w[base + i]! * unit;

@@ -119,30 +119,39 @@ describe(`krylov kernels on ${gpuBackend}: vs their float64 twins`, () => {
     expect(scaleExponent(3)).toBe(1);
   });
 
-  gpuTest('krylovPrepare: 2^−e·w on ordinary lanes, the f32-exact random vector on hole lanes, only inside the lane range', async () => {
-    const ctx = getCtx();
-    const n = 301;
-    const block = 3;
-    const lanes = 4 * block;
-    const w0 = randomF32(lanes * n, 'prep');
-    const hole = Uint32Array.from({ length: lanes }, (_, l) => (l % 5 === 1 ? 1 : 0));
-    const exponent = Int32Array.from([3, -40, 100, -126]);
-    const k = await createKrylovKernels(ctx);
-    using group = new BufferGroup(ctx);
-    const wb = await put(group, w0, 'w');
-    const hb = await put(group, hole, 'hole');
-    const eb = await put(group, exponent, 'exponent');
-    const args = { n, firstLane: 2, lanes: 8, block, seed: 77, tick: 12345 };
-    const [raw] = await run(ctx, (rec) => k.prepare(rec, { w: wb, hole: hb, exponent: eb, ...args }), [[wb, w0.length]]);
-    const got = new Float32Array(raw!);
-    const ref = krylovPrepareF64(Float64Array.from(w0), hole, exponent, args);
-    for (let i = 0; i < got.length; i++)
-      if (got[i] !== Math.fround(ref[i]!)) expect.fail(`w[${i}] = ${got[i]}, twin ${Math.fround(ref[i]!)}`);
-    // The random entries are f32 values in (−1, 1).
-    const v = krylovRandom(77, 1, 12345, 5);
-    expect(Math.fround(v)).toBe(v);
-    expect(Math.abs(v)).toBeLessThan(1);
-  });
+  gpuTest(
+    'krylovPrepare: 2^−e·w on ordinary lanes, the f32-exact random vector (or zeros with zeroHoles) on hole lanes, only inside the lane range',
+    async () => {
+      const ctx = getCtx();
+      const n = 301;
+      const block = 3;
+      const lanes = 4 * block;
+      const w0 = randomF32(lanes * n, 'prep');
+      const hole = Uint32Array.from({ length: lanes }, (_, l) => (l % 5 === 1 ? 1 : 0));
+      const exponent = Int32Array.from([3, -40, 100, -126]);
+      const k = await createKrylovKernels(ctx);
+      using group = new BufferGroup(ctx);
+      const wb = await put(group, w0, 'w');
+      const hb = await put(group, hole, 'hole');
+      const eb = await put(group, exponent, 'exponent');
+      for (const zeroHoles of [false, true]) {
+        ctx.device.queue.writeBuffer(wb, 0, w0);
+        const args = { n, firstLane: 2, lanes: 8, block, seed: 77, tick: 12345, zeroHoles };
+        const [raw] = await run(ctx, (rec) => k.prepare(rec, { w: wb, hole: hb, exponent: eb, ...args }), [[wb, w0.length]]);
+        const got = new Float32Array(raw!);
+        const ref = krylovPrepareF64(Float64Array.from(w0), hole, exponent, args);
+        for (let i = 0; i < got.length; i++)
+          if (got[i] !== Math.fround(ref[i]!)) expect.fail(`zeroHoles ${zeroHoles}: w[${i}] = ${got[i]}, twin ${Math.fround(ref[i]!)}`);
+        // Lane 6 is a hole lane inside the range: random entries, or zeros with zeroHoles.
+        const lane6 = got.subarray(6 * n, 7 * n);
+        expect(lane6.every((x) => x === 0)).toBe(zeroHoles);
+      }
+      // The random entries are f32 values in (−1, 1).
+      const v = krylovRandom(77, 1, 12345, 5);
+      expect(Math.fround(v)).toBe(v);
+      expect(Math.abs(v)).toBeLessThan(1);
+    },
+  );
 
   gpuTest(
     'krylovNormalize: hole test, inverse norm and records on a strided lane range, with zero, Inf, NaN and negative inputs',
