@@ -405,7 +405,7 @@ export function jacobianCatalogue(size: CatalogueSize = 'test'): JacobianCase[] 
     const [m, c, r] = big ? [200, 600, 40] : [40, 120, 10];
     cases.push(
       jacobianCase(
-        'J rank-deficient wide (cols > n), k above the rank',
+        'J wide rank-deficient (cols > n), k above the rank',
         m,
         c,
         r + 4,
@@ -416,7 +416,7 @@ export function jacobianCatalogue(size: CatalogueSize = 'test'): JacobianCase[] 
     );
     cases.push(
       jacobianCase(
-        'J rank-deficient wide (cols > n), smallest',
+        'J wide rank-deficient (cols > n), smallest',
         m,
         c,
         6,

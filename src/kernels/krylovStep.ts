@@ -36,7 +36,7 @@ export const KrylovNormalizeParams = d.struct({
   recBase: d.u32,
   tol: d.f32,
   norm2Base: d.u32,
-  _pad1: d.u32,
+  minNorm0: d.f32,
   _pad2: d.u32,
 });
 
@@ -119,6 +119,8 @@ export interface KrylovNormalizeArgs {
   readonly recBase: number;
   /** Relative hole tolerance. */
   readonly tol: number;
+  /** The hole test is relative to max(‖w₀‖, minNorm0) (default 0; see krylovNormalize.wgsl). */
+  readonly minNorm0?: number;
 }
 
 /** The prepared Krylov bookkeeping kernels. */
@@ -169,7 +171,7 @@ export async function createKrylovKernels(ctx: GpuContext): Promise<KrylovKernel
         recBase: a.recBase,
         tol: a.tol,
         norm2Base: a.norm2Base,
-        _pad1: 0,
+        minNorm0: a.minNorm0 ?? 0,
         _pad2: 0,
       });
       const { norm0, norm2, hole, inv, recNorm, recFlags } = a;
