@@ -32,7 +32,7 @@ import { createBatchedDot, type BatchedDot } from '../kernels/batchedDot.ts';
 import { createKrylovKernels, EXPONENT_UNSET, type KrylovKernels } from '../kernels/krylovStep.ts';
 import { createMatVec, type MatVec, type VectorsView } from '../kernels/matVec.ts';
 import { createScaleVectors, type ScaleVectors } from '../kernels/scaleVectors.ts';
-import type { CandidateRecords, KrylovRequest, KrylovResponse } from '../reference/krylov.ts';
+import { CandidateFlag, type CandidateRecords, type KrylovRequest, type KrylovResponse } from '../reference/krylov.ts';
 import { activeRuns, recordedFrom, rightHoleFloor, rightWindowStart } from '../reference/krylovKernels.ts';
 import type { RectangularOperator, SymmetricOperator } from './operators.ts';
 
@@ -335,7 +335,6 @@ export class KrylovGpuBackend implements Disposable {
       const out = { h: [h1, h2] as const, cStride, recNorm, recFlags };
       for (let s = 0; s < steps; s++) {
         const r = rows + s * p;
-        const app = this.#app;
         if (app.kind === 'symmetric') this.#half(rec, runs, this.#main, this.#main, r - p, r, 0, app.apply, tick + s, s * lanes, out);
         else {
           // Jᵀ on the frontier of U into V rows [r − p, r), then J on those into U rows [r, r + p).
@@ -377,7 +376,7 @@ export class KrylovGpuBackend implements Disposable {
         a2 += x * x;
         b2 += y * y;
       }
-      if (oneSided && hs % 2 === 0 && !(flags[c]! & 3)) {
+      if (oneSided && hs % 2 === 0 && !(flags[c]! & (CandidateFlag.hole | CandidateFlag.injected))) {
         const b = Math.floor((c % lanes) / p);
         this.#rightScale[b] = Math.max(this.#rightScale[b]!, norm[c]!);
       }
@@ -385,7 +384,7 @@ export class KrylovGpuBackend implements Disposable {
       // that is a hole joins no basis: its ratio (rounding noise against V) measures nothing kept.
       const w2 = norm[c]!;
       const w0 = a2 + b2 + w2 * w2;
-      const dropped = halves === 2 && hs % 2 === 0 && flags[c]! & 1;
+      const dropped = halves === 2 && hs % 2 === 0 && flags[c]! & CandidateFlag.hole;
       loss[c] = w0 > 0 && !dropped ? Math.sqrt(b2 / w0) : 0;
     }
     return { coef, norm, flags, exponent: new Int32Array(expRaw!), loss };
@@ -659,7 +658,7 @@ export async function createGolubKahanGpu(operator: RectangularOperator, options
   return createBackend(
     operator.ctx,
     { n: operator.n, items: operator.batch },
-    { kind: 'bidiagonal', cols: operator.p, applyJt, applyJ, oneSided: operator.p > operator.n && !process.env.NOONESIDED },
+    { kind: 'bidiagonal', cols: operator.p, applyJt, applyJ, oneSided: operator.p > operator.n },
     options,
   );
 }
