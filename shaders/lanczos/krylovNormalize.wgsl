@@ -4,11 +4,15 @@
 // For lanes l = firstLane + t·laneStride, t < count, with ν₀ = √norm0[l] (before orthogonalization)
 // and ν = √norm2[norm2Base + t] (after; compact, as a strided batchedDot writes it):
 //   nonFinite = ν₀² or ν² is ±Inf or NaN
-//   isHole    = nonFinite or not (ν > tol·ν₀)
+//   isHole    = nonFinite or not (ν > tol·max(ν₀, minNorm0))
 //   inv[l]    = isHole ? 0 : 1/ν          (scales the candidate into the next basis row)
 //   recNorm[recBase + l]  = ν (0 if not finite)
 //   recFlags[recBase + l] = isHole·1 + hole[l]·2 + nonFinite·4   (hole[l]: the candidate was random)
 //   hole[l]   = isHole
+//
+// minNorm0 (default 0) is a lower bound on the operator's norm in its scaled units: one-sided
+// Golub–Kahan's Jᵀ candidates below the rounding level of the apply become holes even when ν₀ is
+// itself at that level (src/algorithms/krylovGpu.ts).
 //
 // Bindings (group 0): params (uniform Params), norm0 (read), norm2 (read), hole (read_write, u32),
 // inv (read_write), recNorm (read_write), recFlags (read_write, u32).
@@ -23,7 +27,7 @@ struct Params {
   recBase: u32,
   tol: f32,
   norm2Base: u32,
-  _pad1: u32,
+  minNorm0: f32,
   _pad2: u32,
 }
 
@@ -52,7 +56,7 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg:
   let a = norm0[l];
   let b = norm2[params.norm2Base + t];
   let nonFinite = !finite(a) || !finite(b);
-  let nu0 = sqrt(max(a, 0.0));
+  let nu0 = max(sqrt(max(a, 0.0)), params.minNorm0);
   let nu = sqrt(max(b, 0.0));
   let isHole = nonFinite || !(nu > params.tol * nu0);
   inv[l] = select(1.0 / nu, 0.0, isHole);

@@ -2,6 +2,7 @@
 // (src/algorithms/krylovGpu.ts):
 //
 //   w[l][i] = krylovRandom(seed, l mod p, tick, i)    if hole[l] ≠ 0 (the lane's frontier row is zero)
+//   w[l][i] = 0                                        instead, if hole[l] ≠ 0 and zeroHoles ≠ 0
 //   w[l][i] = w[l][i] · 2^−exponent[l / p]           otherwise (A q, scaled by a power of two: exact)
 //
 // for lanes l in [firstLane, firstLane + lanes) and i < n. The random vector is uniform in (−1, 1):
@@ -22,7 +23,7 @@ struct Params {
   seed: u32,
   tick: u32,
   wShift: u32,
-  _pad: u32,
+  zeroHoles: u32,
 }
 
 @group(0) @binding(0) var<uniform> params: Params;
@@ -64,7 +65,7 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg:
   let l = params.firstLane + t;
   let k = params.wShift + e;
   if (hole[l] != 0u) {
-    w[k] = krylovRandom(params.seed, l % params.block, params.tick, i);
+    w[k] = select(krylovRandom(params.seed, l % params.block, params.tick, i), 0.0, params.zeroHoles != 0u);
   } else {
     w[k] = w[k] * pow2(-exponent[l / params.block]);
   }

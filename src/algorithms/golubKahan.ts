@@ -14,7 +14,8 @@
  *   SVD of the square lower bidiagonal L_k in float64 with relative accuracy: Lanczos on K from u_1
  *   has T_k = L_k L_kᵀ, so the quadrature nodes are σ_i² and the weights the squared first
  *   components of the left singular vectors. Every J and Jᵀ apply is multiplied by 2^−e (e per
- *   Jacobian, from the largest entry of Jᵀu_1), so Jacobians of any f32-representable scale work.
+ *   Jacobian, from the largest entry of Jᵀu_1, which step 0 then uses: Jᵀ is applied once per
+ *   step), so Jacobians of any f32-representable scale work.
  *   Float64 twin: golubKahanF64 (src/reference/golubKahan.ts).
  * @module
  */
@@ -54,7 +55,14 @@ export interface Bidiagonals {
   readonly exponent: Int32Array;
 }
 
-type GkBuffers = KrylovLaneBuffers & { readonly wu: GPUBuffer; readonly wv: GPUBuffer; readonly unit: GPUBuffer };
+/** wu, wv: candidates; ru, rv: the applies before scaling (scaled into wu, wv); unit: 2^−e per lane. */
+type GkBuffers = KrylovLaneBuffers & {
+  readonly wu: GPUBuffer;
+  readonly wv: GPUBuffer;
+  readonly ru: GPUBuffer;
+  readonly rv: GPUBuffer;
+  readonly unit: GPUBuffer;
+};
 interface GkKernels {
   readonly mv: Awaited<ReturnType<typeof createMatVec>>;
   readonly dot: Awaited<ReturnType<typeof createBatchedDot>>;
@@ -78,6 +86,8 @@ export class GolubKahanRun implements Disposable {
   readonly #b: GkBuffers;
   readonly #k: GkKernels;
   readonly #tol: number;
+  /** rv holds Jᵀu_1 from the scale probe of {@link start}: step 0 scales it instead of applying Jᵀ again. */
+  #probeHeld = false;
   #disposed = false;
 
   /** @internal use {@link createGolubKahan} */
@@ -102,12 +112,10 @@ export class GolubKahanRun implements Disposable {
     this.exponent = new Int32Array(operator.batch);
   }
 
-  /** Scales each lane's `len`-vector in w by 2^−exponent (through a scratch copy: a binding cannot be read and written at once). */
-  #scale(rec: Recorder, w: GPUBuffer, len: number): void {
-    const tmp = rec.scratch(this.lanes * len * 4, 'gk unscaled');
-    rec.copy(w, 0, tmp, 0, this.lanes * len * 4);
+  /** w = 2^−exponent·raw per lane (`len`-vectors). */
+  #scale(rec: Recorder, raw: GPUBuffer, w: GPUBuffer, len: number): void {
     this.#k.scale.encode(rec, {
-      src: { buffer: tmp, stride: len },
+      src: { buffer: raw, stride: len },
       dst: { buffer: w, stride: len },
       scales: { buffer: this.#b.unit },
       len,
@@ -194,10 +202,10 @@ export class GolubKahanRun implements Disposable {
         this.operator.encodeJt(
           rec,
           { buffer: this.u, batchStride: this.uStride, vectorStride: this.uStride },
-          { buffer: this.#b.wv, batchStride: p, vectorStride: p },
+          { buffer: this.#b.rv, batchStride: p, vectorStride: p },
           1,
         );
-        this.#k.dot.encode(rec, this.#b.wv, null, maxAbs, { n: p, batch: this.lanes }, 0, 'maxAbs');
+        this.#k.dot.encode(rec, this.#b.rv, null, maxAbs, { n: p, batch: this.lanes }, 0, 'maxAbs');
         return rec.stage(maxAbs, 0, this.lanes * 4);
       });
       const max = new Float32Array(await readStaging(this.ctx, staged));
@@ -211,30 +219,32 @@ export class GolubKahanRun implements Disposable {
     } finally {
       this.ctx.destroyBuffer(maxAbs);
     }
+    this.#probeHeld = true;
     this.stepsTaken = 0;
   }
 
-  /** Records step j: v_j from Jᵀu_j, then u_{j+1} from J v_j. */
+  /** Records step j: v_j from Jᵀu_j (held from the scale probe at j = 0), then u_{j+1} from J v_j. */
   #step(rec: Recorder, j: number): void {
     const { n, p } = this.operator;
-    const { wu, wv } = this.#b;
+    const { wu, wv, ru, rv } = this.#b;
     const op = this.operator;
-    op.encodeJt(
-      rec,
-      { buffer: this.u, offset: j * n, batchStride: this.uStride, vectorStride: this.uStride },
-      { buffer: wv, batchStride: p, vectorStride: p },
-      1,
-    );
-    this.#scale(rec, wv, p);
+    if (!(j === 0 && this.#probeHeld))
+      op.encodeJt(
+        rec,
+        { buffer: this.u, offset: j * n, batchStride: this.uStride, vectorStride: this.uStride },
+        { buffer: rv, batchStride: p, vectorStride: p },
+        1,
+      );
+    this.#scale(rec, rv, wv, p);
     this.#orthogonalize(rec, wv, p, this.v, this.maxSteps, this.vStride, j);
     this.#normalize(rec, wv, p, this.v, this.vStride, j, j, LanczosUpdateMode.storeAlpha);
     op.encodeJ(
       rec,
       { buffer: this.v, offset: j * p, batchStride: this.vStride, vectorStride: this.vStride },
-      { buffer: wu, batchStride: n, vectorStride: n },
+      { buffer: ru, batchStride: n, vectorStride: n },
       1,
     );
-    this.#scale(rec, wu, n);
+    this.#scale(rec, ru, wu, n);
     this.#orthogonalize(rec, wu, n, this.u, this.maxSteps + 1, this.uStride, j + 1);
     this.#normalize(rec, wu, n, this.u, this.uStride, j + 1, j, LanczosUpdateMode.storeBeta);
   }
@@ -250,6 +260,7 @@ export class GolubKahanRun implements Disposable {
       await record(this.ctx, `golubKahan steps ${first}..${last - 1}`, (rec) => {
         for (let j = first; j < last; j++) this.#step(rec, j);
       });
+      this.#probeHeld = false;
       this.stepsTaken = last;
     }
   }
@@ -323,6 +334,8 @@ export async function createGolubKahan(
     ...(await allocateLaneBuffers(group, batch, maxSteps, 'gk')),
     wu: await group.storage(batch * n, 'gk wu'),
     wv: await group.storage(batch * p, 'gk wv'),
+    ru: await group.storage(batch * n, 'gk ru'),
+    rv: await group.storage(batch * p, 'gk rv'),
     unit: await group.storage(batch, 'gk unit'),
   };
   const tol = options.breakdownTolerance ?? 8 * Math.sqrt(Math.max(n, p)) * 2 ** -24;

@@ -8,7 +8,14 @@
  *
  * Both decompositions of the driver: a symmetric operator (one basis Q, Lanczos) or a rectangular
  * one (Golub–Kahan: a left basis U and a right basis V; a step is a half-step Jᵀ: U → V followed by
- * a half-step J: V → U). A half-step is the same sequence of kernels whatever the spaces.
+ * a half-step J: V → U). A half-step is the same sequence of kernels whatever the spaces. When J
+ * has more columns than rows, Golub–Kahan is one-sided (docs/accuracy.md, "Golub–Kahan"): only U is
+ * reorthogonalized in full; a Jᵀ candidate is orthogonalized against a window of V rows
+ * (`rightWindowStart`, src/reference/krylovKernels.ts), so a step costs the two applies plus
+ * O(n·rows) instead of O(cols·rows), and the coefficients of the J half above the bidiagonal band
+ * are not recorded (`recordedFrom`); a Jᵀ candidate below the rounding level of the apply is a hole
+ * (`rightHoleFloor`). In both forms a hole in U continues as a zero V candidate (a
+ * hole), then a random U candidate.
  *
  * Layout per space: basis [items][allocated][len] (grown as rows are needed), candidates
  * w [items][p][len]; lane l = b·p + v is block member v of operator b.
@@ -25,7 +32,8 @@ import { createBatchedDot, type BatchedDot } from '../kernels/batchedDot.ts';
 import { createKrylovKernels, EXPONENT_UNSET, type KrylovKernels } from '../kernels/krylovStep.ts';
 import { createMatVec, type MatVec, type VectorsView } from '../kernels/matVec.ts';
 import { createScaleVectors, type ScaleVectors } from '../kernels/scaleVectors.ts';
-import type { CandidateRecords, KrylovRequest, KrylovResponse } from '../reference/krylov.ts';
+import { CandidateFlag, type CandidateRecords, type KrylovRequest, type KrylovResponse } from '../reference/krylov.ts';
+import { activeRuns, recordedFrom, rightHoleFloor, rightWindowStart } from '../reference/krylovKernels.ts';
 import type { RectangularOperator, SymmetricOperator } from './operators.ts';
 
 /** Options of {@link createKrylovGpu}. */
@@ -79,25 +87,20 @@ function applyRuns(items: ApplyItems | undefined, all: ApplyAll): ApplyRuns {
 /** The operator(s) a backend applies: A (Q → Q), or Jᵀ (U → V) then J (V → U). */
 type Application =
   | { readonly kind: 'symmetric'; readonly apply: ApplyRuns }
-  | { readonly kind: 'bidiagonal'; readonly cols: number; readonly applyJt: ApplyRuns; readonly applyJ: ApplyRuns };
+  | {
+      readonly kind: 'bidiagonal';
+      readonly cols: number;
+      readonly applyJt: ApplyRuns;
+      readonly applyJ: ApplyRuns;
+      /** One-sided reorthogonalization (cols > n). */
+      readonly oneSided: boolean;
+    };
 
 /** A group buffer holding `data`. */
 async function upload(group: BufferGroup, data: Float32Array, label: string): Promise<GPUBuffer> {
   const buffer = await group.storage(data.length, label);
   group.ctx.device.queue.writeBuffer(buffer, 0, data.buffer, data.byteOffset, data.byteLength);
   return buffer;
-}
-
-/** Contiguous runs [first, first + count) of active items. */
-function runsOf(active: Uint8Array): { first: number; count: number }[] {
-  const runs: { first: number; count: number }[] = [];
-  for (let b = 0; b < active.length; b++) {
-    if (!active[b]) continue;
-    const last = runs[runs.length - 1];
-    if (last && last.first + last.count === b) last.count++;
-    else runs.push({ first: b, count: 1 });
-  }
-  return runs;
 }
 
 /** The GPU Krylov backend (see the module documentation). Dispose it. */
@@ -123,6 +126,10 @@ export class KrylovGpuBackend implements Disposable {
   readonly #exponent: GPUBuffer;
   readonly #maxAbs: GPUBuffer;
   #exponentSet = false;
+  /** Rows kept by the last restart (see `rightWindowStart`). */
+  #kept = 0;
+  /** One-sided: per item, the largest Jᵀ candidate norm so far (≤ ‖J‖, scaled units; see `rightHoleFloor`). */
+  readonly #rightScale: Float64Array;
   #disposed = false;
 
   /** @internal use {@link createKrylovGpu} or {@link createGolubKahanGpu} */
@@ -158,6 +165,7 @@ export class KrylovGpuBackend implements Disposable {
     this.#lane = { norm0: buffers.norm0, norm2: buffers.norm2, hole: buffers.hole, inv: buffers.inv };
     this.#exponent = buffers.exponent;
     this.#maxAbs = buffers.maxAbs;
+    this.#rightScale = new Float64Array(shape.items);
   }
 
   get #lanes(): number {
@@ -178,6 +186,7 @@ export class KrylovGpuBackend implements Disposable {
         await this.#ensureRows(request.rows + request.steps * this.p);
         return this.#expand(request.rows, request.steps, request.active, request.tick);
       case 'restart':
+        this.#kept = request.keep;
         await this.#ensureRows(request.keep + this.p);
         await this.#restart(request.applied, request.keep, request.s, request.right, request.clear);
         return null;
@@ -229,6 +238,7 @@ export class KrylovGpuBackend implements Disposable {
     ctx.device.queue.writeBuffer(this.#exponent, 0, new Int32Array(items).fill(EXPONENT_UNSET));
     ctx.device.queue.writeBuffer(this.#lane.hole, 0, new Uint32Array(lanes));
     this.#exponentSet = false;
+    this.#rightScale.fill(0);
     const staged = await record(ctx, 'krylov start', (rec) => {
       if (start.kind === 'gpu') rec.copy(start.buffer, (start.offset ?? 0) * 4, w, 0, lanes * n * 4);
       const recNorm = rec.scratch(lanes * 4, 'krylov start norms');
@@ -263,6 +273,7 @@ export class KrylovGpuBackend implements Disposable {
     recNorm: GPUBuffer,
     recFlags: GPUBuffer,
     recBase: number,
+    minNorm0 = 0,
   ): void {
     const { p } = this;
     const n = space.len;
@@ -291,6 +302,7 @@ export class KrylovGpuBackend implements Disposable {
         count,
         recBase,
         tol: this.#options.holeTolerance,
+        minNorm0,
       });
       scale.encode(rec, {
         src: { buffer: space.w, offset: lane0 * n, stride: p * n },
@@ -307,8 +319,14 @@ export class KrylovGpuBackend implements Disposable {
     const lanes = this.#lanes;
     const halves = this.#right ? 2 : 1;
     const halfSteps = steps * halves;
-    const runs = runsOf(active);
+    const runs = activeRuns(active);
     const cStride = this.allocated;
+    // Per half-step, the first row of the basis its candidates are orthogonalized against.
+    const app = this.#app;
+    const oneSided = app.kind === 'bidiagonal' && app.oneSided;
+    const windowStarts = Array.from({ length: halfSteps }, (_, hs) =>
+      oneSided && hs % 2 === 0 ? rightWindowStart(rows + (hs / 2) * p - p, p, this.#kept) : 0,
+    );
     const staged = await record(ctx, `krylov steps ${tick}..${tick + steps - 1}`, (rec) => {
       const h1 = rec.scratch(halfSteps * lanes * cStride * 4, 'krylov coefficients (pass 1)');
       const h2 = rec.scratch(halfSteps * lanes * cStride * 4, 'krylov coefficients (pass 2)');
@@ -317,12 +335,12 @@ export class KrylovGpuBackend implements Disposable {
       const out = { h: [h1, h2] as const, cStride, recNorm, recFlags };
       for (let s = 0; s < steps; s++) {
         const r = rows + s * p;
-        const app = this.#app;
-        if (app.kind === 'symmetric') this.#half(rec, runs, this.#main, this.#main, r - p, r, app.apply, tick + s, s * lanes, out);
+        if (app.kind === 'symmetric') this.#half(rec, runs, this.#main, this.#main, r - p, r, 0, app.apply, tick + s, s * lanes, out);
         else {
           // Jᵀ on the frontier of U into V rows [r − p, r), then J on those into U rows [r, r + p).
-          this.#half(rec, runs, this.#main, this.#right!, r - p, r - p, app.applyJt, 2 * (tick + s), 2 * s * lanes, out);
-          this.#half(rec, runs, this.#right!, this.#main, r - p, r, app.applyJ, 2 * (tick + s) + 1, (2 * s + 1) * lanes, out);
+          const from = windowStarts[2 * s]!;
+          this.#half(rec, runs, this.#main, this.#right!, r - p, r - p, from, app.applyJt, 2 * (tick + s), 2 * s * lanes, out);
+          this.#half(rec, runs, this.#right!, this.#main, r - p, r, 0, app.applyJ, 2 * (tick + s) + 1, (2 * s + 1) * lanes, out);
         }
       }
       return [
@@ -340,33 +358,43 @@ export class KrylovGpuBackend implements Disposable {
     const coef = new Float64Array(halfSteps * lanes * cap);
     const loss = new Float64Array(halfSteps * lanes);
     const norm = Float64Array.from(new Float32Array(normRaw!));
+    const flags = Uint8Array.from(new Uint32Array(flagRaw!));
     for (let c = 0; c < halfSteps * lanes; c++) {
       const hs = Math.floor(c / lanes);
       const s = Math.floor(hs / halves);
       const v = (c % lanes) % p;
       // The row the candidate joins: Q/U row rows + s·p + v, or (half 0 of Golub–Kahan) V row rows − p + s·p + v.
       const target = rows + s * p + v - (halves === 2 && hs % 2 === 0 ? p : 0);
+      // One-sided, J half: only the coefficients on U rows ≥ the source V row are recorded (see `recordedFrom`).
+      const recorded = oneSided && hs % 2 === 1 ? recordedFrom(target, p) : 0;
       let a2 = 0;
       let b2 = 0;
-      for (let i = 0; i < target; i++) {
+      for (let i = windowStarts[hs]!; i < target; i++) {
         const x = h1[c * cStride + i]!;
         const y = h2[c * cStride + i]!;
-        coef[c * cap + i] = x + y;
+        if (i >= recorded) coef[c * cap + i] = x + y;
         a2 += x * x;
         b2 += y * y;
       }
-      // ‖h₂‖/‖w₀‖ with ‖w₀‖² = ‖h₁‖² + ‖h₂‖² + ‖w₂‖² (Pythagoras, up to rounding).
+      if (oneSided && hs % 2 === 0 && !(flags[c]! & (CandidateFlag.hole | CandidateFlag.injected))) {
+        const b = Math.floor((c % lanes) / p);
+        this.#rightScale[b] = Math.max(this.#rightScale[b]!, norm[c]!);
+      }
+      // ‖h₂‖/‖w₀‖ with ‖w₀‖² = ‖h₁‖² + ‖h₂‖² + ‖w₂‖² (Pythagoras, up to rounding). A Jᵀ candidate
+      // that is a hole joins no basis: its ratio (rounding noise against V) measures nothing kept.
       const w2 = norm[c]!;
       const w0 = a2 + b2 + w2 * w2;
-      loss[c] = w0 > 0 ? Math.sqrt(b2 / w0) : 0;
+      const dropped = halves === 2 && hs % 2 === 0 && flags[c]! & CandidateFlag.hole;
+      loss[c] = w0 > 0 && !dropped ? Math.sqrt(b2 / w0) : 0;
     }
-    return { coef, norm, flags: Uint8Array.from(new Uint32Array(flagRaw!)), exponent: new Int32Array(expRaw!), loss };
+    return { coef, norm, flags, exponent: new Int32Array(expRaw!), loss };
   }
 
   /**
    * Records one half-step for the active runs: candidates = the operator on rows [from, from + p)
-   * of `source` (random vectors where a lane's source row is a hole), scaled by 2^−e, CGS2 against
-   * rows [0, to) of `target`, then within the block, normalized into rows [to, to + p).
+   * of `source` (where a lane's source row is a hole: a random vector, or zero for the Jᵀ half),
+   * scaled by 2^−e, CGS2 against rows [windowStart, to) of `target`, then within the block,
+   * normalized into rows [to, to + p).
    */
   #half(
     rec: Recorder,
@@ -375,6 +403,7 @@ export class KrylovGpuBackend implements Disposable {
     target: Space,
     from: number,
     to: number,
+    windowStart: number,
     apply: ApplyRuns,
     tick: number,
     recBase: number,
@@ -388,6 +417,7 @@ export class KrylovGpuBackend implements Disposable {
     const { p, items } = this;
     const n = target.len;
     const { mv, dot, krylov } = this.#k;
+    const oneSidedRight = this.#app.kind === 'bidiagonal' && this.#app.oneSided && target === this.#right;
     const x: VectorsView = {
       buffer: source.basis,
       offset: from * source.len,
@@ -415,6 +445,7 @@ export class KrylovGpuBackend implements Disposable {
         block: p,
         seed: this.#options.seed,
         tick,
+        zeroHoles: target === this.#right,
       });
       dot.encode(rec, target.w, target.w, this.#lane.norm0, { n, batch: run.count * p, offset: lane0 * n }, lane0, 'sum');
       const m = this.#basisMatrix(target, run.first);
@@ -426,10 +457,11 @@ export class KrylovGpuBackend implements Disposable {
           batchStride: p * out.cStride,
           vectorStride: out.cStride,
         };
-        mv.encodeN(rec, { m, x: wv, y: hv, batch: run.count, vectors: p, rowEnd: to });
-        mv.encodeT(rec, { m, x: hv, y: wv, batch: run.count, vectors: p, rowEnd: to, alpha: -1, beta: 1 });
+        mv.encodeN(rec, { m, x: wv, y: hv, batch: run.count, vectors: p, rowBegin: windowStart, rowEnd: to });
+        mv.encodeT(rec, { m, x: hv, y: wv, batch: run.count, vectors: p, rowBegin: windowStart, rowEnd: to, alpha: -1, beta: 1 });
       }
-      this.#finishBlock(rec, target, run, to, out.h, recBase, out.cStride, out.recNorm, out.recFlags, recBase);
+      const floor = oneSidedRight ? rightHoleFloor(this.#rightScale, run.first, run.count) : 0;
+      this.#finishBlock(rec, target, run, to, out.h, recBase, out.cStride, out.recNorm, out.recFlags, recBase, floor);
     }
   }
 
@@ -442,7 +474,7 @@ export class KrylovGpuBackend implements Disposable {
   ): Promise<void> {
     const { ctx, p, items } = this;
     const active = Uint8Array.from(s, (x) => (x ? 1 : 0));
-    const runs = runsOf(active);
+    const runs = activeRuns(active);
     if (runs.length === 0) return;
     const holes = new Uint32Array(p).fill(1);
     clear.forEach((c, b) => {
@@ -626,7 +658,7 @@ export async function createGolubKahanGpu(operator: RectangularOperator, options
   return createBackend(
     operator.ctx,
     { n: operator.n, items: operator.batch },
-    { kind: 'bidiagonal', cols: operator.p, applyJt, applyJ },
+    { kind: 'bidiagonal', cols: operator.p, applyJt, applyJ, oneSided: operator.p > operator.n },
     options,
   );
 }

@@ -310,7 +310,8 @@ function kernelValues(j: Float32Array, n: number, cols: number): Float64Array {
 /**
  * Jacobian cases for Golub–Kahan (`eigshJacobian`) and Lanczos on K = J Jᵀ: rank-deficient J
  * (n > cols: zeros at the smallest end, and k above the rank at the largest), repeated singular
- * values at both ends, λ over 6 and 8 decades, a wide J (cols ≫ n) and a J scaled by 1e-15.
+ * values at both ends, λ over 6 and 8 decades, a wide J (cols ≫ n), a J scaled by 1e-15, and
+ * rank-deficient wide J (cols > n: holes in the short basis U of one-sided Golub–Kahan).
  */
 export function jacobianCatalogue(size: CatalogueSize = 'test'): JacobianCase[] {
   const big = size === 'bench';
@@ -397,6 +398,33 @@ export function jacobianCatalogue(size: CatalogueSize = 'test'): JacobianCase[] 
       jacobian,
       values: kernelValues(jacobian, m, c),
     });
+  }
+  {
+    // Rank-deficient with cols > n (one-sided Golub–Kahan continues past holes in U): k above the
+    // rank at the largest end, and the zeros at the smallest.
+    const [m, c, r] = big ? [200, 600, 40] : [40, 120, 10];
+    cases.push(
+      jacobianCase(
+        'J wide rank-deficient (cols > n), k above the rank',
+        m,
+        c,
+        r + 4,
+        'largest',
+        range(r, (i) => 2 - i / r),
+        rng,
+      ),
+    );
+    cases.push(
+      jacobianCase(
+        'J wide rank-deficient (cols > n), smallest',
+        m,
+        c,
+        6,
+        'smallest',
+        range(m - 8, (i) => 1 + i / m),
+        rng,
+      ),
+    );
   }
   return cases;
 }

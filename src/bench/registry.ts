@@ -1,12 +1,13 @@
 /**
  * The registry of benchmark groups: the extension point of the suite. The built-in groups
- * (apply, lanczos, eigsh, eigsh-work, slq, binning, transport, pipeline) are always present; other code adds groups with {@link registerBenchGroup} before calling `runBenchmarks`, and
+ * (apply, lanczos, eigsh, eigsh-work, eigsh-jacobian, slq, binning, transport, pipeline) are always present; other code adds groups with {@link registerBenchGroup} before calling `runBenchmarks`, and
  * `grsd bench --group ID` selects them by id.
  * @module
  */
 import { InvalidArgumentError } from '../errors.ts';
 import { eigshGroup } from './groups/eigsh.ts';
 import { eigshWorkGroup } from './groups/eigshWork.ts';
+import { eigshJacobianGroup } from './groups/eigshJacobian.ts';
 import { lanczosGroup } from './groups/lanczos.ts';
 import { operatorApplyGroup } from './groups/operatorApply.ts';
 import { binningGroup } from './groups/binning.ts';
@@ -21,6 +22,7 @@ export const BUILTIN_BENCH_GROUPS: readonly BenchGroup[] = [
   lanczosGroup,
   eigshGroup,
   eigshWorkGroup,
+  eigshJacobianGroup,
   slqGroup,
   binningGroup,
   transportGroup,

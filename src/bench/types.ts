@@ -28,6 +28,8 @@ export interface BenchScale {
   readonly eigsh: { readonly n: readonly number[]; readonly k: number; readonly tolerance: number };
   /** eigsh work (operator applications) on the hard-case catalogue against ARPACK (default: test sizes, bench sizes at full scale). */
   readonly eigshWork?: { readonly size: 'test' | 'bench'; readonly tolerance: number };
+  /** All n eigenpairs of K = J Jᵀ from wide Jacobians (n, P): Golub–Kahan vs Lanczos (default: (128, 2833); at full scale also (256, 4801)). */
+  readonly eigshJacobian?: { readonly shapes: readonly (readonly [number, number])[] };
   /** Stochastic Lanczos quadrature. */
   readonly slq: { readonly n: readonly number[]; readonly probes: number; readonly steps: number };
   /** Transport estimator: r eigenpairs on both sides, vector length n, computed shells. */

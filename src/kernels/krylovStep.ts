@@ -25,7 +25,7 @@ export const KrylovPrepareParams = d.struct({
   seed: d.u32,
   tick: d.u32,
   wShift: d.u32,
-  _pad: d.u32,
+  zeroHoles: d.u32,
 });
 
 /** Field order matches `struct Params` in krylovNormalize.wgsl. */
@@ -36,7 +36,7 @@ export const KrylovNormalizeParams = d.struct({
   recBase: d.u32,
   tol: d.f32,
   norm2Base: d.u32,
-  _pad1: d.u32,
+  minNorm0: d.f32,
   _pad2: d.u32,
 });
 
@@ -96,6 +96,8 @@ export interface KrylovPrepareArgs {
   readonly block: number;
   readonly seed: number;
   readonly tick: number;
+  /** Zero (not random) candidates on hole lanes (the Jᵀ half-step of one-sided Golub–Kahan). */
+  readonly zeroHoles?: boolean;
 }
 
 /** Arguments of {@link KrylovKernels.normalize}. */
@@ -117,6 +119,8 @@ export interface KrylovNormalizeArgs {
   readonly recBase: number;
   /** Relative hole tolerance. */
   readonly tol: number;
+  /** The hole test is relative to max(‖w₀‖, minNorm0) (default 0; see krylovNormalize.wgsl). */
+  readonly minNorm0?: number;
 }
 
 /** The prepared Krylov bookkeeping kernels. */
@@ -153,7 +157,7 @@ export async function createKrylovKernels(ctx: GpuContext): Promise<KrylovKernel
           seed: a.seed >>> 0,
           tick: a.tick >>> 0,
           wShift: ww.shift,
-          _pad: 0,
+          zeroHoles: a.zeroHoles ? 1 : 0,
         });
         const group = bindGroup(rec.ctx, krylovPrepareKernel, { params, w: ww.binding, hole: a.hole, exponent: a.exponent });
         rec.dispatch(prepare, group, Math.ceil((count * a.n) / wg));
@@ -167,7 +171,7 @@ export async function createKrylovKernels(ctx: GpuContext): Promise<KrylovKernel
         recBase: a.recBase,
         tol: a.tol,
         norm2Base: a.norm2Base,
-        _pad1: 0,
+        minNorm0: a.minNorm0 ?? 0,
         _pad2: 0,
       });
       const { norm0, norm2, hole, inv, recNorm, recFlags } = a;

@@ -75,7 +75,8 @@ export type KrylovRequest =
    * [rows − p, rows) of the main basis. A lane whose source row is a hole takes a random
    * candidate instead of an apply; `tick` numbers the steps (for the random vectors).
    * Bidiagonal: step s applies Jᵀ to U rows [r − p, r) into V rows [r − p, r), then J to those
-   * into U rows [r, r + p), r = rows + s·p.
+   * into U rows [r, r + p), r = rows + s·p; a hole in U gives a zero V candidate (a hole, flagged
+   * injected), so the random candidate is drawn in U, uniform in the n-space.
    */
   | { readonly kind: 'expand'; readonly rows: number; readonly steps: number; readonly active: Uint8Array; readonly tick: number }
   /**

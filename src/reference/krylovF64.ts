@@ -5,11 +5,14 @@
  * block, normalization with the relative hole test, thick restart, Ritz vectors — in float64 on
  * the host, for both decompositions (Lanczos on a symmetric operator; Golub–Kahan on a rectangular
  * one, with a left basis U and a right basis V). It is the oracle of the GPU path and the `cpu`
- * backend.
+ * backend. A J with more columns than rows runs one-sided Golub–Kahan, as on the GPU: V candidates
+ * are orthogonalized against a window of V rows ({@link rightWindowStart}), the J candidates'
+ * coefficients above the bidiagonal band are not recorded ({@link recordedFrom}); in both forms a
+ * hole in U continues as a hole in V (a zero candidate), then as a random U candidate.
  * @module
  */
 import { InvalidArgumentError } from '../errors.ts';
-import { scaleExponent } from './krylovKernels.ts';
+import { activeRuns, recordedFrom, rightHoleFloor, rightWindowStart, scaleExponent } from './krylovKernels.ts';
 import {
   CandidateFlag,
   krylovRandom,
@@ -86,6 +89,14 @@ export class KrylovF64Backend implements SyncKrylovBackend {
   readonly #hole: Uint8Array;
   readonly #exponent: Int32Array;
   readonly #exponentSet: Uint8Array;
+  /** One-sided Golub–Kahan (J has more columns than rows). */
+  readonly #oneSided: boolean;
+  /** Rows kept by the last restart (see {@link rightWindowStart}). */
+  #kept = 0;
+  /** One-sided: per item, the largest Jᵀ candidate norm of the chunks before (see {@link rightHoleFloor}). */
+  readonly #rightScale: Float64Array;
+  /** One-sided: per item, the hole floor of the Jᵀ candidates of the current chunk. */
+  readonly #rightFloor: Float64Array;
 
   constructor(op: CpuOperator | CpuRectangularOperator, options: KrylovF64Options) {
     this.#options = options;
@@ -101,6 +112,9 @@ export class KrylovF64Backend implements SyncKrylovBackend {
     this.#hole = new Uint8Array(this.items * this.p);
     this.#exponent = new Int32Array(this.items);
     this.#exponentSet = new Uint8Array(this.items);
+    this.#oneSided = rectangular && op.cols > op.n;
+    this.#rightScale = new Float64Array(this.items);
+    this.#rightFloor = new Float64Array(this.items);
   }
 
   /** The main basis of item b (Q or U), [cap][n]. */
@@ -136,6 +150,7 @@ export class KrylovF64Backend implements SyncKrylovBackend {
 
   #start(): CandidateRecords {
     const { n, p } = this;
+    this.#rightScale.fill(0);
     const rec = this.#records(1, false);
     for (let b = 0; b < this.items; b++) {
       const w = Array.from({ length: p }, (_, v) => {
@@ -153,6 +168,10 @@ export class KrylovF64Backend implements SyncKrylovBackend {
     const halves = this.#right ? 2 : 1;
     const rec = this.#records(steps * halves, true);
     const lanes = this.items * p;
+    // The Jᵀ hole floor is fixed per chunk and per run of active items (as the GPU normalizes them together).
+    if (this.#oneSided)
+      for (const run of activeRuns(active))
+        this.#rightFloor.fill(rightHoleFloor(this.#rightScale, run.first, run.count), run.first, run.first + run.count);
     for (let s = 0; s < steps; s++) {
       const r = rows + s * p;
       for (let b = 0; b < this.items; b++) {
@@ -168,6 +187,14 @@ export class KrylovF64Backend implements SyncKrylovBackend {
         }
       }
     }
+    if (this.#oneSided)
+      for (let s = 0; s < steps; s++)
+        for (let l = 0; l < lanes; l++) {
+          const at = 2 * s * lanes + l;
+          const b = Math.floor(l / p);
+          if (active[b] && !(rec.flags[at]! & (CandidateFlag.hole | CandidateFlag.injected)))
+            this.#rightScale[b] = Math.max(this.#rightScale[b]!, rec.norm[at]!);
+        }
     return rec;
   }
 
@@ -191,11 +218,15 @@ export class KrylovF64Backend implements SyncKrylovBackend {
     const len = target.len;
     const q = source.rows[b]!;
     const injected = new Uint8Array(p);
+    // Golub–Kahan: a hole in U continues as a hole in V (a zero candidate), then as a random U
+    // candidate — uniform over the n-space, where a random V candidate would only reach range(J).
+    const rightHalf = target === this.#right;
+    const oneSided = this.#oneSided && rightHalf;
     const w = Array.from({ length: p }, (_, v) => {
       const out = new Float64Array(len);
       if (this.#hole[b * p + v]) {
         injected[v] = 1;
-        for (let i = 0; i < len; i++) out[i] = krylovRandom(this.#options.seed, v, tick, i);
+        if (!rightHalf) for (let i = 0; i < len; i++) out[i] = krylovRandom(this.#options.seed, v, tick, i);
       } else {
         apply(q.subarray((from + v) * source.len, (from + v + 1) * source.len), out);
       }
@@ -213,11 +244,16 @@ export class KrylovF64Backend implements SyncKrylovBackend {
     w.forEach((x, v) => {
       if (!injected[v]) for (let i = 0; i < len; i++) x[i] = x[i]! * unit;
     });
-    this.#finishBlock(target, b, w, to, rec.coef, (recBase + b * p) * cap, rec, recBase, injected);
+    const windowStart = oneSided ? rightWindowStart(to, p, this.#kept) : 0;
+    const coefBase = (recBase + b * p) * cap;
+    const floor = oneSided ? this.#rightFloor[b]! : 0;
+    this.#finishBlock(target, b, w, to, rec.coef, coefBase, rec, recBase, injected, windowStart, floor);
+    if (this.#oneSided && !rightHalf)
+      for (let v = 0; v < p; v++) rec.coef.fill(0, coefBase + v * cap, coefBase + v * cap + recordedFrom(to + v, p));
   }
 
   /**
-   * CGS2 of the candidates against rows [0, r) of `space`, then one by one within the block,
+   * CGS2 of the candidates against rows [windowStart, r) of `space`, then one by one within the block,
    * normalization into rows r + v (or a hole), and the records. `coefBase`: offset of lane (b, 0)
    * in rec.coef.
    */
@@ -231,6 +267,8 @@ export class KrylovF64Backend implements SyncKrylovBackend {
     rec: { norm: Float64Array; flags: Uint8Array; loss?: Float64Array },
     recBase: number,
     injected: Uint8Array,
+    windowStart = 0,
+    minNorm0 = 0,
   ): void {
     const { p, cap } = this;
     const len = space.len;
@@ -240,14 +278,16 @@ export class KrylovF64Backend implements SyncKrylovBackend {
       const x = w[v]!;
       const c = coef ? coef.subarray(coefBase + v * cap, coefBase + (v + 1) * cap) : new Float64Array(cap);
       const passes = [0, 0];
-      project(x, q, 0, r + v, len, c, passes);
+      project(x, q, windowStart, r + v, len, c, passes);
       const nrm = Math.sqrt(sumSquares(x));
       // ‖h₂‖/‖w₀‖: the measured loss of orthogonality (as the GPU backend computes it).
       const w0 = passes[0]! + passes[1]! + nrm * nrm;
-      if (rec.loss) rec.loss[recBase + b * p + v] = w0 > 0 ? Math.sqrt(passes[1]! / w0) : 0;
       const l = b * p + v;
       const nonFinite = !Number.isFinite(norm0[v]!) || !Number.isFinite(nrm);
-      const hole = nonFinite || !(nrm > this.#options.holeTolerance * norm0[v]!);
+      const hole = nonFinite || !(nrm > this.#options.holeTolerance * Math.max(norm0[v]!, minNorm0));
+      // A Jᵀ candidate that is a hole joins no basis: its ratio measures nothing kept (as on the GPU).
+      const dropped = hole && space === this.#right;
+      if (rec.loss) rec.loss[recBase + b * p + v] = w0 > 0 && !dropped ? Math.sqrt(passes[1]! / w0) : 0;
       const row = q.subarray((r + v) * len, (r + v + 1) * len);
       if (hole) row.fill(0);
       else for (let i = 0; i < len; i++) row[i] = x[i]! / nrm;
@@ -266,6 +306,7 @@ export class KrylovF64Backend implements SyncKrylovBackend {
     clear: Uint8Array,
   ): void {
     const { n, p } = this;
+    this.#kept = keep;
     for (let b = 0; b < this.items; b++) {
       if (!s[b]) continue;
       const y = combine(this.#main, b, s[b]!, applied, keep);

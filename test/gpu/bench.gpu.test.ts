@@ -35,6 +35,7 @@ const TINY: BenchScale = {
   apply: { n: [64, 128], batch: [1, 2] },
   lanczos: { n: [64, 128], batch: [1, 2], steps: 8 },
   eigsh: { n: [48, 64], k: 4, tolerance: 1e-4 },
+  eigshJacobian: { shapes: [[24, 400]] },
   slq: { n: [64], probes: 2, steps: 8 },
   transport: { r: [16], n: [64], shells: [6] },
   binning: { batch: [1, 3], len: [100], shellsPerDecade: 4 },
@@ -94,7 +95,7 @@ describe(`benchmark suite on ${gpuBackend}`, () => {
       try {
         report = await runBenchmarks(ctx, {
           scale: TINY,
-          groups: ['apply', 'lanczos', 'eigsh', 'slq', 'binning', 'transport', 'pipeline', extension.id],
+          groups: ['apply', 'lanczos', 'eigsh', 'eigsh-jacobian', 'slq', 'binning', 'transport', 'pipeline', extension.id],
           onProgress: (p) => progress.push(p.done),
           machine: 'test machine',
         });
@@ -112,6 +113,7 @@ describe(`benchmark suite on ${gpuBackend}`, () => {
         'apply',
         'lanczos',
         'eigsh',
+        'eigsh-jacobian',
         'slq',
         'binning',
         'transport',
@@ -131,7 +133,17 @@ describe(`benchmark suite on ${gpuBackend}`, () => {
       // Every case ran (none failed, only the deliberately oversized one skipped).
       for (const g of report.groups) expect(g.failed, g.id).toEqual([]);
       const counts = Object.fromEntries(report.groups.map((g) => [g.id, g.figures.length]));
-      expect(counts).toEqual({ apply: 4, lanczos: 4, eigsh: 2, slq: 1, binning: 2, transport: 1, pipeline: 1, 'test-extension': 1 });
+      expect(counts).toEqual({
+        apply: 4,
+        lanczos: 4,
+        eigsh: 2,
+        'eigsh-jacobian': 1,
+        slq: 1,
+        binning: 2,
+        transport: 1,
+        pipeline: 1,
+        'test-extension': 1,
+      });
       expect(report.groups.at(-1)!.skipped).toEqual([
         expect.objectContaining({ label: 'too big', reason: expect.stringMatching(/maxBufferSize/) }),
       ]);
@@ -154,6 +166,10 @@ describe(`benchmark suite on ${gpuBackend}`, () => {
           }
         }
       }
+      // Golub–Kahan resolves the small eigenvalues that Lanczos on the f32 K loses (λ over 8 decades).
+      const wide = report.groups.find((g) => g.id === 'eigsh-jacobian')!.figures[0]!;
+      expect(wide.metrics.golubKahanApplies).toBe(24);
+      expect(wide.metrics.golubKahanBottom10MedianRelError).toBeLessThan(wide.metrics.lanczosKBottom10MedianRelError! / 10);
       const lanczos = report.groups.find((g) => g.id === 'lanczos')!;
       for (const f of lanczos.figures) {
         expect(f.metrics.lanczosOverApplies).toBeGreaterThan(0);

@@ -119,33 +119,42 @@ describe(`krylov kernels on ${gpuBackend}: vs their float64 twins`, () => {
     expect(scaleExponent(3)).toBe(1);
   });
 
-  gpuTest('krylovPrepare: 2^−e·w on ordinary lanes, the f32-exact random vector on hole lanes, only inside the lane range', async () => {
-    const ctx = getCtx();
-    const n = 301;
-    const block = 3;
-    const lanes = 4 * block;
-    const w0 = randomF32(lanes * n, 'prep');
-    const hole = Uint32Array.from({ length: lanes }, (_, l) => (l % 5 === 1 ? 1 : 0));
-    const exponent = Int32Array.from([3, -40, 100, -126]);
-    const k = await createKrylovKernels(ctx);
-    using group = new BufferGroup(ctx);
-    const wb = await put(group, w0, 'w');
-    const hb = await put(group, hole, 'hole');
-    const eb = await put(group, exponent, 'exponent');
-    const args = { n, firstLane: 2, lanes: 8, block, seed: 77, tick: 12345 };
-    const [raw] = await run(ctx, (rec) => k.prepare(rec, { w: wb, hole: hb, exponent: eb, ...args }), [[wb, w0.length]]);
-    const got = new Float32Array(raw!);
-    const ref = krylovPrepareF64(Float64Array.from(w0), hole, exponent, args);
-    for (let i = 0; i < got.length; i++)
-      if (got[i] !== Math.fround(ref[i]!)) expect.fail(`w[${i}] = ${got[i]}, twin ${Math.fround(ref[i]!)}`);
-    // The random entries are f32 values in (−1, 1).
-    const v = krylovRandom(77, 1, 12345, 5);
-    expect(Math.fround(v)).toBe(v);
-    expect(Math.abs(v)).toBeLessThan(1);
-  });
+  gpuTest(
+    'krylovPrepare: 2^−e·w on ordinary lanes, the f32-exact random vector (or zeros with zeroHoles) on hole lanes, only inside the lane range',
+    async () => {
+      const ctx = getCtx();
+      const n = 301;
+      const block = 3;
+      const lanes = 4 * block;
+      const w0 = randomF32(lanes * n, 'prep');
+      const hole = Uint32Array.from({ length: lanes }, (_, l) => (l % 5 === 1 ? 1 : 0));
+      const exponent = Int32Array.from([3, -40, 100, -126]);
+      const k = await createKrylovKernels(ctx);
+      using group = new BufferGroup(ctx);
+      const wb = await put(group, w0, 'w');
+      const hb = await put(group, hole, 'hole');
+      const eb = await put(group, exponent, 'exponent');
+      for (const zeroHoles of [false, true]) {
+        ctx.device.queue.writeBuffer(wb, 0, w0);
+        const args = { n, firstLane: 2, lanes: 8, block, seed: 77, tick: 12345, zeroHoles };
+        const [raw] = await run(ctx, (rec) => k.prepare(rec, { w: wb, hole: hb, exponent: eb, ...args }), [[wb, w0.length]]);
+        const got = new Float32Array(raw!);
+        const ref = krylovPrepareF64(Float64Array.from(w0), hole, exponent, args);
+        for (let i = 0; i < got.length; i++)
+          if (got[i] !== Math.fround(ref[i]!)) expect.fail(`zeroHoles ${zeroHoles}: w[${i}] = ${got[i]}, twin ${Math.fround(ref[i]!)}`);
+        // Lane 6 is a hole lane inside the range: random entries, or zeros with zeroHoles.
+        const lane6 = got.subarray(6 * n, 7 * n);
+        expect(lane6.every((x) => x === 0)).toBe(zeroHoles);
+      }
+      // The random entries are f32 values in (−1, 1).
+      const v = krylovRandom(77, 1, 12345, 5);
+      expect(Math.fround(v)).toBe(v);
+      expect(Math.abs(v)).toBeLessThan(1);
+    },
+  );
 
   gpuTest(
-    'krylovNormalize: hole test, inverse norm and records on a strided lane range, with zero, Inf, NaN and negative inputs',
+    'krylovNormalize: hole test (relative, and under a floor minNorm0), inverse norm and records on a strided lane range, with zero, Inf, NaN and negative inputs',
     async () => {
       const ctx = getCtx();
       const lanes = 300;
@@ -155,49 +164,59 @@ describe(`krylov kernels on ${gpuBackend}: vs their float64 twins`, () => {
       for (let t = 0; t < specials.length; t++) norm2c[t * 7] = specials[t]!;
       norm0[9] = Infinity;
       norm0[10] = 0;
+      // Lane 11 (t = 5, norm2 at 4 + 5): ν₀ = 1e-3, ν = 1e-6: a direction for the relative test, a hole under minNorm0 = 3.
+      norm0[11] = 1e-6;
+      norm2c[9] = 1e-12;
       const hole0 = Uint32Array.from({ length: lanes }, (_, l) => l % 3);
       const tol = 64 * U * Math.sqrt(1000);
-      const a = { firstLane: 1, laneStride: 2, count: 140, recBase: 5, tol, norm2Base: 4 };
       const k = await createKrylovKernels(ctx);
-      using group = new BufferGroup(ctx);
-      const n0 = await put(group, norm0, 'norm0');
-      const n2 = await put(group, norm2c, 'norm2');
-      const hb = await put(
-        group,
-        hole0.map((h) => (h ? 1 : 0)),
-        'hole',
-      );
-      const inv = await put(group, new Float32Array(lanes).fill(-9), 'inv');
-      const rn = await put(group, new Float32Array(lanes + 5).fill(-9), 'recNorm');
-      const rf = await put(group, new Uint32Array(lanes + 5).fill(99), 'recFlags');
-      const [holeRaw, invRaw, rnRaw, rfRaw] = await run(
-        ctx,
-        (rec) => k.normalize(rec, { norm0: n0, norm2: n2, hole: hb, inv, recNorm: rn, recFlags: rf, ...a }),
-        [
-          [hb, lanes],
-          [inv, lanes],
-          [rn, lanes + 5],
-          [rf, lanes + 5],
-        ],
-      );
-      const s = {
-        hole: Uint32Array.from(hole0, (h) => (h ? 1 : 0)),
-        inv: new Float64Array(lanes).fill(-9),
-        recNorm: new Float64Array(lanes + 5).fill(-9),
-        recFlags: new Uint32Array(lanes + 5).fill(99),
-      };
-      krylovNormalizeF64(norm0, norm2c, s, a);
-      expect(Array.from(new Uint32Array(holeRaw!))).toEqual(Array.from(s.hole));
-      expect(Array.from(new Uint32Array(rfRaw!))).toEqual(Array.from(s.recFlags));
-      const close = (got: Float32Array, ref: Float64Array, what: string) => {
-        for (let i = 0; i < ref.length; i++) {
-          const r = ref[i]!;
-          if (r === -9 || r === 0) expect(got[i], `${what}[${i}]`).toBe(Math.fround(r));
-          else expect(Math.abs(got[i]! - r), `${what}[${i}]`).toBeLessThanOrEqual(2.5 * 2 * U * Math.abs(r));
-        }
-      };
-      close(new Float32Array(invRaw!), s.inv, 'inv');
-      close(new Float32Array(rnRaw!), s.recNorm, 'recNorm');
+      const holes: number[][] = [];
+      // minNorm0 = 0 (the relative test) and 3 (a floor under ν₀: the one-sided Golub–Kahan Jᵀ test).
+      for (const minNorm0 of [0, 3]) {
+        const a = { firstLane: 1, laneStride: 2, count: 140, recBase: 5, tol, norm2Base: 4, minNorm0 };
+        using group = new BufferGroup(ctx);
+        const n0 = await put(group, norm0, 'norm0');
+        const n2 = await put(group, norm2c, 'norm2');
+        const hb = await put(
+          group,
+          hole0.map((h) => (h ? 1 : 0)),
+          'hole',
+        );
+        const inv = await put(group, new Float32Array(lanes).fill(-9), 'inv');
+        const rn = await put(group, new Float32Array(lanes + 5).fill(-9), 'recNorm');
+        const rf = await put(group, new Uint32Array(lanes + 5).fill(99), 'recFlags');
+        const [holeRaw, invRaw, rnRaw, rfRaw] = await run(
+          ctx,
+          (rec) => k.normalize(rec, { norm0: n0, norm2: n2, hole: hb, inv, recNorm: rn, recFlags: rf, ...a }),
+          [
+            [hb, lanes],
+            [inv, lanes],
+            [rn, lanes + 5],
+            [rf, lanes + 5],
+          ],
+        );
+        const s = {
+          hole: Uint32Array.from(hole0, (h) => (h ? 1 : 0)),
+          inv: new Float64Array(lanes).fill(-9),
+          recNorm: new Float64Array(lanes + 5).fill(-9),
+          recFlags: new Uint32Array(lanes + 5).fill(99),
+        };
+        krylovNormalizeF64(norm0, norm2c, s, a);
+        expect(Array.from(new Uint32Array(holeRaw!))).toEqual(Array.from(s.hole));
+        expect(Array.from(new Uint32Array(rfRaw!))).toEqual(Array.from(s.recFlags));
+        const close = (got: Float32Array, ref: Float64Array, what: string) => {
+          for (let i = 0; i < ref.length; i++) {
+            const r = ref[i]!;
+            if (r === -9 || r === 0) expect(got[i], `${what}[${i}]`).toBe(Math.fround(r));
+            else expect(Math.abs(got[i]! - r), `${what}[${i}]`).toBeLessThanOrEqual(2.5 * 2 * U * Math.abs(r));
+          }
+        };
+        close(new Float32Array(invRaw!), s.inv, 'inv');
+        close(new Float32Array(rnRaw!), s.recNorm, 'recNorm');
+        holes.push(Array.from(s.hole));
+      }
+      // The floor turns small candidates (relative to it, not to their own ν₀) into holes.
+      expect(holes[1]!.filter((h, l) => h === 1 && holes[0]![l] === 0).length).toBeGreaterThan(0);
     },
   );
 });
