@@ -5,10 +5,11 @@
  * are estimates for choosing between backends that differ by factors, not benchmarks.
  * @module
  */
-import { denseOperator } from '../algorithms/operators.ts';
+import { denseOperator, jacobianOperator, type SymmetricOperator } from '../algorithms/operators.ts';
 import { lanczosQuadrature } from '../algorithms/quadrature.ts';
 import type { GpuContext } from '../gpu/context.ts';
 import { denseCpuOperator, quadratureF64 } from '../reference/eigsh.ts';
+import { matmul } from '../reference/linalg.ts';
 import { symmetricEigen } from '../reference/symmetricEigen.ts';
 import { tridiagonalEigen } from '../reference/tridiagonalEigen.ts';
 import { Random } from '../util/random.ts';
@@ -48,6 +49,11 @@ async function gpuLanczosModel(
   lanes: number,
 ): Promise<(m: number) => number> {
   using op = await denseOperator(ctx, { n, batch, data });
+  return operatorLanczosModel(op, n, lanes);
+}
+
+/** {@link gpuLanczosModel} on an operator already on the GPU. */
+async function operatorLanczosModel(op: SymmetricOperator, n: number, lanes: number): Promise<(m: number) => number> {
   await lanczosQuadrature(op, { steps: 1, probes: lanes });
   const time = async (steps: number): Promise<number> => {
     const start = performance.now();
@@ -130,26 +136,56 @@ function tridiagonalSeconds(m: number): number {
   return fastestSync(3, () => probe(size)) * (m / size) ** 3;
 }
 
+/** The largest sizes of the cpu measurement of forming K = J Jᵀ (then scaled by n²·p). */
+const PRODUCT_PROBE_N = 96;
+const PRODUCT_PROBE_P = 384;
+
+/** Seconds of the float64 product J Jᵀ (n×p by p×n), measured at ≤ 96 × 384 and scaled by n²·p. */
+function kernelProductSeconds(n: number, p: number): number {
+  const m = Math.min(n, PRODUCT_PROBE_N);
+  const q = Math.min(p, PRODUCT_PROBE_P);
+  const a = Float64Array.from(new Random(3).normals(m * q));
+  const b = Float64Array.from(new Random(4).normals(q * m));
+  matmul(a, b, m, q, m);
+  const once = (): number => {
+    const start = performance.now();
+    matmul(a, b, m, q, m);
+    return seconds(start);
+  };
+  return fastestSync(3, once) * ((n * n * p) / (m * m * q));
+}
+
 /**
  * The series pipeline (`grsd analyze`) over `checkpoints` checkpoints of n×n kernels with
  * `rank` eigenpairs each: on the GPU a Lanczos eigensolve (about max(2r + 20, 30) steps, capped
  * at n, plus 30 for λ_max) whose tridiagonal is diagonalized on the host; on the cpu backend a
- * dense symmetric eigensolve, O(n³).
+ * dense symmetric eigensolve, O(n³). For checkpoints given as a Jacobian J (n×p) the GPU runs
+ * Golub–Kahan on J, measured as Lanczos on J(Jᵀx) on the real J (the same applications of J and
+ * Jᵀ per step and the same n-long reorthogonalization; one-sided Golub–Kahan adds O(p) per step:
+ * docs/benchmarks.md, "eigsh-jacobian"), and the cpu backend first forms K = J Jᵀ, O(n²p).
  */
 export function seriesWork(options: {
   readonly n: number;
   readonly rank: number;
   readonly checkpoints: number;
   readonly kernel?: ArrayLike<number>;
+  readonly jacobian?: { readonly p: number; readonly data?: ArrayLike<number> };
 }): WorkEstimate {
-  const { n, rank, checkpoints } = options;
+  const { n, rank, checkpoints, jacobian } = options;
   const steps = Math.min(n, Math.max(2 * rank + 20, 30));
   const lambdaMaxSteps = Math.min(n, 30);
   return {
-    description: `${checkpoints} checkpoints of n = ${n}, rank ${rank}`,
+    description: `${checkpoints} checkpoints of n = ${n}${jacobian ? ` (Jacobians, p = ${jacobian.p})` : ''}, rank ${rank}`,
     gpuSeconds: async (ctx) => {
-      const data = options.kernel ? Float32Array.from(options.kernel) : randomSymmetric(n, 1);
-      const model = await gpuLanczosModel(ctx, n, 1, data, 1);
+      let model: (m: number) => number;
+      if (jacobian) {
+        const data = jacobian.data ? Float32Array.from(jacobian.data) : Float32Array.from(new Random(1).normals(n * jacobian.p));
+        using op = await jacobianOperator(ctx, { n, p: jacobian.p, data });
+        model = await operatorLanczosModel(op, n, 1);
+      } else {
+        const data = options.kernel ? Float32Array.from(options.kernel) : randomSymmetric(n, 1);
+        model = await gpuLanczosModel(ctx, n, 1, data, 1);
+      }
       return (model(steps) + model(lambdaMaxSteps) + tridiagonalSeconds(steps)) * checkpoints;
     },
     cpuSeconds: () => {
@@ -161,7 +197,8 @@ export function seriesWork(options: {
         symmetricEigen(a, m, { vectors: true });
         return seconds(start);
       };
-      return fastestSync(3, once) * (n / m) ** 3 * checkpoints;
+      const product = jacobian ? kernelProductSeconds(n, jacobian.p) : 0;
+      return (fastestSync(3, once) * (n / m) ** 3 + product) * checkpoints;
     },
   };
 }

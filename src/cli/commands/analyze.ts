@@ -133,17 +133,19 @@ export function analysisDocument(
 
 /**
  * The work of analysing a run, for the measured choice of the `auto` backend: `checkpoints`
- * checkpoints like `first` (its n and kernel) at the rank asked for (auto starts at min(n, 256)).
+ * checkpoints like `first` (its n and kernel or Jacobian) at the rank asked for (auto starts at min(n, 256)).
  * Shared with `grsd serve`, which measures at the run's first checkpoint.
  */
 export function runWork(first: CheckpointData, checkpoints: number, options: Pick<RunAnalysisOptions, 'rank'>): WorkEstimate {
   const n = first.residual.length;
+  const { kernel, jacobian } = first;
   return seriesWork({
     n,
     rank: typeof options.rank === 'number' ? options.rank : Math.min(n, AUTO_RANK_START),
     checkpoints,
-    // A run's checkpoints are flat (loadCheckpoint); without a flat kernel the estimate uses a random one.
-    ...(first.kernel && !('shape' in first.kernel) ? { kernel: first.kernel } : {}),
+    // Checkpoints read from a run are flat (loadCheckpoint); shaped ones are measured on random data of their size.
+    ...(kernel && !('shape' in kernel) ? { kernel } : {}),
+    ...(jacobian ? { jacobian: 'shape' in jacobian ? { p: jacobian.shape[1]! } : jacobian } : {}),
   });
 }
 
