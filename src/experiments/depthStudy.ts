@@ -222,9 +222,11 @@ export interface DepthStudyHooks {
  * The checkpoint steps: from 0, each next checkpoint Δt = clamp(round((growth − 1)·t), 1, every)
  * steps after the last (`growth` = 1: every `every` steps), and `steps` itself. With growth > 1 the
  * spacing grows geometrically from one step to `every` steps: dense where the kernel moves fastest
- * (the start of training), uniform afterwards. A last interval shorter than half the one before it
- * (the remainder of `steps`, e.g. 199 → 200 after every 10 steps) is merged into that one, so the
- * last interval is less than 1.5·`every`. Distinct integers, ascending.
+ * (the start of training), uniform afterwards. A last interval r shorter than half the one before
+ * it, d (the remainder of `steps`, e.g. 199 → 200 after every 10 steps), is split evenly with that
+ * one: the penultimate checkpoint moves so that the last two intervals are ⌊(d + r)/2⌋ and
+ * ⌈(d + r)/2⌉ steps (…, 189, 194, 200). So every interval stays at most `every` steps and the last
+ * is at least half the one before it. Distinct integers, ascending.
  */
 export function checkpointSchedule(steps: number, every: number, growth = 1): number[] {
   if (!Number.isInteger(steps) || steps < 1) throw new InvalidArgumentError('steps', `must be a positive integer, got ${steps}`);
@@ -241,7 +243,7 @@ export function checkpointSchedule(steps: number, every: number, growth = 1): nu
     out.push(t);
   }
   const [before, previous, last] = out.slice(-3);
-  if (before !== undefined && 2 * (last! - previous!) < previous! - before) out.splice(-2, 1);
+  if (before !== undefined && 2 * (last! - previous!) < previous! - before) out[out.length - 2] = before + Math.floor((last! - before) / 2);
   return out;
 }
 

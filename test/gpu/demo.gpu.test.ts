@@ -115,8 +115,8 @@ describe(`grsd demo (${gpuBackend})`, () => {
         };
         const report = JSON.parse(readFileSync(json, 'utf8'));
         checkReport(report, config);
-        // …, 72, 92, 100 would end on 8 steps after 20: the remainder joins the interval before it.
-        expect(report.runs[0].analysis.checkpoints.map((c: { t: number }) => c.t)).toEqual([0, 1, 2, 4, 8, 16, 32, 52, 72, 100]);
+        // …, 72, 92, 100 would end on 8 steps after 20: the remainder and the 20 steps before it split 14 + 14.
+        expect(report.runs[0].analysis.checkpoints.map((c: { t: number }) => c.t)).toEqual([0, 1, 2, 4, 8, 16, 32, 52, 72, 86, 100]);
         expect(report.config.task.points).toBe(24);
         const text = out.join('');
         expect(text.split('\n')[0]).toBe(report.finding.sentence);

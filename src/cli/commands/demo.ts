@@ -55,7 +55,7 @@ interface DemoOptions {
 export const DEMO_LIMITS = {
   /** Standard errors fall as 1/√seeds: 64 seeds resolve ε_LSI to 1/8 of one seed's spread. */
   seeds: 64,
-  /** n = 2048: one kernel is 16 MiB of f32 and its float64 analysis ≈ 0.064 s·(2048/192)³ ≈ 80 s per checkpoint (≈ 41 min per 31-checkpoint run). */
+  /** n = 2048: one kernel is 16 MiB of f32 and its float64 analysis ≈ 0.064 s·(2048/192)³ ≈ 80 s per checkpoint (≈ 43 min per 32-checkpoint run). */
   probePoints: 2048,
   /** Depth 64: 4× the default's deepest network (time and memory ∝ depth). */
   depth: 64,
