@@ -167,6 +167,11 @@ export interface KrylovItemResult {
   readonly restarts: number;
   /** Verification rounds run. */
   readonly verifications: number;
+  /**
+   * The last verification round ended on its certificate (probability ≥ 1 − VERIFY_DELTA that no
+   * wanted eigenvalue was missed), not on its step count (docs/accuracy.md, "What converged guarantees").
+   */
+  readonly certified: boolean;
   /** Largest measured loss of orthogonality. */
   readonly loss: number;
   readonly stopReason: StopReason;
@@ -197,6 +202,8 @@ class Progress {
   verifyBlock: LockedBlock | null = null;
   /** No restart since the verification restart: the lane's rows are its Krylov basis. */
   laneIntact = false;
+  /** The last verification round ended on its certificate. */
+  certified = false;
   ritz: Ritz | null = null;
   /** Rows of the basis when `ritz` was computed (and for the Ritz vectors once stopped). */
   finalRows = 0;
@@ -445,7 +452,8 @@ export function* krylovEigen(settings: KrylovSettings): Generator<KrylovRequest,
       if (item.verifyBlock !== null) item.purgeRequested = item.deflationFailed = true;
       return;
     }
-    if (certified(item, ritz) || item.steps - item.verifyStart >= verifySteps) item.phase = 'done';
+    item.certified = certified(item, ritz);
+    if (item.certified || item.steps - item.verifyStart >= verifySteps) item.phase = 'done';
   }
 
   /** The verification certificate of an item whose wanted pairs are converged (see krylovVerification.ts). */
@@ -552,6 +560,7 @@ export function* krylovEigen(settings: KrylovSettings): Generator<KrylovRequest,
       breakdowns: item.alg.breakdowns,
       restarts: item.restarts,
       verifications: item.verifications,
+      certified: item.certified,
       loss: item.alg.loss,
       stopReason: item.stopReason,
     };
