@@ -22,11 +22,14 @@
  * invariant subspace). A hole is followed at the next step by a random vector orthogonalized
  * against the basis (as ARPACK's getv0 does), so an invariant subspace never ends the run early.
  *
- * Verification: once every wanted pair has converged, the next restart keeps only converged Ritz
- * vectors (locked) and clears the frontier, so the following steps continue from a random block
- * orthogonal to them. The set is accepted after a few steps if every wanted pair is still
- * converged; a value that enters the wanted range (a copy of a multiple eigenvalue the Krylov space
- * had missed) makes a wanted pair unconverged and the iteration resumes.
+ * Verification: once every wanted pair has converged, the next restart keeps the converged Ritz
+ * vectors and the unconverged ones nearest the wanted end (symmetric; bidiagonal: the converged
+ * ones only) and clears the frontier, so the following steps run a lane from a random block
+ * orthogonal to everything kept. The set is accepted as soon as the lane's certificate holds
+ * (src/reference/krylovVerification.ts), or after 16 vectors; a value that enters the wanted range
+ * (a copy of a multiple eigenvalue the Krylov space had missed) makes a wanted pair unconverged
+ * and the iteration resumes, without the unconverged kept vectors (their coupling left the basis
+ * with the frontier): later rounds keep the converged vectors only.
  * @module
  */
 import { InvalidArgumentError } from '../errors.ts';
@@ -313,11 +316,11 @@ export function* krylovEigen(settings: KrylovSettings): Generator<KrylovRequest,
   }
   let rows = p;
   let tick = 0;
-  // Verification: the random block runs until its Christoffel certificate holds (with probability
-  // ≥ 1 − VERIFY_DELTA no eigenvalue of the deflated operator lies beyond the k-th wanted value by
-  // more than the tolerance; src/reference/krylovVerification.ts), at most 16 vectors (the fixed
-  // length the certificate replaces: float64 catalogue, 8 missed a copy in a 28² Laplacian, 16
-  // and 32 found every copy; docs/accuracy.md).
+  // Verification: the random block runs until its certificate holds (with probability
+  // ≥ 1 − VERIFY_DELTA no wanted eigenvalue lies beyond its returned value by more than the
+  // tolerance; src/reference/krylovVerification.ts), at most 16 vectors (the fixed length the
+  // certificate replaces: float64 catalogue, 8 missed a copy in a 28² Laplacian, 16 and 32 found
+  // every copy; docs/accuracy.md).
   const verifySteps = Math.max(2, Math.ceil(16 / p));
   // Pairs are locked for verification with a 2× margin: a locked pair's bound is frozen (its
   // residual direction leaves the basis), so a margin keeps it converged through the check.
