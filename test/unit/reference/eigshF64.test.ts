@@ -94,7 +94,13 @@ describe('eigshF64: multiplicity, verification, restarts, stop reasons', () => {
       const r = driverResult(c.data, c.n, { k: c.k, which: c.which, tolerance: 1e-5 });
       expect(r.verifications, name).toBe(1);
       expect(r.certified, name).toBe(true);
-      checkContract(c, eigshF64(denseCpuOperator(c.n, 1, c.data), { k: c.k, which: c.which, tolerance: 1e-5 })[0]!, 1e-5, 1e-5, f64Oracle(c));
+      checkContract(
+        c,
+        eigshF64(denseCpuOperator(c.n, 1, c.data), { k: c.k, which: c.which, tolerance: 1e-5 })[0]!,
+        1e-5,
+        1e-5,
+        f64Oracle(c),
+      );
     }
   });
 

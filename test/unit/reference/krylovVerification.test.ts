@@ -157,7 +157,9 @@ describe('krylovVerification', () => {
           a[u * m + 6 + i] = rho[u]! * f[i]!;
           a[(6 + i) * m + u] = rho[u]! * f[i]!;
         }
-      const top = symmetricEigen(a, m).values.slice(m - 3).reverse();
+      const top = symmetricEigen(a, m)
+        .values.slice(m - 3)
+        .reverse();
       return top.every((v, i) => v <= cuts.top[i]!);
     };
     const delta = 0.1;
