@@ -20,6 +20,11 @@
  * eigenvalue of B lies at or beyond x. When the lane's Krylov space became invariant (a hole), ν
  * is known exactly: B has no eigenvalue outside the nodes with a nonzero weight, and the
  * certificate holds as soon as every node lies inside the cut.
+ *
+ * Deflated form ({@link certifiesDeflated}, Lanczos): the driver also keeps unconverged Ritz vectors
+ * Y_U, so B is the operator on the complement of all kept vectors; the lane certifies an edge x of
+ * B ({@link certifiedEdge}) and a Schur-complement (Haynsworth) bound on the kept vectors' coupling
+ * to the complement turns it into λ_i ≤ c_i for every wanted value.
  * @module
  */
 import { logGamma } from './powerLawTail.ts';
