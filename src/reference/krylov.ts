@@ -22,16 +22,19 @@
  * invariant subspace). A hole is followed at the next step by a random vector orthogonalized
  * against the basis (as ARPACK's getv0 does), so an invariant subspace never ends the run early.
  *
- * Verification: once every wanted pair has converged, the next restart keeps only converged Ritz
- * vectors (locked) and clears the frontier, so the following steps continue from a random block
- * orthogonal to them. The set is accepted after a few steps if every wanted pair is still
- * converged; a value that enters the wanted range (a copy of a multiple eigenvalue the Krylov space
- * had missed) makes a wanted pair unconverged and the iteration resumes.
+ * Verification: once every wanted pair has converged, the next restart keeps the converged Ritz
+ * vectors and the unconverged ones nearest the wanted end (symmetric; bidiagonal: the converged
+ * ones only) and clears the frontier, so the following steps run a lane from a random block
+ * orthogonal to everything kept. The set is accepted as soon as the lane's certificate holds
+ * (src/reference/krylovVerification.ts), or after 16 vectors; a value that enters the wanted range
+ * (a copy of a multiple eigenvalue the Krylov space had missed) makes a wanted pair unconverged
+ * and the iteration resumes, without the unconverged kept vectors (their coupling left the basis
+ * with the frontier): later rounds keep the converged vectors only.
  * @module
  */
 import { InvalidArgumentError } from '../errors.ts';
 import { APPLIED, BidiagonalItem, FRONTIER, HOLE, SymmetricItem, type KrylovItem, type Ritz } from './krylovItems.ts';
-import { certifies } from './krylovVerification.ts';
+import { certifies, certifiesDeflated, type LockedBlock } from './krylovVerification.ts';
 
 /** Which end of the spectrum to compute. `"both"`: ⌈k/2⌉ largest and ⌊k/2⌋ smallest. */
 export type Which = 'largest' | 'smallest' | 'both';
@@ -167,6 +170,11 @@ export interface KrylovItemResult {
   readonly restarts: number;
   /** Verification rounds run. */
   readonly verifications: number;
+  /**
+   * The last verification round ended on its certificate (probability ≥ 1 − VERIFY_DELTA that no
+   * wanted eigenvalue was missed), not on its step count (docs/accuracy.md, "What converged guarantees").
+   */
+  readonly certified: boolean;
   /** Largest measured loss of orthogonality. */
   readonly loss: number;
   readonly stopReason: StopReason;
@@ -193,11 +201,24 @@ class Progress {
   /** The first row of the verification lane (the random block) and the dimension it lives in. */
   verifyFirst = 0;
   verifyDimension = 0;
+  /** The kept block of the verification restart (null: only converged vectors were kept). */
+  verifyBlock: LockedBlock | null = null;
+  /** No restart since the verification restart: the lane's rows are its Krylov basis. */
+  laneIntact = false;
+  /** The last verification round ended on its certificate. */
+  certified = false;
   ritz: Ritz | null = null;
   /** Rows of the basis when `ritz` was computed (and for the Ritz vectors once stopped). */
   finalRows = 0;
   /** Converged: the next restart locks the converged pairs and continues from a random block. */
   verifyRequested = false;
+  /**
+   * A deflated verification failed: the next restart keeps only the converged (lockable) vectors,
+   * dropping the unconverged ones whose coupling left the basis with the cleared frontier.
+   */
+  purgeRequested = false;
+  /** A deflated verification failed once: later rounds keep only the converged vectors. */
+  deflationFailed = false;
   constructor(alg: KrylovItem) {
     this.alg = alg;
   }
@@ -209,6 +230,14 @@ class Progress {
  * tolerance (docs/accuracy.md, "What converged guarantees").
  */
 export const VERIFY_DELTA = 1e-3;
+
+/**
+ * Once every wanted bound is within this factor of the tolerance, convergence is checked after
+ * every block step instead of every max(4, rows/8) vectors (float64 catalogue, bench sizes: 1–6
+ * applications fewer on 8 of 24 cases and 699 on the 7-decade smallest end, 2–4 more on 2 where a
+ * restart moved; docs/benchmarks.md, `eigsh-work`).
+ */
+const NEAR_CONVERGENCE = 100;
 
 /** Number of wanted values at the top and bottom for `which`. */
 export function wantedSplit(k: number, which: Which): { top: number; bottom: number } {
@@ -295,16 +324,23 @@ export function* krylovEigen(settings: KrylovSettings): Generator<KrylovRequest,
   }
   let rows = p;
   let tick = 0;
-  // Verification: the random block runs until its Christoffel certificate holds (with probability
-  // ≥ 1 − VERIFY_DELTA no eigenvalue of the deflated operator lies beyond the k-th wanted value by
-  // more than the tolerance; src/reference/krylovVerification.ts), at most 16 vectors (the fixed
-  // length the certificate replaces: float64 catalogue, 8 missed a copy in a 28² Laplacian, 16
-  // and 32 found every copy; docs/accuracy.md).
+  // Verification: the random block runs until its certificate holds (with probability
+  // ≥ 1 − VERIFY_DELTA no wanted eigenvalue lies beyond its returned value by more than the
+  // tolerance; src/reference/krylovVerification.ts), at most 16 vectors (the fixed length the
+  // certificate replaces: float64 catalogue, 8 missed a copy in a 28² Laplacian, 16 and 32 found
+  // every copy; docs/accuracy.md).
   const verifySteps = Math.max(2, Math.ceil(16 / p));
   // Pairs are locked for verification with a 2× margin: a locked pair's bound is frozen (its
   // residual direction leaves the basis), so a margin keeps it converged through the check.
   const lockable = (ritz: Ritz, t: number): boolean => ritz.bounds[t]! <= 0.5 * tolerance * ritz.scale;
+  // Rows a deflated verification may keep: the rest hold the lane (its hole block and random block).
+  const verifyKeep = cap - p * (verifySteps + 1);
 
+  const nearConverged = (ritz: Ritz): boolean => {
+    const m = ritz.values.length;
+    if (m < k) return false;
+    return ritzOrder(m, k, which).every((t) => ritz.bounds[t]! <= NEAR_CONVERGENCE * tolerance * ritz.scale);
+  };
   const activeMask = (): Uint8Array => Uint8Array.from(items, (it) => (it.phase === 'done' ? 0 : 1));
   const ritzAt = (item: Progress): Ritz => {
     if (item.ritz === null || item.finalRows !== rows) {
@@ -322,24 +358,23 @@ export function* krylovEigen(settings: KrylovSettings): Generator<KrylovRequest,
       // The first check once k Ritz values can exist, then every max(4, rows/8) vectors (the
       // host's Rayleigh–Ritz costs O(rows³) per check: this keeps its total within a few times the last one).
       steps = items.every((it) => it.checks === 0) ? Math.ceil((k + p) / p) : Math.ceil(Math.max(4, rows / 8) / p);
+      // Near convergence (every wanted bound within NEAR_CONVERGENCE × the tolerance) check after
+      // every step: a chunk would overshoot the step where the set converges.
+      for (const it of items) if (it.phase === 'running' && it.ritz !== null && nearConverged(it.ritz)) steps = 1;
       // Never past the space: an item needs at most (n − valid rows) more directions, plus one
       // step to apply its last frontier (so that an exhausted space ends in one chunk).
       let room = Infinity;
       for (const it of items)
         if (it.phase !== 'done')
           room = Math.min(room, Math.ceil((n - it.alg.validRows(rows)) / p) + (it.alg.frontierRows(rows) > 0 ? 1 : 0));
-      // A verifying item is checked after 1, 1, 2, 4, … block steps of its random block (the
-      // certificate needs the block's first apply; exact cases certify at once).
-      for (const it of items)
-        if (it.phase === 'verifying') {
-          const done = it.steps - it.verifyStart;
-          steps = Math.min(steps, Math.max(1, Math.min(Math.max(1, done), verifySteps - done)));
-        }
+      // A verifying item is checked after every block step of its random block: the lane stops as
+      // soon as its certificate holds (exact cases certify after the first apply).
+      for (const it of items) if (it.phase === 'verifying') steps = 1;
       steps = Math.max(1, Math.min(steps, room));
       for (const it of items)
         if (it.phase !== 'done') steps = Math.min(steps, Math.max(1, Math.ceil((settings.maxApplies - it.applies) / p)));
     }
-    if (items.some((it) => it.verifyRequested)) {
+    if (items.some((it) => it.verifyRequested || it.purgeRequested)) {
       rows = yield* restart();
       continue;
     }
@@ -433,13 +468,16 @@ export function* krylovEigen(settings: KrylovSettings): Generator<KrylovRequest,
     // Verifying: a value entering the wanted range makes a wanted pair unconverged.
     if (!ok) {
       item.phase = 'running';
+      if (item.verifyBlock !== null) item.purgeRequested = item.deflationFailed = true;
       return;
     }
-    if (item.steps - item.verifyStart >= verifySteps || certified(item, ritz)) item.phase = 'done';
+    item.certified = certified(item, ritz);
+    if (item.certified || item.steps - item.verifyStart >= verifySteps) item.phase = 'done';
   }
 
   /** The verification certificate of an item whose wanted pairs are converged (see krylovVerification.ts). */
   function certified(item: Progress, ritz: Ritz): boolean {
+    if (!item.laneIntact) return false;
     const m = ritz.values.length;
     const order = ritzOrder(m, k, which);
     const { top, bottom } = wantedSplit(k, which);
@@ -449,7 +487,14 @@ export function* krylovEigen(settings: KrylovSettings): Generator<KrylovRequest,
       bottom: bottom > 0 ? ritz.values[order[top + bottom - 1]!]! - margin : null,
     };
     const lane = item.alg.laneMeasure(item.verifyFirst, rows, p);
-    return certifies(lane, cuts, p, item.verifyDimension, VERIFY_DELTA);
+    if (item.verifyBlock === null) return certifies(lane, cuts, p, item.verifyDimension, VERIFY_DELTA);
+    // λ_i ≤ θ_i + tolerance (top), λ_i ≥ θ_i − tolerance (bottom), less the rounding floor.
+    const allowance = (t: number): number => margin - ritz.floors[t]!;
+    const deflatedCuts = {
+      top: order.slice(0, top).map((t) => ritz.values[t]! + allowance(t)),
+      bottom: order.slice(top, top + bottom).map((t) => ritz.values[t]! - allowance(t)),
+    };
+    return certifiesDeflated(lane, item.verifyBlock, deflatedCuts, p, item.verifyDimension, VERIFY_DELTA);
   }
 
   /**
@@ -466,11 +511,16 @@ export function* krylovEigen(settings: KrylovSettings): Generator<KrylovRequest,
       const ritz = ritzAt(item);
       const m = ritz.idx.length;
       const lock = item.verifyRequested;
-      const order = lock
-        ? keepOrder(m, m, k, which)
-            .filter((t) => lockable(ritz, t))
-            .slice(0, target)
-        : keepOrder(m, target, k, which);
+      const converged = keepOrder(m, m, k, which)
+        .filter((t) => lockable(ritz, t))
+        .slice(0, target);
+      let order: number[];
+      if (item.purgeRequested) order = converged;
+      else if (!lock) order = keepOrder(m, target, k, which);
+      else if (item.deflationFailed || !item.alg.deflatedVerification) order = converged;
+      // Deflated verification: the converged vectors and the unconverged ones nearest the wanted
+      // end, leaving room for the lane (its random block probes the complement of all of them).
+      else order = keepOrder(m, Math.max(converged.length, Math.min(target, verifyKeep)), k, which);
       return { ritz, lock, order };
     });
     // Kept rows: uniform over items (the layout is shared); items keeping fewer pad with holes.
@@ -488,6 +538,10 @@ export function* krylovEigen(settings: KrylovSettings): Generator<KrylovRequest,
       const { s, right } = item.alg.restart({ ...plan, keep, applied, p });
       item.restarts++;
       item.ritz = null;
+      item.purgeRequested = false;
+      // A restart inside a verification round (a memory budget too small for the lane) compresses
+      // the lane: its measure is lost, and the round ends on its step count alone.
+      if (!plan.lock && item.phase === 'verifying') item.laneIntact = false;
       if (plan.lock) {
         clear[b] = 1;
         item.verifyRequested = false;
@@ -498,6 +552,8 @@ export function* krylovEigen(settings: KrylovSettings): Generator<KrylovRequest,
         let locked = 0;
         for (let r = 0; r < keep; r++) if (item.alg.status[r] === APPLIED) locked++;
         item.verifyDimension = n - locked;
+        item.verifyBlock = item.deflationFailed ? null : item.alg.lockedBlock(keep);
+        item.laneIntact = true;
       }
       sList.push(s);
       rightList.push(right);
@@ -523,6 +579,7 @@ export function* krylovEigen(settings: KrylovSettings): Generator<KrylovRequest,
       breakdowns: item.alg.breakdowns,
       restarts: item.restarts,
       verifications: item.verifications,
+      certified: item.certified,
       loss: item.alg.loss,
       stopReason: item.stopReason,
     };

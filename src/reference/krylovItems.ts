@@ -19,7 +19,7 @@
  * bounds do not compound. The rounding floor of each bound is measured (see {@link roundingFloors}).
  * @module
  */
-import type { LaneMeasure } from './krylovVerification.ts';
+import type { LaneMeasure, LockedBlock } from './krylovVerification.ts';
 import { norm2 } from './linalg.ts';
 import { leftSingularDecomposition, nullThreshold } from './svd.ts';
 import { symmetricEigen } from './symmetricEigen.ts';
@@ -186,6 +186,11 @@ export abstract class KrylovItem {
   breakdowns = 0;
   /** Record halves per step: 1 (A), 2 (Jᵀ then J). */
   abstract readonly halves: number;
+  /**
+   * Whether verification may keep unconverged vectors ({@link KrylovItem.lockedBlock} bounds their
+   * coupling); otherwise it keeps only the converged ones.
+   */
+  abstract readonly deflatedVerification: boolean;
 
   constructor(cap: number) {
     this.cap = cap;
@@ -231,6 +236,15 @@ export abstract class KrylovItem {
 
   /** Thick restart (see {@link RestartPlan}); updates the coefficients, row kinds and dropped residuals. */
   abstract restart(plan: RestartPlan): RestartMatrices;
+
+  /**
+   * Right after a verification restart: the kept block (rows [0, keep), Ritz vectors) with the
+   * bound on its coupling to the complement (src/reference/krylovVerification.ts,
+   * {@link LockedBlock}), or null without {@link KrylovItem.deflatedVerification} (bidiagonal:
+   * the restricted Gram matrix UᵀKU is diagonal only up to the dropped V residuals, so its lane
+   * certifies against the converged vectors alone).
+   */
+  abstract lockedBlock(keep: number): LockedBlock | null;
 
   /**
    * The measure of a verification lane that started at row `first` (src/reference/krylovVerification.ts):
@@ -288,6 +302,7 @@ export abstract class KrylovItem {
 /** Lanczos on a symmetric A (see the module documentation). */
 export class SymmetricItem extends KrylovItem {
   readonly halves = 1;
+  readonly deflatedVerification = true;
 
   valueUnit(): number {
     return 2 ** this.exponent;
@@ -372,6 +387,41 @@ export class SymmetricItem extends KrylovItem {
     return { idx, values, vectors, rightIdx: null, g: null, sigma: null, bounds, floors, scale: this.scale };
   }
 
+  /**
+   * A Y = Y Θ + Σ_e w_e D_e E_e over the kept rows (the cleared frontier's coupling is one of the
+   * events): ‖C y‖ ≤ Σ_e w_e‖E_e y‖, so CᵀC ⪯ J·Σ_e w_e² E_eᵀE_e with J the number of events
+   * (Cauchy–Schwarz).
+   */
+  lockedBlock(keep: number): LockedBlock {
+    const cap = this.cap;
+    const rows: number[] = [];
+    for (let r = 0; r < keep; r++) if (this.status[r] === APPLIED) rows.push(r);
+    const m = rows.length;
+    const values = Float64Array.from(rows, (r) => this.c[r * cap + r]!);
+    const gram = new Float64Array(m * m);
+    const pos = positions(Int32Array.from(rows), cap);
+    let events = 0;
+    const x = new Float64Array(m);
+    for (const d of this.dropped) {
+      if (d.side !== MAIN) continue;
+      let touched = false;
+      for (let r = 0; r < (d.e === null ? 1 : d.rows); r++) {
+        if (d.e === null) {
+          x.fill(0);
+          if (pos[d.index]! >= 0) x[pos[d.index]!] = 1;
+        } else for (let a = 0; a < m; a++) x[a] = d.e[r * cap + rows[a]!]!;
+        for (let a = 0; a < m; a++) {
+          if (x[a] === 0) continue;
+          touched = true;
+          for (let b = 0; b < m; b++) gram[a * m + b] = gram[a * m + b]! + d.weight * d.weight * x[a]! * x[b]!;
+        }
+      }
+      if (touched) events++;
+    }
+    if (events > 1) for (let i = 0; i < m * m; i++) gram[i] = gram[i]! * events;
+    return { values, gram };
+  }
+
   protected blockKinds(r0: number, p: number): { applied: boolean; holes: number; end: 'none' | 'exact' | 'partial' } {
     let applied = 0;
     let holes = 0;
@@ -436,6 +486,7 @@ export class SymmetricItem extends KrylovItem {
 /** Golub–Kahan on J for K = J Jᵀ (see the module documentation). */
 export class BidiagonalItem extends KrylovItem {
   readonly halves = 2;
+  readonly deflatedVerification = false;
   /** Row kinds of V (applied or hole). */
   readonly statusV: Uint8Array;
 
@@ -547,6 +598,10 @@ export class BidiagonalItem extends KrylovItem {
         floors[t]!;
     }
     return { idx, values, vectors: dec.left, rightIdx, g: dec.g, sigma: dec.sigma, bounds, floors, scale: this.scale };
+  }
+
+  lockedBlock(): null {
+    return null;
   }
 
   protected blockKinds(r0: number, p: number): { applied: boolean; holes: number; end: 'none' | 'exact' | 'partial' } {

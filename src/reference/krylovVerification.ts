@@ -20,9 +20,15 @@
  * eigenvalue of B lies at or beyond x. When the lane's Krylov space became invariant (a hole), ν
  * is known exactly: B has no eigenvalue outside the nodes with a nonzero weight, and the
  * certificate holds as soon as every node lies inside the cut.
+ *
+ * Deflated form ({@link certifiesDeflated}, Lanczos): the driver also keeps unconverged Ritz vectors
+ * Y_U, so B is the operator on the complement of all kept vectors; the lane certifies an edge x of
+ * B ({@link certifiedEdge}) and a Schur-complement (Haynsworth) bound on the kept vectors' coupling
+ * to the complement turns it into λ_i ≤ c_i for every wanted value.
  * @module
  */
 import { logGamma } from './powerLawTail.ts';
+import { symmetricEigen } from './symmetricEigen.ts';
 
 /** The measure of a verification lane: Gauss nodes and weights (total mass p). */
 export interface LaneMeasure {
@@ -131,5 +137,98 @@ export function certifies(
   const t = weightThreshold(delta / Math.max(1, sides), p, dimension);
   if (cuts.top !== null && christoffel(lane, lane.steps, cuts.top) > t) return false;
   if (cuts.bottom !== null && christoffel(lane, lane.steps, cuts.bottom) > t) return false;
+  return true;
+}
+
+/**
+ * The edge of the deflated operator certified by a lane: the x nearest the lane's nodes on `side`
+ * (+1: above the largest node, −1: below the smallest) such that the lane certifies, with
+ * probability ≥ 1 − δ (threshold t = t_δ), that B has no eigenvalue at or beyond x; searched up to
+ * `limit`, null when even `limit` does not certify. Beyond the extreme node Λ_s is monotone
+ * (every zero of every orthonormal polynomial lies inside the nodes' hull), so the smallest such
+ * x is found by bisection. The failure event does not depend on x: it is that the extreme
+ * eigenvector of B has weight ≤ t in the block, so x may be chosen after looking at the lane.
+ */
+export function certifiedEdge(lane: LaneMeasure, threshold: number, limit: number, side: 1 | -1): number | null {
+  if (lane.steps < 1) return null;
+  let edge = side > 0 ? -Infinity : Infinity;
+  for (const y of lane.nodes) edge = side > 0 ? Math.max(edge, y) : Math.min(edge, y);
+  // An invariant lane: its measure is exact, B has no eigenvalue with weight outside the nodes.
+  if (lane.exact) return side * (limit - edge) >= 0 ? edge : null;
+  if (side * (limit - edge) <= 0) return null;
+  const holds = (x: number): boolean => christoffel(lane, lane.steps, x) <= threshold;
+  if (!holds(limit)) return null;
+  let inside = edge;
+  let outside = limit;
+  for (let i = 0; i < 60 && Math.abs(outside - inside) > 1e-15 * Math.max(Math.abs(inside), Math.abs(outside)); i++) {
+    const mid = 0.5 * (inside + outside);
+    if (holds(mid)) outside = mid;
+    else inside = mid;
+  }
+  return outside;
+}
+
+/**
+ * The kept block of a verification restart: the thick restart's Ritz vectors Y (converged wanted
+ * ones and the unconverged ones nearest the wanted end), with Yᵀ A Y = diag(values) and a bound
+ * on their coupling C = Wᵀ A Y to the complement W of span(Y): CᵀC ⪯ gram.
+ */
+export interface LockedBlock {
+  /** Ritz values of the kept vectors (scaled units), any order. */
+  readonly values: Float64Array;
+  /** [m][m], symmetric positive semidefinite: CᵀC ⪯ gram. */
+  readonly gram: Float64Array;
+}
+
+/**
+ * Whether the verification certifies the wanted values against the deflated operator, with
+ * probability ≥ 1 − δ over the lane's random block (docs/accuracy.md, "What converged guarantees").
+ *
+ * In the basis [Y, W] (Y the kept block, W its complement, where the lane's random block lives),
+ * A = [[Θ, Cᵀ], [C, B]] with B = Wᵀ A W. The lane certifies B ⪯ x (no eigenvalue at or above x:
+ * {@link certifiedEdge}); then for c > x the Haynsworth inertia formula counts the eigenvalues of A
+ * above c as those of B (none) plus those of the Schur complement Θ + Cᵀ(c − B)⁻¹C, which is
+ * ⪯ M(c) = Θ + gram/(c − x). So if the i-th largest eigenvalue of M(c_min) is ≤ c_i for every
+ * wanted i (c_i = the i-th wanted value + its allowance, c_min the smallest), A has at most i − 1
+ * eigenvalues above c_i: λ_i ≤ c_i. The bottom end is the mirror image. Unconverged kept vectors
+ * (large coupling) only enter M; what the lane must separate from is B, whose spectrum no longer
+ * holds the eigenvalues they approximate, so the lane certifies in fewer steps than against the
+ * locked (converged) vectors alone.
+ * @param cuts c_i per wanted value: `top` descending (λ_i ≤ c_i), `bottom` ascending (λ_i ≥ c_i).
+ */
+export function certifiesDeflated(
+  lane: LaneMeasure,
+  block: LockedBlock,
+  cuts: { readonly top: readonly number[]; readonly bottom: readonly number[] },
+  p: number,
+  dimension: number,
+  delta: number,
+): boolean {
+  const sides = (cuts.top.length > 0 ? 1 : 0) + (cuts.bottom.length > 0 ? 1 : 0);
+  const t = weightThreshold(delta / Math.max(1, sides), p, dimension);
+  const m = block.values.length;
+  for (const side of [1, -1] as const) {
+    const c = side > 0 ? cuts.top : cuts.bottom;
+    if (c.length === 0) continue;
+    // The cut nearest the operator's interior: M is largest there (c − x smallest).
+    const near = side > 0 ? Math.min(...c) : Math.max(...c);
+    const x = certifiedEdge(lane, t, near, side);
+    if (x === null) return false;
+    const gap = side * (near - x);
+    // x = c (an exact lane at the cut) is admissible only without coupling: A = Θ ⊕ B.
+    const coupled = block.gram.some((g) => g !== 0);
+    if (coupled && !(gap > 0)) return false;
+    const shifted = new Float64Array(m * m);
+    for (let a = 0; a < m; a++) {
+      for (let b = 0; b < m; b++) shifted[a * m + b] = coupled ? (side * block.gram[a * m + b]!) / gap : 0;
+      shifted[a * m + a] = shifted[a * m + a]! + block.values[a]!;
+    }
+    const nu = m > 0 ? symmetricEigen(shifted, m).values : new Float64Array(0);
+    // i-th eigenvalue of M from the wanted end against the i-th cut; missing ones are -∞ (+∞).
+    for (let i = 0; i < c.length && i < m; i++) {
+      const v = side > 0 ? nu[m - 1 - i]! : nu[i]!;
+      if (side * (v - c[i]!) > 0) return false;
+    }
+  }
   return true;
 }

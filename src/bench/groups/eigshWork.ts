@@ -155,7 +155,12 @@ function workCase(index: number, size: CatalogueSize, tolerance: number): BenchC
           errorDefaultBudget: defaultBudget.error,
           ...(f64 ? { appliesF64: f64.applies } : {}),
           ...(result?.matvecs !== undefined
-            ? { appliesArpack: result.matvecs, arpackConverged: arpackOk ? 1 : 0, errorArpack: arpackError }
+            ? {
+                appliesArpack: result.matvecs,
+                arpackConverged: arpackOk ? 1 : 0,
+                // Fewer than k values (ARPACK stopped without converging): no error to report.
+                ...(Number.isFinite(arpackError) ? { errorArpack: arpackError } : {}),
+              }
             : {}),
           ...(arpackOk ? { ratioToArpack: grsd.applies / result!.matvecs! } : {}),
         },

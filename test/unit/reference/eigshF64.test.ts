@@ -8,11 +8,35 @@
 import { describe, expect, test } from 'vitest';
 import { eigenCatalogue, mixedBatch, wantedValues } from '../../../src/bench/eigenCatalogue.ts';
 import { InvalidArgumentError } from '../../../src/errors.ts';
-import { defaultMaxVectors, denseCpuOperator, eigshF64, MIN_F64_TOLERANCE, type EigenOptions } from '../../../src/reference/eigsh.ts';
-import { krylovRandom, ritzOrder } from '../../../src/reference/krylov.ts';
+import {
+  defaultMaxVectors,
+  denseCpuOperator,
+  eigshF64,
+  F64_ROUNDOFF,
+  krylovSettings,
+  MIN_F64_TOLERANCE,
+  probeVector,
+  resolveEigenOptions,
+  type EigenOptions,
+} from '../../../src/reference/eigsh.ts';
+import { krylovRandom, ritzOrder, runKrylovSync, type KrylovItemResult } from '../../../src/reference/krylov.ts';
+import { F64_HOLE_TOLERANCE, KrylovF64Backend } from '../../../src/reference/krylovF64.ts';
 import { caseTolerance, checkContract, f64Oracle, normOf } from '../../helpers/eigenContract.ts';
 
 const solve = (data: Float32Array, n: number, options: EigenOptions, batch = 1) => eigshF64(denseCpuOperator(n, batch, data), options);
+
+/** The driver's own result for one matrix (verification rounds and how the last one ended). */
+function driverResult(data: Float32Array, n: number, options: EigenOptions): KrylovItemResult {
+  const o = resolveEigenOptions(options, n, MIN_F64_TOLERANCE);
+  const backend = new KrylovF64Backend(denseCpuOperator(n, 1, data), {
+    block: o.blockSize,
+    capacity: o.maxVectors,
+    startVector: (v) => probeVector(o.seed, v, n),
+    seed: o.seed,
+    holeTolerance: F64_HOLE_TOLERANCE,
+  });
+  return runKrylovSync(krylovSettings('symmetric', n, 1, o, false, F64_ROUNDOFF), backend).results[0]!;
+}
 
 describe('eigshF64 on the hard-case catalogue', () => {
   for (const c of eigenCatalogue('test')) {
@@ -43,6 +67,40 @@ describe('eigshF64: multiplicity, verification, restarts, stop reasons', () => {
       };
       expect(wrong(false), name).toBeGreaterThan(0);
       expect(wrong(true), name).toBe(0);
+    }
+  });
+
+  test('negative control for the deflated round: the Krylov run alone misses a copy, the first verification round (unconverged vectors kept, lane on their complement) detects it, a later round accepts the right set', () => {
+    for (const name of ['multiplicity 3 at the top, diagonal', '2-D Laplacian 16²']) {
+      const c = eigenCatalogue('test').find((x) => x.name === name)!;
+      const want = wantedValues(c.values, c.k, c.which);
+      const options = { k: c.k, which: c.which, tolerance: 1e-5 };
+      const wrong = (r: KrylovItemResult) =>
+        Array.from(r.eigenvalues).filter((v, i) => r.converged[i] && Math.abs(v - want[i]!) > 1e-5 * normOf(c)).length;
+      const alone = driverResult(c.data, c.n, { ...options, verify: false });
+      expect(alone.verifications, name).toBe(0);
+      expect(wrong(alone), `${name}: a copy missed, flagged converged`).toBeGreaterThan(0);
+      const verified = driverResult(c.data, c.n, options);
+      // The first round ran on the same Krylov run (same start) and found the copy: a second round followed.
+      expect(verified.verifications, name).toBeGreaterThanOrEqual(2);
+      expect(wrong(verified), name).toBe(0);
+      expect(verified.eigenvalues).toHaveLength(c.k);
+    }
+  });
+
+  test('the deflated round ends on its certificate where the complement has a gap (2-fold top, rotated; identity: an exact lane)', () => {
+    for (const name of ['multiplicity 2 at the top, rotated', 'identity']) {
+      const c = eigenCatalogue('test').find((x) => x.name === name)!;
+      const r = driverResult(c.data, c.n, { k: c.k, which: c.which, tolerance: 1e-5 });
+      expect(r.verifications, name).toBe(1);
+      expect(r.certified, name).toBe(true);
+      checkContract(
+        c,
+        eigshF64(denseCpuOperator(c.n, 1, c.data), { k: c.k, which: c.which, tolerance: 1e-5 })[0]!,
+        1e-5,
+        1e-5,
+        f64Oracle(c),
+      );
     }
   });
 

@@ -3,12 +3,14 @@
  * SVD of its Golub–Kahan Rayleigh–Ritz step (src/reference/svd.ts), on closed-form cases: the Beta
  * tail against its exact form, the Christoffel function against a brute-force least-squares
  * minimum, and a Monte Carlo calibration of the certificate's failure probability with a hidden
- * eigenvalue (negative control) and without (positive control).
+ * eigenvalue (negative control) and without (positive control); the same for the deflated
+ * certificate (kept block + Haynsworth bound), checked against the full matrix's eigenvalues.
  */
 import { describe, expect, test } from 'vitest';
 import { lanczosF64 } from '../../../src/reference/lanczos.ts';
 import { gaussQuadrature } from '../../../src/reference/quadrature.ts';
-import { certifies, christoffel, weightThreshold } from '../../../src/reference/krylovVerification.ts';
+import { certifiedEdge, certifies, certifiesDeflated, christoffel, weightThreshold } from '../../../src/reference/krylovVerification.ts';
+import { symmetricEigen } from '../../../src/reference/symmetricEigen.ts';
 import { logGamma } from '../../../src/reference/powerLawTail.ts';
 import { leftSingularDecomposition } from '../../../src/reference/svd.ts';
 import { Random } from '../../../src/util/random.ts';
@@ -102,6 +104,94 @@ describe('krylovVerification', () => {
     for (const steps of [2, 4, 8]) expect(rate(hidden, steps), `steps ${steps}`).toBeLessThanOrEqual(delta);
     // Positive control: nothing beyond 0.9, so enough steps certify (almost) always.
     expect(rate(spectrum, 30)).toBeGreaterThan(0.95);
+  });
+
+  test('certifiedEdge: the nearest x beyond the nodes with Λ_s(x) ≤ t (bisection), null when the limit does not certify, the edge itself for an exact lane', () => {
+    const rng = new Random(9);
+    const N = 200;
+    const values = Float64Array.from({ length: N }, () => 0.8 * rng.uniform());
+    const run = lanczosF64((x, y) => x.forEach((v, i) => (y[i] = values[i]! * v)), N, rng.normals(N), 12);
+    const q = gaussQuadrature(run.alpha, run.beta);
+    const lane = { nodes: q.nodes, weights: q.weights, steps: run.steps, exact: false };
+    const top = Math.max(...q.nodes);
+    const t = 1e-6;
+    const x = certifiedEdge(lane, t, 2, 1)!;
+    expect(x).toBeGreaterThan(top);
+    expect(christoffel(lane, lane.steps, x)).toBeLessThanOrEqual(t);
+    expect(christoffel(lane, lane.steps, x - 1e-9 * Math.abs(x) - 1e-12)).toBeGreaterThan(t * 0.999);
+    expect(certifiedEdge(lane, t, top + 1e-9, 1)).toBeNull();
+    // The bottom side mirrors it.
+    const y = certifiedEdge(lane, t, -2, -1)!;
+    expect(y).toBeLessThan(Math.min(...q.nodes));
+    expect(christoffel(lane, lane.steps, y)).toBeLessThanOrEqual(t);
+    expect(certifiedEdge({ ...lane, exact: true }, t, 2, 1)).toBe(top);
+    expect(certifiedEdge({ ...lane, exact: true }, t, top - 1e-3, 1)).toBeNull();
+  });
+
+  test('deflated certificate (Monte Carlo): whenever it certifies, λ_i(A) ≤ c_i for the full matrix; a hidden eigenvalue of the complement beyond the cut is certified away with frequency ≤ δ', () => {
+    // A = [[Θ, ρfᵀ], [fρᵀ, B]]: kept block Θ (3 converged wanted values with tiny coupling, 3
+    // unconverged ones below with a large one), coupling through one fixed unit vector f of the
+    // complement (the cleared frontier), complement B = diag(spectrum); the lane is Lanczos on B
+    // from a random vector, as the driver's random block after a verification restart.
+    const N = 160;
+    const rng = new Random(23);
+    const theta = [1, 0.95, 0.9, 0.86, 0.83, 0.8];
+    const tol = 1e-3;
+    const cuts = { top: theta.slice(0, 3).map((v) => v + tol), bottom: [] as number[] };
+    const f = rng.normals(N);
+    const fn = Math.hypot(...f);
+    f.forEach((v, i) => (f[i] = v / fn));
+    const blockOf = (rho: readonly number[]) => {
+      const gram = new Float64Array(36);
+      for (let a = 0; a < 6; a++) for (let b = 0; b < 6; b++) gram[a * 6 + b] = rho[a]! * rho[b]!;
+      return { values: Float64Array.from(theta), gram };
+    };
+    /** Whether the full matrix meets the claim λ_i ≤ c_i (i ≤ 3). */
+    const claimHolds = (rho: readonly number[], spectrum: Float64Array): boolean => {
+      const m = 6 + N;
+      const a = new Float64Array(m * m);
+      theta.forEach((v, i) => (a[i * m + i] = v));
+      for (let i = 0; i < N; i++) a[(6 + i) * m + 6 + i] = spectrum[i]!;
+      for (let u = 0; u < 6; u++)
+        for (let i = 0; i < N; i++) {
+          a[u * m + 6 + i] = rho[u]! * f[i]!;
+          a[(6 + i) * m + u] = rho[u]! * f[i]!;
+        }
+      const top = symmetricEigen(a, m)
+        .values.slice(m - 3)
+        .reverse();
+      return top.every((v, i) => v <= cuts.top[i]!);
+    };
+    const delta = 0.1;
+    const trials = 200;
+    const certifiedRate = (rho: readonly number[], spectrum: Float64Array, steps: number): number => {
+      const block = blockOf(rho);
+      let certified = 0;
+      for (let trial = 0; trial < trials; trial++) {
+        const run = lanczosF64((x, y) => x.forEach((v, i) => (y[i] = spectrum[i]! * v)), N, rng.normals(N), steps);
+        const q = gaussQuadrature(run.alpha, run.beta);
+        const lane = { nodes: q.nodes, weights: q.weights, steps: run.steps, exact: run.breakdown };
+        if (certifiesDeflated(lane, block, cuts, 1, N, delta)) certified++;
+      }
+      return certified / trials;
+    };
+    const rho = [1e-6, 2e-6, 1e-6, 0.04, 0.05, 0.08];
+    const clean = Float64Array.from({ length: N }, () => 0.6 * rng.uniform());
+    // Positive control: the complement lies below 0.6, well under the cut; the unconverged kept
+    // values (0.8–0.86, coupling up to 0.08) stay below the cuts after the Schur complement.
+    expect(claimHolds(rho, clean)).toBe(true);
+    expect(certifiedRate(rho, clean, 30)).toBeGreaterThan(0.95);
+    // Negative control: one eigenvalue of the complement at 0.97 > c_3 = 0.901 (a missed copy):
+    // the claim is false, and the certificate holds with frequency ≤ δ.
+    const hidden = Float64Array.from(clean);
+    hidden[0] = 0.97;
+    expect(claimHolds(rho, hidden)).toBe(false);
+    for (const steps of [2, 4, 8, 16]) expect(certifiedRate(rho, hidden, steps), `steps ${steps}`).toBeLessThanOrEqual(delta);
+    // Negative control on the Schur part: an unconverged kept value whose coupling pushes an
+    // eigenvalue of A over the cuts (the complement is clean) is never certified.
+    const strong = [...rho.slice(0, 5), 0.45];
+    expect(claimHolds(strong, clean)).toBe(false);
+    expect(certifiedRate(strong, clean, 30)).toBe(0);
   });
 
   test('leftSingularDecomposition: σ and a full left basis match numpy; σ² of tiny values accurate to ε·σ_max·σ', () => {
