@@ -12,6 +12,7 @@ import { eigshJacobian } from '../../src/algorithms/golubKahan.ts';
 import { jacobianOperator } from '../../src/algorithms/operators.ts';
 import { jacobianCatalogue } from '../../src/bench/eigenCatalogue.ts';
 import { benchJacobian } from '../../src/bench/groups/eigshJacobian.ts';
+import { kernelFromJacobianF64 } from '../../src/reference/spectralCheckpoint.ts';
 import { symmetricEigen } from '../../src/reference/symmetricEigen.ts';
 import { checkContract } from '../helpers/eigenContract.ts';
 import { gpuBackend, gpuTest, useGpu } from '../helpers/gpu.ts';
@@ -44,14 +45,7 @@ describe(`one-sided Golub–Kahan at P ≫ n on ${gpuBackend}`, () => {
     async (ctx) => {
       const [n, cols] = [48, 768];
       const jacobian = benchJacobian(n, cols);
-      const k = new Float64Array(n * n);
-      for (let a = 0; a < n; a++)
-        for (let b = a; b < n; b++) {
-          let s = 0;
-          for (let c = 0; c < cols; c++) s += jacobian[a * cols + c]! * jacobian[b * cols + c]!;
-          k[a * n + b] = s;
-          k[b * n + a] = s;
-        }
+      const k = kernelFromJacobianF64(jacobian, n, cols);
       // Truth: eigenvalues of the float64 Gram matrix of the f32 entries (absolute error ≈ ε·λ_max).
       const truth = symmetricEigen(k, n).values.slice().reverse();
       expect(truth[n - 1]! / truth[0]!).toBeLessThan(1e-7);

@@ -16,6 +16,7 @@
 import { eigsh } from '../../algorithms/eigsh.ts';
 import { eigshJacobian } from '../../algorithms/golubKahan.ts';
 import { denseOperator, jacobianOperator } from '../../algorithms/operators.ts';
+import { kernelFromJacobianF64 } from '../../reference/spectralCheckpoint.ts';
 import { symmetricEigen } from '../../reference/symmetricEigen.ts';
 import { Random } from '../../util/random.ts';
 import { measure } from '../harness.ts';
@@ -63,19 +64,6 @@ export function benchJacobian(n: number, cols: number, seed = 7): Float32Array {
   return Float32Array.from(j);
 }
 
-/** The float64 Gram matrix K = J Jᵀ of the f32 entries, [n][n]. */
-function gram(jacobian: Float32Array, n: number, cols: number): Float64Array {
-  const k = new Float64Array(n * n);
-  for (let a = 0; a < n; a++)
-    for (let b = a; b < n; b++) {
-      let s = 0;
-      for (let c = 0; c < cols; c++) s += jacobian[a * cols + c]! * jacobian[b * cols + c]!;
-      k[a * n + b] = s;
-      k[b * n + a] = s;
-    }
-  return k;
-}
-
 /** Errors of descending `values` against descending `truth`: max |Δλ|/λ_max, and max and median |Δλ|/λ over the ten smallest. */
 function errors(values: Float64Array, truth: Float64Array): { maxOverLambdaMax: number; bottomMaxRel: number; bottomMedianRel: number } {
   const m = Math.min(values.length, truth.length);
@@ -110,7 +98,7 @@ function jacobianCase(n: number, cols: number): BenchCase {
     async run(env: BenchEnv): Promise<Figure> {
       const { ctx } = env;
       const jacobian = benchJacobian(n, cols);
-      const k64 = gram(jacobian, n, cols);
+      const k64 = kernelFromJacobianF64(jacobian, n, cols);
       const truth = symmetricEigen(k64, n).values.slice().reverse();
       const options = { k: n, which: 'largest' as const, vectors: 'gpu' as const, seed: 0 };
       const timing = env.timing(predict(env) / 3);
