@@ -190,7 +190,8 @@ export class MissingDependencyError extends GrsdError {
 /**
  * A dependency that this feature needs is installed but could not be loaded: e.g. a bundled
  * browser app whose chunk for `typegpu` failed to download, or a package that throws while it is
- * imported. The original error is the `cause`. Loading is retried on the next call.
+ * imported. The original error is the `cause`. grsd tries to load it again on the next call; a
+ * browser that failed to fetch the chunk keeps that failure until the page is reloaded.
  */
 export class DependencyLoadError extends GrsdError {
   /** The npm package that failed to load. */
@@ -199,7 +200,7 @@ export class DependencyLoadError extends GrsdError {
     const reason = options.cause instanceof Error ? options.cause.message : String(options.cause);
     super(
       'GRSD_DEPENDENCY_LOAD',
-      `${feature} needs the package "${packageName}", which failed to load: ${reason}. In a bundled app, check that the bundler emitted its chunk and that the server serves it; after a network error, calling again retries.`,
+      `${feature} needs the package "${packageName}", which failed to load: ${reason}. In a bundled app, check that the bundler emitted its chunk and that the server serves it (browsers cache a failed dynamic import until the page is reloaded).`,
       options,
     );
     this.packageName = packageName;

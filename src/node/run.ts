@@ -300,11 +300,21 @@ export class RunWriter {
       cpu: true,
       ...(i > 0 ? { previousT: this.#entries[i - 1]!.t, n: this.#n, layers: this.#layers } : {}),
     });
-    const dtype = this.#options.precision === 'float64' ? 'f64' : 'f32';
-    const tensor = (data: ArrayLike<number>, shape: number[]): Tensor =>
-      dtype === 'f64'
-        ? { dtype, shape, data: data instanceof Float64Array ? data : Float64Array.from(data) }
-        : { dtype, shape, data: data instanceof Float32Array ? data : Float32Array.from(data) };
+    const f64 = this.#options.precision === 'float64';
+    const where = `checkpoints[${i}] (${cp.label ?? `checkpoint ${i}`})`;
+    // Converted (and range-checked) before anything is written: a float64 value beyond the f32
+    // range would become ±Infinity in a float32 file, which no reader accepts.
+    const tensor = (data: ArrayLike<number>, shape: number[], field: string): Tensor => {
+      if (f64) return { dtype: 'f64', shape, data: data instanceof Float64Array ? data : Float64Array.from(data) };
+      const f32 = data instanceof Float32Array ? data : Float32Array.from(data);
+      const bad = f32.findIndex((v) => !Number.isFinite(v));
+      if (bad >= 0)
+        throw new InvalidArgumentError(
+          `${where}.${field}`,
+          `element ${bad} is ${data[bad]}, beyond the float32 range (±3.4e38): scale the data or write it with precision: 'float64'`,
+        );
+      return { dtype: 'f32', shape, data: f32 };
+    };
     const layers = checkpoint.layers ?? [];
     const { jacobian } = checkpoint;
     const entry: ManifestCheckpoint = {
@@ -313,10 +323,14 @@ export class RunWriter {
       residual: `e${i}.npy`,
       ...(layers.length > 0 ? { layers: layers.map((_, j) => `k${i}_l${j}.npy`) } : {}),
     };
-    if (jacobian) await writeNpyFile(join(this.dir, entry.jacobian!), tensor(jacobian.data, [n, jacobian.p]));
-    else await writeNpyFile(join(this.dir, entry.kernel!), tensor(checkpoint.kernel!, [n, n]));
-    await writeNpyFile(join(this.dir, entry.residual), tensor(checkpoint.residual, [n]));
-    for (const [j, layer] of layers.entries()) await writeNpyFile(join(this.dir, entry.layers![j]!), tensor(layer, [n, n]));
+    const files: [string, Tensor][] = [
+      jacobian
+        ? [entry.jacobian!, tensor(jacobian.data, [n, jacobian.p], 'jacobian')]
+        : [entry.kernel!, tensor(checkpoint.kernel!, [n, n], 'kernel')],
+      [entry.residual, tensor(checkpoint.residual, [n], 'residual')],
+      ...layers.map((layer, j): [string, Tensor] => [entry.layers![j]!, tensor(layer, [n, n], `layers[${j}]`)]),
+    ];
+    for (const [file, data] of files) await writeNpyFile(join(this.dir, file), data);
     this.#entries.push(entry);
     this.#n = n;
     this.#layers = layers.length;

@@ -113,6 +113,15 @@ describe('RunWriter', () => {
     const both = { ...checkpoint(5, 3), jacobian: { p: 1, data: new Float32Array(5) } };
     expect((await errorOf(writer.add(both)))!.message).toMatch(/exactly one of `kernel`, `operator` and `jacobian`/);
     await expect(RunWriter.create(join(dir, 'p'), { timeScale: 1, precision: 'f16' as 'float32' })).rejects.toThrow(/precision.*"f16"/);
+    // Beyond the float32 range: refused in a float32 run (it would be written as Infinity), kept in a float64 one.
+    const huge = { t: 3, kernel: { data: new Float64Array(25).fill(1e39), shape: [5, 5] }, residual: new Float64Array(5) };
+    const narrow = await RunWriter.create(join(dir, 'f32'), { timeScale: 1 });
+    const range = await errorOf(narrow.add(huge));
+    expect(range!.argument).toBe('checkpoints[0] (checkpoint 0).kernel');
+    expect(readdirSync(join(dir, 'f32'))).toEqual([]);
+    expect(range!.message).toMatch(/element 0 is 1e\+39, beyond the float32 range.*precision: 'float64'/);
+    const wide = await RunWriter.create(join(dir, 'f64'), { timeScale: 1, precision: 'float64' });
+    await expect(wide.add(huge)).resolves.toBeUndefined();
     expect(readdirSync(dir).filter((f) => f.startsWith('k1') || f.startsWith('e1'))).toEqual([]);
     // A directory that already holds a run is refused unless overwrite is asked for.
     await expect(RunWriter.create(dir, { timeScale: 1 })).rejects.toThrow(/already holds a run/);
