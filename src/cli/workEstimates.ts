@@ -49,7 +49,8 @@ async function gpuLanczosModel(
   lanes: number,
 ): Promise<(m: number) => number> {
   using op = await denseOperator(ctx, { n, batch, data });
-  return operatorLanczosModel(op, n, lanes);
+  // Awaited here: `using` disposes the operator when this function returns.
+  return await operatorLanczosModel(op, n, lanes);
 }
 
 /** {@link gpuLanczosModel} on an operator already on the GPU. */

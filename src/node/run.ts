@@ -217,7 +217,7 @@ export interface RunWriterOptions {
 
 /**
  * One checkpoint given to {@link RunWriter.add}: the host forms of what `analyzeSeries` takes
- * (docs/api.md), a kernel or a Jacobian, flat or as `{ data, shape }`, validated the same way.
+ * (docs/formats.md), a kernel or a Jacobian, flat or as `{ data, shape }`, validated the same way.
  */
 export interface RunCheckpointInput {
   /** Training time (steps); strictly increasing across checkpoints. */

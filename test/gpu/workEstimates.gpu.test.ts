@@ -18,7 +18,7 @@ describe(`analyze's work estimate on ${gpuBackend}`, () => {
   const residual = Float64Array.from(rng('estimate residual').normals(n));
   const data = Float32Array.from(rng('estimate jacobian').normals(n * p));
 
-  gpuTest('a Jacobian checkpoint (flat or shaped) is estimated on an n×p operator, both backends', async () => {
+  gpuTest('a Jacobian checkpoint (flat or shaped) is estimated on an n×p operator, both backends; a kernel on its n×n one', async () => {
     for (const jacobian of [
       { p, data },
       { data, shape: [n, p] },
@@ -32,8 +32,10 @@ describe(`analyze's work estimate on ${gpuBackend}`, () => {
         expect(s).toBeGreaterThan(0);
       }
     }
-    expect(runWork({ t: 0, residual, kernel: new Float32Array(n * n) }, 3, { rank: 8 }).description).toBe(
-      `3 checkpoints of n = ${n}, rank 8`,
-    );
+    const kernel = runWork({ t: 0, residual, kernel: new Float32Array(n * n) }, 3, { rank: 8 });
+    expect(kernel.description).toBe(`3 checkpoints of n = ${n}, rank 8`);
+    // The operator measured must still be alive while it is timed (it is disposed after).
+    const seconds = await kernel.gpuSeconds(getCtx());
+    expect(Number.isFinite(seconds) && seconds > 0).toBe(true);
   });
 });
