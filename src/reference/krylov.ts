@@ -374,7 +374,11 @@ export function* krylovEigen(settings: KrylovSettings): Generator<KrylovRequest,
       for (const it of items)
         if (it.phase !== 'done') steps = Math.min(steps, Math.max(1, Math.ceil((settings.maxApplies - it.applies) / p)));
     }
-    if (items.some((it) => it.verifyRequested || it.purgeRequested)) {
+    // A verification or purge restart restarts every item (the row layout is shared): it waits while
+    // another item's lane is intact, so that lane's round ends on its certificate (at most
+    // verifySteps steps), not on an ordinary restart that compresses it.
+    const laneRunning = items.some((it) => it.phase === 'verifying' && it.laneIntact);
+    if (!laneRunning && items.some((it) => it.verifyRequested || it.purgeRequested)) {
       rows = yield* restart();
       continue;
     }
@@ -460,14 +464,15 @@ export function* krylovEigen(settings: KrylovSettings): Generator<KrylovRequest,
       return;
     }
     if (item.phase === 'running') {
-      if (!ok) return;
-      if (!settings.verify) item.phase = 'done';
-      else if (allConverged(ritz, k, which, 0.5 * tolerance)) item.verifyRequested = true;
+      // A request held back by another item's lane is withdrawn if the set stopped converging.
+      item.verifyRequested = ok && settings.verify && allConverged(ritz, k, which, 0.5 * tolerance);
+      if (ok && !settings.verify) item.phase = 'done';
       return;
     }
     // Verifying: a value entering the wanted range makes a wanted pair unconverged.
     if (!ok) {
       item.phase = 'running';
+      item.laneIntact = false;
       if (item.verifyBlock !== null) item.purgeRequested = item.deflationFailed = true;
       return;
     }

@@ -27,15 +27,20 @@ const solve = (data: Float32Array, n: number, options: EigenOptions, batch = 1) 
 
 /** The driver's own result for one matrix (verification rounds and how the last one ended). */
 function driverResult(data: Float32Array, n: number, options: EigenOptions): KrylovItemResult {
+  return driverResults(data, n, 1, options)[0]!;
+}
+
+/** The driver's own results for a batch of matrices. */
+function driverResults(data: Float32Array, n: number, batch: number, options: EigenOptions): KrylovItemResult[] {
   const o = resolveEigenOptions(options, n, MIN_F64_TOLERANCE);
-  const backend = new KrylovF64Backend(denseCpuOperator(n, 1, data), {
+  const backend = new KrylovF64Backend(denseCpuOperator(n, batch, data), {
     block: o.blockSize,
     capacity: o.maxVectors,
     startVector: (v) => probeVector(o.seed, v, n),
     seed: o.seed,
     holeTolerance: F64_HOLE_TOLERANCE,
   });
-  return runKrylovSync(krylovSettings('symmetric', n, 1, o, false, F64_ROUNDOFF), backend).results[0]!;
+  return runKrylovSync(krylovSettings('symmetric', n, batch, o, false, F64_ROUNDOFF), backend).results;
 }
 
 describe('eigshF64 on the hard-case catalogue', () => {
@@ -102,6 +107,23 @@ describe('eigshF64: multiplicity, verification, restarts, stop reasons', () => {
         f64Oracle(c),
       );
     }
+  });
+
+  test('a batch whose members converge at different steps: every member’s round ends on its certificate (no lane is restarted by another member’s verification)', () => {
+    const c = eigenCatalogue('test').find((x) => x.name === 'multiplicity 2 at the top, rotated')!;
+    const n = c.n;
+    // A diagonally perturbed copy converges a few steps later than the original.
+    const perturbed = Float32Array.from(c.data);
+    for (let i = 0; i < n; i++) perturbed[i * n + i] = perturbed[i * n + i]! + 0.04 * Math.sin(7 * i + 1);
+    const options = { k: c.k, which: c.which, tolerance: 1e-5 };
+    const alone = [c.data, perturbed].map((d) => driverResult(d, n, options));
+    expect(alone.map((r) => r.certified)).toEqual([true, true]);
+    const data = new Float32Array(2 * n * n);
+    data.set(c.data, 0);
+    data.set(perturbed, n * n);
+    const batch = driverResults(data, n, 2, options);
+    expect(batch[0]!.applies).not.toBe(batch[1]!.applies);
+    expect(batch.map((r) => r.certified)).toEqual([true, true]);
   });
 
   test('block size p = 3 finds a 3-fold eigenvalue without verification', () => {
