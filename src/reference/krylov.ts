@@ -95,6 +95,12 @@ export type KrylovRequest =
       readonly s: readonly (Float64Array | null)[];
       readonly right: readonly (Float64Array | null)[] | null;
       readonly clear: Uint8Array;
+      /**
+       * Per item, the kept block of a verification restart with the bound on its coupling
+       * (src/reference/krylovVerification.ts, `LockedBlock`), else null. Backends ignore it: it
+       * states what the certificate assumes about the rows the restart forms (tests check it).
+       */
+      readonly locked: readonly (LockedBlock | null)[];
     }
   /**
    * Ritz vectors: for every item, Σ_j S_b[j][t] q_j over main rows j < rows[b] for t < count
@@ -533,8 +539,10 @@ export function* krylovEigen(settings: KrylovSettings): Generator<KrylovRequest,
     const sList: (Float64Array | null)[] = [];
     const rightList: (Float64Array | null)[] = [];
     const clear = new Uint8Array(itemCount);
+    const lockedBlocks: (LockedBlock | null)[] = [];
     for (const [b, item] of items.entries()) {
       const plan = plans[b];
+      lockedBlocks.push(null);
       if (!plan) {
         sList.push(null);
         rightList.push(null);
@@ -558,12 +566,13 @@ export function* krylovEigen(settings: KrylovSettings): Generator<KrylovRequest,
         for (let r = 0; r < keep; r++) if (item.alg.status[r] === APPLIED) locked++;
         item.verifyDimension = n - locked;
         item.verifyBlock = item.deflationFailed ? null : item.alg.lockedBlock(keep);
+        lockedBlocks[b] = item.verifyBlock;
         item.laneIntact = true;
       }
       sList.push(s);
       rightList.push(right);
     }
-    yield { kind: 'restart', applied, keep, s: sList, right: bidiagonal ? rightList : null, clear };
+    yield { kind: 'restart', applied, keep, s: sList, right: bidiagonal ? rightList : null, clear, locked: lockedBlocks };
     return keep + p;
   }
 

@@ -19,7 +19,8 @@ import {
   resolveEigenOptions,
   type EigenOptions,
 } from '../../../src/reference/eigsh.ts';
-import { krylovRandom, ritzOrder, runKrylovSync, type KrylovItemResult } from '../../../src/reference/krylov.ts';
+import { krylovEigen, krylovRandom, ritzOrder, runKrylovSync, type KrylovItemResult, type KrylovResponse } from '../../../src/reference/krylov.ts';
+import { symmetricEigen } from '../../../src/reference/symmetricEigen.ts';
 import { F64_HOLE_TOLERANCE, KrylovF64Backend } from '../../../src/reference/krylovF64.ts';
 import { caseTolerance, checkContract, f64Oracle, normOf } from '../../helpers/eigenContract.ts';
 
@@ -124,6 +125,79 @@ describe('eigshF64: multiplicity, verification, restarts, stop reasons', () => {
     const batch = driverResults(data, n, 2, options);
     expect(batch[0]!.applies).not.toBe(batch[1]!.applies);
     expect(batch.map((r) => r.certified)).toEqual([true, true]);
+  });
+
+  test('right after a deflated verification restart, the kept block’s coupling bound holds: gram − CᵀC ⪰ 0 for the true C = (I − YYᵀ)AY of the backend’s basis', () => {
+    for (const name of ['multiplicity 3 at the top, diagonal', '2-D Laplacian 16²']) {
+      const c = eigenCatalogue('test').find((x) => x.name === name)!;
+      const n = c.n;
+      const o = resolveEigenOptions({ k: c.k, which: c.which, tolerance: 1e-5 }, n, MIN_F64_TOLERANCE);
+      const backend = new KrylovF64Backend(denseCpuOperator(n, 1, c.data), {
+        block: o.blockSize,
+        capacity: o.maxVectors,
+        startVector: (v) => probeVector(o.seed, v, n),
+        seed: o.seed,
+        holeTolerance: F64_HOLE_TOLERANCE,
+      });
+      const gen = krylovEigen(krylovSettings('symmetric', n, 1, o, false, F64_ROUNDOFF));
+      let next = gen.next(null as unknown as KrylovResponse);
+      let checked = 0;
+      let largestCoupling = 0;
+      while (!next.done) {
+        const request = next.value;
+        const response = backend.handle(request);
+        const block = request.kind === 'restart' ? request.locked[0] : null;
+        if (request.kind === 'restart' && block) {
+          // Y: the kept (non-hole) rows of the new basis, in order; the block's values and gram follow them.
+          const q = backend.basis(0);
+          const y: Float64Array[] = [];
+          for (let r = 0; r < request.keep; r++) {
+            const row = q.subarray(r * n, (r + 1) * n);
+            if (row.some((v) => v !== 0)) y.push(row);
+          }
+          const m = y.length;
+          expect(block.values).toHaveLength(m);
+          // C = (I − YYᵀ) A Y, column by column.
+          const cols = y.map((yj) => {
+            const ay = new Float64Array(n);
+            for (let i = 0; i < n; i++) for (let t = 0; t < n; t++) ay[i] = ay[i]! + c.data[i * n + t]! * yj[t]!;
+            for (const yi of y) {
+              let d = 0;
+              for (let t = 0; t < n; t++) d += yi[t]! * ay[t]!;
+              for (let t = 0; t < n; t++) ay[t] = ay[t]! - d * yi[t]!;
+            }
+            return ay;
+          });
+          const diff = new Float64Array(m * m);
+          let ctc = 0;
+          for (let a = 0; a < m; a++)
+            for (let b = 0; b < m; b++) {
+              let d = 0;
+              for (let t = 0; t < n; t++) d += cols[a]![t]! * cols[b]![t]!;
+              diff[a * m + b] = block.gram[a * m + b]! - d;
+              if (a === b) ctc = Math.max(ctc, d);
+            }
+          largestCoupling = Math.max(largestCoupling, ctc);
+          const least = Math.min(...symmetricEigen(diff, m).values);
+          expect(least, name).toBeGreaterThanOrEqual(-1e-10 * normOf(c) ** 2);
+          checked++;
+        }
+        next = gen.next(response);
+      }
+      expect(checked, name).toBeGreaterThan(0);
+      // The kept unconverged vectors are coupled: the check is not vacuous.
+      expect(largestCoupling, name).toBeGreaterThan(1e-6 * normOf(c) ** 2);
+    }
+  });
+
+  test('a memory budget too small for the lane restarts inside the round: the round ends on its step count, not certified', () => {
+    // 7-decade largest, maxVectors 19: the compressed lane would pass the certificate's test (it
+    // did when the driver did not track the lane's integrity), but its rows are no longer a Krylov basis.
+    const c = eigenCatalogue('test').find((x) => x.name === '7-decade spectrum, largest')!;
+    const r = driverResult(c.data, c.n, { k: c.k, which: c.which, tolerance: 1e-5, maxVectors: c.k + 9 });
+    expect(r.verifications).toBeGreaterThan(0);
+    expect(r.restarts).toBeGreaterThan(r.verifications);
+    expect(r.certified).toBe(false);
   });
 
   test('block size p = 3 finds a 3-fold eigenvalue without verification', () => {
