@@ -207,7 +207,7 @@ class Progress {
   /** The first row of the verification lane (the random block) and the dimension it lives in. */
   verifyFirst = 0;
   verifyDimension = 0;
-  /** The kept block of the verification restart (null: only converged vectors were kept). */
+  /** The kept block of the verification restart and its coupling bound (null: bidiagonal). */
   verifyBlock: LockedBlock | null = null;
   /** No restart since the verification restart: the lane's rows are its Krylov basis. */
   laneIntact = false;
@@ -223,6 +223,8 @@ class Progress {
    * dropping the unconverged ones whose coupling left the basis with the cleared frontier.
    */
   purgeRequested = false;
+  /** The verification round kept unconverged vectors (a failure then purges them). */
+  keptUnconverged = false;
   /** A deflated verification failed once: later rounds keep only the converged vectors. */
   deflationFailed = false;
   constructor(alg: KrylovItem) {
@@ -479,7 +481,7 @@ export function* krylovEigen(settings: KrylovSettings): Generator<KrylovRequest,
     if (!ok) {
       item.phase = 'running';
       item.laneIntact = false;
-      if (item.verifyBlock !== null) item.purgeRequested = item.deflationFailed = true;
+      if (item.keptUnconverged) item.purgeRequested = item.deflationFailed = true;
       return;
     }
     item.certified = certified(item, ritz);
@@ -493,14 +495,18 @@ export function* krylovEigen(settings: KrylovSettings): Generator<KrylovRequest,
     const order = ritzOrder(m, k, which);
     const { top, bottom } = wantedSplit(k, which);
     const margin = tolerance * ritz.scale;
-    const cuts = {
-      top: top > 0 ? ritz.values[order[top - 1]!]! + margin : null,
-      bottom: bottom > 0 ? ritz.values[order[top + bottom - 1]!]! - margin : null,
-    };
-    const lane = item.alg.laneMeasure(item.verifyFirst, rows, p);
-    if (item.verifyBlock === null) return certifies(lane, cuts, p, item.verifyDimension, VERIFY_DELTA);
     // λ_i ≤ θ_i + tolerance (top), λ_i ≥ θ_i − tolerance (bottom), less the rounding floor.
     const allowance = (t: number): number => margin - ritz.floors[t]!;
+    const lane = item.alg.laneMeasure(item.verifyFirst, rows, p);
+    if (item.verifyBlock === null) {
+      // Bidiagonal: the lane alone, against the innermost wanted value (docs/accuracy.md, "Golub–Kahan").
+      const inner = (t: number, side: 1 | -1): number => ritz.values[t]! + side * allowance(t);
+      const cuts = {
+        top: top > 0 ? inner(order[top - 1]!, 1) : null,
+        bottom: bottom > 0 ? inner(order[top + bottom - 1]!, -1) : null,
+      };
+      return certifies(lane, cuts, p, item.verifyDimension, VERIFY_DELTA);
+    }
     const deflatedCuts = {
       top: order.slice(0, top).map((t) => ritz.values[t]! + allowance(t)),
       bottom: order.slice(top, top + bottom).map((t) => ritz.values[t]! - allowance(t)),
@@ -532,7 +538,7 @@ export function* krylovEigen(settings: KrylovSettings): Generator<KrylovRequest,
       // Deflated verification: the converged vectors and the unconverged ones nearest the wanted
       // end, leaving room for the lane (its random block probes the complement of all of them).
       else order = keepOrder(m, Math.max(converged.length, Math.min(target, verifyKeep)), k, which);
-      return { ritz, lock, order };
+      return { ritz, lock, order, unconverged: order.some((t) => !lockable(ritz, t)) };
     });
     // Kept rows: uniform over items (the layout is shared); items keeping fewer pad with holes.
     const keep = Math.max(1, ...plans.map((x) => x?.order.length ?? 0));
@@ -548,7 +554,7 @@ export function* krylovEigen(settings: KrylovSettings): Generator<KrylovRequest,
         rightList.push(null);
         continue;
       }
-      const { s, right } = item.alg.restart({ ...plan, keep, applied, p });
+      const { s, right } = item.alg.restart({ ritz: plan.ritz, lock: plan.lock, order: plan.order, keep, applied, p });
       item.restarts++;
       item.ritz = null;
       item.purgeRequested = false;
@@ -565,7 +571,10 @@ export function* krylovEigen(settings: KrylovSettings): Generator<KrylovRequest,
         let locked = 0;
         for (let r = 0; r < keep; r++) if (item.alg.status[r] === APPLIED) locked++;
         item.verifyDimension = n - locked;
-        item.verifyBlock = item.deflationFailed ? null : item.alg.lockedBlock(keep);
+        // The coupling bound holds for any kept block, the converged vectors alone included (after
+        // a failed deflated round): every round certifies through it (null: bidiagonal).
+        item.verifyBlock = item.alg.lockedBlock(keep);
+        item.keptUnconverged = plan.unconverged;
         lockedBlocks[b] = item.verifyBlock;
         item.laneIntact = true;
       }

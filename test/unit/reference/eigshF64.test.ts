@@ -147,6 +147,8 @@ describe('eigshF64: multiplicity, verification, restarts, stop reasons', () => {
         const request = next.value;
         const response = backend.handle(request);
         const block = request.kind === 'restart' ? request.locked[0] : null;
+        // Every verification restart (symmetric) carries its coupling bound, rounds after a failed deflation included.
+        if (request.kind === 'restart' && request.clear[0]) expect(block, name).not.toBeNull();
         if (request.kind === 'restart' && block) {
           // Y: the kept (non-hole) rows of the new basis, in order; the block's values and gram follow them.
           const q = backend.basis(0);
@@ -184,7 +186,8 @@ describe('eigshF64: multiplicity, verification, restarts, stop reasons', () => {
         }
         next = gen.next(response);
       }
-      expect(checked, name).toBeGreaterThan(0);
+      // The first (deflated) round fails on these cases: a later round keeps the converged vectors only.
+      expect(checked, name).toBeGreaterThanOrEqual(2);
       // The kept unconverged vectors are coupled: the check is not vacuous.
       expect(largestCoupling, name).toBeGreaterThan(1e-6 * normOf(c) ** 2);
     }
