@@ -243,6 +243,7 @@ export function krylovSettings(
   o: ResolvedEigenOptions,
   vectors: boolean,
   roundoff: number,
+  holeTolerance: number,
 ): KrylovSettings {
   return {
     kind,
@@ -258,6 +259,7 @@ export function krylovSettings(
     maxApplies: o.maxApplies,
     vectors,
     roundoff,
+    holeTolerance,
   };
 }
 
@@ -272,14 +274,15 @@ export function krylovSolveF64(
   options: { readonly breakdownTolerance?: number; readonly vectors?: boolean },
 ): EigenResult[] {
   const { n } = operator;
+  const holeTolerance = options.breakdownTolerance ?? F64_HOLE_TOLERANCE;
   const backend = new KrylovF64Backend(operator, {
     block: o.blockSize,
     capacity: o.maxVectors,
     startVector: (v) => probeVector(o.seed, v, n),
     seed: o.seed,
-    holeTolerance: options.breakdownTolerance ?? F64_HOLE_TOLERANCE,
+    holeTolerance,
   });
-  const outcome = runKrylovSync(krylovSettings(kind, n, operator.batch, o, options.vectors === true, F64_ROUNDOFF), backend);
+  const outcome = runKrylovSync(krylovSettings(kind, n, operator.batch, o, options.vectors === true, F64_ROUNDOFF, holeTolerance), backend);
   return outcome.results.map((r, b) => {
     const result = eigenResultOf(r);
     if (options.vectors) result.vectors = backend.vectors[b]!;

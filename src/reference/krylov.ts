@@ -34,7 +34,7 @@
  */
 import { InvalidArgumentError } from '../errors.ts';
 import { APPLIED, BidiagonalItem, FRONTIER, HOLE, SymmetricItem, type KrylovItem, type Ritz } from './krylovItems.ts';
-import { certifies, certifiesDeflated, type LockedBlock } from './krylovVerification.ts';
+import { certifies, certifiesDeflated, trustedLane, type LockedBlock } from './krylovVerification.ts';
 
 /** Which end of the spectrum to compute. `"both"`: ⌈k/2⌉ largest and ⌊k/2⌋ smallest. */
 export type Which = 'largest' | 'smallest' | 'both';
@@ -159,6 +159,11 @@ export interface KrylovSettings {
   readonly vectors: boolean;
   /** The backend's unit roundoff (2⁻²⁴ in f32, 2⁻⁵³ in float64): the rounding floors are made of it. */
   readonly roundoff: number;
+  /**
+   * The backends' relative hole tolerance (a candidate below it after orthogonalization is a
+   * hole): an invariant verification lane is exact only down to it (see `trustedLane`).
+   */
+  readonly holeTolerance: number;
 }
 
 /** One item's result (eigenvalues in the operator's units). */
@@ -497,7 +502,7 @@ export function* krylovEigen(settings: KrylovSettings): Generator<KrylovRequest,
     const margin = tolerance * ritz.scale;
     // λ_i ≤ θ_i + tolerance (top), λ_i ≥ θ_i − tolerance (bottom), less the rounding floor.
     const allowance = (t: number): number => margin - ritz.floors[t]!;
-    const lane = item.alg.laneMeasure(item.verifyFirst, rows, p);
+    const lane = trustedLane(item.alg.laneMeasure(item.verifyFirst, rows, p), settings.holeTolerance, p, item.verifyDimension, VERIFY_DELTA);
     if (item.verifyBlock === null) {
       // Bidiagonal: the lane alone, against the innermost wanted value (docs/accuracy.md, "Golub–Kahan").
       const inner = (t: number, side: 1 | -1): number => ritz.values[t]! + side * allowance(t);

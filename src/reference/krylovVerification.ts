@@ -18,8 +18,9 @@
  * ‖Rᵀx‖² ~ Beta(p/2, (N − p)/2) for a fixed unit x, so P(‖Rᵀx‖² ≤ t) ≤ t^{p/2}/((p/2)·B(p/2, (N−p)/2)).
  * If Λ_s(x) ≤ t_δ (the t where that bound equals δ), then with probability ≥ 1 − δ over R no
  * eigenvalue of B lies at or beyond x. When the lane's Krylov space became invariant (a hole), ν
- * is known exactly: B has no eigenvalue outside the nodes with a nonzero weight, and the
- * certificate holds as soon as every node lies inside the cut.
+ * is known exactly down to the hole tolerance τ: B has no eigenvalue outside the nodes with a
+ * weight above τ², and the certificate holds as soon as every node lies inside the cut, provided
+ * τ² ≤ t_δ ({@link trustedLane}).
  *
  * Deflated form ({@link certifiesDeflated}, Lanczos): the driver also keeps unconverged Ritz vectors
  * Y_U, so B is the operator on the complement of all kept vectors; the lane certifies an edge x of
@@ -52,6 +53,20 @@ export function weightThreshold(delta: number, p: number, dimension: number): nu
   if (!(b > 0)) return 0; // R spans the whole complement: every eigenvector has weight 1 in it.
   const logB = logGamma(a) + logGamma(b) - logGamma(a + b);
   return Math.exp((Math.log(delta) + Math.log(a) + logB) / a);
+}
+
+/**
+ * The lane as the certificate may use it. An invariant lane (a whole block of holes) is exact only
+ * down to the hole tolerance τ: an eigenvector of B whose weight in the block is below τ² leaves
+ * the same hole, so `exact` is trusted only when τ² ≤ t_{δ/2} (a hidden eigenvector has a weight that small with
+ * probability ≤ δ/2, the stricter threshold of the two-sided split; always in float64, τ = 1e-12;
+ * in f32, τ = 64u√n, only for small n: at p = 1, t_{δ/2} ≈ π(δ/2)²/(2N) against τ² ≈ 1.5e-11·n,
+ * so not beyond n ≈ 170);
+ * otherwise the lane certifies through its Christoffel function like any other.
+ */
+export function trustedLane(lane: LaneMeasure, holeTolerance: number, p: number, dimension: number, delta: number): LaneMeasure {
+  if (!lane.exact || holeTolerance ** 2 <= weightThreshold(delta / 2, p, dimension)) return lane;
+  return { ...lane, exact: false };
 }
 
 /**

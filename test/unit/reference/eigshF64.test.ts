@@ -32,16 +32,22 @@ function driverResult(data: Float32Array, n: number, options: EigenOptions): Kry
 }
 
 /** The driver's own results for a batch of matrices. */
-function driverResults(data: Float32Array, n: number, batch: number, options: EigenOptions): KrylovItemResult[] {
+function driverResults(
+  data: Float32Array,
+  n: number,
+  batch: number,
+  options: EigenOptions,
+  holeTolerance = F64_HOLE_TOLERANCE,
+): KrylovItemResult[] {
   const o = resolveEigenOptions(options, n, MIN_F64_TOLERANCE);
   const backend = new KrylovF64Backend(denseCpuOperator(n, batch, data), {
     block: o.blockSize,
     capacity: o.maxVectors,
     startVector: (v) => probeVector(o.seed, v, n),
     seed: o.seed,
-    holeTolerance: F64_HOLE_TOLERANCE,
+    holeTolerance,
   });
-  return runKrylovSync(krylovSettings('symmetric', n, batch, o, false, F64_ROUNDOFF), backend).results;
+  return runKrylovSync(krylovSettings('symmetric', n, batch, o, false, F64_ROUNDOFF, holeTolerance), backend).results;
 }
 
 describe('eigshF64 on the hard-case catalogue', () => {
@@ -139,7 +145,7 @@ describe('eigshF64: multiplicity, verification, restarts, stop reasons', () => {
         seed: o.seed,
         holeTolerance: F64_HOLE_TOLERANCE,
       });
-      const gen = krylovEigen(krylovSettings('symmetric', n, 1, o, false, F64_ROUNDOFF));
+      const gen = krylovEigen(krylovSettings('symmetric', n, 1, o, false, F64_ROUNDOFF, F64_HOLE_TOLERANCE));
       let next = gen.next(null as unknown as KrylovResponse);
       let checked = 0;
       let largestCoupling = 0;
@@ -201,6 +207,19 @@ describe('eigshF64: multiplicity, verification, restarts, stop reasons', () => {
     expect(r.verifications).toBeGreaterThan(0);
     expect(r.restarts).toBeGreaterThan(r.verifications);
     expect(r.certified).toBe(false);
+  });
+
+  test('an invariant lane is exact only down to the hole tolerance: the identity certifies on its exact lane in float64, not with the f32 tolerance 64u√n of n = 4096 (τ² > t_δ: a hidden eigenvector with weight below τ² would leave the same hole)', () => {
+    const c = eigenCatalogue('test').find((x) => x.name === 'identity')!;
+    const options = { k: c.k, which: c.which, tolerance: 1e-5 };
+    const f64 = driverResults(c.data, c.n, 1, options)[0]!;
+    expect(f64.certified).toBe(true);
+    expect(f64.applies).toBeLessThanOrEqual(8);
+    // 64u√4096 = 2.4e-4: τ² = 6e-8 against t_{δ/2} ≈ 4e-9 at N = 94, p = 1.
+    const f32Tolerance = 64 * 2 ** -24 * Math.sqrt(4096);
+    const coarse = driverResults(c.data, c.n, 1, options, f32Tolerance)[0]!;
+    expect(coarse.certified).toBe(false);
+    checkContract(c, eigshF64(denseCpuOperator(c.n, 1, c.data), { ...options, breakdownTolerance: f32Tolerance })[0]!, 1e-5, 1e-5, f64Oracle(c));
   });
 
   test('block size p = 3 finds a 3-fold eigenvalue without verification', () => {
