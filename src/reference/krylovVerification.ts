@@ -44,15 +44,23 @@ export interface LaneMeasure {
 }
 
 /**
- * The weight threshold t_δ: for R (N×p, orthonormal, uniform) and any fixed unit x,
- * P(‖Rᵀx‖² ≤ t_δ) ≤ δ, from P(Beta(a, b) ≤ t) ≤ t^a/(a·B(a, b)), a = p/2, b = (N − p)/2.
+ * The weight threshold t_δ: for the random block R (N×p) and any fixed unit x, P(‖Rᵀx‖² ≤ t_δ) ≤ δ.
+ * For R orthonormal and uniform (Gaussian probes), ‖Rᵀx‖² ~ Beta(a, b), a = p/2, b = (N − p)/2,
+ * and P(Beta(a, b) ≤ t) ≤ t^a/(a·B(a, b)) when b ≥ 1 (N − p ≥ 2: the density is then
+ * ≤ t^{a−1}/B(a, b)); the threshold solves it at δ·(3/π)^{p/2}. The probes are i.i.d. uniform
+ * (`krylovRandom`), not Gaussian: by Ball's cube-slicing theorem every p-codimensional section of
+ * the cube has volume ≤ 2^{p/2}, so the density of a p-dimensional marginal of a uniform probe
+ * at 0 — what sets the small-ball probability — exceeds that of the Gaussian with the same
+ * variance by at most (π/3)^{p/2}; the factor (3/π)^{p/2} absorbs it. Returns 0 (nothing can be
+ * certified through weights; an exact lane still can) when N − p < 2.
  */
 export function weightThreshold(delta: number, p: number, dimension: number): number {
   const a = p / 2;
   const b = (dimension - p) / 2;
-  if (!(b > 0)) return 0; // R spans the whole complement: every eigenvector has weight 1 in it.
+  if (!(b >= 1)) return 0;
   const logB = logGamma(a) + logGamma(b) - logGamma(a + b);
-  return Math.exp((Math.log(delta) + Math.log(a) + logB) / a);
+  const gaussianDelta = delta * (3 / Math.PI) ** a;
+  return Math.exp((Math.log(gaussianDelta) + Math.log(a) + logB) / a);
 }
 
 /**
