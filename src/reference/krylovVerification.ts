@@ -84,11 +84,22 @@ export function trustedLane(lane: LaneMeasure, holeTolerance: number, p: number,
  * and x is none of them (a polynomial of degree < s then vanishes on all of ν).
  */
 export function christoffel(measure: { readonly nodes: Float64Array; readonly weights: Float64Array }, s: number, x: number): number {
+  return christoffelFunction(measure, s)(x);
+}
+
+/**
+ * Λ_s of {@link christoffel} as a function of x: the recurrence of the orthonormal polynomials is
+ * built once (O(s·m·s)), each evaluation costs O(s).
+ */
+export function christoffelFunction(
+  measure: { readonly nodes: Float64Array; readonly weights: Float64Array },
+  s: number,
+): (x: number) => number {
   const { nodes, weights } = measure;
   const m = nodes.length;
   let mass = 0;
   for (const w of weights) mass += w;
-  if (!(mass > 0) || s < 1) return mass;
+  if (!(mass > 0) || s < 1) return () => mass;
   // Lanczos on D = diag(nodes) from q0 = √w/√mass: q_i(D) q0 are the orthonormal polynomials (times q0).
   const q: Float64Array[] = [];
   const start = Float64Array.from(weights, (w) => Math.sqrt(Math.max(w, 0) / mass));
@@ -120,21 +131,24 @@ export function christoffel(measure: { readonly nodes: Float64Array; readonly we
     beta.push(b);
     q.push(Float64Array.from(w, (v) => v / b));
   }
-  if (degree < s) {
-    for (const y of nodes) if (Math.abs(y - x) <= 1e-12 * Math.max(1, Math.abs(x))) return mass;
-    return 0;
-  }
+  if (degree < s)
+    return (x) => {
+      for (const y of nodes) if (Math.abs(y - x) <= 1e-12 * Math.max(1, Math.abs(x))) return mass;
+      return 0;
+    };
   // K(x) = Σ_{i<s} p_i(x)², p_i the orthonormal polynomials of ν/mass (three-term recurrence).
-  let prev = 0;
-  let cur = 1;
-  let sum = 1;
-  for (let i = 0; i + 1 < s; i++) {
-    const next = ((x - alpha[i]!) * cur - (i > 0 ? beta[i - 1]! : 0) * prev) / beta[i]!;
-    prev = cur;
-    cur = next;
-    sum += cur * cur;
-  }
-  return mass / sum;
+  return (x) => {
+    let prev = 0;
+    let cur = 1;
+    let sum = 1;
+    for (let i = 0; i + 1 < s; i++) {
+      const next = ((x - alpha[i]!) * cur - (i > 0 ? beta[i - 1]! : 0) * prev) / beta[i]!;
+      prev = cur;
+      cur = next;
+      sum += cur * cur;
+    }
+    return mass / sum;
+  };
 }
 
 /**
@@ -179,7 +193,8 @@ export function certifiedEdge(lane: LaneMeasure, threshold: number, limit: numbe
   // An invariant lane: its measure is exact, B has no eigenvalue with weight outside the nodes.
   if (lane.exact) return side * (limit - edge) >= 0 ? edge : null;
   if (side * (limit - edge) <= 0) return null;
-  const holds = (x: number): boolean => christoffel(lane, lane.steps, x) <= threshold;
+  const lambda = christoffelFunction(lane, lane.steps);
+  const holds = (x: number): boolean => lambda(x) <= threshold;
   if (!holds(limit)) return null;
   let inside = edge;
   let outside = limit;
