@@ -81,7 +81,15 @@ export type KrylovRequest =
    * into U rows [r, r + p), r = rows + s·p; a hole in U gives a zero V candidate (a hole, flagged
    * injected), so the random candidate is drawn in U, uniform in the n-space.
    */
-  | { readonly kind: 'expand'; readonly rows: number; readonly steps: number; readonly active: Uint8Array; readonly tick: number }
+  | {
+      readonly kind: 'expand';
+      readonly rows: number;
+      readonly steps: number;
+      readonly active: Uint8Array;
+      readonly tick: number;
+      /** Bidiagonal: a verification round runs, V candidates are orthogonalized against every V row (`rightWindowStart`). */
+      readonly fullRight: boolean;
+    }
   /**
    * Thick restart of the items with S_b: new main rows [0, keep) = Σ_j S_b[j][t] q_j over rows
    * j < applied (S_b row-major [applied][keep]); new main rows [keep, keep + p) = old rows
@@ -404,7 +412,8 @@ export function* krylovEigen(settings: KrylovSettings): Generator<KrylovRequest,
       }
     }
     const active = activeMask();
-    const rec = (yield { kind: 'expand', rows, steps, active, tick })!;
+    const fullRight = bidiagonal && items.some((it) => it.phase === 'verifying');
+    const rec = (yield { kind: 'expand', rows, steps, active, tick, fullRight })!;
     for (const [b, item] of items.entries()) {
       if (!active[b]) continue;
       const alg = item.alg;

@@ -93,6 +93,8 @@ export class KrylovF64Backend implements SyncKrylovBackend {
   readonly #oneSided: boolean;
   /** Rows kept by the last restart (see {@link rightWindowStart}). */
   #kept = 0;
+  /** The current expand runs a verification round: V candidates against every V row (see `rightWindowStart`). */
+  #fullRight = false;
   /** One-sided: per item, the largest Jᵀ candidate norm of the chunks before (see {@link rightHoleFloor}). */
   readonly #rightScale: Float64Array;
   /** One-sided: per item, the hole floor of the Jᵀ candidates of the current chunk. */
@@ -122,11 +124,17 @@ export class KrylovF64Backend implements SyncKrylovBackend {
     return this.#main.rows[b]!;
   }
 
+  /** The right basis V of item b, [cap][cols] (bidiagonal only; null for the symmetric decomposition). */
+  rightBasis(b: number): Float64Array | null {
+    return this.#right?.rows[b] ?? null;
+  }
+
   handle(request: KrylovRequest): KrylovResponse {
     switch (request.kind) {
       case 'start':
         return this.#start();
       case 'expand':
+        this.#fullRight = request.fullRight;
         return this.#expand(request.rows, request.steps, request.active, request.tick);
       case 'restart':
         this.#restart(request.applied, request.keep, request.s, request.right, request.clear);
@@ -244,7 +252,7 @@ export class KrylovF64Backend implements SyncKrylovBackend {
     w.forEach((x, v) => {
       if (!injected[v]) for (let i = 0; i < len; i++) x[i] = x[i]! * unit;
     });
-    const windowStart = oneSided ? rightWindowStart(to, p, this.#kept) : 0;
+    const windowStart = oneSided ? rightWindowStart(to, p, this.#kept, this.#fullRight) : 0;
     const coefBase = (recBase + b * p) * cap;
     const floor = oneSided ? this.#rightFloor[b]! : 0;
     this.#finishBlock(target, b, w, to, rec.coef, coefBase, rec, recBase, injected, windowStart, floor);
