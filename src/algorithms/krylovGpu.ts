@@ -330,6 +330,12 @@ export class KrylovGpuBackend implements Disposable {
     const windowStarts = Array.from({ length: halfSteps }, (_, hs) =>
       oneSided && hs % 2 === 0 ? rightWindowStart(rows + (hs / 2) * p - p, p, this.#kept, this.#fullRight) : 0,
     );
+    // The loss of orthogonality is measured on the recurrence's own window (a verification round's
+    // full V pass also sees the V rows' known loss of orthogonality, which one-sided Golub–Kahan
+    // does not rely on: docs/accuracy.md, "Golub–Kahan").
+    const lossStarts = Array.from({ length: halfSteps }, (_, hs) =>
+      oneSided && hs % 2 === 0 ? rightWindowStart(rows + (hs / 2) * p - p, p, this.#kept, false) : 0,
+    );
     const staged = await record(ctx, `krylov steps ${tick}..${tick + steps - 1}`, (rec) => {
       const h1 = rec.scratch(halfSteps * lanes * cStride * 4, 'krylov coefficients (pass 1)');
       const h2 = rec.scratch(halfSteps * lanes * cStride * 4, 'krylov coefficients (pass 2)');
@@ -377,7 +383,8 @@ export class KrylovGpuBackend implements Disposable {
         const y = h2[c * cStride + i]!;
         if (i >= recorded) coef[c * cap + i] = x + y;
         a2 += x * x;
-        b2 += y * y;
+        if (i >= lossStarts[hs]!) b2 += y * y;
+        else a2 += y * y;
       }
       if (oneSided && hs % 2 === 0 && !(flags[c]! & (CandidateFlag.hole | CandidateFlag.injected))) {
         const b = Math.floor((c % lanes) / p);
