@@ -84,6 +84,19 @@ export interface EigenResult {
   readonly breakdown: boolean;
   /** Why the iteration stopped. */
   readonly stopReason: StopReason;
+  /**
+   * Verification rounds run (0 with `verify: false` or fixed `steps`). Each round that accepted
+   * the set fails with probability ≤ 1e-3; over all rounds, ≤ verifications·1e-3
+   * (docs/accuracy.md, "What converged guarantees").
+   */
+  readonly verifications: number;
+  /**
+   * The last verification round ended on its certificate: with probability ≥ 1 − 1e-3 over its
+   * random block, no wanted eigenvalue was missed beyond the tolerance (multiplicities included).
+   * false when it ended on its step count (16 vectors: the guarantee is then that of 16 Lanczos
+   * steps from a random block), when verification was off, or when the set did not converge.
+   */
+  readonly certified: boolean;
   /** Ritz vectors, [count][n] row-major, when requested on the host. */
   vectors?: Float32Array | Float64Array;
 }
@@ -177,6 +190,8 @@ export function eigenResultOf(r: KrylovItemResult): EigenResult {
     restarts: r.restarts,
     breakdown: r.breakdowns > 0,
     stopReason: r.stopReason,
+    verifications: r.verifications,
+    certified: r.certified,
   };
 }
 

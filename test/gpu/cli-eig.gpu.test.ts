@@ -48,6 +48,9 @@ describe(`grsd eig / density (${gpuBackend})`, () => {
     );
     expect(res.converged).toEqual([true, true, true]);
     expect(res.steps).toBeGreaterThanOrEqual(3);
+    // Verification ran and its outcome is reported.
+    expect(res.verifications).toBeGreaterThanOrEqual(1);
+    expect(typeof res.certified).toBe('boolean');
   });
 
   test('a B×n×n batch, several tensors of an npz, and safetensors give one result per matrix; --which smallest ascends', async () => {
