@@ -25,6 +25,7 @@ import { krylovEigen, type KrylovResponse } from '../../../src/reference/krylov.
 import { F64_HOLE_TOLERANCE, KrylovF64Backend } from '../../../src/reference/krylovF64.ts';
 import { denseJacobianCpuOperator, eigshJacobianF64 } from '../../../src/reference/golubKahan.ts';
 import { checkContract, f64Oracle, normOf } from '../../helpers/eigenContract.ts';
+import { twelveDecadeJacobian } from '../../helpers/jacobianDecades.ts';
 
 const TOL = 1e-5;
 
@@ -135,6 +136,23 @@ describe('eigshJacobianF64: restarts, breakdown, verification, vectors, errors',
     }
     expect(checked).toBeGreaterThan(0);
     expect(worst).toBeLessThanOrEqual(1e-10);
+  });
+
+  test('one-sided, λ over 12 decades (48 × 256; all 48 pairs, and the 8 smallest): every bound holds against the float64 truth', () => {
+    const { n, cols, jacobian, truth } = twelveDecadeJacobian();
+    expect(truth[n - 1]! / truth[0]!).toBeLessThan(2e-12);
+    // The truth's own error: ≈ n·ε·λ_max (float64 eigenvalues of the Gram matrix).
+    const oracle = 8 * n * 2 ** -53 * truth[0]!;
+    for (const [k, which] of [[n, 'largest'], [8, 'smallest']] as const) {
+      const r = eigshJacobianF64(denseJacobianCpuOperator(n, cols, 1, jacobian), { k, which, tolerance: TOL })[0]!;
+      expect(r.eigenvalues).toHaveLength(k);
+      for (let i = 0; i < k; i++) {
+        const v = r.eigenvalues[i]!;
+        let near = Infinity;
+        for (const t of truth) near = Math.min(near, Math.abs(t - v));
+        expect(near, `${which} ${i}: ${v} outside its bound ${r.errorBounds[i]}`).toBeLessThanOrEqual(r.errorBounds[i]! + oracle);
+      }
+    }
   });
 
   test('block size 3 finds the 3-fold singular value without verification', () => {
