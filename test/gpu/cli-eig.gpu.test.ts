@@ -48,9 +48,8 @@ describe(`grsd eig / density (${gpuBackend})`, () => {
     );
     expect(res.converged).toEqual([true, true, true]);
     expect(res.steps).toBeGreaterThanOrEqual(3);
-    // Verification ran and its outcome is reported.
-    expect(res.verifications).toBeGreaterThanOrEqual(1);
-    expect(typeof res.certified).toBe('boolean');
+    // How the verification went is reported (n = 20: the space is exhausted before any round).
+    expect([res.stopReason, res.verifications, res.certified]).toEqual(['exhausted', 0, false]);
   });
 
   test('a B×n×n batch, several tensors of an npz, and safetensors give one result per matrix; --which smallest ascends', async () => {
