@@ -163,14 +163,15 @@ export async function solveKrylov(
     for (let v = 0; v < p; v++) data.set(probeVector(o.seed, v, n), v * n);
     start = { kind: 'host', data, shared: true };
   }
+  const holeTolerance = options.breakdownTolerance ?? f32HoleTolerance(n);
   using backend = await create({
     block: p,
     capacity: o.maxVectors,
     start,
     seed: o.seed,
-    holeTolerance: options.breakdownTolerance ?? f32HoleTolerance(n),
+    holeTolerance,
   });
-  const settings = krylovSettings(kind, n, batch, o, vectorsMode !== 'none', U);
+  const settings = krylovSettings(kind, n, batch, o, vectorsMode !== 'none', U, holeTolerance);
   const driver = krylovEigen(settings);
   let step = driver.next(null as unknown as KrylovResponse);
   while (!step.done) step = driver.next(await backend.handle(step.value as KrylovRequest));

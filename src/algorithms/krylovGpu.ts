@@ -128,6 +128,8 @@ export class KrylovGpuBackend implements Disposable {
   #exponentSet = false;
   /** Rows kept by the last restart (see `rightWindowStart`). */
   #kept = 0;
+  /** The current expand runs a verification round: V candidates against every V row (see `rightWindowStart`). */
+  #fullRight = false;
   /** One-sided: per item, the largest Jᵀ candidate norm so far (≤ ‖J‖, scaled units; see `rightHoleFloor`). */
   readonly #rightScale: Float64Array;
   #disposed = false;
@@ -184,6 +186,7 @@ export class KrylovGpuBackend implements Disposable {
         return this.#start();
       case 'expand':
         await this.#ensureRows(request.rows + request.steps * this.p);
+        this.#fullRight = request.fullRight;
         return this.#expand(request.rows, request.steps, request.active, request.tick);
       case 'restart':
         this.#kept = request.keep;
@@ -325,7 +328,13 @@ export class KrylovGpuBackend implements Disposable {
     const app = this.#app;
     const oneSided = app.kind === 'bidiagonal' && app.oneSided;
     const windowStarts = Array.from({ length: halfSteps }, (_, hs) =>
-      oneSided && hs % 2 === 0 ? rightWindowStart(rows + (hs / 2) * p - p, p, this.#kept) : 0,
+      oneSided && hs % 2 === 0 ? rightWindowStart(rows + (hs / 2) * p - p, p, this.#kept, this.#fullRight) : 0,
+    );
+    // The loss of orthogonality is measured on the recurrence's own window (a verification round's
+    // full V pass also sees the V rows' known loss of orthogonality, which one-sided Golub–Kahan
+    // does not rely on: docs/accuracy.md, "Golub–Kahan").
+    const lossStarts = Array.from({ length: halfSteps }, (_, hs) =>
+      oneSided && hs % 2 === 0 ? rightWindowStart(rows + (hs / 2) * p - p, p, this.#kept, false) : 0,
     );
     const staged = await record(ctx, `krylov steps ${tick}..${tick + steps - 1}`, (rec) => {
       const h1 = rec.scratch(halfSteps * lanes * cStride * 4, 'krylov coefficients (pass 1)');
@@ -374,7 +383,8 @@ export class KrylovGpuBackend implements Disposable {
         const y = h2[c * cStride + i]!;
         if (i >= recorded) coef[c * cap + i] = x + y;
         a2 += x * x;
-        b2 += y * y;
+        if (i >= lossStarts[hs]!) b2 += y * y;
+        else a2 += y * y;
       }
       if (oneSided && hs % 2 === 0 && !(flags[c]! & (CandidateFlag.hole | CandidateFlag.injected))) {
         const b = Math.floor((c % lanes) / p);

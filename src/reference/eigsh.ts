@@ -84,6 +84,19 @@ export interface EigenResult {
   readonly breakdown: boolean;
   /** Why the iteration stopped. */
   readonly stopReason: StopReason;
+  /**
+   * Verification rounds run (0 with `verify: false` or fixed `steps`). Each round that accepted
+   * the set fails with probability ≤ 1e-3; over all rounds, ≤ verifications·1e-3
+   * (docs/accuracy.md, "What converged guarantees").
+   */
+  readonly verifications: number;
+  /**
+   * The last verification round ended on its certificate: with probability ≥ 1 − 1e-3 over its
+   * random block, no wanted eigenvalue was missed beyond the tolerance (multiplicities included).
+   * false when it ended on its step count (16 vectors: the guarantee is then that of 16 Lanczos
+   * steps from a random block), when verification was off, or when the set did not converge.
+   */
+  readonly certified: boolean;
   /** Ritz vectors, [count][n] row-major, when requested on the host. */
   vectors?: Float32Array | Float64Array;
 }
@@ -177,6 +190,8 @@ export function eigenResultOf(r: KrylovItemResult): EigenResult {
     restarts: r.restarts,
     breakdown: r.breakdowns > 0,
     stopReason: r.stopReason,
+    verifications: r.verifications,
+    certified: r.certified,
   };
 }
 
@@ -243,6 +258,7 @@ export function krylovSettings(
   o: ResolvedEigenOptions,
   vectors: boolean,
   roundoff: number,
+  holeTolerance: number,
 ): KrylovSettings {
   return {
     kind,
@@ -258,6 +274,7 @@ export function krylovSettings(
     maxApplies: o.maxApplies,
     vectors,
     roundoff,
+    holeTolerance,
   };
 }
 
@@ -272,14 +289,15 @@ export function krylovSolveF64(
   options: { readonly breakdownTolerance?: number; readonly vectors?: boolean },
 ): EigenResult[] {
   const { n } = operator;
+  const holeTolerance = options.breakdownTolerance ?? F64_HOLE_TOLERANCE;
   const backend = new KrylovF64Backend(operator, {
     block: o.blockSize,
     capacity: o.maxVectors,
     startVector: (v) => probeVector(o.seed, v, n),
     seed: o.seed,
-    holeTolerance: options.breakdownTolerance ?? F64_HOLE_TOLERANCE,
+    holeTolerance,
   });
-  const outcome = runKrylovSync(krylovSettings(kind, n, operator.batch, o, options.vectors === true, F64_ROUNDOFF), backend);
+  const outcome = runKrylovSync(krylovSettings(kind, n, operator.batch, o, options.vectors === true, F64_ROUNDOFF, holeTolerance), backend);
   return outcome.results.map((r, b) => {
     const result = eigenResultOf(r);
     if (options.vectors) result.vectors = backend.vectors[b]!;

@@ -34,7 +34,7 @@
  */
 import { InvalidArgumentError } from '../errors.ts';
 import { APPLIED, BidiagonalItem, FRONTIER, HOLE, SymmetricItem, type KrylovItem, type Ritz } from './krylovItems.ts';
-import { certifies, certifiesDeflated, type LockedBlock } from './krylovVerification.ts';
+import { certifies, certifiesDeflated, trustedLane, type LockedBlock } from './krylovVerification.ts';
 
 /** Which end of the spectrum to compute. `"both"`: ⌈k/2⌉ largest and ⌊k/2⌋ smallest. */
 export type Which = 'largest' | 'smallest' | 'both';
@@ -81,7 +81,15 @@ export type KrylovRequest =
    * into U rows [r, r + p), r = rows + s·p; a hole in U gives a zero V candidate (a hole, flagged
    * injected), so the random candidate is drawn in U, uniform in the n-space.
    */
-  | { readonly kind: 'expand'; readonly rows: number; readonly steps: number; readonly active: Uint8Array; readonly tick: number }
+  | {
+      readonly kind: 'expand';
+      readonly rows: number;
+      readonly steps: number;
+      readonly active: Uint8Array;
+      readonly tick: number;
+      /** Bidiagonal: a verification round runs, V candidates are orthogonalized against every V row (`rightWindowStart`). */
+      readonly fullRight: boolean;
+    }
   /**
    * Thick restart of the items with S_b: new main rows [0, keep) = Σ_j S_b[j][t] q_j over rows
    * j < applied (S_b row-major [applied][keep]); new main rows [keep, keep + p) = old rows
@@ -95,6 +103,12 @@ export type KrylovRequest =
       readonly s: readonly (Float64Array | null)[];
       readonly right: readonly (Float64Array | null)[] | null;
       readonly clear: Uint8Array;
+      /**
+       * Per item, the kept block of a verification restart with the bound on its coupling
+       * (src/reference/krylovVerification.ts, `LockedBlock`), else null. Backends ignore it: it
+       * states what the certificate assumes about the rows the restart forms (tests check it).
+       */
+      readonly locked: readonly (LockedBlock | null)[];
     }
   /**
    * Ritz vectors: for every item, Σ_j S_b[j][t] q_j over main rows j < rows[b] for t < count
@@ -153,6 +167,11 @@ export interface KrylovSettings {
   readonly vectors: boolean;
   /** The backend's unit roundoff (2⁻²⁴ in f32, 2⁻⁵³ in float64): the rounding floors are made of it. */
   readonly roundoff: number;
+  /**
+   * The backends' relative hole tolerance (a candidate below it after orthogonalization is a
+   * hole): an invariant verification lane is exact only down to it (see `trustedLane`).
+   */
+  readonly holeTolerance: number;
 }
 
 /** One item's result (eigenvalues in the operator's units). */
@@ -201,7 +220,7 @@ class Progress {
   /** The first row of the verification lane (the random block) and the dimension it lives in. */
   verifyFirst = 0;
   verifyDimension = 0;
-  /** The kept block of the verification restart (null: only converged vectors were kept). */
+  /** The kept block of the verification restart and its coupling bound (null: bidiagonal). */
   verifyBlock: LockedBlock | null = null;
   /** No restart since the verification restart: the lane's rows are its Krylov basis. */
   laneIntact = false;
@@ -217,6 +236,8 @@ class Progress {
    * dropping the unconverged ones whose coupling left the basis with the cleared frontier.
    */
   purgeRequested = false;
+  /** The verification round kept unconverged vectors (a failure then purges them). */
+  keptUnconverged = false;
   /** A deflated verification failed once: later rounds keep only the converged vectors. */
   deflationFailed = false;
   constructor(alg: KrylovItem) {
@@ -374,7 +395,11 @@ export function* krylovEigen(settings: KrylovSettings): Generator<KrylovRequest,
       for (const it of items)
         if (it.phase !== 'done') steps = Math.min(steps, Math.max(1, Math.ceil((settings.maxApplies - it.applies) / p)));
     }
-    if (items.some((it) => it.verifyRequested || it.purgeRequested)) {
+    // A verification or purge restart restarts every item (the row layout is shared): it waits while
+    // another item's lane is intact, so that lane's round ends on its certificate (at most
+    // verifySteps steps), not on an ordinary restart that compresses it.
+    const laneRunning = items.some((it) => it.phase === 'verifying' && it.laneIntact);
+    if (!laneRunning && items.some((it) => it.verifyRequested || it.purgeRequested)) {
       rows = yield* restart();
       continue;
     }
@@ -387,7 +412,8 @@ export function* krylovEigen(settings: KrylovSettings): Generator<KrylovRequest,
       }
     }
     const active = activeMask();
-    const rec = (yield { kind: 'expand', rows, steps, active, tick })!;
+    const fullRight = bidiagonal && items.some((it) => it.phase === 'verifying');
+    const rec = (yield { kind: 'expand', rows, steps, active, tick, fullRight })!;
     for (const [b, item] of items.entries()) {
       if (!active[b]) continue;
       const alg = item.alg;
@@ -460,15 +486,16 @@ export function* krylovEigen(settings: KrylovSettings): Generator<KrylovRequest,
       return;
     }
     if (item.phase === 'running') {
-      if (!ok) return;
-      if (!settings.verify) item.phase = 'done';
-      else if (allConverged(ritz, k, which, 0.5 * tolerance)) item.verifyRequested = true;
+      // A request held back by another item's lane is withdrawn if the set stopped converging.
+      item.verifyRequested = ok && settings.verify && allConverged(ritz, k, which, 0.5 * tolerance);
+      if (ok && !settings.verify) item.phase = 'done';
       return;
     }
     // Verifying: a value entering the wanted range makes a wanted pair unconverged.
     if (!ok) {
       item.phase = 'running';
-      if (item.verifyBlock !== null) item.purgeRequested = item.deflationFailed = true;
+      item.laneIntact = false;
+      if (item.keptUnconverged) item.purgeRequested = item.deflationFailed = true;
       return;
     }
     item.certified = certified(item, ritz);
@@ -482,14 +509,18 @@ export function* krylovEigen(settings: KrylovSettings): Generator<KrylovRequest,
     const order = ritzOrder(m, k, which);
     const { top, bottom } = wantedSplit(k, which);
     const margin = tolerance * ritz.scale;
-    const cuts = {
-      top: top > 0 ? ritz.values[order[top - 1]!]! + margin : null,
-      bottom: bottom > 0 ? ritz.values[order[top + bottom - 1]!]! - margin : null,
-    };
-    const lane = item.alg.laneMeasure(item.verifyFirst, rows, p);
-    if (item.verifyBlock === null) return certifies(lane, cuts, p, item.verifyDimension, VERIFY_DELTA);
     // λ_i ≤ θ_i + tolerance (top), λ_i ≥ θ_i − tolerance (bottom), less the rounding floor.
     const allowance = (t: number): number => margin - ritz.floors[t]!;
+    const lane = trustedLane(item.alg.laneMeasure(item.verifyFirst, rows, p), settings.holeTolerance, p, item.verifyDimension, VERIFY_DELTA);
+    if (item.verifyBlock === null) {
+      // Bidiagonal: the lane alone, against the innermost wanted value (docs/accuracy.md, "Golub–Kahan").
+      const inner = (t: number, side: 1 | -1): number => ritz.values[t]! + side * allowance(t);
+      const cuts = {
+        top: top > 0 ? inner(order[top - 1]!, 1) : null,
+        bottom: bottom > 0 ? inner(order[top + bottom - 1]!, -1) : null,
+      };
+      return certifies(lane, cuts, p, item.verifyDimension, VERIFY_DELTA);
+    }
     const deflatedCuts = {
       top: order.slice(0, top).map((t) => ritz.values[t]! + allowance(t)),
       bottom: order.slice(top, top + bottom).map((t) => ritz.values[t]! - allowance(t)),
@@ -521,21 +552,23 @@ export function* krylovEigen(settings: KrylovSettings): Generator<KrylovRequest,
       // Deflated verification: the converged vectors and the unconverged ones nearest the wanted
       // end, leaving room for the lane (its random block probes the complement of all of them).
       else order = keepOrder(m, Math.max(converged.length, Math.min(target, verifyKeep)), k, which);
-      return { ritz, lock, order };
+      return { ritz, lock, order, unconverged: order.some((t) => !lockable(ritz, t)) };
     });
     // Kept rows: uniform over items (the layout is shared); items keeping fewer pad with holes.
     const keep = Math.max(1, ...plans.map((x) => x?.order.length ?? 0));
     const sList: (Float64Array | null)[] = [];
     const rightList: (Float64Array | null)[] = [];
     const clear = new Uint8Array(itemCount);
+    const lockedBlocks: (LockedBlock | null)[] = [];
     for (const [b, item] of items.entries()) {
       const plan = plans[b];
+      lockedBlocks.push(null);
       if (!plan) {
         sList.push(null);
         rightList.push(null);
         continue;
       }
-      const { s, right } = item.alg.restart({ ...plan, keep, applied, p });
+      const { s, right } = item.alg.restart({ ritz: plan.ritz, lock: plan.lock, order: plan.order, keep, applied, p });
       item.restarts++;
       item.ritz = null;
       item.purgeRequested = false;
@@ -552,13 +585,17 @@ export function* krylovEigen(settings: KrylovSettings): Generator<KrylovRequest,
         let locked = 0;
         for (let r = 0; r < keep; r++) if (item.alg.status[r] === APPLIED) locked++;
         item.verifyDimension = n - locked;
-        item.verifyBlock = item.deflationFailed ? null : item.alg.lockedBlock(keep);
+        // The coupling bound holds for any kept block, the converged vectors alone included (after
+        // a failed deflated round): every round certifies through it (null: bidiagonal).
+        item.verifyBlock = item.alg.lockedBlock(keep);
+        item.keptUnconverged = plan.unconverged;
+        lockedBlocks[b] = item.verifyBlock;
         item.laneIntact = true;
       }
       sList.push(s);
       rightList.push(right);
     }
-    yield { kind: 'restart', applied, keep, s: sList, right: bidiagonal ? rightList : null, clear };
+    yield { kind: 'restart', applied, keep, s: sList, right: bidiagonal ? rightList : null, clear, locked: lockedBlocks };
     return keep + p;
   }
 

@@ -93,6 +93,8 @@ export class KrylovF64Backend implements SyncKrylovBackend {
   readonly #oneSided: boolean;
   /** Rows kept by the last restart (see {@link rightWindowStart}). */
   #kept = 0;
+  /** The current expand runs a verification round: V candidates against every V row (see `rightWindowStart`). */
+  #fullRight = false;
   /** One-sided: per item, the largest Jᵀ candidate norm of the chunks before (see {@link rightHoleFloor}). */
   readonly #rightScale: Float64Array;
   /** One-sided: per item, the hole floor of the Jᵀ candidates of the current chunk. */
@@ -122,11 +124,17 @@ export class KrylovF64Backend implements SyncKrylovBackend {
     return this.#main.rows[b]!;
   }
 
+  /** The right basis V of item b, [cap][cols] (bidiagonal only; null for the symmetric decomposition). */
+  rightBasis(b: number): Float64Array | null {
+    return this.#right?.rows[b] ?? null;
+  }
+
   handle(request: KrylovRequest): KrylovResponse {
     switch (request.kind) {
       case 'start':
         return this.#start();
       case 'expand':
+        this.#fullRight = request.fullRight;
         return this.#expand(request.rows, request.steps, request.active, request.tick);
       case 'restart':
         this.#restart(request.applied, request.keep, request.s, request.right, request.clear);
@@ -244,10 +252,12 @@ export class KrylovF64Backend implements SyncKrylovBackend {
     w.forEach((x, v) => {
       if (!injected[v]) for (let i = 0; i < len; i++) x[i] = x[i]! * unit;
     });
-    const windowStart = oneSided ? rightWindowStart(to, p, this.#kept) : 0;
+    const windowStart = oneSided ? rightWindowStart(to, p, this.#kept, this.#fullRight) : 0;
+    // The loss is measured on the recurrence's own window (see `rightWindowStart`).
+    const lossFrom = oneSided ? rightWindowStart(to, p, this.#kept, false) : 0;
     const coefBase = (recBase + b * p) * cap;
     const floor = oneSided ? this.#rightFloor[b]! : 0;
-    this.#finishBlock(target, b, w, to, rec.coef, coefBase, rec, recBase, injected, windowStart, floor);
+    this.#finishBlock(target, b, w, to, rec.coef, coefBase, rec, recBase, injected, windowStart, floor, lossFrom);
     if (this.#oneSided && !rightHalf)
       for (let v = 0; v < p; v++) rec.coef.fill(0, coefBase + v * cap, coefBase + v * cap + recordedFrom(to + v, p));
   }
@@ -269,6 +279,7 @@ export class KrylovF64Backend implements SyncKrylovBackend {
     injected: Uint8Array,
     windowStart = 0,
     minNorm0 = 0,
+    lossFrom = windowStart,
   ): void {
     const { p, cap } = this;
     const len = space.len;
@@ -277,8 +288,8 @@ export class KrylovF64Backend implements SyncKrylovBackend {
     for (let v = 0; v < p; v++) {
       const x = w[v]!;
       const c = coef ? coef.subarray(coefBase + v * cap, coefBase + (v + 1) * cap) : new Float64Array(cap);
-      const passes = [0, 0];
-      project(x, q, windowStart, r + v, len, c, passes);
+      const passes = [0, 0, 0];
+      project(x, q, windowStart, r + v, len, c, passes, lossFrom);
       const nrm = Math.sqrt(sumSquares(x));
       // ‖h₂‖/‖w₀‖: the measured loss of orthogonality (as the GPU backend computes it).
       const w0 = passes[0]! + passes[1]! + nrm * nrm;
@@ -287,7 +298,7 @@ export class KrylovF64Backend implements SyncKrylovBackend {
       const hole = nonFinite || !(nrm > this.#options.holeTolerance * Math.max(norm0[v]!, minNorm0));
       // A Jᵀ candidate that is a hole joins no basis: its ratio measures nothing kept (as on the GPU).
       const dropped = hole && space === this.#right;
-      if (rec.loss) rec.loss[recBase + b * p + v] = w0 > 0 && !dropped ? Math.sqrt(passes[1]! / w0) : 0;
+      if (rec.loss) rec.loss[recBase + b * p + v] = w0 > 0 && !dropped ? Math.sqrt(passes[2]! / w0) : 0;
       const row = q.subarray((r + v) * len, (r + v + 1) * len);
       if (hole) row.fill(0);
       else for (let i = 0; i < len; i++) row[i] = x[i]! / nrm;
@@ -347,7 +358,11 @@ function sumSquares(x: Float64Array): number {
  * Two passes of classical Gram–Schmidt of x against rows [from, to) of q; adds the coefficients
  * into c[from..to) and each pass's ‖h‖² into `passes`.
  */
-function project(x: Float64Array, q: Float64Array, from: number, to: number, n: number, c: Float64Array, passes: number[]): void {
+/**
+ * CGS2 of x against rows [from, to) of q: coefficients added to c; passes[0], passes[1] = the squared
+ * norms of each pass's coefficients, passes[2] = the second pass's over rows ≥ lossFrom only.
+ */
+function project(x: Float64Array, q: Float64Array, from: number, to: number, n: number, c: Float64Array, passes: number[], lossFrom = from): void {
   if (to <= from) return;
   const h = new Float64Array(to - from);
   for (let pass = 0; pass < 2; pass++) {
@@ -364,6 +379,7 @@ function project(x: Float64Array, q: Float64Array, from: number, to: number, n: 
       for (let i = 0; i < n; i++) x[i] = x[i]! - hj * q[o + i]!;
       c[j] = c[j]! + hj;
       passes[pass] = passes[pass]! + hj * hj;
+      if (pass === 1 && j >= lossFrom) passes[2] = passes[2]! + hj * hj;
     }
   }
 }

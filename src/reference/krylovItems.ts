@@ -647,8 +647,10 @@ export class BidiagonalItem extends KrylovItem {
     // Right singular vectors t = g/σ exist for the min(mu, mv) largest σ above the rounding level
     // of the decomposition (the rest are null directions of M_Aᵀ, whose g is noise).
     const firstRight = mu - Math.min(mu, mv);
+    // A pair whose λ = σ² lies within its rounding floor is a null direction too: the recorded M
+    // carries the backend's rounding (≈ u·‖M‖), so its g/σ is noise, not a right vector of J.
     const zero = nullThreshold(mv) * (mu > 0 ? sigma[mu - 1]! : 0);
-    const hasRight = (t: number): boolean => t >= firstRight && sigma[t]! > zero;
+    const hasRight = (t: number): boolean => t >= firstRight && sigma[t]! > zero && sigma[t]! ** 2 > ritz.floors[t]!;
     const tv = new Float64Array(mu * mv);
     for (let t = 0; t < mu; t++) if (hasRight(t)) for (let j = 0; j < mv; j++) tv[t * mv + j] = g[t * mv + j]! / sigma[t]!;
     const posU = positions(ritz.idx, cap);

@@ -35,9 +35,12 @@ export function krylovExponentF64(maxAbs: ArrayLike<number>, exponent: Int32Arra
  * are zero: Jᵀu_i · v_j = u_i · J v_j, and J v_j lies in the U rows ≤ j + p and the kept rows'
  * frontier, to which u_i is orthogonal. (After a verification restart the frontier that left the
  * basis gives coefficients of the size of the locked pairs' residuals, already a dropped residual.)
+ * While a verification round runs (`full`) the window is every row: the lane must measure the
+ * operator on the complement of the kept rows, so its V candidates are orthogonalized against all
+ * of them (at most 16 vectors per round, O(cols·rows) each).
  */
-export function rightWindowStart(to: number, p: number, kept: number): number {
-  if (to <= kept) return 0;
+export function rightWindowStart(to: number, p: number, kept: number, full: boolean): number {
+  if (full || to <= kept) return 0;
   return Math.max(0, to - p);
 }
 

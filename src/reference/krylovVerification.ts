@@ -18,8 +18,9 @@
  * ‖Rᵀx‖² ~ Beta(p/2, (N − p)/2) for a fixed unit x, so P(‖Rᵀx‖² ≤ t) ≤ t^{p/2}/((p/2)·B(p/2, (N−p)/2)).
  * If Λ_s(x) ≤ t_δ (the t where that bound equals δ), then with probability ≥ 1 − δ over R no
  * eigenvalue of B lies at or beyond x. When the lane's Krylov space became invariant (a hole), ν
- * is known exactly: B has no eigenvalue outside the nodes with a nonzero weight, and the
- * certificate holds as soon as every node lies inside the cut.
+ * is known exactly down to the hole tolerance τ: B has no eigenvalue outside the nodes with a
+ * weight above τ², and the certificate holds as soon as every node lies inside the cut, provided
+ * τ² ≤ t_δ ({@link trustedLane}).
  *
  * Deflated form ({@link certifiesDeflated}, Lanczos): the driver also keeps unconverged Ritz vectors
  * Y_U, so B is the operator on the complement of all kept vectors; the lane certifies an edge x of
@@ -43,15 +44,37 @@ export interface LaneMeasure {
 }
 
 /**
- * The weight threshold t_δ: for R (N×p, orthonormal, uniform) and any fixed unit x,
- * P(‖Rᵀx‖² ≤ t_δ) ≤ δ, from P(Beta(a, b) ≤ t) ≤ t^a/(a·B(a, b)), a = p/2, b = (N − p)/2.
+ * The weight threshold t_δ: for the random block R (N×p) and any fixed unit x, P(‖Rᵀx‖² ≤ t_δ) ≤ δ.
+ * For R orthonormal and uniform (Gaussian probes), ‖Rᵀx‖² ~ Beta(a, b), a = p/2, b = (N − p)/2,
+ * and P(Beta(a, b) ≤ t) ≤ t^a/(a·B(a, b)) when b ≥ 1 (N − p ≥ 2: the density is then
+ * ≤ t^{a−1}/B(a, b)); the threshold solves it at δ·(3/π)^{p/2}. The probes are i.i.d. uniform
+ * (`krylovRandom`), not Gaussian: by Ball's cube-slicing theorem every p-codimensional section of
+ * the cube has volume ≤ 2^{p/2}, so the density of a p-dimensional marginal of a uniform probe
+ * at 0 — what sets the small-ball probability — exceeds that of the Gaussian with the same
+ * variance by at most (π/3)^{p/2}; the factor (3/π)^{p/2} absorbs it. Returns 0 (nothing can be
+ * certified through weights; an exact lane still can) when N − p < 2.
  */
 export function weightThreshold(delta: number, p: number, dimension: number): number {
   const a = p / 2;
   const b = (dimension - p) / 2;
-  if (!(b > 0)) return 0; // R spans the whole complement: every eigenvector has weight 1 in it.
+  if (!(b >= 1)) return 0;
   const logB = logGamma(a) + logGamma(b) - logGamma(a + b);
-  return Math.exp((Math.log(delta) + Math.log(a) + logB) / a);
+  const gaussianDelta = delta * (3 / Math.PI) ** a;
+  return Math.exp((Math.log(gaussianDelta) + Math.log(a) + logB) / a);
+}
+
+/**
+ * The lane as the certificate may use it. An invariant lane (a whole block of holes) is exact only
+ * down to the hole tolerance τ: an eigenvector of B whose weight in the block is below τ² leaves
+ * the same hole, so `exact` is trusted only when τ² ≤ t_{δ/2} (a hidden eigenvector has a weight that small with
+ * probability ≤ δ/2, the stricter threshold of the two-sided split; always in float64, τ = 1e-12;
+ * in f32, τ = 64u√n, only for small n: at p = 1, t_{δ/2} ≈ π(δ/2)²/(2N) against τ² ≈ 1.5e-11·n,
+ * so not beyond n ≈ 170);
+ * otherwise the lane certifies through its Christoffel function like any other.
+ */
+export function trustedLane(lane: LaneMeasure, holeTolerance: number, p: number, dimension: number, delta: number): LaneMeasure {
+  if (!lane.exact || holeTolerance ** 2 <= weightThreshold(delta / 2, p, dimension)) return lane;
+  return { ...lane, exact: false };
 }
 
 /**
@@ -61,11 +84,22 @@ export function weightThreshold(delta: number, p: number, dimension: number): nu
  * and x is none of them (a polynomial of degree < s then vanishes on all of ν).
  */
 export function christoffel(measure: { readonly nodes: Float64Array; readonly weights: Float64Array }, s: number, x: number): number {
+  return christoffelFunction(measure, s)(x);
+}
+
+/**
+ * Λ_s of {@link christoffel} as a function of x: the recurrence of the orthonormal polynomials is
+ * built once (O(s·m·s)), each evaluation costs O(s).
+ */
+export function christoffelFunction(
+  measure: { readonly nodes: Float64Array; readonly weights: Float64Array },
+  s: number,
+): (x: number) => number {
   const { nodes, weights } = measure;
   const m = nodes.length;
   let mass = 0;
   for (const w of weights) mass += w;
-  if (!(mass > 0) || s < 1) return mass;
+  if (!(mass > 0) || s < 1) return () => mass;
   // Lanczos on D = diag(nodes) from q0 = √w/√mass: q_i(D) q0 are the orthonormal polynomials (times q0).
   const q: Float64Array[] = [];
   const start = Float64Array.from(weights, (w) => Math.sqrt(Math.max(w, 0) / mass));
@@ -97,21 +131,24 @@ export function christoffel(measure: { readonly nodes: Float64Array; readonly we
     beta.push(b);
     q.push(Float64Array.from(w, (v) => v / b));
   }
-  if (degree < s) {
-    for (const y of nodes) if (Math.abs(y - x) <= 1e-12 * Math.max(1, Math.abs(x))) return mass;
-    return 0;
-  }
+  if (degree < s)
+    return (x) => {
+      for (const y of nodes) if (Math.abs(y - x) <= 1e-12 * Math.max(1, Math.abs(x))) return mass;
+      return 0;
+    };
   // K(x) = Σ_{i<s} p_i(x)², p_i the orthonormal polynomials of ν/mass (three-term recurrence).
-  let prev = 0;
-  let cur = 1;
-  let sum = 1;
-  for (let i = 0; i + 1 < s; i++) {
-    const next = ((x - alpha[i]!) * cur - (i > 0 ? beta[i - 1]! : 0) * prev) / beta[i]!;
-    prev = cur;
-    cur = next;
-    sum += cur * cur;
-  }
-  return mass / sum;
+  return (x) => {
+    let prev = 0;
+    let cur = 1;
+    let sum = 1;
+    for (let i = 0; i + 1 < s; i++) {
+      const next = ((x - alpha[i]!) * cur - (i > 0 ? beta[i - 1]! : 0) * prev) / beta[i]!;
+      prev = cur;
+      cur = next;
+      sum += cur * cur;
+    }
+    return mass / sum;
+  };
 }
 
 /**
@@ -156,7 +193,8 @@ export function certifiedEdge(lane: LaneMeasure, threshold: number, limit: numbe
   // An invariant lane: its measure is exact, B has no eigenvalue with weight outside the nodes.
   if (lane.exact) return side * (limit - edge) >= 0 ? edge : null;
   if (side * (limit - edge) <= 0) return null;
-  const holds = (x: number): boolean => christoffel(lane, lane.steps, x) <= threshold;
+  const lambda = christoffelFunction(lane, lane.steps);
+  const holds = (x: number): boolean => lambda(x) <= threshold;
   if (!holds(limit)) return null;
   let inside = edge;
   let outside = limit;

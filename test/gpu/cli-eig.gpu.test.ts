@@ -48,6 +48,8 @@ describe(`grsd eig / density (${gpuBackend})`, () => {
     );
     expect(res.converged).toEqual([true, true, true]);
     expect(res.steps).toBeGreaterThanOrEqual(3);
+    // How the verification went is reported (n = 20: the space is exhausted before any round).
+    expect([res.stopReason, res.verifications, res.certified]).toEqual(['exhausted', 0, false]);
   });
 
   test('a B×n×n batch, several tensors of an npz, and safetensors give one result per matrix; --which smallest ascends', async () => {

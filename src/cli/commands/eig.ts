@@ -41,7 +41,10 @@ function formatText(file: string, names: string[], n: number, results: EigenResu
     `${file}: n = ${n}, ${results.length} matrix(es), backend ${backend.kind === 'gpu' ? `${backend.route} (${backend.mode})` : 'cpu float64'}`,
   ];
   results.forEach((r, b) => {
-    lines.push(`${names[b]}: ${r.steps} Lanczos steps${r.breakdown ? ' (invariant subspace reached)' : ''}`);
+    const verification = r.certified ? 'certified' : r.verifications > 0 ? 'ended on its step count' : 'not run';
+    lines.push(
+      `${names[b]}: ${r.steps} Lanczos steps${r.breakdown ? ' (invariant subspace reached)' : ''}; verification ${verification}`,
+    );
     lines.push('     #   eigenvalue              error bound   converged');
     r.eigenvalues.forEach((v, i) => {
       lines.push(
@@ -129,6 +132,8 @@ export function registerEig(program: Command, io: CliIo): void {
             restarts: r.restarts,
             stopReason: r.stopReason,
             breakdown: r.breakdown,
+            verifications: r.verifications,
+            certified: r.certified,
           })),
         });
         writeTextReport(io, options.json, formatText(file, batch.names, batch.n, results, backend));

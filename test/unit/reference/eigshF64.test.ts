@@ -19,7 +19,8 @@ import {
   resolveEigenOptions,
   type EigenOptions,
 } from '../../../src/reference/eigsh.ts';
-import { krylovRandom, ritzOrder, runKrylovSync, type KrylovItemResult } from '../../../src/reference/krylov.ts';
+import { krylovEigen, krylovRandom, ritzOrder, runKrylovSync, type KrylovItemResult, type KrylovResponse } from '../../../src/reference/krylov.ts';
+import { symmetricEigen } from '../../../src/reference/symmetricEigen.ts';
 import { F64_HOLE_TOLERANCE, KrylovF64Backend } from '../../../src/reference/krylovF64.ts';
 import { caseTolerance, checkContract, f64Oracle, normOf } from '../../helpers/eigenContract.ts';
 
@@ -27,15 +28,26 @@ const solve = (data: Float32Array, n: number, options: EigenOptions, batch = 1) 
 
 /** The driver's own result for one matrix (verification rounds and how the last one ended). */
 function driverResult(data: Float32Array, n: number, options: EigenOptions): KrylovItemResult {
+  return driverResults(data, n, 1, options)[0]!;
+}
+
+/** The driver's own results for a batch of matrices. */
+function driverResults(
+  data: Float32Array,
+  n: number,
+  batch: number,
+  options: EigenOptions,
+  holeTolerance = F64_HOLE_TOLERANCE,
+): KrylovItemResult[] {
   const o = resolveEigenOptions(options, n, MIN_F64_TOLERANCE);
-  const backend = new KrylovF64Backend(denseCpuOperator(n, 1, data), {
+  const backend = new KrylovF64Backend(denseCpuOperator(n, batch, data), {
     block: o.blockSize,
     capacity: o.maxVectors,
     startVector: (v) => probeVector(o.seed, v, n),
     seed: o.seed,
-    holeTolerance: F64_HOLE_TOLERANCE,
+    holeTolerance,
   });
-  return runKrylovSync(krylovSettings('symmetric', n, 1, o, false, F64_ROUNDOFF), backend).results[0]!;
+  return runKrylovSync(krylovSettings('symmetric', n, batch, o, false, F64_ROUNDOFF, holeTolerance), backend).results;
 }
 
 describe('eigshF64 on the hard-case catalogue', () => {
@@ -94,14 +106,117 @@ describe('eigshF64: multiplicity, verification, restarts, stop reasons', () => {
       const r = driverResult(c.data, c.n, { k: c.k, which: c.which, tolerance: 1e-5 });
       expect(r.verifications, name).toBe(1);
       expect(r.certified, name).toBe(true);
-      checkContract(
-        c,
-        eigshF64(denseCpuOperator(c.n, 1, c.data), { k: c.k, which: c.which, tolerance: 1e-5 })[0]!,
-        1e-5,
-        1e-5,
-        f64Oracle(c),
-      );
+      const result = eigshF64(denseCpuOperator(c.n, 1, c.data), { k: c.k, which: c.which, tolerance: 1e-5 })[0]!;
+      // The public result reports the round and how it ended.
+      expect([result.verifications, result.certified], name).toEqual([1, true]);
+      checkContract(c, result, 1e-5, 1e-5, f64Oracle(c));
     }
+  });
+
+  test('a batch whose members converge at different steps: every member’s round ends on its certificate (no lane is restarted by another member’s verification)', () => {
+    const c = eigenCatalogue('test').find((x) => x.name === 'multiplicity 2 at the top, rotated')!;
+    const n = c.n;
+    // A diagonally perturbed copy converges a few steps later than the original.
+    const perturbed = Float32Array.from(c.data);
+    for (let i = 0; i < n; i++) perturbed[i * n + i] = perturbed[i * n + i]! + 0.04 * Math.sin(7 * i + 1);
+    const options = { k: c.k, which: c.which, tolerance: 1e-5 };
+    const alone = [c.data, perturbed].map((d) => driverResult(d, n, options));
+    expect(alone.map((r) => r.certified)).toEqual([true, true]);
+    const data = new Float32Array(2 * n * n);
+    data.set(c.data, 0);
+    data.set(perturbed, n * n);
+    const batch = driverResults(data, n, 2, options);
+    expect(batch[0]!.applies).not.toBe(batch[1]!.applies);
+    expect(batch.map((r) => r.certified)).toEqual([true, true]);
+  });
+
+  test('right after a deflated verification restart, the kept block’s coupling bound holds: gram − CᵀC ⪰ 0 for the true C = (I − YYᵀ)AY of the backend’s basis', () => {
+    for (const name of ['multiplicity 3 at the top, diagonal', '2-D Laplacian 16²']) {
+      const c = eigenCatalogue('test').find((x) => x.name === name)!;
+      const n = c.n;
+      const o = resolveEigenOptions({ k: c.k, which: c.which, tolerance: 1e-5 }, n, MIN_F64_TOLERANCE);
+      const backend = new KrylovF64Backend(denseCpuOperator(n, 1, c.data), {
+        block: o.blockSize,
+        capacity: o.maxVectors,
+        startVector: (v) => probeVector(o.seed, v, n),
+        seed: o.seed,
+        holeTolerance: F64_HOLE_TOLERANCE,
+      });
+      const gen = krylovEigen(krylovSettings('symmetric', n, 1, o, false, F64_ROUNDOFF, F64_HOLE_TOLERANCE));
+      let next = gen.next(null as unknown as KrylovResponse);
+      let checked = 0;
+      let largestCoupling = 0;
+      while (!next.done) {
+        const request = next.value;
+        const response = backend.handle(request);
+        const block = request.kind === 'restart' ? request.locked[0] : null;
+        // Every verification restart (symmetric) carries its coupling bound, rounds after a failed deflation included.
+        if (request.kind === 'restart' && request.clear[0]) expect(block, name).not.toBeNull();
+        if (request.kind === 'restart' && block) {
+          // Y: the kept (non-hole) rows of the new basis, in order; the block's values and gram follow them.
+          const q = backend.basis(0);
+          const y: Float64Array[] = [];
+          for (let r = 0; r < request.keep; r++) {
+            const row = q.subarray(r * n, (r + 1) * n);
+            if (row.some((v) => v !== 0)) y.push(row);
+          }
+          const m = y.length;
+          expect(block.values).toHaveLength(m);
+          // C = (I − YYᵀ) A Y, column by column.
+          const cols = y.map((yj) => {
+            const ay = new Float64Array(n);
+            for (let i = 0; i < n; i++) for (let t = 0; t < n; t++) ay[i] = ay[i]! + c.data[i * n + t]! * yj[t]!;
+            for (const yi of y) {
+              let d = 0;
+              for (let t = 0; t < n; t++) d += yi[t]! * ay[t]!;
+              for (let t = 0; t < n; t++) ay[t] = ay[t]! - d * yi[t]!;
+            }
+            return ay;
+          });
+          const diff = new Float64Array(m * m);
+          let ctc = 0;
+          for (let a = 0; a < m; a++)
+            for (let b = 0; b < m; b++) {
+              let d = 0;
+              for (let t = 0; t < n; t++) d += cols[a]![t]! * cols[b]![t]!;
+              diff[a * m + b] = block.gram[a * m + b]! - d;
+              if (a === b) ctc = Math.max(ctc, d);
+            }
+          largestCoupling = Math.max(largestCoupling, ctc);
+          const least = Math.min(...symmetricEigen(diff, m).values);
+          expect(least, name).toBeGreaterThanOrEqual(-1e-10 * normOf(c) ** 2);
+          checked++;
+        }
+        next = gen.next(response);
+      }
+      // The first (deflated) round fails on these cases: a later round keeps the converged vectors only.
+      expect(checked, name).toBeGreaterThanOrEqual(2);
+      // The kept unconverged vectors are coupled: the check is not vacuous.
+      expect(largestCoupling, name).toBeGreaterThan(1e-6 * normOf(c) ** 2);
+    }
+  });
+
+  test('a memory budget too small for the lane restarts inside the round: the round ends on its step count, not certified', () => {
+    // 7-decade largest, maxVectors 19: the compressed lane would pass the certificate's test (it
+    // did when the driver did not track the lane's integrity), but its rows are no longer a Krylov basis.
+    const c = eigenCatalogue('test').find((x) => x.name === '7-decade spectrum, largest')!;
+    const r = driverResult(c.data, c.n, { k: c.k, which: c.which, tolerance: 1e-5, maxVectors: c.k + 9 });
+    expect(r.verifications).toBeGreaterThan(0);
+    expect(r.restarts).toBeGreaterThan(r.verifications);
+    expect(r.certified).toBe(false);
+  });
+
+  test('an invariant lane is exact only down to the hole tolerance: the identity certifies on its exact lane in float64, not with the f32 tolerance 64u√n of n = 4096 (τ² > t_δ: a hidden eigenvector with weight below τ² would leave the same hole)', () => {
+    const c = eigenCatalogue('test').find((x) => x.name === 'identity')!;
+    const options = { k: c.k, which: c.which, tolerance: 1e-5 };
+    const f64 = driverResults(c.data, c.n, 1, options)[0]!;
+    expect(f64.certified).toBe(true);
+    expect(f64.applies).toBeLessThanOrEqual(8);
+    // 64u√4096 = 2.4e-4: τ² = 6e-8 against t_{δ/2} ≈ 4e-9 at N = 94, p = 1.
+    const f32Tolerance = 64 * 2 ** -24 * Math.sqrt(4096);
+    const coarse = driverResults(c.data, c.n, 1, options, f32Tolerance)[0]!;
+    expect(coarse.certified).toBe(false);
+    checkContract(c, eigshF64(denseCpuOperator(c.n, 1, c.data), { ...options, breakdownTolerance: f32Tolerance })[0]!, 1e-5, 1e-5, f64Oracle(c));
   });
 
   test('block size p = 3 finds a 3-fold eigenvalue without verification', () => {

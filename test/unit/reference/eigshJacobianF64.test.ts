@@ -11,9 +11,21 @@
 import { describe, expect, test } from 'vitest';
 import { jacobianCatalogue, wantedValues, type JacobianCase } from '../../../src/bench/eigenCatalogue.ts';
 import { InvalidArgumentError } from '../../../src/errors.ts';
-import { eigshF64, type CpuOperator, type EigenOptions } from '../../../src/reference/eigsh.ts';
+import {
+  eigshF64,
+  F64_ROUNDOFF,
+  krylovSettings,
+  MIN_F64_TOLERANCE,
+  probeVector,
+  resolveEigenOptions,
+  type CpuOperator,
+  type EigenOptions,
+} from '../../../src/reference/eigsh.ts';
+import { krylovEigen, type KrylovResponse } from '../../../src/reference/krylov.ts';
+import { F64_HOLE_TOLERANCE, KrylovF64Backend } from '../../../src/reference/krylovF64.ts';
 import { denseJacobianCpuOperator, eigshJacobianF64 } from '../../../src/reference/golubKahan.ts';
 import { checkContract, f64Oracle, normOf } from '../../helpers/eigenContract.ts';
+import { twelveDecadeJacobian } from '../../helpers/jacobianDecades.ts';
 
 const TOL = 1e-5;
 
@@ -81,6 +93,65 @@ describe('eigshJacobianF64: restarts, breakdown, verification, vectors, errors',
         Array.from(gk(c, { verify }).eigenvalues).filter((v, i) => Math.abs(v - want[i]!) > 1e-5 * normOf(c)).length;
       expect(wrong(false), name).toBeGreaterThan(0);
       expect(wrong(true), name).toBe(0);
+    }
+  });
+
+  test('one-sided Golub–Kahan: the verification lane’s V rows are orthogonal to the kept V rows (the lane measures K on the complement of the locked pairs)', () => {
+    const c = byName('J, 3-fold largest σ (rotated)');
+    expect(c.cols).toBeGreaterThan(c.n);
+    const o = resolveEigenOptions({ k: c.k, which: c.which, tolerance: TOL }, c.n, MIN_F64_TOLERANCE);
+    const backend = new KrylovF64Backend(denseJacobianCpuOperator(c.n, c.cols, 1, c.jacobian), {
+      block: o.blockSize,
+      capacity: o.maxVectors,
+      startVector: (v) => probeVector(o.seed, v, c.n),
+      seed: o.seed,
+      holeTolerance: F64_HOLE_TOLERANCE,
+    });
+    const gen = krylovEigen(krylovSettings('bidiagonal', c.n, 1, o, false, F64_ROUNDOFF, F64_HOLE_TOLERANCE));
+    let next = gen.next(null as unknown as KrylovResponse);
+    let keep = -1;
+    let checked = 0;
+    let worst = 0;
+    const p = o.blockSize;
+    while (!next.done) {
+      const request = next.value;
+      const response = backend.handle(request);
+      if (request.kind === 'restart') keep = request.clear[0] ? request.keep : -1;
+      if (request.kind === 'expand' && keep >= 0) {
+        const v = backend.rightBasis(0)!;
+        const row = (r: number) => v.subarray(r * c.cols, (r + 1) * c.cols);
+        const nonzero = (r: number) => row(r).some((x) => x !== 0);
+        for (let j = keep; j < request.rows + (request.steps - 1) * p; j++) {
+          if (!nonzero(j)) continue;
+          for (let i = 0; i < keep; i++) {
+            if (!nonzero(i)) continue;
+            let d = 0;
+            for (let t = 0; t < c.cols; t++) d += row(i)[t]! * row(j)[t]!;
+            worst = Math.max(worst, Math.abs(d));
+            checked++;
+          }
+        }
+      }
+      next = gen.next(response);
+    }
+    expect(checked).toBeGreaterThan(0);
+    expect(worst).toBeLessThanOrEqual(1e-10);
+  });
+
+  test('one-sided, λ over 12 decades (48 × 256; all 48 pairs, and the 8 smallest): every bound holds against the float64 truth', () => {
+    const { n, cols, jacobian, truth } = twelveDecadeJacobian();
+    expect(truth[n - 1]! / truth[0]!).toBeLessThan(2e-12);
+    // The truth's own error: ≈ n·ε·λ_max (float64 eigenvalues of the Gram matrix).
+    const oracle = 8 * n * 2 ** -53 * truth[0]!;
+    for (const [k, which] of [[n, 'largest'], [8, 'smallest']] as const) {
+      const r = eigshJacobianF64(denseJacobianCpuOperator(n, cols, 1, jacobian), { k, which, tolerance: TOL })[0]!;
+      expect(r.eigenvalues).toHaveLength(k);
+      for (let i = 0; i < k; i++) {
+        const v = r.eigenvalues[i]!;
+        let near = Infinity;
+        for (const t of truth) near = Math.min(near, Math.abs(t - v));
+        expect(near, `${which} ${i}: ${v} outside its bound ${r.errorBounds[i]}`).toBeLessThanOrEqual(r.errorBounds[i]! + oracle);
+      }
     }
   });
 

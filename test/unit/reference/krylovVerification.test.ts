@@ -24,14 +24,18 @@ describe('krylovVerification', () => {
     expect(logGamma(100.5)).toBeCloseTo(logGamma(201) - logGamma(101) - 200 * Math.log(2) + 0.5 * Math.log(Math.PI), 8);
   });
 
-  test('weightThreshold: P(Beta(p/2, (N−p)/2) ≤ t_δ) ≤ δ, and not loose (exact tails for p = 1, 2)', () => {
+  test('weightThreshold: P(Beta(p/2, (N−p)/2) ≤ t_δ) ≤ δ·(3/π)^{p/2} (room for the uniform probes’ small-ball inflation), not loose (exact tails for p = 1, 2); 0 when N − p < 2', () => {
+    expect(weightThreshold(1e-3, 1, 2)).toBe(0);
+    expect(weightThreshold(1e-3, 3, 4)).toBe(0);
+    expect(weightThreshold(1e-3, 3, 5)).toBeGreaterThan(0);
     for (const N of [10, 100, 1000]) {
       for (const delta of [1e-1, 1e-3]) {
+        const gaussian = (p: number) => delta * (3 / Math.PI) ** (p / 2);
         // p = 2: Beta(1, b) has CDF 1 − (1 − t)^b.
         const t2 = weightThreshold(delta, 2, N);
         const cdf2 = 1 - (1 - t2) ** ((N - 2) / 2);
-        expect(cdf2).toBeLessThanOrEqual(delta);
-        expect(cdf2).toBeGreaterThan(0.5 * delta);
+        expect(cdf2).toBeLessThanOrEqual(gaussian(2));
+        expect(cdf2).toBeGreaterThan(0.5 * gaussian(2));
         // p = 1: Beta(1/2, b), CDF by quadrature of its density with x = y² (smooth integrand).
         const t1 = weightThreshold(delta, 1, N);
         const b = (N - 1) / 2;
@@ -44,8 +48,8 @@ describe('krylovVerification', () => {
           cdf1 += 2 * (1 - y * y) ** (b - 1) * (ymax / steps);
         }
         cdf1 /= Math.exp(logB);
-        expect(cdf1).toBeLessThanOrEqual(delta * (1 + 1e-6));
-        expect(cdf1).toBeGreaterThan(0.5 * delta);
+        expect(cdf1).toBeLessThanOrEqual(gaussian(1) * (1 + 1e-6));
+        expect(cdf1).toBeGreaterThan(0.5 * gaussian(1));
       }
     }
   });
