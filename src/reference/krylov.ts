@@ -511,7 +511,13 @@ export function* krylovEigen(settings: KrylovSettings): Generator<KrylovRequest,
     const margin = tolerance * ritz.scale;
     // λ_i ≤ θ_i + tolerance (top), λ_i ≥ θ_i − tolerance (bottom), less the rounding floor.
     const allowance = (t: number): number => margin - ritz.floors[t]!;
-    const lane = trustedLane(item.alg.laneMeasure(item.verifyFirst, rows, p), settings.holeTolerance, p, item.verifyDimension, VERIFY_DELTA);
+    const lane = trustedLane(
+      item.alg.laneMeasure(item.verifyFirst, rows, p),
+      settings.holeTolerance,
+      p,
+      item.verifyDimension,
+      VERIFY_DELTA,
+    );
     if (item.verifyBlock === null) {
       // Bidiagonal: the lane alone, against the innermost wanted value (docs/accuracy.md, "Golub–Kahan").
       const inner = (t: number, side: 1 | -1): number => ritz.values[t]! + side * allowance(t);

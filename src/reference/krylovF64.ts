@@ -362,7 +362,16 @@ function sumSquares(x: Float64Array): number {
  * CGS2 of x against rows [from, to) of q: coefficients added to c; passes[0], passes[1] = the squared
  * norms of each pass's coefficients, passes[2] = the second pass's over rows ≥ lossFrom only.
  */
-function project(x: Float64Array, q: Float64Array, from: number, to: number, n: number, c: Float64Array, passes: number[], lossFrom = from): void {
+function project(
+  x: Float64Array,
+  q: Float64Array,
+  from: number,
+  to: number,
+  n: number,
+  c: Float64Array,
+  passes: number[],
+  lossFrom = from,
+): void {
   if (to <= from) return;
   const h = new Float64Array(to - from);
   for (let pass = 0; pass < 2; pass++) {

@@ -47,7 +47,10 @@ describe(`one-sided Golub–Kahan at P ≫ n on ${gpuBackend}`, () => {
       const { n, cols, jacobian, truth } = twelveDecadeJacobian();
       using op = await jacobianOperator(ctx, { n, p: cols, data: jacobian });
       // The truth's own error (≈ n·ε·λ_max) is far below any f32 bound.
-      for (const [k, which] of [[n, 'largest'], [8, 'smallest']] as const) {
+      for (const [k, which] of [
+        [n, 'largest'],
+        [8, 'smallest'],
+      ] as const) {
         using gk = await eigshJacobian(op, { k, which, tolerance: TOL });
         const r = gk.results[0]!;
         expect(r.eigenvalues).toHaveLength(k);

@@ -37,6 +37,8 @@ export function twelveDecadeJacobian(n = 48, cols = 256): DecadeJacobian {
     const sigma = 10 ** ((-6 * i) / (n - 1));
     for (let t = 0; t < cols; t++) jacobian[i * cols + t] = sigma * v[t]!;
   });
-  const truth = symmetricEigen(kernelFromJacobianF64(jacobian, n, cols), n).values.slice().reverse();
+  const truth = symmetricEigen(kernelFromJacobianF64(jacobian, n, cols), n)
+    .values.slice()
+    .reverse();
   return { n, cols, jacobian, truth };
 }

@@ -42,9 +42,7 @@ function formatText(file: string, names: string[], n: number, results: EigenResu
   ];
   results.forEach((r, b) => {
     const verification = r.certified ? 'certified' : r.verifications > 0 ? 'ended on its step count' : 'not run';
-    lines.push(
-      `${names[b]}: ${r.steps} Lanczos steps${r.breakdown ? ' (invariant subspace reached)' : ''}; verification ${verification}`,
-    );
+    lines.push(`${names[b]}: ${r.steps} Lanczos steps${r.breakdown ? ' (invariant subspace reached)' : ''}; verification ${verification}`);
     lines.push('     #   eigenvalue              error bound   converged');
     r.eigenvalues.forEach((v, i) => {
       lines.push(

@@ -19,7 +19,14 @@ import {
   resolveEigenOptions,
   type EigenOptions,
 } from '../../../src/reference/eigsh.ts';
-import { krylovEigen, krylovRandom, ritzOrder, runKrylovSync, type KrylovItemResult, type KrylovResponse } from '../../../src/reference/krylov.ts';
+import {
+  krylovEigen,
+  krylovRandom,
+  ritzOrder,
+  runKrylovSync,
+  type KrylovItemResult,
+  type KrylovResponse,
+} from '../../../src/reference/krylov.ts';
 import { symmetricEigen } from '../../../src/reference/symmetricEigen.ts';
 import { F64_HOLE_TOLERANCE, KrylovF64Backend } from '../../../src/reference/krylovF64.ts';
 import { caseTolerance, checkContract, f64Oracle, normOf } from '../../helpers/eigenContract.ts';
@@ -216,7 +223,13 @@ describe('eigshF64: multiplicity, verification, restarts, stop reasons', () => {
     const f32Tolerance = 64 * 2 ** -24 * Math.sqrt(4096);
     const coarse = driverResults(c.data, c.n, 1, options, f32Tolerance)[0]!;
     expect(coarse.certified).toBe(false);
-    checkContract(c, eigshF64(denseCpuOperator(c.n, 1, c.data), { ...options, breakdownTolerance: f32Tolerance })[0]!, 1e-5, 1e-5, f64Oracle(c));
+    checkContract(
+      c,
+      eigshF64(denseCpuOperator(c.n, 1, c.data), { ...options, breakdownTolerance: f32Tolerance })[0]!,
+      1e-5,
+      1e-5,
+      f64Oracle(c),
+    );
   });
 
   test('block size p = 3 finds a 3-fold eigenvalue without verification', () => {

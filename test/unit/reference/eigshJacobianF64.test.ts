@@ -143,7 +143,10 @@ describe('eigshJacobianF64: restarts, breakdown, verification, vectors, errors',
     expect(truth[n - 1]! / truth[0]!).toBeLessThan(2e-12);
     // The truth's own error: ≈ n·ε·λ_max (float64 eigenvalues of the Gram matrix).
     const oracle = 8 * n * 2 ** -53 * truth[0]!;
-    for (const [k, which] of [[n, 'largest'], [8, 'smallest']] as const) {
+    for (const [k, which] of [
+      [n, 'largest'],
+      [8, 'smallest'],
+    ] as const) {
       const r = eigshJacobianF64(denseJacobianCpuOperator(n, cols, 1, jacobian), { k, which, tolerance: TOL })[0]!;
       expect(r.eigenvalues).toHaveLength(k);
       for (let i = 0; i < k; i++) {
